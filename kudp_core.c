@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kudp_core.c - socket, buffer, parameter and debug helpers shared by
+ * send_udp and receive_udp
+ *
+ * This object is linked into both modules.
+ */
+#include <linux/in.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+#include <net/ip.h>
+#include <net/sock.h>
+
+#include "kudp_core.h"
+
+/*
+ * KBUILD_MODNAME is not the name of either module in this file, so the log
+ * prefix comes from THIS_MODULE, which resolves to the module this copy is
+ * linked into. Defined after the includes: inline functions in headers
+ * expand pr_fmt too.
+ */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
+
+/* Read locklessly on every path; written only through sysfs. */
+int kudp_debug;
+module_param_named(debug, kudp_debug, int, 0644);
+MODULE_PARM_DESC(debug,
+		 "Log each function entry, error return, socket call and timer event (0 = off, default; anything else = on)");
+
+/*
+ * Protected by kernel_param_lock(THIS_MODULE), which the kernel already
+ * holds around every parameter get/set callback (at insmod too): a callback
+ * that sees KUDP_READY can use the socket and the buffer until it returns.
+ */
+static enum kudp_phase kudp_cur_phase = KUDP_LOADING;
+
+/**
+ * kudp_phase() - where the module is in its life
+ *
+ * Context: process context, with kernel_param_lock(THIS_MODULE) held (as it
+ * is in every parameter callback).
+ * Return: the current &enum kudp_phase.
+ */
+enum kudp_phase kudp_phase(void)
+{
+	return kudp_cur_phase;
+}
+
+/**
+ * kudp_set_phase() - move the module to the next phase of its life
+ * @phase: %KUDP_STARTING at the start of init, %KUDP_READY at its end,
+ *	%KUDP_STOPPING at the start of exit
+ *
+ * Once this has returned with %KUDP_STOPPING, no parameter callback is
+ * using the module's socket or buffer, and none will.
+ *
+ * Context: process context; takes kernel_param_lock(THIS_MODULE).
+ */
+void kudp_set_phase(enum kudp_phase phase)
+{
+	kudp_enter("phase=%d", phase);
+	kernel_param_lock(THIS_MODULE);
+	kudp_cur_phase = phase;
+	kernel_param_unlock(THIS_MODULE);
+}
+
+/**
+ * kudp_param_check_ready() - refuse a parameter access outside %KUDP_READY
+ * @kp: the parameter being read or written
+ *
+ * Context: a parameter callback (kernel_param_lock(THIS_MODULE) held).
+ * Return: 0 if the module is ready, else -ENODEV (and a log line).
+ */
+int kudp_param_check_ready(const struct kernel_param *kp)
+{
+	if (likely(kudp_cur_phase == KUDP_READY))
+		return 0;
+	pr_warn_ratelimited("%s: the module is %s; try again later\n", kp->name,
+			    kudp_cur_phase == KUDP_STOPPING ? "unloading" : "still loading");
+	return -ENODEV;
+}
+
+/* A size in bytes, with an optional K, M or G suffix ("64M"); not zero. */
+static int kudp_param_set_size(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	u64 size = memparse(val, &end);
+
+	kudp_enter("%s=%s", kp->name, val);
+	if (end == val || (*end && strcmp(end, "\n")) || !size) {
+		pr_err("%s: '%s' is not a size in bytes above 0 (suffixes K, M, G allowed)\n",
+		       kp->name, val);
+		return kudp_ret(-EINVAL);
+	}
+	*(u64 *)kp->arg = size;
+	return 0;
+}
+
+static int kudp_param_get_size(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", *(u64 *)kp->arg);
+}
+
+const struct kernel_param_ops kudp_param_ops_size = {
+	.set = kudp_param_set_size,
+	.get = kudp_param_get_size,
+};
+
+/**
+ * kudp_param_set_readonly() - the set operation of a read-only parameter
+ * @val: the value given (ignored)
+ * @kp: the parameter
+ *
+ * Every parameter needs a set operation: insmod calls it without looking
+ * (sysfs refuses writes to a read-only file by itself).
+ *
+ * Context: a parameter callback.
+ * Return: -EPERM, always.
+ */
+int kudp_param_set_readonly(const char *val, const struct kernel_param *kp)
+{
+	pr_err("%s is read-only\n", kp->name);
+	return -EPERM;
+}
+
+/**
+ * kudp_buf_alloc() - allocate a module's message buffer
+ * @size: bytes wanted
+ * @param: the parameter that asked for @size, named in the error message
+ *
+ * Refuses a size the machine cannot provide with one log line, before
+ * vmalloc() could print an allocation-failure stack dump or wake the OOM
+ * killer.
+ *
+ * Context: process context (module init); may sleep for a long time: every
+ * page is allocated and zeroed now.
+ * Return: the buffer (free it with vfree()), or NULL if there is not enough
+ * memory.
+ */
+void *kudp_buf_alloc(u64 size, const char *param)
+{
+	u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
+	void *buf;
+
+	kudp_enter("size=%llu, param=%s", size, param);
+	if (size > SIZE_MAX || size > avail) {
+		pr_err("%s=%llu: only %llu bytes of memory are available; load with a smaller %s (for example %s=64M)\n",
+		       param, size, avail, param, param);
+		return NULL;
+	}
+	buf = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	if (!buf)
+		pr_err("%s=%llu: vmalloc failed; load with a smaller %s\n",
+		       param, size, param);
+	return buf;
+}
+
+/**
+ * kudp_sock_create() - create a kernel IPv4 UDP socket
+ * @res: where to store the socket
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from sock_create_kern().
+ */
+int kudp_sock_create(struct socket **res)
+{
+	int ret;
+
+	kudp_enter("");
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_DGRAM, IPPROTO_UDP, res);
+	if (ret < 0)
+		pr_err("cannot create a UDP socket: error %d\n", ret);
+	return kudp_ret(ret);
+}
+
+/**
+ * kudp_sock_bind_any() - bind a socket to 0.0.0.0:8808
+ * @sock: a socket from kudp_sock_create()
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from kernel_bind() (-EADDRINUSE if another
+ * socket has the port).
+ */
+int kudp_sock_bind_any(struct socket *sock)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons(KUDP_PORT),
+	};
+	int ret;
+
+	kudp_enter("sock=%p", sock);
+	ret = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (ret < 0)
+		pr_err("cannot bind to 0.0.0.0:%u: error %d%s\n", KUDP_PORT, ret,
+		       ret == -EADDRINUSE ? " (another socket has the port)" : "");
+	return kudp_ret(ret);
+}
+
+/**
+ * kudp_sock_connect() - connect a UDP socket to @addr:8808
+ * @sock: a socket from kudp_sock_create()
+ * @addr: the destination, network byte order
+ *
+ * Connecting picks the route (and so the MTU) and makes the socket report
+ * ICMP errors such as port unreachable (ECONNREFUSED). Any error left over
+ * from an earlier transfer is cleared.
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from kernel_connect() (for example
+ * -ENETUNREACH without a route, -EACCES for a broadcast address).
+ */
+int kudp_sock_connect(struct socket *sock, __be32 addr)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = addr,
+		.sin_port = htons(KUDP_PORT),
+	};
+	int ret;
+
+	kudp_enter("sock=%p, addr=%pI4", sock, &addr);
+	sock_error(sock->sk);
+	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	if (ret < 0)
+		pr_err("cannot connect to %pI4:%u: error %d\n", &addr, KUDP_PORT, ret);
+	return kudp_ret(ret);
+}
+
+/**
+ * kudp_sock_payload() - choose the payload size of each datagram
+ * @sock: a connected socket
+ * @fixed: bytes per datagram the user asked for, or 0 for automatic
+ *
+ * Automatic: set Don't Fragment and use the MTU of the socket's route, so
+ * that no datagram is fragmented: 65507 bytes on loopback, 1472 on a
+ * 1500-byte Ethernet. A fixed size lets IP fragment what the route cannot
+ * carry whole.
+ *
+ * Context: process context.
+ * Return: payload bytes per datagram, 1 to %KUDP_MAX_PAYLOAD.
+ */
+size_t kudp_sock_payload(struct socket *sock, unsigned int fixed)
+{
+	struct dst_entry *dst;
+	size_t mtu = 576;	/* what every IPv4 host must accept */
+
+	kudp_enter("sock=%p, fixed=%u", sock, fixed);
+	if (fixed) {
+		ip_sock_set_mtu_discover(sock->sk, IP_PMTUDISC_DONT);
+		return min(fixed, KUDP_MAX_PAYLOAD);
+	}
+	ip_sock_set_mtu_discover(sock->sk, IP_PMTUDISC_DO);
+	dst = sk_dst_get(sock->sk);
+	if (dst) {
+		mtu = dst_mtu(dst);
+		dst_release(dst);
+	}
+	kudp_dbg("%s: route MTU %zu\n", __func__, mtu);
+	return min_t(size_t, mtu - KUDP_HEADERS, KUDP_MAX_PAYLOAD);
+}
+
+/**
+ * kudp_send() - send a buffer as consecutive datagrams
+ * @sock: a connected socket
+ * @buf: the data
+ * @len: bytes in @buf; 0 sends one empty datagram
+ * @payload: bytes per datagram (the last one may be shorter)
+ * @xfer: progress, updated after each datagram
+ *
+ * Stops at the first error: the datagram that failed was not sent. Once all
+ * is sent, an error the socket has recorded since (an ICMP port unreachable
+ * for the last datagram) is returned too. Yields between datagrams.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 once every byte is sent, or a negative errno:
+ * -ECONNREFUSED when nothing listens at the destination, -EPIPE when the
+ * socket was shut down (the module is unloading).
+ */
+int kudp_send(struct socket *sock, const void *buf, size_t len,
+	      size_t payload, struct kudp_xfer *xfer)
+{
+	size_t off = 0;
+	int ret;
+
+	kudp_enter("sock=%p, len=%zu, payload=%zu", sock, len, payload);
+	do {
+		size_t chunk = min(len - off, payload);
+		struct kvec vec = {
+			.iov_base = (void *)buf + off,
+			.iov_len = chunk,
+		};
+		struct msghdr msg = { };
+
+		ret = kernel_sendmsg(sock, &msg, &vec, 1, chunk);
+		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu) = %d\n",
+			    chunk, off, ret);
+		if (ret < 0)
+			return kudp_ret(ret);
+		/* UDP sends a datagram whole or not at all. */
+		if (WARN_ON_ONCE(ret != chunk))
+			return -EIO;
+		off += chunk;
+		xfer->bytes += chunk;
+		xfer->datagrams++;
+		cond_resched();
+	} while (off < len);
+
+	return kudp_ret(sock_error(sock->sk));
+}
+
+/**
+ * kudp_recv() - take one datagram off a socket without waiting
+ * @sock: the socket
+ * @buf: where the payload goes
+ * @room: bytes available at @buf; a longer payload is cut, and the rest is
+ *	discarded (0 discards the datagram)
+ * @flags: extra MSG_ flags (MSG_PEEK to look without taking)
+ *
+ * Context: process context.
+ * Return: the datagram's full payload length, which may exceed @room;
+ * -EAGAIN when no datagram is queued; another negative errno on error.
+ */
+int kudp_recv(struct socket *sock, void *buf, size_t room, int flags)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = room };
+	struct msghdr msg = { };
+	int ret;
+
+	ret = kernel_recvmsg(sock, &msg, &vec, 1, room,
+			     MSG_DONTWAIT | MSG_TRUNC | flags);
+	if (ret != -EAGAIN)
+		kudp_dbg_rl("kernel_recvmsg(room %zu%s) = %d\n", room,
+			    flags & MSG_PEEK ? ", peek" : "", ret);
+	return ret;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kudp_core.h - what send_udp and receive_udp share
+ *
+ * kudp_core.o is linked into both modules, so each module carries its own
+ * copy of everything declared here: its own debug flag, its own "ready"
+ * gate, its own log prefix (THIS_MODULE resolves to the module the copy is
+ * linked into).
+ */
+#ifndef _KUDP_CORE_H
+#define _KUDP_CORE_H
+
+#include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
+#include <linux/net.h>
+#include <linux/printk.h>
+#include <linux/types.h>
+#include <linux/version.h>
+
+#define KUDP_VERSION		"0.1.0"
+#define KUDP_PORT		8808
+/* Largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
+#define KUDP_MAX_PAYLOAD	65507U
+/* IPv4 header (no options) plus UDP header, subtracted from a route's MTU. */
+#define KUDP_HEADERS		28U
+/* Default buffer size of both modules: 4 GiB. */
+#define KUDP_DEFAULT_BUFSIZE	(4ULL << 30)
+
+/*
+ * Debug output. Both macros cost one test of a global when debug is off.
+ * kudp_dbg() is for events that happen a bounded number of times per
+ * message; kudp_dbg_rl() is rate-limited (10 lines per 5 s per call site)
+ * and is the one to use on any per-datagram path.
+ */
+extern int kudp_debug;
+
+#define kudp_dbg(fmt, ...)						\
+	do {								\
+		if (unlikely(READ_ONCE(kudp_debug)))			\
+			pr_info(fmt, ##__VA_ARGS__);			\
+	} while (0)
+
+#define kudp_dbg_rl(fmt, ...)						\
+	do {								\
+		if (unlikely(READ_ONCE(kudp_debug)))			\
+			pr_info_ratelimited(fmt, ##__VA_ARGS__);	\
+	} while (0)
+
+/* "entered <function>(<its parameters>)" */
+#define kudp_enter(fmt, ...)	kudp_dbg("%s(" fmt ")\n", __func__, ##__VA_ARGS__)
+
+/* Log a negative return value on the way out, then return it. */
+#define kudp_ret(err)							\
+	({								\
+		typeof(err) __err = (err);				\
+		if (__err < 0)						\
+			kudp_dbg("%s: returns %d\n", __func__, (int)__err); \
+		__err;							\
+	})
+
+/*
+ * hrtimer_setup() appeared in 6.13 and replaced hrtimer_init(), which went
+ * away in 6.15.
+ */
+static inline void kudp_hrtimer_setup(struct hrtimer *timer,
+				      enum hrtimer_restart (*fn)(struct hrtimer *),
+				      clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
+
+/**
+ * enum kudp_phase - where a module is in its life, as parameter callbacks
+ * see it
+ * @KUDP_LOADING: insmod is parsing the command line; init has not run yet.
+ *	A set callback may only store its value.
+ * @KUDP_STARTING: init is running (the parameter files already exist).
+ * @KUDP_READY: init has finished; the socket and buffer exist.
+ * @KUDP_STOPPING: exit has started (the parameter files still exist).
+ */
+enum kudp_phase {
+	KUDP_LOADING,
+	KUDP_STARTING,
+	KUDP_READY,
+	KUDP_STOPPING,
+};
+
+enum kudp_phase kudp_phase(void);
+void kudp_set_phase(enum kudp_phase phase);
+int kudp_param_check_ready(const struct kernel_param *kp);
+
+/* Parameter operations and helpers (see kudp_core.c). */
+extern const struct kernel_param_ops kudp_param_ops_size;
+int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
+
+void *kudp_buf_alloc(u64 size, const char *param);
+
+int kudp_sock_create(struct socket **res);
+int kudp_sock_bind_any(struct socket *sock);
+int kudp_sock_connect(struct socket *sock, __be32 addr);
+size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
+
+/**
+ * struct kudp_xfer - what one transfer moved
+ * @bytes: payload bytes sent or stored
+ * @datagrams: datagrams sent or received
+ */
+struct kudp_xfer {
+	u64 bytes;
+	u64 datagrams;
+};
+
+int kudp_send(struct socket *sock, const void *buf, size_t len,
+	      size_t payload, struct kudp_xfer *xfer);
+int kudp_recv(struct socket *sock, void *buf, size_t room, int flags);
+
+#endif /* _KUDP_CORE_H */

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * send_udp.c - send a buffer to <ip>:8808 as UDP datagrams, from the kernel
+ *
+ * Writing the "data" parameter stores the bytes written in the send buffer
+ * and queues a work item that sends them, one datagram per route MTU, to
+ * the address in the "ip" parameter. The write returns as soon as the send
+ * is queued; the send runs on this module's workqueue.
+ *
+ *   echo hello > /sys/module/send_udp/parameters/data
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inet.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <net/sock.h>
+
+#include "kudp_core.h"
+
+/*
+ * Load-time and run-time settings. Written by parameter callbacks and read
+ * by them and by init, all under kernel_param_lock(THIS_MODULE); the send
+ * work gets a copy (struct kudp_tx) and never reads these.
+ */
+static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
+static __be32 dest_addr = htonl(INADDR_LOOPBACK);
+static unsigned int payload;
+/* Data given on the insmod command line, kept until init sends it. */
+static char *insmod_data;
+
+/**
+ * struct kudp_tx - the sender
+ * @buf: the send buffer, @size bytes, allocated in init
+ * @size: capacity of @buf
+ * @sock: the UDP socket, created in init and released in exit; the send
+ *	work connects it to @dest before each send
+ * @wq: runs @send_work
+ * @send_work: sends @len bytes of @buf to @dest
+ * @lock: protects @sending, @len, @dest, @payload and @last_error, and the
+ *	contents of @buf against writers. Process context only (parameter
+ *	callbacks and @send_work).
+ * @sending: a send is queued or running. While it is set, @buf, @len,
+ *	@dest and @payload belong to @send_work and nobody changes them.
+ * @len: bytes of the current (or last) message in @buf
+ * @dest: destination of the current send
+ * @payload: the "payload" parameter when the send started
+ * @last_error: result of the last finished send: 0 or a negative errno
+ */
+struct kudp_tx {
+	void *buf;
+	u64 size;
+	struct socket *sock;
+	struct workqueue_struct *wq;
+	struct work_struct send_work;
+
+	struct mutex lock;
+	bool sending;
+	size_t len;
+	__be32 dest;
+	unsigned int payload;
+	int last_error;
+};
+
+static struct kudp_tx tx = {
+	.lock = __MUTEX_INITIALIZER(tx.lock),
+};
+
+static void send_udp_work(struct work_struct *work)
+{
+	struct kudp_xfer xfer = { };
+	int ret;
+
+	kudp_enter("dest=%pI4, len=%zu", &tx.dest, tx.len);
+	ret = kudp_sock_connect(tx.sock, tx.dest);
+	if (!ret)
+		ret = kudp_send(tx.sock, tx.buf, tx.len,
+				kudp_sock_payload(tx.sock, tx.payload), &xfer);
+
+	if (!ret)
+		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u\n",
+			 xfer.bytes, xfer.datagrams, &tx.dest, KUDP_PORT);
+	else if (ret == -ECONNREFUSED)
+		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
+			&tx.dest, KUDP_PORT, xfer.bytes, tx.len);
+	else if (ret == -EPIPE)
+		pr_warn("send aborted after %llu of %zu bytes: module unloading\n",
+			xfer.bytes, tx.len);
+	else
+		pr_err("send to %pI4:%u failed with error %d after %llu of %zu bytes\n",
+		       &tx.dest, KUDP_PORT, ret, xfer.bytes, tx.len);
+
+	mutex_lock(&tx.lock);
+	tx.last_error = ret;
+	tx.sending = false;
+	mutex_unlock(&tx.lock);
+}
+
+/*
+ * Store @len bytes of @data as the new message and queue its send.
+ * Called with kernel_param_lock(THIS_MODULE) held, from the "data" callback
+ * or from init.
+ */
+static int send_udp_start(const char *data, size_t len)
+{
+	kudp_enter("len=%zu", len);
+	if (len > tx.size) {
+		pr_err("data: %zu bytes do not fit in the %llu-byte buffer (buffer_size)\n",
+		       len, tx.size);
+		return kudp_ret(-EFBIG);
+	}
+
+	mutex_lock(&tx.lock);
+	if (tx.sending) {
+		mutex_unlock(&tx.lock);
+		pr_warn("data: a send is in progress; write again when parameters/state reads idle\n");
+		return kudp_ret(-EBUSY);
+	}
+	memcpy(tx.buf, data, len);
+	tx.len = len;
+	tx.dest = dest_addr;
+	tx.payload = payload;
+	tx.sending = true;
+	mutex_unlock(&tx.lock);
+
+	queue_work(tx.wq, &tx.send_work);
+	return 0;
+}
+
+/* data: write a message to send it; read the start of the current one. */
+static int data_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strnlen(val, PAGE_SIZE);
+
+	kudp_enter("len=%zu", len);
+	if (len >= PAGE_SIZE) {
+		pr_err("data: a parameter write carries at most %lu bytes; send larger or binary data through /dev/send_udp\n",
+		       PAGE_SIZE - 1);
+		return kudp_ret(-EFBIG);
+	}
+
+	if (kudp_phase() == KUDP_LOADING) {
+		/* insmod send_udp.ko data=...: init sends it. */
+		char *copy = kstrndup(val, len, GFP_KERNEL);
+
+		if (!copy)
+			return kudp_ret(-ENOMEM);
+		kfree(insmod_data);
+		insmod_data = copy;
+		return 0;
+	}
+	if (kudp_param_check_ready(kp))
+		return kudp_ret(-ENODEV);
+	return send_udp_start(val, len);
+}
+
+static int data_get(char *buf, const struct kernel_param *kp)
+{
+	size_t len;
+
+	if (kudp_param_check_ready(kp))
+		return -ENODEV;
+	mutex_lock(&tx.lock);
+	len = min_t(size_t, tx.len, PAGE_SIZE - 1);
+	memcpy(buf, tx.buf, len);
+	mutex_unlock(&tx.lock);
+	return len;
+}
+
+static const struct kernel_param_ops data_ops = {
+	.set = data_set,
+	.get = data_get,
+};
+
+module_param_cb(data, &data_ops, NULL, 0600);
+MODULE_PARM_DESC(data,
+		 "Write: the bytes to send (fewer than PAGE_SIZE, up to the first NUL); the send starts at once. Read: the start of the current message");
+
+/* ip: an IPv4 dotted quad; a trailing newline is accepted. */
+static int ip_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strcspn(val, "\n");
+	const char *end;
+	__be32 addr;
+
+	kudp_enter("val=%s", val);
+	if (val[len] && val[len + 1]) {
+		pr_err("ip: '%s' is not an IPv4 address (a.b.c.d)\n", val);
+		return kudp_ret(-EINVAL);
+	}
+	if (!len || !in4_pton(val, len, (u8 *)&addr, -1, &end) || end != val + len) {
+		pr_err("ip: '%.*s' is not an IPv4 address (a.b.c.d)\n", (int)len, val);
+		return kudp_ret(-EINVAL);
+	}
+	if (ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) || ipv4_is_zeronet(addr)) {
+		pr_err("ip: %pI4 is a multicast, broadcast or 'this host' address; give one host's address\n",
+		       &addr);
+		return kudp_ret(-EINVAL);
+	}
+	dest_addr = addr;
+	return 0;
+}
+
+static int ip_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%pI4\n", &dest_addr);
+}
+
+static const struct kernel_param_ops ip_ops = {
+	.set = ip_set,
+	.get = ip_get,
+};
+
+module_param_cb(ip, &ip_ops, NULL, 0644);
+MODULE_PARM_DESC(ip,
+		 "Destination IPv4 address, dotted quad; not broadcast or multicast (default 127.0.0.1); used by the next send");
+
+static int payload_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	kudp_enter("val=%s", val);
+	if (kstrtouint(val, 0, &n) || n > KUDP_MAX_PAYLOAD) {
+		pr_err("payload: '%s' is not a number from 0 (automatic) to %u\n",
+		       val, KUDP_MAX_PAYLOAD);
+		return kudp_ret(-EINVAL);
+	}
+	payload = n;
+	return 0;
+}
+
+static const struct kernel_param_ops payload_ops = {
+	.set = payload_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(payload, &payload_ops, &payload, 0644);
+MODULE_PARM_DESC(payload,
+		 "Bytes per datagram: 0 = the route's MTU less 28, never fragmented (default); 1-65507 = fixed, IP may fragment");
+
+module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
+MODULE_PARM_DESC(buffer_size,
+		 "Send buffer size in bytes, K/M/G suffixes allowed (load time only; default 4G)");
+
+static int state_get(char *buf, const struct kernel_param *kp)
+{
+	bool sending;
+
+	if (kudp_param_check_ready(kp))
+		return -ENODEV;
+	mutex_lock(&tx.lock);
+	sending = tx.sending;
+	mutex_unlock(&tx.lock);
+	return sysfs_emit(buf, "%s\n", sending ? "sending" : "idle");
+}
+
+static const struct kernel_param_ops state_ops = {
+	.set = kudp_param_set_readonly,
+	.get = state_get,
+};
+
+module_param_cb(state, &state_ops, NULL, 0444);
+MODULE_PARM_DESC(state, "Read only: 'sending' while a send is queued or running, else 'idle'");
+
+static int last_error_get(char *buf, const struct kernel_param *kp)
+{
+	int err;
+
+	if (kudp_param_check_ready(kp))
+		return -ENODEV;
+	mutex_lock(&tx.lock);
+	err = tx.last_error;
+	mutex_unlock(&tx.lock);
+	return sysfs_emit(buf, "%d\n", err);
+}
+
+static const struct kernel_param_ops last_error_ops = {
+	.set = kudp_param_set_readonly,
+	.get = last_error_get,
+};
+
+module_param_cb(last_error, &last_error_ops, NULL, 0444);
+MODULE_PARM_DESC(last_error,
+		 "Read only: result of the last finished send, 0 or a negative errno (-111 ECONNREFUSED: nothing listens at ip:8808)");
+
+static int __init send_udp_init(void)
+{
+	int ret;
+
+	kudp_enter("buffer_size=%llu", buffer_size);
+	kudp_set_phase(KUDP_STARTING);
+
+	tx.buf = kudp_buf_alloc(buffer_size, "buffer_size");
+	if (!tx.buf) {
+		ret = -ENOMEM;
+		goto err_free_insmod_data;
+	}
+	tx.size = buffer_size;
+
+	tx.wq = alloc_workqueue(KBUILD_MODNAME, WQ_UNBOUND, 1);
+	if (!tx.wq) {
+		ret = -ENOMEM;
+		goto err_free_buf;
+	}
+	INIT_WORK(&tx.send_work, send_udp_work);
+
+	ret = kudp_sock_create(&tx.sock);
+	if (ret)
+		goto err_destroy_wq;
+
+	kernel_param_lock(THIS_MODULE);
+	if (insmod_data)
+		ret = send_udp_start(insmod_data, strlen(insmod_data));
+	kfree(insmod_data);
+	insmod_data = NULL;
+	kernel_param_unlock(THIS_MODULE);
+	if (ret)
+		goto err_release_sock;
+
+	kudp_set_phase(KUDP_READY);
+	pr_info("ready: %llu-byte buffer, sending to %pI4:%u\n",
+		tx.size, &dest_addr, KUDP_PORT);
+	return 0;
+
+err_release_sock:
+	sock_release(tx.sock);
+err_destroy_wq:
+	destroy_workqueue(tx.wq);
+err_free_buf:
+	vfree(tx.buf);
+err_free_insmod_data:
+	kfree(insmod_data);
+	return kudp_ret(ret);
+}
+
+static void __exit send_udp_exit(void)
+{
+	kudp_enter("");
+	kudp_set_phase(KUDP_STOPPING);
+	/* Make a send in progress fail at its next datagram (EPIPE). */
+	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
+	cancel_work_sync(&tx.send_work);
+	sock_release(tx.sock);
+	destroy_workqueue(tx.wq);
+	vfree(tx.buf);
+	pr_info("unloaded\n");
+}
+
+module_init(send_udp_init);
+module_exit(send_udp_exit);
+
+MODULE_DESCRIPTION("Send a buffer of up to 4 GiB to <ip>:8808 over UDP, from kernel mode");
+MODULE_AUTHOR("The kudp authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(KUDP_VERSION);

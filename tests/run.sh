@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build send_udp.ko and receive_udp.ko for every installed Debian kernel and
+# run the test suite (tests/guest.sh) in a QEMU guest of each, under
+# virtme-ng with software emulation (TCG: KVM is never assumed to work).
+#
+#   tests/run.sh             the whole suite on every kernel
+#   tests/run.sh --demo      a short, readable round trip on the newest kernel
+#   KUDP_KERNELS="6.1.0-56-amd64" tests/run.sh    only the kernels named
+#   KUDP_TESTS="roundtrip discard" tests/run.sh   only the tests named
+#
+# Prints KTAP per test and ends with one line "N passed, N failed"; exits
+# non-zero if any test failed or a guest did not finish.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+mode=suite
+[ "${1:-}" = "--demo" ] && mode=demo
+
+kernels=${KUDP_KERNELS:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)}
+if [ -z "$kernels" ]; then
+	echo "No kernel in /boot: run scripts/setup.sh" >&2
+	exit 1
+fi
+[ "$mode" = demo ] && kernels=$(echo "$kernels" | tail -n 1)
+
+passed=0
+failed=0
+start=$(date +%s)
+
+# Build the modules for kernel $1 in build/$1 (a copy of the sources: Kbuild
+# writes its objects beside them).
+build() {
+	local kver=$1 dir=build/$1
+	local kdir=/usr/src/linux-headers-$kver
+
+	[ -d "$kdir" ] || kdir=/lib/modules/$kver/build
+	mkdir -p "$dir"
+	cp Kbuild Makefile ./*.c ./*.h "$dir"/
+	make -s -C "$dir" KDIR="$kdir" modules >"$dir/build.log" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] || grep -E 'warning:|error:' "$dir/build.log" |
+	   grep -v 'is added to multiple modules' | grep -q .; then
+		cat "$dir/build.log"
+		return 1
+	fi
+}
+
+# Boot kernel $1 with $2 of memory and run tests/guest.sh with the rest of
+# the arguments; the guest's console goes to build/$1/console-$3.log.
+boot() {
+	local kver=$1 mem=$2 tag=$3
+	shift 3
+	local out=build/$kver/out-$tag
+	rm -rf "$out"
+	mkdir -p "$out"
+	timeout --foreground 1500 vng --run "/boot/vmlinuz-$kver" --disable-kvm \
+		--force-9p --cpus 2 --memory "$mem" -v \
+		--append "slub_debug=FZPU kfence.sample_interval=10" \
+		--rwdir "$top/$out=$top/$out" \
+		--exec "bash $top/tests/guest.sh $top/build/$kver $top/$out $*" \
+		2>"build/$kver/console-$tag.log" </dev/null
+}
+
+echo "KTAP version 1"
+for kver in $kernels; do
+	echo "# kernel $kver"
+	if ! build "$kver"; then
+		echo "not ok - build for $kver"
+		failed=$((failed + 1))
+		continue
+	fi
+	echo "ok - build for $kver (no warnings)"
+	passed=$((passed + 1))
+
+	if [ "$mode" = demo ]; then
+		boot "$kver" 1G demo demo
+		exit $?
+	fi
+
+	for run in "3G main" "512M small"; do
+		set -- $run
+		boot "$kver" "$1" "$2" "$2" ${KUDP_TESTS:-} | sed 's/^/    /'
+		rc=${PIPESTATUS[0]}
+		res=build/$kver/out-$2/result
+		if [ -f "$res" ]; then
+			read -r p f <"$res"
+			passed=$((passed + p))
+			failed=$((failed + f))
+		fi
+		if [ ! -f "$res" ] || [ "$rc" -ne 0 ]; then
+			echo "not ok - $kver $2: guest exited with $rc (console: build/$kver/console-$2.log)"
+			tail -n 30 "build/$kver/console-$2.log" | sed 's/^/# /'
+			[ -f "$res" ] || failed=$((failed + 1))
+		fi
+	done
+done
+
+echo "# run time $(($(date +%s) - start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Userspace UDP peer for the kudp tests: a real client and a real listener.
+
+  udp.py send [--gap S] [--wait-complete T] PAYLOAD...
+      Send each PAYLOAD (text; "@N" means N random bytes, "@N:FILE" also
+      saves them to FILE) as one datagram to 127.0.0.1:8808, S seconds
+      apart. With --wait-complete, then poll receive_udp's state until it
+      reads "complete" (at most T seconds) and print the seconds from the
+      last datagram to the completion.
+  udp.py listen --bytes N --timeout S --out FILE [--ready FILE]
+      Bind 127.0.0.1:8808, collect datagrams until N payload bytes arrived
+      or S seconds passed without one; save the concatenated payloads to
+      FILE and print "DATAGRAMS BYTES". Creates --ready once bound.
+"""
+import argparse
+import os
+import socket
+import sys
+import time
+
+PORT = 8808
+STATE = "/sys/module/receive_udp/parameters/state"
+
+
+def payload(spec):
+    if spec.startswith("@"):
+        size, _, path = spec[1:].partition(":")
+        data = os.urandom(int(size))
+        if path:
+            with open(path, "wb") as f:
+                f.write(data)
+        return data
+    return spec.encode()
+
+
+def read_state():
+    with open(STATE) as f:
+        return f.read().strip()
+
+
+def cmd_send(args):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    last = 0.0
+    for i, spec in enumerate(args.payload):
+        if i:
+            time.sleep(args.gap)
+        sock.sendto(payload(spec), ("127.0.0.1", PORT))
+        last = time.monotonic()
+    if args.wait_complete is None:
+        return 0
+    # Wait until the datagrams have been taken in, then for the completion.
+    deadline = last + args.wait_complete
+    while time.monotonic() < deadline:
+        if read_state().startswith("complete"):
+            print("%.3f" % (time.monotonic() - last))
+            return 0
+        time.sleep(0.02)
+    print("timeout: state is still %r after %.1f s" %
+          (read_state(), args.wait_complete))
+    return 1
+
+
+def cmd_listen(args):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
+    sock.bind(("127.0.0.1", PORT))
+    sock.settimeout(args.timeout)
+    if args.ready:
+        open(args.ready, "w").close()
+    got = bytearray()
+    count = 0
+    while len(got) < args.bytes:
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            break
+        got += data
+        count += 1
+    with open(args.out, "wb") as f:
+        f.write(got)
+    print(count, len(got))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("send")
+    s.add_argument("--gap", type=float, default=0.0)
+    s.add_argument("--wait-complete", type=float)
+    s.add_argument("payload", nargs="+")
+    s.set_defaults(fn=cmd_send)
+    l = sub.add_parser("listen")
+    l.add_argument("--bytes", type=int, required=True)
+    l.add_argument("--timeout", type=float, default=10.0)
+    l.add_argument("--out", required=True)
+    l.add_argument("--ready")
+    l.set_defaults(fn=cmd_listen)
+    args = p.parse_args()
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
