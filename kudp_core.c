@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kudp_core.c - socket, buffer, parameter and debug helpers shared by
- * send_udp and receive_udp
+ * Socket, buffer, parameter and debug helpers shared by send_udp and
+ * receive_udp.
  *
  * This object is linked into both modules.
  */

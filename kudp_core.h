@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kudp_core.h - what send_udp and receive_udp share
+ * What send_udp and receive_udp share.
  *
  * kudp_core.o is linked into both modules, so each module carries its own
  * copy of everything declared here: its own debug flag, its own "ready"
@@ -15,7 +15,6 @@
 #include <linux/net.h>
 #include <linux/printk.h>
 #include <linux/types.h>
-#include <linux/version.h>
 
 #define KUDP_VERSION		"0.1.0"
 #define KUDP_PORT		8808
@@ -60,13 +59,14 @@ extern int kudp_debug;
 
 /*
  * hrtimer_setup() appeared in 6.13 and replaced hrtimer_init(), which went
- * away in 6.15.
+ * away in 6.15. Kbuild defines KUDP_HAVE_HRTIMER_SETUP when the kernel's
+ * headers declare it.
  */
 static inline void kudp_hrtimer_setup(struct hrtimer *timer,
 				      enum hrtimer_restart (*fn)(struct hrtimer *),
 				      clockid_t clock, enum hrtimer_mode mode)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#ifdef KUDP_HAVE_HRTIMER_SETUP
 	hrtimer_setup(timer, fn, clock, mode);
 #else
 	hrtimer_init(timer, clock, mode);

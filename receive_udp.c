@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * receive_udp.c - collect UDP datagrams sent to port 8808 into one message
+ * receive_udp: collect the UDP datagrams sent to port 8808 into one message.
  *
  * Every datagram's payload is appended to the buffer. The message is
  * complete when the buffer is full or when no datagram has come for 5
@@ -16,7 +16,7 @@
  *                              concurrent), unbound, high-priority workqueue
  *   parameter callbacks        process context, kernel_param_lock held
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define pr_fmt(fmt) "receive_udp: " fmt
 
 #include <linux/hrtimer.h>
 #include <linux/module.h>
@@ -76,6 +76,7 @@ struct kudp_rx {
 	struct hrtimer idle_timer;
 	void (*saved_data_ready)(struct sock *sk);
 
+	/* Protects what follows, from the work items and parameter callbacks. */
 	struct mutex lock;
 	enum rx_state state;
 	enum rx_reason reason;
@@ -171,7 +172,7 @@ static void receive_udp_drain(struct work_struct *work)
 {
 	int ret;
 
-	kudp_dbg_rl("%s()\n", __func__);
+	kudp_dbg_rl("draining the socket\n");
 	do {
 		ret = receive_udp_one();
 		cond_resched();
@@ -340,7 +341,7 @@ static int __init receive_udp_init(void)
 		return kudp_ret(-ENOMEM);
 	rx.size = buffer_size;
 
-	rx.wq = alloc_ordered_workqueue(KBUILD_MODNAME, WQ_HIGHPRI);
+	rx.wq = alloc_ordered_workqueue("receive_udp", WQ_HIGHPRI);
 	if (!rx.wq) {
 		ret = -ENOMEM;
 		goto err_free_buf;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * send_udp.c - send a buffer to <ip>:8808 as UDP datagrams, from the kernel
+ * send_udp: send a buffer to <ip>:8808 as UDP datagrams, from the kernel.
  *
  * Writing the "data" parameter stores the bytes written in the send buffer
  * and queues a work item that sends them, one datagram per route MTU, to
@@ -9,7 +9,7 @@
  *
  *   echo hello > /sys/module/send_udp/parameters/data
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define pr_fmt(fmt) "send_udp: " fmt
 
 #include <linux/inet.h>
 #include <linux/module.h>
@@ -59,6 +59,7 @@ struct kudp_tx {
 	struct workqueue_struct *wq;
 	struct work_struct send_work;
 
+	/* Protects what follows, from the send work and parameter callbacks. */
 	struct mutex lock;
 	bool sending;
 	size_t len;
@@ -302,7 +303,7 @@ static int __init send_udp_init(void)
 	}
 	tx.size = buffer_size;
 
-	tx.wq = alloc_workqueue(KBUILD_MODNAME, WQ_UNBOUND, 1);
+	tx.wq = alloc_workqueue("send_udp", WQ_UNBOUND, 1);
 	if (!tx.wq) {
 		ret = -ENOMEM;
 		goto err_free_buf;

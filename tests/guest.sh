@@ -57,17 +57,24 @@ unload_all() {
 	! loaded send_udp && ! loaded receive_udp
 }
 
-# write FILE VALUE: write VALUE (no newline added) in one write(2); prints
-# the errno name on failure, nothing on success.
+# write FILE VALUE...: write each VALUE in one write(2) of its own, in quick
+# succession, from one process; backslash escapes (\n) are decoded. Prints
+# "ok" or the errno name for each, space-separated.
 write() {
-	$PY - "$1" "$2" <<'EOF'
+	$PY - "$@" <<'EOF'
 import errno, os, sys
-try:
-    fd = os.open(sys.argv[1], os.O_WRONLY)
-    os.write(fd, sys.argv[2].encode())
-    os.close(fd)
-except OSError as e:
-    print(errno.errorcode[e.errno])
+res = []
+for val in sys.argv[2:]:
+    try:
+        fd = os.open(sys.argv[1], os.O_WRONLY)
+        try:
+            os.write(fd, val.encode().decode("unicode_escape").encode("latin-1"))
+            res.append("ok")
+        finally:
+            os.close(fd)
+    except OSError as e:
+        res.append(errno.errorcode[e.errno])
+print(" ".join(res))
 EOF
 }
 
@@ -226,12 +233,12 @@ t_bad_ip() {
 	local seq=$($KMSG last) v
 	echo 10.1.2.3 >$S/ip || return 1
 	for v in 1.2.3 256.1.1.1 abc 1.2.3.4.5 "1.2.3.4 " "1.2.3.4\n\n" 255.255.255.255 224.0.0.1 0.0.0.0 -1.2.3.4; do
-		expect "ip=$v" "EINVAL" "$(write $S/ip "$(printf "$v")")" || return 1
+		expect "ip=$v" "EINVAL" "$(write $S/ip "$v")" || return 1
 		expect "ip after $v" "10.1.2.3" "$(cat $S/ip)" || return 1
 	done
 	expect "log lines" "10" "$(log_since "$seq" | grep -c 'send_udp: ip: ')" || return 1
 	log_since "$seq" | grep -q "ip: 'abc' is not an IPv4 address" || fail "no clear log line" || return 1
-	expect "ip without newline" "" "$(write $S/ip 127.0.0.1)" || return 1
+	expect "ip without newline" "ok" "$(write $S/ip 127.0.0.1)" || return 1
 	expect "ip" "127.0.0.1" "$(cat $S/ip)"
 }
 
@@ -253,27 +260,38 @@ t_data_efbig() {
 	expect "5000-byte write" "EFBIG" "$(write $S/data "$(head -c 5000 /dev/zero | tr '\0' y)")" || return 1
 	log_since "$seq" | grep -q 'send larger or binary data through /dev/send_udp' ||
 		fail "no log line saying how to send larger data" || return 1
-	expect "4095-byte write" "" "$(write $S/data "$(head -c 4095 /dev/zero | tr '\0' z)")" || return 1
+	expect "4095-byte write" "ok" "$(write $S/data "$(head -c 4095 /dev/zero | tr '\0' z)")" || return 1
 	wait_for rx_complete || return 1
 	expect "only the 4095-byte message was sent" "4095 z" \
 		"$(wc -c <$R/data) $(tr -d '\n' <$R/data | tr -s z)"
 }
 
+# slow_loopback: limit loopback to 200 kbit/s with a token bucket, so that a
+# send of a few thousand one-byte datagrams fills the socket's send buffer
+# and blocks for seconds (netem would not do: it orphans the packets it
+# holds, which frees the sender's buffer space). Datagrams above 4 KiB are
+# dropped meanwhile. fast_loopback undoes it, dropping what is queued.
+slow_loopback() {
+	modprobe sch_tbf && tc qdisc add dev lo root tbf rate 200kbit burst 4kb limit 10mb
+}
+fast_loopback() { tc qdisc del dev lo root 2>/dev/null; true; }
+
 t_data_ebusy() {
-	# 4000 one-byte datagrams take a while: a second write meanwhile is
-	# refused and sends nothing.
+	# A second write while a send is in progress is refused, sends nothing.
 	load_tx payload=1 || return 1
-	$UDP listen --bytes 8000 --timeout 10 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
+	$UDP listen --bytes 4000 --timeout 20 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
 	local pid=$! seq=$($KMSG last)
 	wait_for test -e "$TMP/ready" || return 1
-	local r1 r2
-	r1=$(write $S/data "$(head -c 4000 /dev/zero | tr '\0' a)")
-	r2=$(write $S/data "second")
-	expect "first write" "" "$r1" || return 1
-	expect "second write during the send" "EBUSY" "$r2" || return 1
-	expect "state during the send" "sending" "$(cat $S/state)" || diag "(the send finished first)"
-	wait $pid
-	expect "listener got only the first message" "4000 4000" "$(cat "$TMP/count")" || return 1
+	slow_loopback || return 1
+	expect "two writes" "ok EBUSY" \
+		"$(write $S/data "$(head -c 2000 /dev/zero | tr '\0' a)" second)"
+	local rc=$?
+	expect "state during the send" "sending" "$(cat $S/state)" || rc=1
+	wait $pid	# until the listener has it all (or 20 s without data)
+	fast_loopback
+	tx_idle || rc=1
+	[ $rc -eq 0 ] || return 1
+	expect "listener got only the first message" "2000 2000" "$(cat "$TMP/count")" || return 1
 	log_since "$seq" | grep -q 'a send is in progress' || fail "no log line for EBUSY"
 }
 
@@ -412,13 +430,22 @@ while time.monotonic() < end:
 	cat $S/state | sed 's/^/# state: /'
 	rmmod send_udp && ! loaded send_udp || fail "still loaded" || return 1
 
-	diag "unloading send_udp: during a send (4000 one-byte datagrams)"
+	diag "unloading send_udp: blocked in a send (slow link, send buffer full)"
 	load_rx && load_tx payload=1 || return 1
 	seq=$($KMSG last)
-	head -c 4000 /dev/zero | tr '\0' s >$S/data || return 1
+	slow_loopback || return 1
+	head -c 4000 /dev/zero | tr '\0' s >$S/data || { fast_loopback; return 1; }
+	sleep 1
 	cat $S/state | sed 's/^/# state: /'
-	rmmod send_udp && ! loaded send_udp || fail "still loaded" || return 1
+	local t0=$(date +%s)
+	rmmod send_udp
+	local rc=$?
+	fast_loopback
+	[ $rc -eq 0 ] && ! loaded send_udp || fail "still loaded" || return 1
+	diag "rmmod took $(($(date +%s) - t0)) s"
+	[ $(($(date +%s) - t0)) -le 3 ] || fail "rmmod waited for the send" || return 1
 	log_since "$seq" | grep -E 'send aborted|unloaded' | sed 's/^/# log: /'
+	log_since "$seq" | grep -q 'send aborted after [0-9]* of 4000 bytes' || fail "send not aborted" || return 1
 	rmmod receive_udp && ! loaded receive_udp
 }
 
@@ -561,6 +588,9 @@ for t in $tests; do
 		log_since "$seq" | grep -E 'send_udp|receive_udp' | tail -n 15 | sed 's/^/#   log: /'
 		failed=$((failed + 1))
 	fi
+	# Nothing a test started outlives it.
+	pkill -f "$HERE/udp.py"
+	fast_loopback
 	rm -rf "${TMP:?}"/*
 done
 
