@@ -453,9 +453,9 @@ t_param_race_rmmod() {
 	local i pids=""
 	for i in 1 2 3 4 5; do
 		load_rx && load_tx || return 1
-		(while :; do cat $R/data $R/state $R/drops $S/data $S/state >/dev/null 2>&1; done) &
+		(while :; do cat $R/data $R/state $R/drops $S/data $S/state; done) >/dev/null 2>&1 &
 		pids="$pids $!"
-		(while :; do echo race >$S/data 2>/dev/null; echo 127.0.0.1 >$S/ip 2>/dev/null; done) &
+		(while :; do echo race >$S/data; echo 127.0.0.1 >$S/ip; done) >/dev/null 2>&1 &
 		pids="$pids $!"
 		sleep 0.5
 		rmmod send_udp || { kill $pids; return 1; }

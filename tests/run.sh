@@ -8,7 +8,8 @@
 #   tests/run.sh             the whole suite on every kernel
 #   tests/run.sh --demo      a short, readable round trip on the newest kernel
 #   KUDP_KERNELS="6.1.0-56-amd64" tests/run.sh    only the kernels named
-#   KUDP_TESTS="roundtrip discard" tests/run.sh   only the tests named
+#   KUDP_TESTS="roundtrip_sysfs enomem" tests/run.sh   only the tests named
+#                            (the t_* functions of tests/guest.sh)
 #
 # Prints KTAP per test and ends with one line "N passed, N failed"; exits
 # non-zero if any test failed or a guest did not finish.
@@ -39,9 +40,11 @@ build() {
 	[ -d "$kdir" ] || kdir=/lib/modules/$kver/build
 	mkdir -p "$dir"
 	cp Kbuild Makefile ./*.c ./*.h "$dir"/
-	make -s -C "$dir" KDIR="$kdir" modules >"$dir/build.log" 2>&1
+	# C=2: sparse checks every file of ours.
+	make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
 	local rc=$?
-	if [ $rc -ne 0 ] || grep -E 'warning:|error:' "$dir/build.log" |
+	if [ $rc -ne 0 ] || ! grep -q ' CHECK ' "$dir/build.log" ||
+	   grep -E 'warning:|error:' "$dir/build.log" |
 	   grep -v 'is added to multiple modules' | grep -q .; then
 		cat "$dir/build.log"
 		return 1
@@ -72,7 +75,7 @@ for kver in $kernels; do
 		failed=$((failed + 1))
 		continue
 	fi
-	echo "ok - build for $kver (no warnings)"
+	echo "ok - build for $kver (no compiler or sparse warning)"
 	passed=$((passed + 1))
 
 	if [ "$mode" = demo ]; then
