@@ -5,6 +5,9 @@
  *
  * This object is linked into both modules.
  */
+#include <linux/capability.h>
+#include <linux/crc32.h>
+#include <linux/device.h>
 #include <linux/in.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -12,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/socket.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
 #include <net/ip.h>
@@ -269,12 +273,53 @@ size_t kudp_sock_payload(struct socket *sock, unsigned int fixed)
 }
 
 /**
+ * kudp_xfer_start() - start counting a new message
+ * @xfer: the counters
+ *
+ * Context: any.
+ */
+void kudp_xfer_start(struct kudp_xfer *xfer)
+{
+	WRITE_ONCE(xfer->bytes, 0);
+	WRITE_ONCE(xfer->datagrams, 0);
+	WRITE_ONCE(xfer->crc, ~0U);
+}
+
+/**
+ * kudp_xfer_add() - count one datagram of a message
+ * @xfer: the counters
+ * @data: the payload bytes that belong to the message
+ * @len: how many
+ *
+ * Context: any.
+ */
+void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len)
+{
+	WRITE_ONCE(xfer->crc, crc32_le(xfer->crc, data, len));
+	WRITE_ONCE(xfer->bytes, xfer->bytes + len);
+	WRITE_ONCE(xfer->datagrams, xfer->datagrams + 1);
+}
+
+/**
+ * kudp_xfer_crc32() - the CRC-32 of the bytes counted so far
+ * @xfer: the counters
+ *
+ * Context: any.
+ * Return: the CRC-32 that zlib's crc32() (and Python's zlib.crc32())
+ * computes over the same bytes.
+ */
+u32 kudp_xfer_crc32(const struct kudp_xfer *xfer)
+{
+	return ~READ_ONCE(xfer->crc);
+}
+
+/**
  * kudp_send() - send a buffer as consecutive datagrams
  * @sock: a connected socket
  * @buf: the data
  * @len: bytes in @buf; 0 sends one empty datagram
  * @payload: bytes per datagram (the last one may be shorter)
- * @xfer: progress, updated after each datagram
+ * @xfer: progress, updated after each datagram (kudp_xfer_start() first)
  *
  * Stops at the first error: the datagram that failed was not sent. Once all
  * is sent, an error the socket has recorded since (an ICMP port unreachable
@@ -308,9 +353,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		/* UDP sends a datagram whole or not at all. */
 		if (WARN_ON_ONCE(ret != chunk))
 			return -EIO;
+		kudp_xfer_add(xfer, vec.iov_base, chunk);
 		off += chunk;
-		xfer->bytes += chunk;
-		xfer->datagrams++;
 		cond_resched();
 	} while (off < len);
 
@@ -341,4 +385,245 @@ int kudp_recv(struct socket *sock, void *buf, size_t room, int flags)
 		kudp_dbg_rl("kernel_recvmsg(room %zu%s) = %d\n", room,
 			    flags & MSG_PEEK ? ", peek" : "", ret);
 	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * The character device's statistics files and ioctls, shared by both
+ * modules. Every figure comes from the module's snapshot callback, so the
+ * files and KUDP_IOC_GET_STATS always agree.
+ */
+
+static const char * const kudp_state_names[] = {
+	[KUDP_STATE_IDLE] = "idle",
+	[KUDP_STATE_FILLING] = "filling",
+	[KUDP_STATE_SENDING] = "sending",
+	[KUDP_STATE_EMPTY] = "empty",
+	[KUDP_STATE_RECEIVING] = "receiving",
+	[KUDP_STATE_COMPLETE] = "complete",
+};
+
+static const char * const kudp_reason_names[] = {
+	[KUDP_REASON_NONE] = "none",
+	[KUDP_REASON_IDLE] = "idle",
+	[KUDP_REASON_FULL] = "full",
+};
+
+/**
+ * kudp_state_name() - the name of an &enum kudp_state
+ * @state: the value
+ *
+ * Context: any.
+ * Return: the name shown in sysfs, or "?".
+ */
+const char *kudp_state_name(u32 state)
+{
+	return state < ARRAY_SIZE(kudp_state_names) ? kudp_state_names[state] : "?";
+}
+
+/**
+ * kudp_reason_name() - the name of an &enum kudp_reason
+ * @reason: the value
+ *
+ * Context: any.
+ * Return: the name shown in sysfs, or "?".
+ */
+const char *kudp_reason_name(u32 reason)
+{
+	return reason < ARRAY_SIZE(kudp_reason_names) ? kudp_reason_names[reason] : "?";
+}
+
+enum kudp_stat_kind {
+	KUDP_KIND_U64,
+	KUDP_KIND_S32,
+	KUDP_KIND_HEX32,
+	KUDP_KIND_STATE,
+	KUDP_KIND_REASON,
+};
+
+struct kudp_stat_attr {
+	struct device_attribute attr;
+	size_t offset;
+	enum kudp_stat_kind kind;
+	unsigned long bit;	/* KUDP_STAT_* that hides it, or 0 */
+};
+
+static struct kudp_dev *kudp_dev_of(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct kudp_dev, misc);
+}
+
+static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	struct kudp_stat_attr *sa = container_of(attr, struct kudp_stat_attr, attr);
+	struct kudp_stats st = { };
+	void *field = (void *)&st + sa->offset;
+
+	kudp_dev_of(dev)->snapshot(&st);
+	switch (sa->kind) {
+	case KUDP_KIND_S32:
+		return sysfs_emit(buf, "%d\n", *(s32 *)field);
+	case KUDP_KIND_HEX32:
+		return sysfs_emit(buf, "%08x\n", *(u32 *)field);
+	case KUDP_KIND_STATE:
+		return sysfs_emit(buf, "%s\n", kudp_state_name(*(u32 *)field));
+	case KUDP_KIND_REASON:
+		return sysfs_emit(buf, "%s\n", kudp_reason_name(*(u32 *)field));
+	default:
+		return sysfs_emit(buf, "%llu\n", *(u64 *)field);
+	}
+}
+
+#define KUDP_STAT_ATTR(_name, _kind, _bit)					\
+	static struct kudp_stat_attr kudp_stat_##_name = {			\
+		.attr = __ATTR(_name, 0444, kudp_stat_show, NULL),		\
+		.offset = offsetof(struct kudp_stats, _name),			\
+		.kind = _kind,							\
+		.bit = _bit,							\
+	}
+
+KUDP_STAT_ATTR(state, KUDP_KIND_STATE, 0);
+KUDP_STAT_ATTR(reason, KUDP_KIND_REASON, KUDP_STAT_REASON);
+KUDP_STAT_ATTR(seq, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(cur_bytes, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(cur_datagrams, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(last_bytes, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(last_datagrams, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(messages, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(overflow_bytes, KUDP_KIND_U64, KUDP_STAT_OVERFLOW);
+KUDP_STAT_ATTR(drops, KUDP_KIND_U64, KUDP_STAT_DROPS);
+KUDP_STAT_ATTR(udp_errors, KUDP_KIND_U64, KUDP_STAT_DROPS);
+KUDP_STAT_ATTR(errors, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(last_error, KUDP_KIND_S32, 0);
+KUDP_STAT_ATTR(crc32, KUDP_KIND_HEX32, 0);
+KUDP_STAT_ATTR(capacity, KUDP_KIND_U64, 0);
+
+static struct attribute *kudp_stat_attrs[] = {
+	&kudp_stat_state.attr.attr,
+	&kudp_stat_reason.attr.attr,
+	&kudp_stat_seq.attr.attr,
+	&kudp_stat_cur_bytes.attr.attr,
+	&kudp_stat_cur_datagrams.attr.attr,
+	&kudp_stat_last_bytes.attr.attr,
+	&kudp_stat_last_datagrams.attr.attr,
+	&kudp_stat_messages.attr.attr,
+	&kudp_stat_overflow_bytes.attr.attr,
+	&kudp_stat_drops.attr.attr,
+	&kudp_stat_udp_errors.attr.attr,
+	&kudp_stat_errors.attr.attr,
+	&kudp_stat_last_error.attr.attr,
+	&kudp_stat_crc32.attr.attr,
+	&kudp_stat_capacity.attr.attr,
+	NULL
+};
+
+static umode_t kudp_stat_visible(struct kobject *kobj, struct attribute *a, int n)
+{
+	struct kudp_stat_attr *sa = container_of(a, struct kudp_stat_attr, attr.attr);
+
+	return sa->bit & kudp_dev_of(kobj_to_dev(kobj))->hidden ? 0 : a->mode;
+}
+
+static const struct attribute_group kudp_stat_group = {
+	.attrs = kudp_stat_attrs,
+	.is_visible = kudp_stat_visible,
+};
+
+static const struct attribute_group *kudp_stat_groups[] = {
+	&kudp_stat_group,
+	NULL
+};
+
+/**
+ * kudp_dev_register() - create /dev/<name> and its statistics files
+ * @kd: the device; its misc.name, misc.fops and callbacks set
+ *
+ * Root only: the device node is mode 0600.
+ *
+ * Context: process context (module init), after everything the device's
+ * operations and callbacks use exists.
+ * Return: 0, or a negative errno from misc_register().
+ */
+int kudp_dev_register(struct kudp_dev *kd)
+{
+	int ret;
+
+	kudp_enter("name=%s", kd->misc.name);
+	kd->misc.minor = MISC_DYNAMIC_MINOR;
+	kd->misc.mode = 0600;
+	kd->misc.groups = kudp_stat_groups;
+	ret = misc_register(&kd->misc);
+	if (ret)
+		pr_err("cannot register /dev/%s: error %d\n", kd->misc.name, ret);
+	return kudp_ret(ret);
+}
+
+/**
+ * kudp_dev_unregister() - remove /dev/<name> and its statistics files
+ * @kd: the device
+ *
+ * Waits for statistics reads in progress; no file of the device is open
+ * (an open file holds a reference to the module).
+ *
+ * Context: process context (module exit), first thing.
+ */
+void kudp_dev_unregister(struct kudp_dev *kd)
+{
+	kudp_enter("name=%s", kd->misc.name);
+	misc_deregister(&kd->misc);
+}
+
+static int kudp_dev_get_stats(struct kudp_dev *kd, struct kudp_stats __user *ust)
+{
+	struct kudp_stats st = { };
+	u32 size;
+
+	if (get_user(size, &ust->size))
+		return -EFAULT;
+	if (size < offsetofend(struct kudp_stats, version)) {
+		pr_err_ratelimited("KUDP_IOC_GET_STATS: size %u is too small\n", size);
+		return -EINVAL;
+	}
+	kd->snapshot(&st);
+	st.size = min_t(u32, size, sizeof(st));
+	st.version = KUDP_STATS_VERSION;
+	if (copy_to_user(ust, &st, st.size))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * kudp_dev_ioctl() - the ioctls both devices have
+ * @kd: the device
+ * @cmd: KUDP_IOC_GET_STATS, KUDP_IOC_RESET or KUDP_IOC_DISCARD
+ * @arg: the user's argument
+ *
+ * RESET and DISCARD need CAP_NET_ADMIN in the calling task now, whoever
+ * opened the file.
+ *
+ * Context: process context.
+ * Return: 0, or -EPERM, -EFAULT, -EINVAL, -ENOTTY (another command), or
+ * the discard callback's error.
+ */
+long kudp_dev_ioctl(struct kudp_dev *kd, unsigned int cmd, unsigned long arg)
+{
+	kudp_enter("cmd=%#x", cmd);
+	switch (cmd) {
+	case KUDP_IOC_GET_STATS:
+		return kudp_ret(kudp_dev_get_stats(kd, (void __user *)arg));
+	case KUDP_IOC_RESET:
+	case KUDP_IOC_DISCARD:
+		if (!capable(CAP_NET_ADMIN)) {
+			pr_warn_ratelimited("%s: %s needs CAP_NET_ADMIN\n", kd->misc.name,
+					    cmd == KUDP_IOC_RESET ? "reset" : "discard");
+			return kudp_ret(-EPERM);
+		}
+		if (cmd == KUDP_IOC_DISCARD)
+			return kudp_ret(kd->discard());
+		kd->reset();
+		return 0;
+	}
+	return -ENOTTY;
 }

@@ -10,14 +10,17 @@
 #ifndef _KUDP_CORE_H
 #define _KUDP_CORE_H
 
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/miscdevice.h>
 #include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/printk.h>
 #include <linux/types.h>
 
-#define KUDP_VERSION		"0.1.0"
-#define KUDP_PORT		8808
+#include "uapi/kudp.h"
+
+#define KUDP_VERSION		"0.2.0"
 /* Largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
 #define KUDP_MAX_PAYLOAD	65507U
 /* IPv4 header (no options) plus UDP header, subtracted from a route's MTU. */
@@ -106,17 +109,59 @@ int kudp_sock_connect(struct socket *sock, __be32 addr);
 size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
 
 /**
- * struct kudp_xfer - what one transfer moved
+ * struct kudp_xfer - what one message moved so far
  * @bytes: payload bytes sent or stored
  * @datagrams: datagrams sent or received
+ * @crc: running CRC-32 state; kudp_xfer_crc32() gives the value
+ *
+ * Written with WRITE_ONCE() so that statistics may read a transfer's
+ * progress without stopping it.
  */
 struct kudp_xfer {
 	u64 bytes;
 	u64 datagrams;
+	u32 crc;
 };
+
+void kudp_xfer_start(struct kudp_xfer *xfer);
+void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len);
+u32 kudp_xfer_crc32(const struct kudp_xfer *xfer);
 
 int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      size_t payload, struct kudp_xfer *xfer);
 int kudp_recv(struct socket *sock, void *buf, size_t room, int flags);
+
+/**
+ * struct kudp_dev - a module's character device and its statistics
+ * @misc: the misc device (/dev/<name>, /sys/class/misc/<name>/)
+ * @snapshot: fills a &struct kudp_stats with the module's figures (all
+ *	but @size and @version); process context, may sleep
+ * @reset: zeroes the counters (KUDP_IOC_RESET)
+ * @discard: throws the buffer's message away (KUDP_IOC_DISCARD)
+ * @hidden: KUDP_STAT_* bits of the statistics files this module does not
+ *	have
+ *
+ * The core gives both devices the same statistics files, one value each,
+ * and the same GET_STATS, RESET and DISCARD ioctls, all filled by
+ * @snapshot: sysfs and ioctl cannot disagree.
+ */
+struct kudp_dev {
+	struct miscdevice misc;
+	void (*snapshot)(struct kudp_stats *st);
+	void (*reset)(void);
+	int (*discard)(void);
+	unsigned long hidden;
+};
+
+/* Bits for &kudp_dev.hidden. */
+#define KUDP_STAT_REASON	BIT(0)
+#define KUDP_STAT_OVERFLOW	BIT(1)
+#define KUDP_STAT_DROPS		BIT(2)
+
+int kudp_dev_register(struct kudp_dev *kd);
+void kudp_dev_unregister(struct kudp_dev *kd);
+long kudp_dev_ioctl(struct kudp_dev *kd, unsigned int cmd, unsigned long arg);
+const char *kudp_state_name(u32 state);
+const char *kudp_reason_name(u32 reason);
 
 #endif /* _KUDP_CORE_H */

@@ -4,67 +4,80 @@
  *
  * Every datagram's payload is appended to the buffer. The message is
  * complete when the buffer is full or when no datagram has come for 5
- * seconds; "data" then shows it. The next datagram after an idle completion
- * discards it and starts a new message. After a full-buffer completion,
- * datagrams of the same burst (less than 5 s apart) are counted as overflow
- * and dropped; a 5 s pause ends the burst.
+ * seconds; "data" and /dev/receive_udp then show it. The next datagram after
+ * an idle completion discards it and starts a new message. After a
+ * full-buffer completion, datagrams of the same burst (less than 5 s apart)
+ * are counted as overflow and dropped; a 5 s pause ends the burst.
  *
  * Contexts:
  *   receive_udp_data_ready()   softirq: only queues drain_work
  *   receive_udp_idle_expired() hard IRQ: only queues complete_work
- *   drain_work, complete_work  process context, on an ordered (so never
- *                              concurrent), unbound, high-priority workqueue
+ *   drain_work, complete_work, process context, on an ordered (so never
+ *   control_work               concurrent), unbound, high-priority workqueue
  *   parameter callbacks        process context, kernel_param_lock held
+ *   file operations, sysfs     process context
  */
 #define pr_fmt(fmt) "receive_udp: " fmt
 
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <net/ip.h>
 #include <net/sock.h>
+#include <net/udp.h>
 
 #include "kudp_core.h"
 
 #define RX_IDLE_TIMEOUT_MS	5000
+/* At most this much is copied to a reader with the lock held. */
+#define RX_READ_CHUNK		(1UL << 20)
 
 /* Load-time settings, read by init. */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
-static u64 rcvbuf = 32ULL << 20;
-
-enum rx_state {
-	RX_EMPTY,	/* no message: none yet */
-	RX_RECEIVING,	/* datagrams are being appended */
-	RX_COMPLETE,	/* the message is complete; "data" shows it */
-};
-
-enum rx_reason {
-	RX_IDLE,	/* no datagram for 5 s */
-	RX_FULL,	/* the buffer is full */
-};
+static u64 rcvbuf = 128ULL << 20;
 
 /**
  * struct kudp_rx - the receiver
  * @buf: the message buffer, @size bytes, allocated in init
  * @size: capacity of @buf
  * @sock: the socket bound to 0.0.0.0:8808
- * @wq: ordered workqueue: @drain_work and @complete_work never run at once,
- *	and run in the order they were queued
+ * @wq: ordered workqueue: its work items never run at once, and run in the
+ *	order they were queued
  * @drain_work: takes every queued datagram off @sock
  * @complete_work: completes the message when @idle_timer has expired
+ * @control_work: carries out @control (a reset or a discard)
  * @idle_timer: armed (re-armed) for 5 s at each datagram; "queued" means a
  *	datagram came less than 5 s ago. Armed only by @drain_work.
  * @saved_data_ready: @sock's own callback, put back at exit
- * @lock: protects the fields below it, and @buf's contents while
- *	@state is %RX_COMPLETE. Process context only. The work items are the
- *	only writers; they may read the fields without it.
- * @state: where the message is in its life
+ * @read_wq: readers waiting for a completed message
+ * @dev: /dev/receive_udp and its statistics
+ * @control: KUDP_IOC_RESET or KUDP_IOC_DISCARD for @control_work; written
+ *	by the ioctl under @control_lock
+ * @control_lock: one reset or discard at a time
+ * @lock: protects the fields below it, and @buf's contents while @state
+ *	is %KUDP_STATE_COMPLETE. Process context only. The work items are the
+ *	only writers; they may read the fields without it. @state is also
+ *	read without it (READ_ONCE) to wait and poll.
+ * @state: %KUDP_STATE_EMPTY, %KUDP_STATE_RECEIVING or %KUDP_STATE_COMPLETE
  * @reason: why the last message completed
- * @len: bytes in the current message
- * @overflow: bytes that did not fit, since load
+ * @cur: the current message: bytes (its length), datagrams, CRC-32
+ * @seq: sequence number of the last completed message, from 1
+ * @last: the last completed message's figures, kept after it is discarded
+ * @messages: messages completed since load or reset
+ * @overflow: bytes that did not fit, since load or reset
+ * @errors: receive errors since load or reset
+ * @last_error: the last receive error, or 0
+ * @drops_base: the socket's drop count at load or reset
+ * @udp_errors_base: the system's UDP InErrors at load or reset
  */
 struct kudp_rx {
 	void *buf;
@@ -73,29 +86,76 @@ struct kudp_rx {
 	struct workqueue_struct *wq;
 	struct work_struct drain_work;
 	struct work_struct complete_work;
+	struct work_struct control_work;
 	struct hrtimer idle_timer;
 	void (*saved_data_ready)(struct sock *sk);
+	wait_queue_head_t read_wq;
+	struct kudp_dev dev;
+	unsigned int control;
+	struct mutex control_lock;
 
-	/* Protects what follows, from the work items and parameter callbacks. */
+	/* Protects what follows, from the work items and everything else. */
 	struct mutex lock;
-	enum rx_state state;
-	enum rx_reason reason;
-	u64 len;
+	enum kudp_state state;
+	enum kudp_reason reason;
+	struct kudp_xfer cur;
+	u64 seq;
+	struct kudp_xfer last;
+	u64 messages;
 	u64 overflow;
+	u64 errors;
+	int last_error;
+	int drops_base;
+	unsigned long udp_errors_base;
 };
+
+static void receive_udp_snapshot(struct kudp_stats *st);
+static void receive_udp_reset(void);
+static int receive_udp_discard(void);
+static const struct file_operations receive_udp_fops;
 
 static struct kudp_rx rx = {
+	.dev = {
+		.misc.name = "receive_udp",
+		.misc.fops = &receive_udp_fops,
+		.snapshot = receive_udp_snapshot,
+		.reset = receive_udp_reset,
+		.discard = receive_udp_discard,
+	},
+	.read_wq = __WAIT_QUEUE_HEAD_INITIALIZER(rx.read_wq),
+	.control_lock = __MUTEX_INITIALIZER(rx.control_lock),
 	.lock = __MUTEX_INITIALIZER(rx.lock),
+	.state = KUDP_STATE_EMPTY,
 };
 
-/* Called with rx.lock held, from the work items. */
-static void receive_udp_complete(enum rx_reason reason)
+static unsigned long receive_udp_in_errors(void)
 {
-	kudp_enter("reason=%s, len=%llu", reason == RX_FULL ? "full" : "idle", rx.len);
-	rx.state = RX_COMPLETE;
+	return snmp_fold_field(sock_net(rx.sock->sk)->mib.udp_statistics,
+			       UDP_MIB_INERRORS);
+}
+
+/* Called with rx.lock held, from the work items. */
+static void receive_udp_complete(enum kudp_reason reason)
+{
+	kudp_enter("reason=%s, len=%llu", kudp_reason_name(reason), rx.cur.bytes);
 	rx.reason = reason;
-	kudp_dbg("message completed (%s): %llu bytes\n",
-		 reason == RX_FULL ? "buffer full" : "5 s idle", rx.len);
+	rx.last = rx.cur;
+	rx.messages++;
+	rx.seq++;
+	WRITE_ONCE(rx.state, KUDP_STATE_COMPLETE);
+	kudp_dbg("message %llu completed (%s): %llu bytes in %llu datagrams, CRC-32 %08x\n",
+		 rx.seq, reason == KUDP_REASON_FULL ? "buffer full" : "5 s idle",
+		 rx.cur.bytes, rx.cur.datagrams, kudp_xfer_crc32(&rx.cur));
+	wake_up_interruptible_all(&rx.read_wq);
+}
+
+/* Called with rx.lock held, from the work items. */
+static void receive_udp_set_empty(void)
+{
+	if (rx.state == KUDP_STATE_COMPLETE)
+		kudp_dbg("message %llu (%llu bytes) discarded\n", rx.seq, rx.cur.bytes);
+	kudp_xfer_start(&rx.cur);
+	WRITE_ONCE(rx.state, KUDP_STATE_EMPTY);
 }
 
 static void receive_udp_arm_timer(void)
@@ -116,22 +176,24 @@ static int receive_udp_one(void)
 {
 	/* Not queued: 5 s have passed since the last datagram (or none came). */
 	bool burst = hrtimer_is_queued(&rx.idle_timer);
+	void *dest;
 	size_t room;
 	int ret;
 
-	if (rx.state == RX_RECEIVING && !burst) {
+	if (rx.state == KUDP_STATE_RECEIVING && !burst) {
 		/* complete_work is queued behind us and will find nothing to do. */
 		mutex_lock(&rx.lock);
-		receive_udp_complete(RX_IDLE);
+		receive_udp_complete(KUDP_REASON_IDLE);
 		mutex_unlock(&rx.lock);
 	}
 
-	if (rx.state != RX_RECEIVING) {
+	if (rx.state != KUDP_STATE_RECEIVING) {
 		ret = kudp_recv(rx.sock, NULL, 0, MSG_PEEK);
 		if (ret < 0)
 			return ret;
 
-		if (rx.state == RX_COMPLETE && rx.reason == RX_FULL && burst) {
+		if (rx.state == KUDP_STATE_COMPLETE &&
+		    rx.reason == KUDP_REASON_FULL && burst) {
 			/* The burst that filled the buffer goes on. */
 			ret = kudp_recv(rx.sock, NULL, 0, 0);
 			if (ret < 0)
@@ -143,27 +205,26 @@ static int receive_udp_one(void)
 			return ret;
 		}
 
+		/* A new message: the previous one, if any, is discarded. */
 		mutex_lock(&rx.lock);
-		if (rx.state == RX_COMPLETE)
-			kudp_dbg("new data: previous message (%llu bytes) discarded\n",
-				 rx.len);
-		rx.state = RX_RECEIVING;
-		rx.len = 0;
+		receive_udp_set_empty();
+		WRITE_ONCE(rx.state, KUDP_STATE_RECEIVING);
 		mutex_unlock(&rx.lock);
 	}
 
-	room = min_t(u64, rx.size - rx.len, KUDP_MAX_PAYLOAD);
-	ret = kudp_recv(rx.sock, rx.buf + rx.len, room, 0);
+	dest = rx.buf + rx.cur.bytes;
+	room = min_t(u64, rx.size - rx.cur.bytes, KUDP_MAX_PAYLOAD);
+	ret = kudp_recv(rx.sock, dest, room, 0);
 	if (ret < 0)
 		return ret;
 	receive_udp_arm_timer();
 
 	mutex_lock(&rx.lock);
-	rx.len += min_t(size_t, ret, room);
+	kudp_xfer_add(&rx.cur, dest, min_t(size_t, ret, room));
 	if (ret > room)
 		rx.overflow += ret - room;
-	if (rx.len == rx.size)
-		receive_udp_complete(RX_FULL);
+	if (rx.cur.bytes == rx.size)
+		receive_udp_complete(KUDP_REASON_FULL);
 	mutex_unlock(&rx.lock);
 	return ret;
 }
@@ -178,8 +239,13 @@ static void receive_udp_drain(struct work_struct *work)
 		cond_resched();
 	} while (ret >= 0);
 
-	if (ret != -EAGAIN)
+	if (ret != -EAGAIN) {
 		pr_err_ratelimited("receive failed with error %d\n", ret);
+		mutex_lock(&rx.lock);
+		rx.errors++;
+		rx.last_error = ret;
+		mutex_unlock(&rx.lock);
+	}
 }
 
 static void receive_udp_complete_work(struct work_struct *work)
@@ -187,9 +253,47 @@ static void receive_udp_complete_work(struct work_struct *work)
 	kudp_enter("");
 	mutex_lock(&rx.lock);
 	/* A datagram drained since the expiry re-armed the timer. */
-	if (rx.state == RX_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
-		receive_udp_complete(RX_IDLE);
+	if (rx.state == KUDP_STATE_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
+		receive_udp_complete(KUDP_REASON_IDLE);
 	mutex_unlock(&rx.lock);
+}
+
+/* Resets and discards change what only the work items may write. */
+static void receive_udp_control_work(struct work_struct *work)
+{
+	kudp_enter("control=%#x", rx.control);
+	mutex_lock(&rx.lock);
+	if (rx.control == KUDP_IOC_DISCARD) {
+		receive_udp_set_empty();
+	} else {
+		rx.messages = 0;
+		rx.overflow = 0;
+		rx.errors = 0;
+		rx.last_error = 0;
+		rx.drops_base = atomic_read(&rx.sock->sk->sk_drops);
+		rx.udp_errors_base = receive_udp_in_errors();
+	}
+	mutex_unlock(&rx.lock);
+}
+
+static void receive_udp_control(unsigned int cmd)
+{
+	mutex_lock(&rx.control_lock);
+	rx.control = cmd;
+	queue_work(rx.wq, &rx.control_work);
+	flush_work(&rx.control_work);
+	mutex_unlock(&rx.control_lock);
+}
+
+static void receive_udp_reset(void)
+{
+	receive_udp_control(KUDP_IOC_RESET);
+}
+
+static int receive_udp_discard(void)
+{
+	receive_udp_control(KUDP_IOC_DISCARD);
+	return 0;
 }
 
 static enum hrtimer_restart receive_udp_idle_expired(struct hrtimer *timer)
@@ -224,6 +328,159 @@ static void receive_udp_set_callback(bool install)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
+static void receive_udp_snapshot(struct kudp_stats *st)
+{
+	mutex_lock(&rx.lock);
+	st->state = rx.state;
+	st->reason = rx.seq ? rx.reason : KUDP_REASON_NONE;
+	st->seq = rx.seq;
+	st->cur_bytes = rx.cur.bytes;
+	st->cur_datagrams = rx.cur.datagrams;
+	st->last_bytes = rx.last.bytes;
+	st->last_datagrams = rx.last.datagrams;
+	st->crc32 = kudp_xfer_crc32(&rx.last);
+	st->messages = rx.messages;
+	st->overflow_bytes = rx.overflow;
+	st->drops = atomic_read(&rx.sock->sk->sk_drops) - rx.drops_base;
+	st->udp_errors = receive_udp_in_errors() - rx.udp_errors_base;
+	st->errors = rx.errors;
+	st->last_error = rx.last_error;
+	st->capacity = rx.size;
+	mutex_unlock(&rx.lock);
+}
+
+/* ------------------------------------------------------------------------
+ * /dev/receive_udp: read the last completed message, from any offset.
+ *
+ * A read at offset 0 (re)binds the open file to the completed message,
+ * waiting for one if there is none; reads further on must find the same
+ * message, or fail with ESTALE: a reader never gets a mix of two messages.
+ */
+
+/**
+ * struct receive_udp_reader - an open /dev/receive_udp
+ * @seq: the message this file reads, 0 before its first read
+ */
+struct receive_udp_reader {
+	u64 seq;
+};
+
+static int receive_udp_open(struct inode *inode, struct file *file)
+{
+	struct receive_udp_reader *rd;
+
+	kudp_enter("f_flags=%#x", file->f_flags);
+	rd = kzalloc(sizeof(*rd), GFP_KERNEL);
+	if (!rd)
+		return kudp_ret(-ENOMEM);
+	file->private_data = rd;
+	return 0;
+}
+
+static int receive_udp_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/*
+ * Wait until the message @rd may read is complete, and return with rx.lock
+ * held; or return an error without it.
+ */
+static int receive_udp_lock_message(struct file *file, loff_t pos)
+{
+	struct receive_udp_reader *rd = file->private_data;
+	bool rebind = pos == 0 || rd->seq == 0;
+	int ret;
+
+	for (;;) {
+		mutex_lock(&rx.lock);
+		if (rx.state == KUDP_STATE_COMPLETE && (rebind || rx.seq == rd->seq)) {
+			rd->seq = rx.seq;
+			return 0;
+		}
+		mutex_unlock(&rx.lock);
+		if (!rebind) {
+			kudp_dbg("reader of message %llu: it was discarded\n", rd->seq);
+			return kudp_ret(-ESTALE);
+		}
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(rx.read_wq,
+					       READ_ONCE(rx.state) == KUDP_STATE_COMPLETE);
+		if (ret)
+			return kudp_ret(ret);
+	}
+}
+
+static ssize_t receive_udp_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	loff_t pos = *ppos;
+	size_t n;
+	int ret;
+
+	kudp_dbg_rl("%s(count=%zu, pos=%lld)\n", __func__, count, pos);
+	if (pos < 0)
+		return -EINVAL;
+	ret = receive_udp_lock_message(file, pos);
+	if (ret)
+		return ret;
+	if (pos >= rx.cur.bytes) {
+		mutex_unlock(&rx.lock);
+		return 0;
+	}
+	n = min3((u64)count, rx.cur.bytes - pos, (u64)RX_READ_CHUNK);
+	if (copy_to_user(ubuf, rx.buf + pos, n)) {
+		mutex_unlock(&rx.lock);
+		return kudp_ret(-EFAULT);
+	}
+	mutex_unlock(&rx.lock);
+	*ppos = pos + n;
+	return n;
+}
+
+static __poll_t receive_udp_poll(struct file *file, poll_table *wait)
+{
+	poll_wait(file, &rx.read_wq, wait);
+	return READ_ONCE(rx.state) == KUDP_STATE_COMPLETE ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static loff_t receive_udp_llseek(struct file *file, loff_t offset, int whence)
+{
+	u64 size = 0;
+
+	mutex_lock(&rx.lock);
+	if (rx.state == KUDP_STATE_COMPLETE)
+		size = rx.cur.bytes;
+	mutex_unlock(&rx.lock);
+	return fixed_size_llseek(file, offset, whence, size);
+}
+
+static long receive_udp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct receive_udp_reader *rd = file->private_data;
+
+	if (cmd == KUDP_IOC_GET_SEQ)
+		return put_user(rd->seq, (u64 __user *)arg);
+	return kudp_dev_ioctl(&rx.dev, cmd, arg);
+}
+
+static const struct file_operations receive_udp_fops = {
+	.owner = THIS_MODULE,
+	.open = receive_udp_open,
+	.read = receive_udp_read,
+	.poll = receive_udp_poll,
+	.llseek = receive_udp_llseek,
+	.release = receive_udp_release,
+	.unlocked_ioctl = receive_udp_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+/* ------------------------------------------------------------------------
+ * Parameters
+ */
+
 /* data: the last completed message (at most PAGE_SIZE - 1 bytes of it). */
 static int data_get(char *buf, const struct kernel_param *kp)
 {
@@ -232,8 +489,8 @@ static int data_get(char *buf, const struct kernel_param *kp)
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
 	mutex_lock(&rx.lock);
-	if (rx.state == RX_COMPLETE) {
-		len = min_t(u64, rx.len, PAGE_SIZE - 1);
+	if (rx.state == KUDP_STATE_COMPLETE) {
+		len = min_t(u64, rx.cur.bytes, PAGE_SIZE - 1);
 		memcpy(buf, rx.buf, len);
 	}
 	mutex_unlock(&rx.lock);
@@ -255,27 +512,18 @@ MODULE_PARM_DESC(buffer_size,
 
 module_param_cb(rcvbuf, &kudp_param_ops_size, &rcvbuf, 0444);
 MODULE_PARM_DESC(rcvbuf,
-		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 32M; the kernel doubles it)");
+		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 128M; the kernel doubles it)");
 
 static int state_get(char *buf, const struct kernel_param *kp)
 {
-	static const char * const names[] = {
-		[RX_EMPTY] = "empty",
-		[RX_RECEIVING] = "receiving",
-		[RX_COMPLETE] = "complete",
-	};
-	int ret;
+	struct kudp_stats st = { };
 
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
-	mutex_lock(&rx.lock);
-	if (rx.state == RX_COMPLETE)
-		ret = sysfs_emit(buf, "complete (%s)\n",
-				 rx.reason == RX_FULL ? "full" : "idle");
-	else
-		ret = sysfs_emit(buf, "%s\n", names[rx.state]);
-	mutex_unlock(&rx.lock);
-	return ret;
+	receive_udp_snapshot(&st);
+	if (st.state == KUDP_STATE_COMPLETE)
+		return sysfs_emit(buf, "complete (%s)\n", kudp_reason_name(st.reason));
+	return sysfs_emit(buf, "%s\n", kudp_state_name(st.state));
 }
 
 static const struct kernel_param_ops state_ops = {
@@ -289,14 +537,12 @@ MODULE_PARM_DESC(state,
 
 static int overflow_get(char *buf, const struct kernel_param *kp)
 {
-	u64 overflow;
+	struct kudp_stats st = { };
 
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
-	mutex_lock(&rx.lock);
-	overflow = rx.overflow;
-	mutex_unlock(&rx.lock);
-	return sysfs_emit(buf, "%llu\n", overflow);
+	receive_udp_snapshot(&st);
+	return sysfs_emit(buf, "%llu\n", st.overflow_bytes);
 }
 
 static const struct kernel_param_ops overflow_ops = {
@@ -306,13 +552,16 @@ static const struct kernel_param_ops overflow_ops = {
 
 module_param_cb(overflow, &overflow_ops, NULL, 0444);
 MODULE_PARM_DESC(overflow,
-		 "Read only: payload bytes dropped because the buffer was full, since load");
+		 "Read only: payload bytes dropped because the buffer was full, since load or reset");
 
 static int drops_get(char *buf, const struct kernel_param *kp)
 {
+	struct kudp_stats st = { };
+
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
-	return sysfs_emit(buf, "%d\n", atomic_read(&rx.sock->sk->sk_drops));
+	receive_udp_snapshot(&st);
+	return sysfs_emit(buf, "%llu\n", st.drops);
 }
 
 static const struct kernel_param_ops drops_ops = {
@@ -322,7 +571,11 @@ static const struct kernel_param_ops drops_ops = {
 
 module_param_cb(drops, &drops_ops, NULL, 0444);
 MODULE_PARM_DESC(drops,
-		 "Read only: datagrams the socket dropped (receive buffer full), since load");
+		 "Read only: datagrams the socket dropped (receive buffer full), since load or reset");
+
+/* ------------------------------------------------------------------------
+ * Load and unload
+ */
 
 static int __init receive_udp_init(void)
 {
@@ -348,6 +601,7 @@ static int __init receive_udp_init(void)
 	}
 	INIT_WORK(&rx.drain_work, receive_udp_drain);
 	INIT_WORK(&rx.complete_work, receive_udp_complete_work);
+	INIT_WORK(&rx.control_work, receive_udp_control_work);
 	kudp_hrtimer_setup(&rx.idle_timer, receive_udp_idle_expired,
 			   CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 
@@ -358,16 +612,28 @@ static int __init receive_udp_init(void)
 	ret = kudp_sock_bind_any(rx.sock);
 	if (ret)
 		goto err_release_sock;
+	kudp_xfer_start(&rx.cur);
+	kudp_xfer_start(&rx.last);
+	rx.udp_errors_base = receive_udp_in_errors();
 
 	receive_udp_set_callback(true);
 	/* Datagrams that came between bind and now raised no callback. */
 	queue_work(rx.wq, &rx.drain_work);
+
+	ret = kudp_dev_register(&rx.dev);
+	if (ret)
+		goto err_restore_callback;
 
 	kudp_set_phase(KUDP_READY);
 	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u\n",
 		rx.size, KUDP_PORT);
 	return 0;
 
+err_restore_callback:
+	receive_udp_set_callback(false);
+	cancel_work_sync(&rx.drain_work);
+	hrtimer_cancel(&rx.idle_timer);
+	cancel_work_sync(&rx.complete_work);
 err_release_sock:
 	sock_release(rx.sock);
 err_destroy_wq:
@@ -381,6 +647,7 @@ static void __exit receive_udp_exit(void)
 {
 	kudp_enter("");
 	kudp_set_phase(KUDP_STOPPING);
+	kudp_dev_unregister(&rx.dev);
 	receive_udp_set_callback(false);
 	/* The drain arms the timer; the timer queues complete_work. */
 	cancel_work_sync(&rx.drain_work);

@@ -11,13 +11,16 @@
  */
 #define pr_fmt(fmt) "send_udp: " fmt
 
+#include <linux/fs.h>
 #include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
 
@@ -42,15 +45,25 @@ static char *insmod_data;
  *	work connects it to @dest before each send
  * @wq: runs @send_work
  * @send_work: sends @len bytes of @buf to @dest
- * @lock: protects @sending, @len, @dest, @payload and @last_error, and the
- *	contents of @buf against writers. Process context only (parameter
- *	callbacks and @send_work).
- * @sending: a send is queued or running. While it is set, @buf, @len,
- *	@dest and @payload belong to @send_work and nobody changes them.
+ * @idle_wq: where a blocking open of /dev/send_udp waits for %KUDP_STATE_IDLE
+ * @dev: /dev/send_udp and its statistics
+ * @lock: protects the fields below it; process context only (parameter
+ *	callbacks, file operations, @send_work)
+ * @state: %KUDP_STATE_IDLE, then %KUDP_STATE_FILLING while a writer (the
+ *	"data" parameter, or an open /dev/send_udp) fills @buf, then
+ *	%KUDP_STATE_SENDING until @send_work is done. Whoever moved it out of
+ *	IDLE owns @buf, @len, @dest and @payload until it moves on; the send
+ *	work only reads them.
  * @len: bytes of the current (or last) message in @buf
  * @dest: destination of the current send
  * @payload: the "payload" parameter when the send started
+ * @cur: progress of the current send; written by @send_work with
+ *	WRITE_ONCE() without @lock, read by the statistics with READ_ONCE()
+ * @seq: sends finished since load
+ * @messages: sends finished since load or reset
+ * @errors: sends that failed since load or reset
  * @last_error: result of the last finished send: 0 or a negative errno
+ * @last: what the last finished send moved
  */
 struct kudp_tx {
 	void *buf;
@@ -58,78 +71,146 @@ struct kudp_tx {
 	struct socket *sock;
 	struct workqueue_struct *wq;
 	struct work_struct send_work;
+	wait_queue_head_t idle_wq;
+	struct kudp_dev dev;
 
-	/* Protects what follows, from the send work and parameter callbacks. */
+	/* Protects what follows, from the send work and everything else. */
 	struct mutex lock;
-	bool sending;
+	enum kudp_state state;
 	size_t len;
 	__be32 dest;
 	unsigned int payload;
+	struct kudp_xfer cur;
+	u64 seq;
+	u64 messages;
+	u64 errors;
 	int last_error;
+	struct kudp_xfer last;
 };
 
+static void send_udp_snapshot(struct kudp_stats *st);
+static void send_udp_reset(void);
+static int send_udp_discard(void);
+static const struct file_operations send_udp_fops;
+
 static struct kudp_tx tx = {
+	.dev = {
+		.misc.name = "send_udp",
+		.misc.fops = &send_udp_fops,
+		.snapshot = send_udp_snapshot,
+		.reset = send_udp_reset,
+		.discard = send_udp_discard,
+		.hidden = KUDP_STAT_REASON | KUDP_STAT_OVERFLOW | KUDP_STAT_DROPS,
+	},
 	.lock = __MUTEX_INITIALIZER(tx.lock),
+	.idle_wq = __WAIT_QUEUE_HEAD_INITIALIZER(tx.idle_wq),
+	.state = KUDP_STATE_IDLE,
 };
 
 static void send_udp_work(struct work_struct *work)
 {
-	struct kudp_xfer xfer = { };
 	int ret;
 
 	kudp_enter("dest=%pI4, len=%zu", &tx.dest, tx.len);
+	kudp_xfer_start(&tx.cur);
 	ret = kudp_sock_connect(tx.sock, tx.dest);
 	if (!ret)
 		ret = kudp_send(tx.sock, tx.buf, tx.len,
-				kudp_sock_payload(tx.sock, tx.payload), &xfer);
+				kudp_sock_payload(tx.sock, tx.payload), &tx.cur);
 
 	if (!ret)
 		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u\n",
-			 xfer.bytes, xfer.datagrams, &tx.dest, KUDP_PORT);
+			 tx.cur.bytes, tx.cur.datagrams, &tx.dest, KUDP_PORT);
 	else if (ret == -ECONNREFUSED)
 		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
-			&tx.dest, KUDP_PORT, xfer.bytes, tx.len);
+			&tx.dest, KUDP_PORT, tx.cur.bytes, tx.len);
 	else if (ret == -EPIPE)
 		pr_warn("send aborted after %llu of %zu bytes: module unloading\n",
-			xfer.bytes, tx.len);
+			tx.cur.bytes, tx.len);
 	else
 		pr_err("send to %pI4:%u failed with error %d after %llu of %zu bytes\n",
-		       &tx.dest, KUDP_PORT, ret, xfer.bytes, tx.len);
+		       &tx.dest, KUDP_PORT, ret, tx.cur.bytes, tx.len);
 
 	mutex_lock(&tx.lock);
+	tx.last = tx.cur;
 	tx.last_error = ret;
-	tx.sending = false;
+	if (ret)
+		tx.errors++;
+	tx.messages++;
+	tx.seq++;
+	WRITE_ONCE(tx.state, KUDP_STATE_IDLE);
 	mutex_unlock(&tx.lock);
+	wake_up_interruptible_all(&tx.idle_wq);
 }
 
 /*
- * Store @len bytes of @data as the new message and queue its send.
- * Called with kernel_param_lock(THIS_MODULE) held, from the "data" callback
- * or from init.
+ * Take the buffer for a new message: IDLE -> FILLING. Return -EBUSY if a
+ * message is being written or sent, or wait for the sender to be idle if
+ * @wait (interruptibly: -ERESTARTSYS on a signal).
+ */
+static int send_udp_claim(bool wait)
+{
+	int ret;
+
+	kudp_enter("wait=%d", wait);
+	for (;;) {
+		mutex_lock(&tx.lock);
+		if (tx.state == KUDP_STATE_IDLE) {
+			WRITE_ONCE(tx.state, KUDP_STATE_FILLING);
+			tx.len = 0;
+			mutex_unlock(&tx.lock);
+			return 0;
+		}
+		mutex_unlock(&tx.lock);
+		if (!wait)
+			return kudp_ret(-EBUSY);
+		ret = wait_event_interruptible(tx.idle_wq,
+					       READ_ONCE(tx.state) == KUDP_STATE_IDLE);
+		if (ret)
+			return kudp_ret(ret);
+	}
+}
+
+/*
+ * The message in the buffer is complete: FILLING -> SENDING, and queue the
+ * send. Takes the destination and payload size now, so that it is called
+ * with kernel_param_lock(THIS_MODULE) held.
+ */
+static void send_udp_queue(void)
+{
+	kudp_enter("len=%zu", tx.len);
+	mutex_lock(&tx.lock);
+	tx.dest = dest_addr;
+	tx.payload = payload;
+	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
+	mutex_unlock(&tx.lock);
+	queue_work(tx.wq, &tx.send_work);
+}
+
+/*
+ * Send @len bytes of @data: the "data" parameter's write, and init's send
+ * of insmod's data=. Called with kernel_param_lock(THIS_MODULE) held.
  */
 static int send_udp_start(const char *data, size_t len)
 {
+	int ret;
+
 	kudp_enter("len=%zu", len);
 	if (len > tx.size) {
 		pr_err("data: %zu bytes do not fit in the %llu-byte buffer (buffer_size)\n",
 		       len, tx.size);
 		return kudp_ret(-EFBIG);
 	}
-
-	mutex_lock(&tx.lock);
-	if (tx.sending) {
-		mutex_unlock(&tx.lock);
-		pr_warn("data: a send is in progress; write again when parameters/state reads idle\n");
-		return kudp_ret(-EBUSY);
+	ret = send_udp_claim(false);
+	if (ret) {
+		pr_warn("data: a message is being written or sent; write again when parameters/state reads idle\n");
+		return ret;
 	}
+	mutex_lock(&tx.lock);
 	memcpy(tx.buf, data, len);
 	tx.len = len;
-	tx.dest = dest_addr;
-	tx.payload = payload;
-	tx.sending = true;
 	mutex_unlock(&tx.lock);
-
-	queue_work(tx.wq, &tx.send_work);
+	send_udp_queue();
 	return 0;
 }
 
@@ -250,14 +331,10 @@ MODULE_PARM_DESC(buffer_size,
 
 static int state_get(char *buf, const struct kernel_param *kp)
 {
-	bool sending;
-
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
-	mutex_lock(&tx.lock);
-	sending = tx.sending;
-	mutex_unlock(&tx.lock);
-	return sysfs_emit(buf, "%s\n", sending ? "sending" : "idle");
+	/* Any moment's state will do: no lock. */
+	return sysfs_emit(buf, "%s\n", kudp_state_name(READ_ONCE(tx.state)));
 }
 
 static const struct kernel_param_ops state_ops = {
@@ -266,7 +343,8 @@ static const struct kernel_param_ops state_ops = {
 };
 
 module_param_cb(state, &state_ops, NULL, 0444);
-MODULE_PARM_DESC(state, "Read only: 'sending' while a send is queued or running, else 'idle'");
+MODULE_PARM_DESC(state,
+		 "Read only: idle, filling (a writer has /dev/send_udp open) or sending");
 
 static int last_error_get(char *buf, const struct kernel_param *kp)
 {
@@ -288,6 +366,120 @@ static const struct kernel_param_ops last_error_ops = {
 module_param_cb(last_error, &last_error_ops, NULL, 0444);
 MODULE_PARM_DESC(last_error,
 		 "Read only: result of the last finished send, 0 or a negative errno (-111 ECONNREFUSED: nothing listens at ip:8808)");
+
+/* ------------------------------------------------------------------------
+ * /dev/send_udp: open for writing starts a message, write appends to it,
+ * the last close sends it. Open read-only for the ioctls.
+ */
+
+static int send_udp_open(struct inode *inode, struct file *file)
+{
+	int ret;
+
+	kudp_enter("f_flags=%#x", file->f_flags);
+	file->private_data = NULL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	ret = send_udp_claim(!(file->f_flags & O_NONBLOCK));
+	if (ret)
+		return ret;
+	file->private_data = &tx;	/* this file is the writer */
+	return 0;
+}
+
+static ssize_t send_udp_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	size_t n;
+
+	kudp_dbg_rl("%s(count=%zu)\n", __func__, count);
+	mutex_lock(&tx.lock);
+	if (count && tx.len == tx.size) {
+		mutex_unlock(&tx.lock);
+		pr_warn_ratelimited("/dev/send_udp: the %llu-byte buffer is full (buffer_size)\n",
+				    tx.size);
+		return kudp_ret(-EFBIG);
+	}
+	n = min_t(u64, count, tx.size - tx.len);
+	if (copy_from_user(tx.buf + tx.len, ubuf, n)) {
+		mutex_unlock(&tx.lock);
+		return kudp_ret(-EFAULT);
+	}
+	tx.len += n;
+	mutex_unlock(&tx.lock);
+	return n;
+}
+
+static int send_udp_release(struct inode *inode, struct file *file)
+{
+	kudp_enter("writer=%d", file->private_data == &tx);
+	if (file->private_data == &tx) {
+		/* send_udp_queue() reads the ip and payload parameters. */
+		kernel_param_lock(THIS_MODULE);
+		send_udp_queue();
+		kernel_param_unlock(THIS_MODULE);
+	}
+	return 0;
+}
+
+static long send_udp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return kudp_dev_ioctl(&tx.dev, cmd, arg);
+}
+
+static const struct file_operations send_udp_fops = {
+	.owner = THIS_MODULE,
+	.open = send_udp_open,
+	.write = send_udp_write,
+	.release = send_udp_release,
+	.unlocked_ioctl = send_udp_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static void send_udp_snapshot(struct kudp_stats *st)
+{
+	mutex_lock(&tx.lock);
+	st->state = tx.state;
+	st->seq = tx.seq;
+	if (tx.state == KUDP_STATE_SENDING) {
+		st->cur_bytes = READ_ONCE(tx.cur.bytes);
+		st->cur_datagrams = READ_ONCE(tx.cur.datagrams);
+	} else if (tx.state == KUDP_STATE_FILLING) {
+		st->cur_bytes = tx.len;
+	}
+	st->last_bytes = tx.last.bytes;
+	st->last_datagrams = tx.last.datagrams;
+	st->crc32 = kudp_xfer_crc32(&tx.last);
+	st->messages = tx.messages;
+	st->errors = tx.errors;
+	st->last_error = tx.last_error;
+	st->capacity = tx.size;
+	mutex_unlock(&tx.lock);
+}
+
+static void send_udp_reset(void)
+{
+	kudp_enter("");
+	mutex_lock(&tx.lock);
+	tx.messages = 0;
+	tx.errors = 0;
+	tx.last_error = 0;
+	mutex_unlock(&tx.lock);
+}
+
+static int send_udp_discard(void)
+{
+	int ret = 0;
+
+	kudp_enter("");
+	mutex_lock(&tx.lock);
+	if (tx.state == KUDP_STATE_SENDING)
+		ret = -EBUSY;
+	else
+		tx.len = 0;
+	mutex_unlock(&tx.lock);
+	return kudp_ret(ret);
+}
 
 static int __init send_udp_init(void)
 {
@@ -313,6 +505,11 @@ static int __init send_udp_init(void)
 	ret = kudp_sock_create(&tx.sock);
 	if (ret)
 		goto err_destroy_wq;
+	kudp_xfer_start(&tx.last);
+
+	ret = kudp_dev_register(&tx.dev);
+	if (ret)
+		goto err_release_sock;
 
 	kernel_param_lock(THIS_MODULE);
 	if (insmod_data)
@@ -321,13 +518,15 @@ static int __init send_udp_init(void)
 	insmod_data = NULL;
 	kernel_param_unlock(THIS_MODULE);
 	if (ret)
-		goto err_release_sock;
+		goto err_unregister_dev;
 
 	kudp_set_phase(KUDP_READY);
 	pr_info("ready: %llu-byte buffer, sending to %pI4:%u\n",
 		tx.size, &dest_addr, KUDP_PORT);
 	return 0;
 
+err_unregister_dev:
+	kudp_dev_unregister(&tx.dev);
 err_release_sock:
 	sock_release(tx.sock);
 err_destroy_wq:
@@ -343,6 +542,7 @@ static void __exit send_udp_exit(void)
 {
 	kudp_enter("");
 	kudp_set_phase(KUDP_STOPPING);
+	kudp_dev_unregister(&tx.dev);
 	/* Make a send in progress fail at its next datagram (EPIPE). */
 	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
 	cancel_work_sync(&tx.send_work);

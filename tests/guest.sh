@@ -24,6 +24,10 @@ UDP="$PY $HERE/udp.py"
 KMSG="$PY $HERE/kmsg.py"
 S=/sys/module/send_udp/parameters
 R=/sys/module/receive_udp/parameters
+DS=/sys/class/misc/send_udp
+DR=/sys/class/misc/receive_udp
+STREAM="$PY $HERE/stream.py"
+IOCTL=$HERE/kudp_ioctl
 TMP=$(mktemp -d)
 BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|KASAN|kmemleak|circular locking'
 # The log scan's self-test writes this tag: the scan of every other test
@@ -513,6 +517,358 @@ t_enomem() {
 	return 0
 }
 
+# ------------------------------------------------------ the device nodes
+
+# wait_seq N [SECONDS]: until receive_udp has completed message N.
+wait_seq() {
+	local i
+	for i in $(seq $((${2:-30} * 10))); do
+		[ "$(cat $DR/seq)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "message $1 never completed (seq $(cat $DR/seq), state $(cat $DR/state))"
+}
+
+# pyrun CODE: run Python with the helpers' directory importable.
+pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
+
+# transfer SIZE: send SIZE bytes through /dev/send_udp, wait for the
+# completion, read /dev/receive_udp back; compare the CRC-32s of the source,
+# the read-back bytes and both modules' statistics.
+transfer() {
+	local size=$1 want_dg=$2 next=$(( $(cat $DR/seq) + 1 ))
+	local src got
+	src=$($STREAM send "$size") || return 1
+	wait_seq $next 60 || return 1
+	got=$($STREAM recv) || return 1
+	set -- $src
+	local crc=$2
+	set -- $got
+	expect "size $size: bytes read back" "$size" "$1" || return 1
+	expect "size $size: CRC-32 read back" "$crc" "$2" || return 1
+	expect "size $size: send_udp crc32" "$crc" "$(cat $DS/crc32)" || return 1
+	expect "size $size: receive_udp crc32" "$crc" "$(cat $DR/crc32)" || return 1
+	expect "size $size: bytes sent" "$size" "$(cat $DS/last_bytes)" || return 1
+	expect "size $size: bytes received" "$size" "$(cat $DR/last_bytes)" || return 1
+	expect "size $size: datagrams" "$want_dg $want_dg" \
+		"$(cat $DS/last_datagrams) $(cat $DR/last_datagrams)" || return 1
+	expect "size $size: drops" "0" "$(cat $DR/drops)" || return 1
+	expect "size $size: send result" "0" "$(cat $DS/last_error)"
+}
+
+t_dev_sizes() {
+	load_rx buffer_size=4M && load_tx buffer_size=4M || return 1
+	local s
+	# 0 bytes is one empty datagram; then 1 byte, one datagram exactly, one
+	# byte more, and a size that is no multiple of the datagram size.
+	for s in "0 1" "1 1" "65507 1" "65508 2" "1000003 16"; do
+		transfer $s || return 1
+	done
+	expect "messages" "5 5" "$(cat $DS/messages) $(cat $DR/messages)"
+}
+
+t_dev_full_and_overfill() {
+	load_rx buffer_size=1M && load_tx buffer_size=2M || return 1
+	# Exactly the receiver's capacity: complete at once, by the full rule.
+	transfer 1048576 17 || return 1
+	expect "reason" "full" "$(cat $DR/reason)" || return 1
+	expect "overflow" "0" "$(cat $DR/overflow_bytes)" || return 1
+	sleep 5.5	# end the burst
+	# 100 bytes more than fit: counted as overflow.
+	local src next=$(( $(cat $DR/seq) + 1 ))
+	src=$($STREAM send 1048676) || return 1
+	wait_seq $next || return 1
+	expect "reason" "full" "$(cat $DR/reason)" || return 1
+	expect "bytes kept" "1048576" "$(cat $DR/last_bytes)" || return 1
+	expect "overflow" "100" "$(cat $DR/overflow_bytes)" || return 1
+	set -- $($STREAM recv)
+	expect "read back" "1048576 $(cat $DR/crc32)" "$1 $2"
+}
+
+t_dev_efbig() {
+	load_rx && load_tx buffer_size=64K || return 1
+	expect "writes into a 64 KiB buffer" "65536 65536 EFBIG" "$(pyrun '
+import errno, os
+fd = os.open("/dev/send_udp", os.O_WRONLY)
+out = [str(os.write(fd, b"x" * 100000))]
+try:
+    os.write(fd, b"y")
+except OSError as e:
+    out.append(errno.errorcode[e.errno])
+print(open("/sys/class/misc/send_udp/cur_bytes").read().strip(), " ".join(out))
+os.close(fd)')" || return 1
+	wait_seq 1 || return 1
+	expect "what fitted was sent" "65536" "$(cat $DR/last_bytes)"
+}
+
+t_dev_one_writer() {
+	load_rx && load_tx || return 1
+	exec 3>/dev/send_udp
+	expect "state with a writer" "filling" "$(cat $DS/state)" || { exec 3>&-; return 1; }
+	expect "second open, O_NONBLOCK" "EBUSY" "$(pyrun '
+import errno, os
+try:
+    os.open("/dev/send_udp", os.O_WRONLY | os.O_NONBLOCK)
+    print("opened")
+except OSError as e:
+    print(errno.errorcode[e.errno])')" || { exec 3>&-; return 1; }
+	expect "data parameter meanwhile" "EBUSY" "$(write $S/data x)" || { exec 3>&-; return 1; }
+	# A blocking open waits until the first message is sent.
+	pyrun '
+import os, time
+fd = os.open("/dev/send_udp", os.O_WRONLY)
+os.write(fd, b"second")
+print("%.1f" % time.monotonic())
+os.close(fd)' >"$TMP/second" &
+	local pid=$!
+	sleep 2
+	[ -s "$TMP/second" ] && { exec 3>&-; fail "the second open did not wait"; return 1; }
+	echo -n first >&3
+	local closed=$(awk '{ print $1 }' /proc/uptime)
+	exec 3>&-
+	wait $pid || return 1
+	diag "second writer got in $(awk -v a="$closed" -v b="$(cat "$TMP/second")" 'BEGIN { printf "%.1f", b - a }') s after the first closed"
+	wait_seq 1 || return 1
+	expect "one message of both, in order" "firstsecond" "$(cat $R/data)"
+}
+
+t_dev_read_blocking() {
+	load_rx && load_tx || return 1
+	expect "O_NONBLOCK read without a message" "EAGAIN" "$(pyrun '
+import errno, os
+fd = os.open("/dev/receive_udp", os.O_RDONLY | os.O_NONBLOCK)
+try:
+    os.read(fd, 10)
+except OSError as e:
+    print(errno.errorcode[e.errno])')" || return 1
+	expect "poll without a message" "0" "$(pyrun '
+import select
+p = select.poll(); p.register(open("/dev/receive_udp", "rb"), select.POLLIN)
+print(len(p.poll(0)))')" || return 1
+	# A blocked read and a blocked poll are woken by the completion.
+	pyrun '
+import os, time
+fd = os.open("/dev/receive_udp", os.O_RDONLY)
+print(os.read(fd, 100).decode(), "%.1f" % time.monotonic())' >"$TMP/read" &
+	local rpid=$!
+	pyrun '
+import select, time
+p = select.poll(); p.register(open("/dev/receive_udp", "rb"), select.POLLIN)
+print(p.poll(30000), "%.1f" % time.monotonic())' >"$TMP/poll" &
+	local ppid=$!
+	sleep 1
+	echo -n wake-up >$S/data
+	wait $rpid $ppid
+	expect "blocked read" "wake-up" "$(cut -d' ' -f1 "$TMP/read")" || return 1
+	grep -q '\[(.*, 1)\]' "$TMP/poll" || fail "poll: $(cat "$TMP/poll")" || return 1
+	expect "O_NONBLOCK read with a message" "wake-up" "$(pyrun '
+import os
+fd = os.open("/dev/receive_udp", os.O_RDONLY | os.O_NONBLOCK)
+print(os.read(fd, 100).decode())')"
+}
+
+t_dev_signals() {
+	load_rx && load_tx || return 1
+	exec 3>/dev/send_udp
+	# A signal interrupts a blocked read and a blocked open.
+	expect "signals" "read interrupted open interrupted" "$(pyrun '
+import os, signal, time
+class Interrupted(Exception):
+    pass
+def handler(sig, frame):
+    raise Interrupted
+signal.signal(signal.SIGALRM, handler)
+out = []
+for what, call in (("read", lambda: os.read(os.open("/dev/receive_udp", os.O_RDONLY), 10)),
+                   ("open", lambda: os.open("/dev/send_udp", os.O_WRONLY))):
+    signal.alarm(1)
+    t0 = time.monotonic()
+    try:
+        call()
+        out.append(what + " returned")
+    except Interrupted:
+        out.append(what + (" interrupted" if time.monotonic() - t0 < 5 else " slow"))
+print(" ".join(out))')"
+	local rc=$?
+	exec 3>&-
+	return $rc
+}
+
+t_dev_estale() {
+	load_rx && load_tx || return 1
+	$UDP send "@4000" --wait-complete 8 >/dev/null || return 1
+	expect "reads" "1000 ESTALE new" "$(pyrun '
+import errno, os, socket, time
+fd = os.open("/dev/receive_udp", os.O_RDONLY)
+out = [str(len(os.read(fd, 1000)))]
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"new", ("127.0.0.1", 8808))
+while open("/sys/class/misc/receive_udp/state").read().strip() != "receiving":
+    time.sleep(0.05)
+try:
+    os.read(fd, 1000)
+    out.append("read")
+except OSError as e:
+    out.append(errno.errorcode[e.errno])
+# A read from offset 0 starts over: it waits for the new message.
+os.lseek(fd, 0, os.SEEK_SET)
+out.append(os.read(fd, 100000).decode())
+print(" ".join(out))')" || return 1
+	expect "data" "new" "$(cat $R/data)"
+}
+
+t_dev_concurrent_readers() {
+	load_rx buffer_size=8M && load_tx buffer_size=8M || return 1
+	set -- $($STREAM send 5000000)
+	local crc=$2 i pids=""
+	for i in 1 2 3 4; do
+		$IOCTL read /dev/receive_udp "$TMP/r$i" >"$TMP/seq$i" &
+		pids="$pids $!"
+	done
+	wait $pids || return 1
+	for i in 1 2 3 4; do
+		expect "reader $i: seq and bytes" "1 5000000" "$(cat "$TMP/seq$i")" || return 1
+		cmp "$TMP/r1" "$TMP/r$i" || fail "reader $i read other bytes" || return 1
+	done
+	expect "CRC-32 of what the readers got" "$crc" \
+		"$(pyrun 'import zlib; print("%08x" % zlib.crc32(open("'"$TMP"'/r1", "rb").read()))')"
+}
+
+t_dev_stats_agree() {
+	load_rx && load_tx || return 1
+	$STREAM send 300000 >/dev/null || return 1
+	wait_seq 1 || return 1
+	local d f v
+	for d in $DS $DR; do
+		$IOCTL stats /dev/$(basename $d) >"$TMP/ioctl" || return 1
+		expect "$d: size version" "112 1" "$(awk '$1 == "size" || $1 == "version" { printf "%s%s", s, $2; s = " " }' "$TMP/ioctl")" || return 1
+		for f in $d/*; do
+			[ -f "$f" ] && [ -r "$f" ] || continue
+			case $(basename $f) in dev|uevent) continue ;; esac
+			v=$(awk -v k="$(basename $f)" '$1 == k { print $2 }' "$TMP/ioctl")
+			[ -n "$v" ] || fail "$f: no such ioctl field" || return 1
+			case $(basename $f) in
+			state|reason) continue ;;	# numbers in the ioctl, names in sysfs
+			esac
+			expect "$f = ioctl" "$v" "$(cat $f)" || return 1
+		done
+	done
+	expect "sysfs files of send_udp" "capacity crc32 cur_bytes cur_datagrams errors last_bytes last_datagrams last_error messages seq state" \
+		"$(cd $DS && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)" || return 1
+	expect "sysfs files of receive_udp" "capacity crc32 cur_bytes cur_datagrams drops errors last_bytes last_datagrams last_error messages overflow_bytes reason seq state udp_errors" \
+		"$(cd $DR && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)"
+}
+
+t_dev_privilege() {
+	load_rx && load_tx || return 1
+	echo -n some >$S/data
+	wait_seq 1 || return 1
+	expect "mode of the nodes" "600 600" "$(stat -c %a /dev/send_udp) $(stat -c %a /dev/receive_udp)" || return 1
+	expect "non-root open" "EACCES" "$(setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c '
+import errno
+try:
+    open("/dev/receive_udp", "rb")
+except OSError as e:
+    print(errno.errorcode[e.errno])')" || return 1
+	# Opened as root, then capabilities dropped: reset and discard refused.
+	local r
+	exec 3</dev/receive_udp 4</dev/send_udp
+	r=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		sh -c "$IOCTL reset -3; $IOCTL discard -3; $IOCTL reset -4; $IOCTL discard -4; $IOCTL stats -3 >/dev/null && echo stats-ok" 2>&1)
+	exec 3<&- 4<&-
+	expect "without CAP_NET_ADMIN" "KUDP_IOC_RESET: EPERM KUDP_IOC_DISCARD: EPERM KUDP_IOC_RESET: EPERM KUDP_IOC_DISCARD: EPERM stats-ok" "$(echo $r)" || return 1
+	expect "nothing changed" "1 complete some" "$(cat $DR/messages) $(cat $DR/state) $(cat $R/data)" || return 1
+	# As root: reset zeroes the counters (not seq), discard empties the buffer.
+	$IOCTL reset /dev/receive_udp && $IOCTL discard /dev/receive_udp || return 1
+	expect "after reset and discard" "0 1 empty" "$(cat $DR/messages) $(cat $DR/seq) $(cat $DR/state)" || return 1
+	expect "data after discard" "" "$(cat $R/data)" || return 1
+	$IOCTL reset /dev/send_udp && $IOCTL discard /dev/send_udp || return 1
+	expect "send_udp after reset and discard" "0 " "$(cat $DS/messages) $(cat $S/data)"
+}
+
+t_dev_rmmod_busy() {
+	load_rx && load_tx || return 1
+	local m
+	for m in receive_udp send_udp; do
+		exec 3</dev/$m
+		local err=$(rmmod $m 2>&1)
+		loaded $m || { exec 3<&-; fail "$m unloaded with an open file"; return 1; }
+		case $err in *"in use"*) ;; *) exec 3<&-; fail "rmmod said: $err"; return 1;; esac
+		expect "$m still works" "0" "$(cat /sys/class/misc/$m/errors)" || { exec 3<&-; return 1; }
+		exec 3<&-
+	done
+	echo -n after >$S/data
+	wait_seq 1 || return 1
+	expect "data" "after" "$(cat $R/data)"
+}
+
+t_drops_control() {
+	# A tiny receive buffer must drop, and the module's count must match the
+	# kernel's own.
+	load_rx buffer_size=64M rcvbuf=4K && load_tx buffer_size=64M || return 1
+	local before=$(awk '/^Udp: [0-9]/ { print $4, $6 }' /proc/net/snmp)
+	$STREAM send 20000000 >/dev/null || return 1
+	wait_seq 1 || return 1
+	local after=$(awk '/^Udp: [0-9]/ { print $4, $6 }' /proc/net/snmp)
+	local drops=$(cat $DR/drops)
+	local sock=$(awk '$2 ~ /:2268$/ { print $NF }' /proc/net/udp)
+	set -- $before $after
+	diag "drops $drops, /proc/net/udp $sock, RcvbufErrors +$(($4 - $2)), InErrors +$(($3 - $1)), udp_errors $(cat $DR/udp_errors)"
+	[ "$drops" -gt 0 ] || fail "no drops with a tiny receive buffer" || return 1
+	expect "drops = /proc/net/udp" "$sock" "$drops" || return 1
+	expect "drops = RcvbufErrors growth" "$(($4 - $2))" "$drops" || return 1
+	expect "udp_errors = InErrors growth" "$(($3 - $1))" "$(cat $DR/udp_errors)" || return 1
+	expect "the drops parameter" "$drops" "$(cat $R/drops)"
+}
+
+t_interop_100m() {
+	load_rx buffer_size=128M || return 1
+	local src got size=104857600
+	# A userspace client into /dev/receive_udp.
+	src=$($STREAM udp-send $size) || return 1
+	wait_seq 1 60 || return 1
+	got=$($STREAM recv) || return 1
+	diag "udp-send: $src; recv: $got; drops $(cat $DR/drops)"
+	expect "userspace -> receive_udp" "$size $(echo $src | cut -d' ' -f2)" "$(echo $got | cut -d' ' -f1-2)" || return 1
+	expect "receive_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DR/crc32)" || return 1
+	expect "drops" "0" "$(cat $DR/drops)" || return 1
+	rmmod receive_udp
+	# /dev/send_udp into a userspace listener.
+	load_tx buffer_size=128M || return 1
+	$STREAM udp-listen $size --ready "$TMP/ready" >"$TMP/got" &
+	local pid=$!
+	wait_for test -e "$TMP/ready" || return 1
+	src=$($STREAM send $size) || return 1
+	wait $pid
+	got=$(cat "$TMP/got")
+	diag "send: $src; listener: $got (bytes, CRC-32, its drops)"
+	expect "send_udp -> userspace" "$size $(echo $src | cut -d' ' -f2) 0" "$got" || return 1
+	expect "send_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DS/crc32)"
+}
+
+t_big_4g() {
+	free -m | sed 's/^/# /'
+	local t0=$(date +%s)
+	load_rx && load_tx || return 1
+	diag "both modules loaded with their default 4 GiB buffers in $(($(date +%s) - t0)) s"
+	expect "capacity" "4294967296 4294967296" "$(cat $DS/capacity) $(cat $DR/capacity)" || return 1
+	local size=4294967296 src got
+	t0=$(date +%s.%N)
+	src=$($STREAM send $size) || return 1
+	wait_seq 1 600 || return 1
+	local t1=$(date +%s.%N)
+	expect "completed by" "full" "$(cat $DR/reason)" || return 1
+	got=$($STREAM recv) || return 1
+	local secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	diag "4 GiB: written+sent+received in $secs s ($(awk -v s="$secs" 'BEGIN { printf "%.0f", 4096 / s }') MiB/s end to end), drops $(cat $DR/drops)"
+	diag "source: $src (bytes, CRC-32, s to write); read back: $got"
+	set -- $src
+	local crc=$2
+	expect "read back" "$size $crc" "$(echo $got | cut -d' ' -f1-2)" || return 1
+	expect "module CRC-32s" "$crc $crc" "$(cat $DS/crc32) $(cat $DR/crc32)" || return 1
+	expect "drops" "0" "$(cat $DR/drops)" || return 1
+	expect "overflow" "0" "$(cat $DR/overflow_bytes)"
+}
+
 demo() {
 	echo "== loading receive_udp and send_udp (1 MiB buffers)"
 	echo "\$ insmod receive_udp.ko buffer_size=1M; insmod send_udp.ko buffer_size=1M"
@@ -539,8 +895,12 @@ demo() {
 MAIN_TESTS="modinfo permissions roundtrip_sysfs client_to_receiver sender_to_listener
 three_datagrams_timing discard_on_new_data full_buffer_overflow bad_ip bad_payload
 data_efbig data_ebusy bad_load_params insmod_data port_unreachable debug_output
-enodev_outside_life unload_states param_race_rmmod load_unload_100 log_scan_selftest"
+enodev_outside_life unload_states param_race_rmmod load_unload_100
+dev_sizes dev_full_and_overfill dev_efbig dev_one_writer dev_read_blocking dev_signals
+dev_estale dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
+drops_control interop_100m log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
+BIG_TESTS="big_4g"
 
 if [ "$SUITE" = demo ]; then
 	demo
@@ -550,6 +910,7 @@ fi
 case $SUITE in
 main) tests=$MAIN_TESTS ;;
 small) tests=$SMALL_TESTS ;;
+big) tests=$BIG_TESTS ;;
 *) echo "unknown suite $SUITE" >&2; exit 2 ;;
 esac
 if [ -n "$ONLY" ]; then

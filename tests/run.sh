@@ -39,7 +39,11 @@ build() {
 
 	[ -d "$kdir" ] || kdir=/lib/modules/$kver/build
 	mkdir -p "$dir"
-	cp Kbuild Makefile ./*.c ./*.h "$dir"/
+	cp -r Kbuild Makefile ./*.c ./*.h include "$dir"/
+	# The guest runs a copy of the tests: editing tests/ meanwhile is safe.
+	rm -rf "$dir/tests"
+	cp -r tests "$dir/tests"
+	cp build/kudp_ioctl "$dir/tests/" 2>/dev/null
 	# C=2: sparse checks every file of ours.
 	make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
 	local rc=$?
@@ -63,11 +67,20 @@ boot() {
 		--force-9p --cpus 2 --memory "$mem" -v \
 		--append "slub_debug=FZPU kfence.sample_interval=10" \
 		--rwdir "$top/$out=$top/$out" \
-		--exec "bash $top/tests/guest.sh $top/build/$kver $top/$out $*" \
+		--exec "bash $top/build/$kver/tests/guest.sh $top/build/$kver $top/$out $*" \
 		2>"build/$kver/console-$tag.log" </dev/null
 }
 
 echo "KTAP version 1"
+# The ioctl tool, built against the project's UAPI header.
+mkdir -p build
+if gcc -Wall -Wextra -Werror -Iinclude/uapi -o build/kudp_ioctl tests/kudp_ioctl.c; then
+	echo "ok - tests/kudp_ioctl.c builds against include/uapi/kudp.h"
+	passed=$((passed + 1))
+else
+	echo "not ok - tests/kudp_ioctl.c builds against include/uapi/kudp.h"
+	failed=$((failed + 1))
+fi
 for kver in $kernels; do
 	echo "# kernel $kver"
 	if ! build "$kver"; then
@@ -83,7 +96,7 @@ for kver in $kernels; do
 		exit $?
 	fi
 
-	for run in "3G main" "512M small"; do
+	for run in "3G main" "512M small" "10G big"; do
 		set -- $run
 		boot "$kver" "$1" "$2" "$2" ${KUDP_TESTS:-} | sed 's/^/    /'
 		rc=${PIPESTATUS[0]}

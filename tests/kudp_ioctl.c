@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kudp_ioctl: the ioctls of /dev/send_udp and /dev/receive_udp, from user
+ * space, through the project's UAPI header.
+ *
+ *   kudp_ioctl stats DEV          print the statistics, "name value" a line
+ *   kudp_ioctl reset DEV|-N       zero the counters (CAP_NET_ADMIN)
+ *   kudp_ioctl discard DEV|-N     discard the buffer (CAP_NET_ADMIN)
+ *   kudp_ioctl read DEV OUT       save the completed message to OUT and
+ *                                 print "seq BYTES" (KUDP_IOC_GET_SEQ)
+ *
+ * -N uses the already open file descriptor N. Exits 1 with the error's
+ * name (EPERM, ...) on stderr when a call fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kudp.h"
+
+static const char *errname(int err)
+{
+	switch (err) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EBUSY: return "EBUSY";
+	case ENOTTY: return "ENOTTY";
+	case EINVAL: return "EINVAL";
+	case ESTALE: return "ESTALE";
+	default: return strerror(err);
+	}
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "%s: %s\n", what, errname(errno));
+	return 1;
+}
+
+static int open_dev(const char *arg, int flags)
+{
+	if (arg[0] == '-')
+		return atoi(arg + 1);
+	return open(arg, flags);
+}
+
+static int stats(int fd)
+{
+	struct kudp_stats st = { .size = sizeof(st) };
+
+	if (ioctl(fd, KUDP_IOC_GET_STATS, &st))
+		return fail("KUDP_IOC_GET_STATS");
+	printf("size %u\nversion %u\nstate %u\nreason %u\nseq %llu\n"
+	       "cur_bytes %llu\ncur_datagrams %llu\nlast_bytes %llu\n"
+	       "last_datagrams %llu\nmessages %llu\noverflow_bytes %llu\n"
+	       "drops %llu\nudp_errors %llu\nerrors %llu\nlast_error %d\n"
+	       "crc32 %08x\ncapacity %llu\n",
+	       st.size, st.version, st.state, st.reason,
+	       (unsigned long long)st.seq, (unsigned long long)st.cur_bytes,
+	       (unsigned long long)st.cur_datagrams,
+	       (unsigned long long)st.last_bytes,
+	       (unsigned long long)st.last_datagrams,
+	       (unsigned long long)st.messages,
+	       (unsigned long long)st.overflow_bytes,
+	       (unsigned long long)st.drops, (unsigned long long)st.udp_errors,
+	       (unsigned long long)st.errors, st.last_error, st.crc32,
+	       (unsigned long long)st.capacity);
+	return 0;
+}
+
+static int save(int fd, const char *out)
+{
+	static char buf[1 << 20];
+	unsigned long long total = 0;
+	__u64 seq;
+	ssize_t n;
+	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (ofd < 0)
+		return fail(out);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (write(ofd, buf, n) != n)
+			return fail(out);
+		total += n;
+	}
+	if (n < 0)
+		return fail("read");
+	close(ofd);
+	if (ioctl(fd, KUDP_IOC_GET_SEQ, &seq))
+		return fail("KUDP_IOC_GET_SEQ");
+	printf("%llu %llu\n", (unsigned long long)seq, total);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s stats|reset|discard|read DEV|-FD [OUT]\n", argv[0]);
+		return 2;
+	}
+	fd = open_dev(argv[2], O_RDONLY);
+	if (fd < 0)
+		return fail(argv[2]);
+	if (!strcmp(argv[1], "stats"))
+		return stats(fd);
+	if (!strcmp(argv[1], "reset"))
+		return ioctl(fd, KUDP_IOC_RESET) ? fail("KUDP_IOC_RESET") : 0;
+	if (!strcmp(argv[1], "discard"))
+		return ioctl(fd, KUDP_IOC_DISCARD) ? fail("KUDP_IOC_DISCARD") : 0;
+	if (!strcmp(argv[1], "read") && argc == 4)
+		return save(fd, argv[3]);
+	fprintf(stderr, "%s: unknown command %s\n", argv[0], argv[1]);
+	return 2;
+}
