@@ -98,6 +98,12 @@ for kver in $kernels; do
 
 	for run in "3G main" "512M small" "10G big"; do
 		set -- $run
+		if [ -n "${KUDP_TESTS:-}" ]; then
+			sel=$(for t in $(bash tests/guest.sh - - --list "$2"); do
+				case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
+			done)
+			[ -n "$sel" ] || continue
+		fi
 		boot "$kver" "$1" "$2" "$2" ${KUDP_TESTS:-} | sed 's/^/    /'
 		rc=${PIPESTATUS[0]}
 		res=build/$kver/out-$2/result

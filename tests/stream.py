@@ -88,7 +88,8 @@ def socket_drops(port):
 
 def udp_listen(size, ready):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 20)
+    # SO_RCVBUFFORCE (root) is not capped by net.core.rmem_max.
+    sock.setsockopt(socket.SOL_SOCKET, 33, 256 << 20)
     sock.bind(("127.0.0.1", PORT))
     sock.settimeout(10)
     open(ready, "w").close()

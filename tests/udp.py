@@ -63,7 +63,7 @@ def cmd_send(args):
 
 def cmd_listen(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
+    sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
     sock.bind(("127.0.0.1", PORT))
     sock.settimeout(args.timeout)
     if args.ready:
