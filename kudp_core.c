@@ -144,7 +144,7 @@ int kudp_param_set_readonly(const char *val, const struct kernel_param *kp)
  * killer.
  *
  * Context: process context (module init); may sleep for a long time: every
- * page is allocated and zeroed now.
+ * page is allocated now (and zeroed, with init_on_alloc, Debian's default).
  * Return: the buffer (free it with vfree()), or NULL if there is not enough
  * memory.
  */
@@ -449,9 +449,7 @@ struct kudp_stat_attr {
 
 static struct kudp_dev *kudp_dev_of(struct device *dev)
 {
-	struct miscdevice *misc = dev_get_drvdata(dev);
-
-	return container_of(misc, struct kudp_dev, misc);
+	return dev_get_drvdata(dev);
 }
 
 static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
@@ -536,27 +534,63 @@ static const struct attribute_group *kudp_stat_groups[] = {
 	NULL
 };
 
+/*
+ * class_create() lost its owner argument in 6.4; Kbuild defines
+ * KUDP_CLASS_CREATE_NAME_ONLY when the headers have the new form.
+ */
+static struct class *kudp_class_create(const char *name)
+{
+#ifdef KUDP_CLASS_CREATE_NAME_ONLY
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
+#endif
+}
+
 /**
  * kudp_dev_register() - create /dev/<name> and its statistics files
- * @kd: the device; its misc.name, misc.fops and callbacks set
+ * @kd: the device; its name, fops and callbacks set
  *
- * Root only: the device node is mode 0600.
+ * Root only: devtmpfs and udev give a device without rules mode 0600.
  *
  * Context: process context (module init), after everything the device's
- * operations and callbacks use exists.
- * Return: 0, or a negative errno from misc_register().
+ * operations and callbacks use exists: the device is live on return.
+ * Return: 0, or a negative errno.
  */
 int kudp_dev_register(struct kudp_dev *kd)
 {
 	int ret;
 
-	kudp_enter("name=%s", kd->misc.name);
-	kd->misc.minor = MISC_DYNAMIC_MINOR;
-	kd->misc.mode = 0600;
-	kd->misc.groups = kudp_stat_groups;
-	ret = misc_register(&kd->misc);
+	kudp_enter("name=%s", kd->name);
+	ret = alloc_chrdev_region(&kd->devt, 0, 1, kd->name);
 	if (ret)
-		pr_err("cannot register /dev/%s: error %d\n", kd->misc.name, ret);
+		goto err;
+	cdev_init(&kd->cdev, kd->fops);
+	kd->cdev.owner = kd->fops->owner;
+	ret = cdev_add(&kd->cdev, kd->devt, 1);
+	if (ret)
+		goto err_unregister_region;
+	kd->class = kudp_class_create(kd->name);
+	if (IS_ERR(kd->class)) {
+		ret = PTR_ERR(kd->class);
+		goto err_del_cdev;
+	}
+	kd->device = device_create_with_groups(kd->class, NULL, kd->devt, kd,
+					       kudp_stat_groups, "%s", kd->name);
+	if (IS_ERR(kd->device)) {
+		ret = PTR_ERR(kd->device);
+		goto err_destroy_class;
+	}
+	return 0;
+
+err_destroy_class:
+	class_destroy(kd->class);
+err_del_cdev:
+	cdev_del(&kd->cdev);
+err_unregister_region:
+	unregister_chrdev_region(kd->devt, 1);
+err:
+	pr_err("cannot create /dev/%s: error %d\n", kd->name, ret);
 	return kudp_ret(ret);
 }
 
@@ -564,15 +598,18 @@ int kudp_dev_register(struct kudp_dev *kd)
  * kudp_dev_unregister() - remove /dev/<name> and its statistics files
  * @kd: the device
  *
- * Waits for statistics reads in progress; no file of the device is open
- * (an open file holds a reference to the module).
+ * Waits for statistics reads in progress. No file of the device is open:
+ * an open file holds a reference to the module.
  *
  * Context: process context (module exit), first thing.
  */
 void kudp_dev_unregister(struct kudp_dev *kd)
 {
-	kudp_enter("name=%s", kd->misc.name);
-	misc_deregister(&kd->misc);
+	kudp_enter("name=%s", kd->name);
+	device_destroy(kd->class, kd->devt);
+	class_destroy(kd->class);
+	cdev_del(&kd->cdev);
+	unregister_chrdev_region(kd->devt, 1);
 }
 
 static int kudp_dev_get_stats(struct kudp_dev *kd, struct kudp_stats __user *ust)
@@ -616,7 +653,7 @@ long kudp_dev_ioctl(struct kudp_dev *kd, unsigned int cmd, unsigned long arg)
 	case KUDP_IOC_RESET:
 	case KUDP_IOC_DISCARD:
 		if (!capable(CAP_NET_ADMIN)) {
-			pr_warn_ratelimited("%s: %s needs CAP_NET_ADMIN\n", kd->misc.name,
+			pr_warn_ratelimited("%s: %s needs CAP_NET_ADMIN\n", kd->name,
 					    cmd == KUDP_IOC_RESET ? "reset" : "discard");
 			return kudp_ret(-EPERM);
 		}

@@ -10,12 +10,14 @@
 #ifndef _KUDP_CORE_H
 #define _KUDP_CORE_H
 
+#include <linux/cdev.h>
+#include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
-#include <linux/miscdevice.h>
 #include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/printk.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "uapi/kudp.h"
@@ -25,6 +27,8 @@
 #define KUDP_MAX_PAYLOAD	65507U
 /* IPv4 header (no options) plus UDP header, subtracted from a route's MTU. */
 #define KUDP_HEADERS		28U
+/* At most this much is copied from or to user space with a lock held. */
+#define KUDP_IO_CHUNK		SZ_1M
 /* Default buffer size of both modules: 4 GiB. */
 #define KUDP_DEFAULT_BUFSIZE	(4ULL << 30)
 
@@ -133,24 +137,38 @@ int kudp_recv(struct socket *sock, void *buf, size_t room, int flags);
 
 /**
  * struct kudp_dev - a module's character device and its statistics
- * @misc: the misc device (/dev/<name>, /sys/class/misc/<name>/)
+ * @name: the device's name: /dev/<name>, /sys/class/<name>/<name>/
+ * @fops: its file operations (.owner = THIS_MODULE)
  * @snapshot: fills a &struct kudp_stats with the module's figures (all
  *	but @size and @version); process context, may sleep
  * @reset: zeroes the counters (KUDP_IOC_RESET)
  * @discard: throws the buffer's message away (KUDP_IOC_DISCARD)
  * @hidden: KUDP_STAT_* bits of the statistics files this module does not
  *	have
+ * @devt: its device number
+ * @cdev: the character device
+ * @class: its class (one per module: two modules cannot share one)
+ * @device: the device, parent of the statistics files
+ *
+ * A plain character device rather than a misc device: misc_open() calls
+ * ->open() with the global misc_mtx held, and /dev/send_udp's open may wait
+ * for a send to finish.
  *
  * The core gives both devices the same statistics files, one value each,
  * and the same GET_STATS, RESET and DISCARD ioctls, all filled by
  * @snapshot: sysfs and ioctl cannot disagree.
  */
 struct kudp_dev {
-	struct miscdevice misc;
+	const char *name;
+	const struct file_operations *fops;
 	void (*snapshot)(struct kudp_stats *st);
 	void (*reset)(void);
 	int (*discard)(void);
 	unsigned long hidden;
+	dev_t devt;
+	struct cdev cdev;
+	struct class *class;
+	struct device *device;
 };
 
 /* Bits for &kudp_dev.hidden. */

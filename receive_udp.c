@@ -38,8 +38,6 @@
 #include "kudp_core.h"
 
 #define RX_IDLE_TIMEOUT_MS	5000
-/* At most this much is copied to a reader with the lock held. */
-#define RX_READ_CHUNK		(1UL << 20)
 
 /* Load-time settings, read by init. */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
@@ -92,6 +90,7 @@ struct kudp_rx {
 	wait_queue_head_t read_wq;
 	struct kudp_dev dev;
 	unsigned int control;
+	/* Serializes resets and discards (process context, ioctl). */
 	struct mutex control_lock;
 
 	/* Protects what follows, from the work items and everything else. */
@@ -116,8 +115,8 @@ static const struct file_operations receive_udp_fops;
 
 static struct kudp_rx rx = {
 	.dev = {
-		.misc.name = "receive_udp",
-		.misc.fops = &receive_udp_fops,
+		.name = "receive_udp",
+		.fops = &receive_udp_fops,
 		.snapshot = receive_udp_snapshot,
 		.reset = receive_udp_reset,
 		.discard = receive_udp_discard,
@@ -359,7 +358,8 @@ static void receive_udp_snapshot(struct kudp_stats *st)
 
 /**
  * struct receive_udp_reader - an open /dev/receive_udp
- * @seq: the message this file reads, 0 before its first read
+ * @seq: the message this file reads, 0 before its first read; under
+ *	rx.lock
  */
 struct receive_udp_reader {
 	u64 seq;
@@ -390,11 +390,13 @@ static int receive_udp_release(struct inode *inode, struct file *file)
 static int receive_udp_lock_message(struct file *file, loff_t pos)
 {
 	struct receive_udp_reader *rd = file->private_data;
-	bool rebind = pos == 0 || rd->seq == 0;
+	bool rebind;
 	int ret;
 
 	for (;;) {
 		mutex_lock(&rx.lock);
+		/* rd->seq is under rx.lock too: threads may share the file. */
+		rebind = pos == 0 || rd->seq == 0;
 		if (rx.state == KUDP_STATE_COMPLETE && (rebind || rx.seq == rd->seq)) {
 			rd->seq = rx.seq;
 			return 0;
@@ -430,7 +432,8 @@ static ssize_t receive_udp_read(struct file *file, char __user *ubuf,
 		mutex_unlock(&rx.lock);
 		return 0;
 	}
-	n = min3((u64)count, rx.cur.bytes - pos, (u64)RX_READ_CHUNK);
+	/* At most KUDP_IO_CHUNK under the lock: the drain waits for it. */
+	n = min3((u64)count, rx.cur.bytes - pos, (u64)KUDP_IO_CHUNK);
 	if (copy_to_user(ubuf, rx.buf + pos, n)) {
 		mutex_unlock(&rx.lock);
 		return kudp_ret(-EFAULT);
@@ -461,8 +464,14 @@ static long receive_udp_ioctl(struct file *file, unsigned int cmd, unsigned long
 {
 	struct receive_udp_reader *rd = file->private_data;
 
-	if (cmd == KUDP_IOC_GET_SEQ)
-		return put_user(rd->seq, (u64 __user *)arg);
+	u64 seq;
+
+	if (cmd == KUDP_IOC_GET_SEQ) {
+		mutex_lock(&rx.lock);
+		seq = rd->seq;
+		mutex_unlock(&rx.lock);
+		return put_user(seq, (u64 __user *)arg);
+	}
 	return kudp_dev_ioctl(&rx.dev, cmd, arg);
 }
 

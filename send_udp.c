@@ -95,8 +95,8 @@ static const struct file_operations send_udp_fops;
 
 static struct kudp_tx tx = {
 	.dev = {
-		.misc.name = "send_udp",
-		.misc.fops = &send_udp_fops,
+		.name = "send_udp",
+		.fops = &send_udp_fops,
 		.snapshot = send_udp_snapshot,
 		.reset = send_udp_reset,
 		.discard = send_udp_discard,
@@ -254,9 +254,17 @@ static int data_get(char *buf, const struct kernel_param *kp)
 	return len;
 }
 
+/* After a failed load, and at unload: insmod's data= may still be here. */
+static void data_free(void *arg)
+{
+	kfree(insmod_data);
+	insmod_data = NULL;
+}
+
 static const struct kernel_param_ops data_ops = {
 	.set = data_set,
 	.get = data_get,
+	.free = data_free,
 };
 
 module_param_cb(data, &data_ops, NULL, 0600);
@@ -400,7 +408,8 @@ static ssize_t send_udp_write(struct file *file, const char __user *ubuf,
 				    tx.size);
 		return kudp_ret(-EFBIG);
 	}
-	n = min_t(u64, count, tx.size - tx.len);
+	/* At most KUDP_IO_CHUNK under the lock: statistics wait for it. */
+	n = min3((u64)count, tx.size - tx.len, (u64)KUDP_IO_CHUNK);
 	if (copy_from_user(tx.buf + tx.len, ubuf, n)) {
 		mutex_unlock(&tx.lock);
 		return kudp_ret(-EFAULT);
@@ -489,10 +498,8 @@ static int __init send_udp_init(void)
 	kudp_set_phase(KUDP_STARTING);
 
 	tx.buf = kudp_buf_alloc(buffer_size, "buffer_size");
-	if (!tx.buf) {
-		ret = -ENOMEM;
-		goto err_free_insmod_data;
-	}
+	if (!tx.buf)
+		return kudp_ret(-ENOMEM);
 	tx.size = buffer_size;
 
 	tx.wq = alloc_workqueue("send_udp", WQ_UNBOUND, 1);
@@ -507,10 +514,7 @@ static int __init send_udp_init(void)
 		goto err_destroy_wq;
 	kudp_xfer_start(&tx.last);
 
-	ret = kudp_dev_register(&tx.dev);
-	if (ret)
-		goto err_release_sock;
-
+	/* insmod send_udp.ko data=...: nothing else can be writing yet. */
 	kernel_param_lock(THIS_MODULE);
 	if (insmod_data)
 		ret = send_udp_start(insmod_data, strlen(insmod_data));
@@ -518,23 +522,27 @@ static int __init send_udp_init(void)
 	insmod_data = NULL;
 	kernel_param_unlock(THIS_MODULE);
 	if (ret)
-		goto err_unregister_dev;
+		goto err_release_sock;
+
+	/* Last: once the device exists, a file may be open; init cannot fail. */
+	ret = kudp_dev_register(&tx.dev);
+	if (ret)
+		goto err_stop_send;
 
 	kudp_set_phase(KUDP_READY);
 	pr_info("ready: %llu-byte buffer, sending to %pI4:%u\n",
 		tx.size, &dest_addr, KUDP_PORT);
 	return 0;
 
-err_unregister_dev:
-	kudp_dev_unregister(&tx.dev);
+err_stop_send:
+	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
+	cancel_work_sync(&tx.send_work);
 err_release_sock:
 	sock_release(tx.sock);
 err_destroy_wq:
 	destroy_workqueue(tx.wq);
 err_free_buf:
 	vfree(tx.buf);
-err_free_insmod_data:
-	kfree(insmod_data);
 	return kudp_ret(ret);
 }
 

@@ -43,6 +43,8 @@ build() {
 	# The guest runs a copy of the tests: editing tests/ meanwhile is safe.
 	rm -rf "$dir/tests"
 	cp -r tests "$dir/tests"
+	rm -rf "$dir/Documentation"
+	cp -r Documentation "$dir/Documentation"
 	cp build/kudp_ioctl "$dir/tests/" 2>/dev/null
 	# C=2: sparse checks every file of ours.
 	make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1

@@ -2,7 +2,7 @@
 /*
  * The user-space interface of send_udp and receive_udp: the ioctls of
  * /dev/send_udp and /dev/receive_udp and the statistics they report (the
- * same figures as the files in /sys/class/misc/{send,receive}_udp/).
+ * same figures as the files in /sys/class/{send,receive}_udp/{send,receive}_udp/).
  */
 #ifndef _UAPI_KUDP_H
 #define _UAPI_KUDP_H
