@@ -324,7 +324,7 @@ t_bad_load_params() {
 	echo "$log" | grep -q "rcvbuf=2147483648: at most" || fail "no log for rcvbuf=2G" || return 1
 	echo "$log" | grep -q "receive_udp: data is read-only" || fail "no log for data=x" || return 1
 	echo "$log" | grep -q "send_udp: state is read-only" || fail "no log for state=idle" || return 1
-	echo "$log" | grep -q "data: 6 bytes do not fit in the 3-byte buffer" || fail "no log for data > buffer"
+	echo "$log" | grep -q "data: 5 bytes do not fit in the 3-byte buffer" || fail "no log for data > buffer"
 }
 
 t_insmod_data() {
