@@ -573,6 +573,17 @@ t_dev_sizes() {
 	expect "messages" "5 5" "$(cat $DS/messages) $(cat $DR/messages)"
 }
 
+t_dev_cat() {
+	# The shell way: cat a binary file in, cat the message out.
+	load_rx && load_tx || return 1
+	head -c 300000 /dev/urandom >"$TMP/in"
+	printf '\0\0tail\0' >>"$TMP/in"
+	cat "$TMP/in" >/dev/send_udp || return 1
+	wait_seq 1 || return 1
+	cat /dev/receive_udp >"$TMP/out" || return 1
+	cmp "$TMP/in" "$TMP/out" || fail "cat /dev/receive_udp differs from what went in"
+}
+
 t_dev_full_and_overfill() {
 	load_rx buffer_size=1M && load_tx buffer_size=2M || return 1
 	# Exactly the receiver's capacity: complete at once, by the full rule.
@@ -779,12 +790,16 @@ t_dev_privilege() {
 	echo -n some >$S/data
 	wait_seq 1 || return 1
 	expect "mode of the nodes" "600 600" "$(stat -c %a /dev/send_udp) $(stat -c %a /dev/receive_udp)" || return 1
-	expect "non-root open" "EACCES" "$(setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c '
+	expect "non-root opens" "EACCES EACCES" "$(setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c '
 import errno
-try:
-    open("/dev/receive_udp", "rb")
-except OSError as e:
-    print(errno.errorcode[e.errno])')" || return 1
+out = []
+for dev, mode in (("/dev/receive_udp", "rb"), ("/dev/send_udp", "wb")):
+    try:
+        open(dev, mode)
+        out.append("opened")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+print(" ".join(out))')" || return 1
 	# Opened as root, then capabilities dropped: reset and discard refused.
 	local r
 	exec 3</dev/receive_udp 4</dev/send_udp
@@ -932,7 +947,7 @@ MAIN_TESTS="modinfo permissions roundtrip_sysfs client_to_receiver sender_to_lis
 three_datagrams_timing discard_on_new_data full_buffer_overflow bad_ip bad_payload
 data_efbig data_ebusy bad_load_params insmod_data port_unreachable debug_output
 enodev_outside_life unload_states param_race_rmmod load_unload_100
-dev_sizes dev_full_and_overfill dev_efbig dev_one_writer dev_read_blocking dev_signals
+dev_sizes dev_cat dev_full_and_overfill dev_efbig dev_one_writer dev_read_blocking dev_signals
 dev_estale dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
 drops_control interop_100m docs_match log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
