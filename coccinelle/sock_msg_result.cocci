@@ -77,22 +77,23 @@ position p1 != inline_checked.p, p2;
      when != E1 >= ret
      when != ret = E2
      when != &ret
+     when any
 (
-* E + ret@p2
+ E + ret@p2
 |
-* ret@p2 + E
+ ret@p2 + E
 |
-* E - ret@p2
+ E - ret@p2
 |
-* ret@p2 - E
+ ret@p2 - E
 |
-* E += ret@p2
+ E += ret@p2
 |
-* E -= ret@p2
+ E -= ret@p2
 |
-* E[ret@p2]
+ E[ret@p2]
 |
-* LEN(..., ret@p2, ...)
+ LEN(..., ret@p2, ...)
 )
 
 @script:python depends on org@
@@ -122,21 +123,21 @@ position p;
 @@
 
 (
-* E + F@p(...)
+ E + F@p(...)
 |
-* F@p(...) + E
+ F@p(...) + E
 |
-* E - F@p(...)
+ E - F@p(...)
 |
-* F@p(...) - E
+ F@p(...) - E
 |
-* E += F@p(...)
+ E += F@p(...)
 |
-* E -= F@p(...)
+ E -= F@p(...)
 |
-* E[F@p(...)]
+ E[F@p(...)]
 |
-* LEN(..., F@p(...), ...)
+ LEN(..., F@p(...), ...)
 )
 
 @script:python depends on org@
@@ -166,12 +167,13 @@ position p;
 
  ret = F(...)
  ... when != ret = E
+     when any
 (
-* x@p += <+... ret ...+>
+ x@p += <+... ret ...+>
 |
-* x@p = x + <+... ret ...+>
+ x@p = x + <+... ret ...+>
 |
-* x@p = <+... ret ...+> + x
+ x@p = <+... ret ...+> + x
 )
 
 @narrow_direct@
@@ -181,11 +183,11 @@ position p;
 @@
 
 (
-* x@p += <+... F(...) ...+>
+ x@p += <+... F(...) ...+>
 |
-* x@p = x + <+... F(...) ...+>
+ x@p = x + <+... F(...) ...+>
 |
-* x@p = <+... F(...) ...+> + x
+ x@p = <+... F(...) ...+> + x
 )
 
 @script:python depends on org@
@@ -219,3 +221,10 @@ p << narrow_direct.p;
 @@
 
 coccilib.report.print_report(p[0], "ERROR: results of %s() summed into %s, narrower than 64 bits: a message of 4 GiB overflows it" % (F, pretty(x)))
+
+@depends on context@
+position p = {unchecked.p2, direct.p, narrow.p, narrow_direct.p};
+expression e;
+@@
+
+* e@p

@@ -44,6 +44,7 @@ position p1, p2;
      when != x != NULL
      when != x = E1
      when != &x
+     when any
 (
 * *x@p2
 |

@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/coccicheck.sh [KERNEL_VERSION]
-#
 # Coccinelle checks of kudp_core.c, send_udp.c and receive_udp.c, in
 # report mode:
 #
@@ -13,6 +11,8 @@
 #  3. the kernel's own semantic patches of scripts/coccinelle/{free,null,
 #     locks,api} on our sources (and headers), with the options the
 #     kernel's scripts/coccicheck gives them: any finding fails.
+#
+# Usage: coccicheck.sh [KERNEL_VERSION]
 #
 # KERNEL_VERSION (6.1 or 6.12, default 6.12) picks the linux-source tree
 # for step 3, extracted by scripts/kernel-src.sh; KSRC=<dir> uses another

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/kernel-src.sh VERSION
+# Usage: kernel-src.sh VERSION
 #
 # Print the path of an extracted Debian linux-source tree of VERSION (6.1
 # or 6.12), for the kernel's own checking scripts (scripts/coccinelle,

@@ -35,7 +35,7 @@ static struct sample s;
 /* Not a callback itself, but called from one: it must not sleep either. */
 static void sample_helper(void)
 {
-	msleep(10);					/* BUG */
+	msleep(20);					/* BUG */
 }
 
 static void sample_helper2(void)
@@ -125,7 +125,7 @@ static void sample_setup(void)
 	s.timer2.function = (void *)sample_timer2_fn;
 	hrtimer_setup(&s.timer3, sample_timer3_fn, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_REL);
-	msleep(1);
+	msleep(20);
 	flush_work(&s.work);
 	(void)sample_good_timer_fn;
 }

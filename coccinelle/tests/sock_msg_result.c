@@ -31,6 +31,7 @@ static int sample_recv_all(void)
 
 	ret = kernel_recvmsg(s.sock, &msg, &vec, 1, 100, MSG_DONTWAIT);
 	s.total += ret;						/* BUG */
+	s.size -= ret;						/* BUG */
 	if (ret < 0)
 		return ret;
 	return 0;

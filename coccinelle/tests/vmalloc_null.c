@@ -25,6 +25,7 @@ static int sample_late_check(size_t n)
 	void *p = vmalloc(n);
 
 	memset(p, 0, n);					/* BUG */
+	memset(p + n / 2, 1, n / 2);				/* BUG */
 	if (!p)
 		return -ENOMEM;
 	vfree(p);
@@ -92,6 +93,7 @@ static int sample_good(size_t n)
 	}
 	vfree(q);
 	vfree(p);
+	/* Tested where it is assigned (checkpatch frowns, but it is correct). */
 	if (!(p = vmalloc(n)))
 		return -ENOMEM;
 	vfree(p);
