@@ -565,15 +565,10 @@ int kudp_dev_register(struct kudp_dev *kd)
 	ret = alloc_chrdev_region(&kd->devt, 0, 1, kd->name);
 	if (ret)
 		goto err;
-	cdev_init(&kd->cdev, kd->fops);
-	kd->cdev.owner = kd->fops->owner;
-	ret = cdev_add(&kd->cdev, kd->devt, 1);
-	if (ret)
-		goto err_unregister_region;
 	kd->class = kudp_class_create(kd->name);
 	if (IS_ERR(kd->class)) {
 		ret = PTR_ERR(kd->class);
-		goto err_del_cdev;
+		goto err_unregister_region;
 	}
 	kd->device = device_create_with_groups(kd->class, NULL, kd->devt, kd,
 					       kudp_stat_groups, "%s", kd->name);
@@ -581,12 +576,18 @@ int kudp_dev_register(struct kudp_dev *kd)
 		ret = PTR_ERR(kd->device);
 		goto err_destroy_class;
 	}
+	/* Last: from here on the device can be opened. */
+	cdev_init(&kd->cdev, kd->fops);
+	kd->cdev.owner = kd->fops->owner;
+	ret = cdev_add(&kd->cdev, kd->devt, 1);
+	if (ret)
+		goto err_destroy_device;
 	return 0;
 
+err_destroy_device:
+	device_destroy(kd->class, kd->devt);
 err_destroy_class:
 	class_destroy(kd->class);
-err_del_cdev:
-	cdev_del(&kd->cdev);
 err_unregister_region:
 	unregister_chrdev_region(kd->devt, 1);
 err:
@@ -606,9 +607,9 @@ err:
 void kudp_dev_unregister(struct kudp_dev *kd)
 {
 	kudp_enter("name=%s", kd->name);
+	cdev_del(&kd->cdev);
 	device_destroy(kd->class, kd->devt);
 	class_destroy(kd->class);
-	cdev_del(&kd->cdev);
 	unregister_chrdev_region(kd->devt, 1);
 }
 

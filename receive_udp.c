@@ -463,7 +463,6 @@ static loff_t receive_udp_llseek(struct file *file, loff_t offset, int whence)
 static long receive_udp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct receive_udp_reader *rd = file->private_data;
-
 	u64 seq;
 
 	if (cmd == KUDP_IOC_GET_SEQ) {

@@ -112,7 +112,6 @@ static void send_udp_work(struct work_struct *work)
 	int ret;
 
 	kudp_enter("dest=%pI4, len=%zu", &tx.dest, tx.len);
-	kudp_xfer_start(&tx.cur);
 	ret = kudp_sock_connect(tx.sock, tx.dest);
 	if (!ret)
 		ret = kudp_send(tx.sock, tx.buf, tx.len,
@@ -125,7 +124,7 @@ static void send_udp_work(struct work_struct *work)
 		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
 			&tx.dest, KUDP_PORT, tx.cur.bytes, tx.len);
 	else if (ret == -EPIPE)
-		pr_warn("send aborted after %llu of %zu bytes: module unloading\n",
+		pr_warn("send aborted after %llu of %zu bytes: the module is going away\n",
 			tx.cur.bytes, tx.len);
 	else
 		pr_err("send to %pI4:%u failed with error %d after %llu of %zu bytes\n",
@@ -180,6 +179,7 @@ static void send_udp_queue(void)
 {
 	kudp_enter("len=%zu", tx.len);
 	mutex_lock(&tx.lock);
+	kudp_xfer_start(&tx.cur);
 	tx.dest = dest_addr;
 	tx.payload = payload;
 	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
