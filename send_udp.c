@@ -2,12 +2,14 @@
 /*
  * send_udp: send a buffer to <ip>:8808 as UDP datagrams, from the kernel.
  *
- * Writing the "data" parameter stores the bytes written in the send buffer
- * and queues a work item that sends them, one datagram per route MTU, to
- * the address in the "ip" parameter. The write returns as soon as the send
- * is queued; the send runs on this module's workqueue.
+ * Writing the "data" parameter, or writing /dev/send_udp and closing it,
+ * stores the bytes in the send buffer and queues a work item that sends
+ * them, one datagram per route MTU, to the address in the "ip" parameter.
+ * The write (or close) returns as soon as the send is queued; the send runs
+ * on this module's workqueue.
  *
  *   echo hello > /sys/module/send_udp/parameters/data
+ *   cat picture.jpg > /dev/send_udp
  */
 #define pr_fmt(fmt) "send_udp: " fmt
 
@@ -43,7 +45,7 @@ static char *insmod_data;
  * @size: capacity of @buf
  * @sock: the UDP socket, created in init and released in exit; the send
  *	work connects it to @dest before each send
- * @wq: runs @send_work
+ * @wq: runs @send_work, on one CPU (see send_udp_init())
  * @send_work: sends @len bytes of @buf to @dest
  * @idle_wq: where a blocking open of /dev/send_udp waits for %KUDP_STATE_IDLE
  * @dev: /dev/send_udp and its statistics
@@ -57,8 +59,9 @@ static char *insmod_data;
  * @len: bytes of the current (or last) message in @buf
  * @dest: destination of the current send
  * @payload: the "payload" parameter when the send started
- * @cur: progress of the current send; written by @send_work with
- *	WRITE_ONCE() without @lock, read by the statistics with READ_ONCE()
+ * @cur: progress of the current send; reset under @lock when the send is
+ *	queued, then written by @send_work with WRITE_ONCE() without @lock,
+ *	read by the statistics with READ_ONCE()
  * @seq: sends finished since load
  * @messages: sends finished since load or reset
  * @errors: sends that failed since load or reset
@@ -502,7 +505,13 @@ static int __init send_udp_init(void)
 		return kudp_ret(-ENOMEM);
 	tx.size = buffer_size;
 
-	tx.wq = alloc_workqueue("send_udp", WQ_UNBOUND, 1);
+	/*
+	 * Bound, not WQ_UNBOUND: a send stays on the CPU it started on. Over
+	 * loopback each datagram is queued to the sending CPU's backlog, so
+	 * a send that migrated between CPUs could deliver datagrams out of
+	 * order.
+	 */
+	tx.wq = alloc_workqueue("send_udp", 0, 1);
 	if (!tx.wq) {
 		ret = -ENOMEM;
 		goto err_free_buf;
