@@ -935,12 +935,19 @@ demo() {
 	echo "\$ cat /sys/module/receive_udp/parameters/state"
 	cat $R/state
 	echo "\$ cat /sys/module/receive_udp/parameters/data"
-	cat $R/data
+	local got
+	got=$(cat $R/data)
+	echo "$got"
 	echo "\$ rmmod send_udp receive_udp"
 	unload_all
 	echo "== kernel log"
 	dmesg | grep -E 'send_udp|receive_udp' | tail -n 8
-	echo "== round trip $([ "$(cat /proc/modules | grep -c _udp)" = 0 ] && echo OK)"
+	if [ "$got" = 'hello from the kernel' ] && ! loaded send_udp && ! loaded receive_udp; then
+		echo "== round trip OK: the bytes sent came back, both modules unloaded"
+		return 0
+	fi
+	echo "== round trip FAILED"
+	return 1
 }
 
 # ------------------------------------------------------------------ runner
