@@ -581,7 +581,14 @@ t_dev_cat() {
 	cat "$TMP/in" >/dev/send_udp || return 1
 	wait_seq 1 || return 1
 	cat /dev/receive_udp >"$TMP/out" || return 1
-	cmp "$TMP/in" "$TMP/out" || fail "cat /dev/receive_udp differs from what went in"
+	cmp "$TMP/in" "$TMP/out" || fail "cat /dev/receive_udp differs from what went in" || return 1
+	# pread and lseek from anywhere in the message.
+	expect "pread, SEEK_END" "ok 300007" "$(pyrun '
+import os
+fd = os.open("/dev/receive_udp", os.O_RDONLY)
+src = open("'"$TMP"'/in", "rb").read()
+ok = os.pread(fd, 1000, 123456) == src[123456:124456] and os.pread(fd, 100, 299990) == src[299990:]
+print("ok" if ok else "differs", os.lseek(fd, 0, os.SEEK_END))')"
 }
 
 t_dev_full_and_overfill() {
