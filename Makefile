@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make              build send_udp.ko and receive_udp.ko against KDIR
+# make              build send_udp.ko and receive_udp.ko against KDIR, and
+#                   tools/kudpctl
 # make KDIR=...     build against another kernel's build tree
 # make C=1          also run sparse on our files (C=2: on all of them)
 # make install      modules_install into /lib/modules/$(KVER), then depmod
 # make check        static checks, DKMS, then the test suite in a QEMU guest
-#                   of every installed Debian kernel (tests/run.sh)
+#                   of every installed Debian kernel (tests/run.sh), then
+#                   the debug pass if the debug kernel is already built
+# make check-debug  build the debug kernel if missing (KASAN, lockdep,
+#                   kmemleak, UBSAN, fault injection: scripts/debug-kernel.sh)
+#                   and run the whole suite and the fault injection on it
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
 #                   gcc -fanalyzer; each fails on any finding
 # make demo         show a round trip in a guest
@@ -18,22 +23,36 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 	$(shell ls -d /usr/src/linux-headers-*-amd64 /usr/src/linux-headers-*-arm64 \
 		/usr/src/linux-headers-*-armmp 2>/dev/null | sort -V | tail -n 1))
 
-SOURCES := kudp_core.c kudp_core.h send_udp.c receive_udp.c include/uapi/kudp.h
-TOOLS := tests/kudp_ioctl.c
+SOURCES := kudp_core.c kudp_core.h kudp_netlink.c send_udp.c receive_udp.c \
+	include/uapi/kudp.h
+TOOLS := tests/kudp_ioctl.c tools/kudpctl.c
 
-all: modules
+# kudpctl: user space, built against the project's UAPI header and libnl.
+LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
+LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+TOOL_CFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude/uapi
+
+all: modules tools
+
+tools: tools/kudpctl
+
+tools/kudpctl: tools/kudpctl.c include/uapi/kudp.h
+	@pkg-config --exists libnl-genl-3.0 || { echo "kudpctl needs libnl-genl-3-dev: run make setup" >&2; exit 1; }
+	$(CC) $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o $@ $< $(LIBNL_LIBS)
 
 modules:
 	@test -n "$(KDIR)" || { echo "No kernel build tree found: install linux-headers or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: modules
+install: modules tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
+	install -D -m 0755 tools/kudpctl $(DESTDIR)/usr/local/sbin/kudpctl
+	install -D -m 0644 Documentation/kudpctl.1 $(DESTDIR)/usr/local/share/man/man1/kudpctl.1
 
 clean:
 	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf build
+	rm -rf build tools/kudpctl
 
 setup:
 	scripts/setup.sh
@@ -66,9 +85,11 @@ coccicheck:
 
 cppcheck:
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-		--inline-suppr -Iinclude/uapi $(TOOLS) && echo "cppcheck: clean"
-	@mkdir -p build && gcc -fanalyzer -Wall -Wextra -Werror -Iinclude/uapi \
-		-o build/kudp_ioctl $(TOOLS) && echo "gcc -fanalyzer: clean"
+		--inline-suppr -Iinclude/uapi $(LIBNL_CFLAGS) $(TOOLS) && echo "cppcheck: clean"
+	@mkdir -p build && for t in $(TOOLS); do \
+		gcc -fanalyzer $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o build/$$(basename $$t .c) \
+			$$t $(LIBNL_LIBS) || exit 1; \
+	done && echo "gcc -fanalyzer: clean"
 
 static: sparse checkpatch kernel-doc coccicheck cppcheck
 
@@ -82,10 +103,19 @@ check:
 	$(MAKE) static
 	scripts/dkms-check.sh
 	tests/run.sh
+	@if dir=$$(scripts/debug-kernel.sh --cached); then \
+		KUDP_DEBUG_KERNEL=$$dir tests/run.sh; \
+	else \
+		echo "check: skipped the debug-kernel pass (no debug kernel built: make check-debug builds it, about 20 min, and runs it)"; \
+	fi
+
+check-debug:
+	scripts/setup.sh
+	@dir=$$(scripts/debug-kernel.sh) && KUDP_DEBUG_KERNEL=$$dir tests/run.sh
 
 demo:
 	scripts/setup.sh
 	tests/run.sh --demo
 
-.PHONY: all modules install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check check demo
+.PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
+	cppcheck static dkms-check check check-debug demo

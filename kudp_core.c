@@ -19,6 +19,7 @@
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
 #include <net/ip.h>
+#include <net/netlink.h>
 #include <net/sock.h>
 
 #include "kudp_core.h"
@@ -283,6 +284,8 @@ void kudp_xfer_start(struct kudp_xfer *xfer)
 	WRITE_ONCE(xfer->bytes, 0);
 	WRITE_ONCE(xfer->datagrams, 0);
 	WRITE_ONCE(xfer->crc, ~0U);
+	xfer->first_ns = 0;
+	xfer->last_ns = 0;
 }
 
 /**
@@ -295,6 +298,9 @@ void kudp_xfer_start(struct kudp_xfer *xfer)
  */
 void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len)
 {
+	xfer->last_ns = ktime_get_ns();
+	if (!xfer->datagrams)
+		xfer->first_ns = xfer->last_ns;
 	WRITE_ONCE(xfer->crc, crc32_le(xfer->crc, data, len));
 	WRITE_ONCE(xfer->bytes, xfer->bytes + len);
 	WRITE_ONCE(xfer->datagrams, xfer->datagrams + 1);
@@ -311,6 +317,19 @@ void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len)
 u32 kudp_xfer_crc32(const struct kudp_xfer *xfer)
 {
 	return ~READ_ONCE(xfer->crc);
+}
+
+/**
+ * kudp_xfer_duration_ns() - how long the message took
+ * @xfer: the counters
+ *
+ * Context: any.
+ * Return: nanoseconds from its first datagram to its last; 0 for none or
+ * one.
+ */
+u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer)
+{
+	return xfer->last_ns - xfer->first_ns;
 }
 
 /**
@@ -440,11 +459,16 @@ enum kudp_stat_kind {
 	KUDP_KIND_REASON,
 };
 
+/*
+ * One statistic: its sysfs file, its field of struct kudp_stats and its
+ * netlink attribute. sysfs, the ioctl and netlink all read this one table.
+ */
 struct kudp_stat_attr {
 	struct device_attribute attr;
 	size_t offset;
 	enum kudp_stat_kind kind;
 	unsigned long bit;	/* KUDP_STAT_* that hides it, or 0 */
+	int nla;		/* KUDP_A_* */
 };
 
 static struct kudp_dev *kudp_dev_of(struct device *dev)
@@ -474,29 +498,30 @@ static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
 	}
 }
 
-#define KUDP_STAT_ATTR(_name, _kind, _bit)					\
+#define KUDP_STAT_ATTR(_name, _kind, _bit, _nla)				\
 	static struct kudp_stat_attr kudp_stat_##_name = {			\
 		.attr = __ATTR(_name, 0444, kudp_stat_show, NULL),		\
 		.offset = offsetof(struct kudp_stats, _name),			\
 		.kind = _kind,							\
 		.bit = _bit,							\
+		.nla = _nla,							\
 	}
 
-KUDP_STAT_ATTR(state, KUDP_KIND_STATE, 0);
-KUDP_STAT_ATTR(reason, KUDP_KIND_REASON, KUDP_STAT_REASON);
-KUDP_STAT_ATTR(seq, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(cur_bytes, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(cur_datagrams, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(last_bytes, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(last_datagrams, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(messages, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(overflow_bytes, KUDP_KIND_U64, KUDP_STAT_OVERFLOW);
-KUDP_STAT_ATTR(drops, KUDP_KIND_U64, KUDP_STAT_DROPS);
-KUDP_STAT_ATTR(udp_errors, KUDP_KIND_U64, KUDP_STAT_DROPS);
-KUDP_STAT_ATTR(errors, KUDP_KIND_U64, 0);
-KUDP_STAT_ATTR(last_error, KUDP_KIND_S32, 0);
-KUDP_STAT_ATTR(crc32, KUDP_KIND_HEX32, 0);
-KUDP_STAT_ATTR(capacity, KUDP_KIND_U64, 0);
+KUDP_STAT_ATTR(state, KUDP_KIND_STATE, 0, KUDP_A_STATE);
+KUDP_STAT_ATTR(reason, KUDP_KIND_REASON, KUDP_STAT_REASON, KUDP_A_REASON);
+KUDP_STAT_ATTR(seq, KUDP_KIND_U64, 0, KUDP_A_SEQ);
+KUDP_STAT_ATTR(cur_bytes, KUDP_KIND_U64, 0, KUDP_A_CUR_BYTES);
+KUDP_STAT_ATTR(cur_datagrams, KUDP_KIND_U64, 0, KUDP_A_CUR_DATAGRAMS);
+KUDP_STAT_ATTR(last_bytes, KUDP_KIND_U64, 0, KUDP_A_LAST_BYTES);
+KUDP_STAT_ATTR(last_datagrams, KUDP_KIND_U64, 0, KUDP_A_LAST_DATAGRAMS);
+KUDP_STAT_ATTR(messages, KUDP_KIND_U64, 0, KUDP_A_MESSAGES);
+KUDP_STAT_ATTR(overflow_bytes, KUDP_KIND_U64, KUDP_STAT_OVERFLOW, KUDP_A_OVERFLOW_BYTES);
+KUDP_STAT_ATTR(drops, KUDP_KIND_U64, KUDP_STAT_DROPS, KUDP_A_DROPS);
+KUDP_STAT_ATTR(udp_errors, KUDP_KIND_U64, KUDP_STAT_DROPS, KUDP_A_UDP_ERRORS);
+KUDP_STAT_ATTR(errors, KUDP_KIND_U64, 0, KUDP_A_ERRORS);
+KUDP_STAT_ATTR(last_error, KUDP_KIND_S32, 0, KUDP_A_LAST_ERROR);
+KUDP_STAT_ATTR(crc32, KUDP_KIND_HEX32, 0, KUDP_A_CRC32);
+KUDP_STAT_ATTR(capacity, KUDP_KIND_U64, 0, KUDP_A_CAPACITY);
 
 static struct attribute *kudp_stat_attrs[] = {
 	&kudp_stat_state.attr.attr,
@@ -524,6 +549,40 @@ static umode_t kudp_stat_visible(struct kobject *kobj, struct attribute *a, int 
 	return sa->bit & kudp_dev_of(kobj_to_dev(kobj))->hidden ? 0 : a->mode;
 }
 
+/**
+ * kudp_stats_put() - add statistics to a netlink message
+ * @msg: the message
+ * @st: the figures
+ * @hidden: KUDP_STAT_* bits of the figures to leave out
+ *
+ * One attribute per statistics file, with the same value.
+ *
+ * Context: any.
+ * Return: 0, or -EMSGSIZE if @msg has no room.
+ */
+int kudp_stats_put(struct sk_buff *msg, const struct kudp_stats *st,
+		   unsigned long hidden)
+{
+	struct attribute **a;
+
+	for (a = kudp_stat_attrs; *a; a++) {
+		struct kudp_stat_attr *sa = container_of(*a, struct kudp_stat_attr,
+							 attr.attr);
+		const void *field = (const void *)st + sa->offset;
+		int ret;
+
+		if (sa->bit & hidden)
+			continue;
+		if (sa->kind == KUDP_KIND_U64)
+			ret = nla_put_u64_64bit(msg, sa->nla, *(u64 *)field, KUDP_A_PAD);
+		else
+			ret = nla_put_u32(msg, sa->nla, *(u32 *)field);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static const struct attribute_group kudp_stat_group = {
 	.attrs = kudp_stat_attrs,
 	.is_visible = kudp_stat_visible,
@@ -548,7 +607,8 @@ static struct class *kudp_class_create(const char *name)
 }
 
 /**
- * kudp_dev_register() - create /dev/<name> and its statistics files
+ * kudp_dev_register() - create /dev/<name>, its statistics files and its
+ *	generic netlink family
  * @kd: the device; its name, fops and callbacks set
  *
  * Root only: devtmpfs and udev give a device without rules mode 0600.
@@ -582,8 +642,13 @@ int kudp_dev_register(struct kudp_dev *kd)
 	ret = cdev_add(&kd->cdev, kd->devt, 1);
 	if (ret)
 		goto err_destroy_device;
+	ret = kudp_genl_register(kd);
+	if (ret)
+		goto err_del_cdev;
 	return 0;
 
+err_del_cdev:
+	cdev_del(&kd->cdev);
 err_destroy_device:
 	device_destroy(kd->class, kd->devt);
 err_destroy_class:
@@ -591,15 +656,16 @@ err_destroy_class:
 err_unregister_region:
 	unregister_chrdev_region(kd->devt, 1);
 err:
-	pr_err("cannot create /dev/%s: error %d\n", kd->name, ret);
+	pr_err("cannot create /dev/%s or its netlink family: error %d\n", kd->name, ret);
 	return kudp_ret(ret);
 }
 
 /**
- * kudp_dev_unregister() - remove /dev/<name> and its statistics files
+ * kudp_dev_unregister() - remove the netlink family, /dev/<name> and its
+ *	statistics files
  * @kd: the device
  *
- * Waits for statistics reads in progress. No file of the device is open:
+ * Waits for netlink requests and statistics reads in progress. No file of the device is open:
  * an open file holds a reference to the module.
  *
  * Context: process context (module exit), first thing.
@@ -607,6 +673,8 @@ err:
 void kudp_dev_unregister(struct kudp_dev *kd)
 {
 	kudp_enter("name=%s", kd->name);
+	/* First: a netlink request may be reading the module's state. */
+	kudp_genl_unregister();
 	cdev_del(&kd->cdev);
 	device_destroy(kd->class, kd->devt);
 	class_destroy(kd->class);

@@ -18,6 +18,7 @@
 #include <linux/net.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
+#include <linux/skbuff.h>
 #include <linux/types.h>
 
 #include "uapi/kudp.h"
@@ -117,6 +118,8 @@ size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
  * @bytes: payload bytes sent or stored
  * @datagrams: datagrams sent or received
  * @crc: running CRC-32 state; kudp_xfer_crc32() gives the value
+ * @first_ns: when the first datagram was sent or stored (ktime_get_ns())
+ * @last_ns: when the last one was
  *
  * Written with WRITE_ONCE() so that statistics may read a transfer's
  * progress without stopping it.
@@ -125,11 +128,14 @@ struct kudp_xfer {
 	u64 bytes;
 	u64 datagrams;
 	u32 crc;
+	u64 first_ns;
+	u64 last_ns;
 };
 
 void kudp_xfer_start(struct kudp_xfer *xfer);
 void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len);
 u32 kudp_xfer_crc32(const struct kudp_xfer *xfer);
+u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 
 int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      size_t payload, struct kudp_xfer *xfer);
@@ -155,8 +161,9 @@ int kudp_recv(struct socket *sock, void *buf, size_t room, int flags);
  * for a send to finish.
  *
  * The core gives both devices the same statistics files, one value each,
- * and the same GET_STATS, RESET and DISCARD ioctls, all filled by
- * @snapshot: sysfs and ioctl cannot disagree.
+ * the same GET_STATS, RESET and DISCARD ioctls, and the same generic
+ * netlink family (kudp_netlink.c), all filled by @snapshot: sysfs, ioctl
+ * and netlink cannot disagree.
  */
 struct kudp_dev {
 	const char *name;
@@ -181,5 +188,30 @@ void kudp_dev_unregister(struct kudp_dev *kd);
 long kudp_dev_ioctl(struct kudp_dev *kd, unsigned int cmd, unsigned long arg);
 const char *kudp_state_name(u32 state);
 const char *kudp_reason_name(u32 reason);
+int kudp_stats_put(struct sk_buff *msg, const struct kudp_stats *st,
+		   unsigned long hidden);
+
+/**
+ * struct kudp_event - what a generic netlink event announces
+ * @cmd: %KUDP_CMD_COMPLETE, %KUDP_CMD_DISCARDED or %KUDP_CMD_SENT
+ * @seq: the message's (or send's) sequence number
+ * @xfer: its bytes, datagrams, CRC-32 and duration
+ * @reason: &enum kudp_reason (%KUDP_CMD_COMPLETE)
+ * @cause: &enum kudp_cause (%KUDP_CMD_DISCARDED)
+ * @result: 0 or a negative errno (%KUDP_CMD_SENT)
+ */
+struct kudp_event {
+	enum kudp_cmd cmd;
+	u64 seq;
+	const struct kudp_xfer *xfer;
+	u32 reason;
+	u32 cause;
+	int result;
+};
+
+/* Generic netlink (kudp_netlink.c); kudp_dev_(un)register() call these. */
+int kudp_genl_register(struct kudp_dev *kd);
+void kudp_genl_unregister(void);
+void kudp_genl_notify(const struct kudp_event *ev);
 
 #endif /* _KUDP_CORE_H */

@@ -13,7 +13,8 @@
  *   receive_udp_data_ready()   softirq: only queues drain_work
  *   receive_udp_idle_expired() hard IRQ: only queues complete_work
  *   drain_work, complete_work, process context, on an ordered (so never
- *   control_work               concurrent), unbound, high-priority workqueue
+ *   control_work               concurrent), unbound, high-priority workqueue;
+ *                              they send the netlink events
  *   parameter callbacks        process context, kernel_param_lock held
  *   file operations, sysfs     process context
  */
@@ -146,13 +147,32 @@ static void receive_udp_complete(enum kudp_reason reason)
 		 rx.seq, reason == KUDP_REASON_FULL ? "buffer full" : "5 s idle",
 		 rx.cur.bytes, rx.cur.datagrams, kudp_xfer_crc32(&rx.cur));
 	wake_up_interruptible_all(&rx.read_wq);
+	kudp_genl_notify(&(struct kudp_event){
+		.cmd = KUDP_CMD_COMPLETE,
+		.seq = rx.seq,
+		.xfer = &rx.last,
+		.reason = reason,
+	});
 }
 
-/* Called with rx.lock held, from the work items. */
-static void receive_udp_set_empty(void)
+/*
+ * Throw the message away, complete or not, for @cause (&enum kudp_cause).
+ * Called with rx.lock held, from the work items.
+ */
+static void receive_udp_set_empty(enum kudp_cause cause)
 {
-	if (rx.state == KUDP_STATE_COMPLETE)
-		kudp_dbg("message %llu (%llu bytes) discarded\n", rx.seq, rx.cur.bytes);
+	if (rx.state != KUDP_STATE_EMPTY) {
+		/* A message that never completed has no sequence number. */
+		u64 seq = rx.state == KUDP_STATE_COMPLETE ? rx.seq : 0;
+
+		kudp_dbg("message %llu (%llu bytes) discarded\n", seq, rx.cur.bytes);
+		kudp_genl_notify(&(struct kudp_event){
+			.cmd = KUDP_CMD_DISCARDED,
+			.seq = seq,
+			.xfer = &rx.cur,
+			.cause = cause,
+		});
+	}
 	kudp_xfer_start(&rx.cur);
 	WRITE_ONCE(rx.state, KUDP_STATE_EMPTY);
 }
@@ -206,7 +226,7 @@ static int receive_udp_one(void)
 
 		/* A new message: the previous one, if any, is discarded. */
 		mutex_lock(&rx.lock);
-		receive_udp_set_empty();
+		receive_udp_set_empty(KUDP_CAUSE_REPLACED);
 		WRITE_ONCE(rx.state, KUDP_STATE_RECEIVING);
 		mutex_unlock(&rx.lock);
 	}
@@ -263,7 +283,7 @@ static void receive_udp_control_work(struct work_struct *work)
 	kudp_enter("control=%#x", rx.control);
 	mutex_lock(&rx.lock);
 	if (rx.control == KUDP_IOC_DISCARD) {
-		receive_udp_set_empty();
+		receive_udp_set_empty(KUDP_CAUSE_REQUEST);
 	} else {
 		rx.messages = 0;
 		rx.overflow = 0;

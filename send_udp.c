@@ -141,6 +141,12 @@ static void send_udp_work(struct work_struct *work)
 	tx.messages++;
 	tx.seq++;
 	WRITE_ONCE(tx.state, KUDP_STATE_IDLE);
+	kudp_genl_notify(&(struct kudp_event){
+		.cmd = KUDP_CMD_SENT,
+		.seq = tx.seq,
+		.xfer = &tx.last,
+		.result = ret,
+	});
 	mutex_unlock(&tx.lock);
 	wake_up_interruptible_all(&tx.idle_wq);
 }

@@ -28,9 +28,11 @@ DS=/sys/class/send_udp/send_udp
 DR=/sys/class/receive_udp/receive_udp
 STREAM="$PY $HERE/stream.py"
 IOCTL=$HERE/kudp_ioctl
+KUDPCTL=$HERE/kudpctl
+GENL="$PY $HERE/genl.py"
 # Scratch space, made by the runner below and shared with each test.
 TMP=${KUDP_TMP:-}
-BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|KASAN|kmemleak|circular locking'
+BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|KASAN|kmemleak|circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|lockdep|DEBUG_LOCKS_WARN_ON|unreferenced object|ODEBUG'
 # The log scan's self-test writes this tag: the scan of every other test
 # ignores its lines.
 SELFTEST_TAG='kudp-scan-selftest'
@@ -887,11 +889,13 @@ t_interop_100m() {
 
 t_big_4g() {
 	free -m | sed 's/^/# /'
+	# KUDP_BIG_SIZE: a smaller buffer, for the debug kernel (debug-guest.sh).
+	local size=${KUDP_BIG_SIZE:-4294967296} src got
 	local t0=$(date +%s)
-	insmod "$MOD/receive_udp.ko" && insmod "$MOD/send_udp.ko" || return 1
-	diag "both modules loaded with their default 4 GiB buffers in $(($(date +%s) - t0)) s"
-	expect "capacity" "4294967296 4294967296" "$(cat $DS/capacity) $(cat $DR/capacity)" || return 1
-	local size=4294967296 src got
+	insmod "$MOD/receive_udp.ko" ${KUDP_BIG_SIZE:+buffer_size=$size} &&
+		insmod "$MOD/send_udp.ko" ${KUDP_BIG_SIZE:+buffer_size=$size} || return 1
+	diag "both modules loaded with their $size-byte buffers in $(($(date +%s) - t0)) s"
+	expect "capacity" "$size $size" "$(cat $DS/capacity) $(cat $DR/capacity)" || return 1
 	t0=$(date +%s.%N)
 	src=$($STREAM send $size) || return 1
 	wait_seq 1 600 || return 1
@@ -899,7 +903,7 @@ t_big_4g() {
 	expect "completed by" "full" "$(cat $DR/reason)" || return 1
 	got=$($STREAM recv) || return 1
 	local secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-	diag "4 GiB: written+sent+received in $secs s ($(awk -v s="$secs" 'BEGIN { printf "%.0f", 4096 / s }') MiB/s end to end), drops $(cat $DR/drops)"
+	diag "$size bytes: written+sent+received in $secs s ($(awk -v s="$secs" -v n="$size" 'BEGIN { printf "%.0f", n / 1048576 / s }') MiB/s end to end), drops $(cat $DR/drops)"
 	diag "source: $src (bytes, CRC-32, s to write); read back: $got"
 	set -- $src
 	local crc=$2
@@ -927,6 +931,218 @@ t_docs_match() {
 		[ "${PIPESTATUS[0]}" -eq 0 ] || ok=1
 	done
 	return $ok
+}
+
+# ------------------------------------------------ netlink and kudpctl
+
+# nl_matches_sysfs DIR REPLY: every attribute of a status reply ("reply
+# get_stats k=v ...") equals the statistics file of the same name.
+nl_matches_sysfs() {
+	local kv k v want
+	for kv in $2; do
+		case $kv in *=*) ;; *) continue ;; esac
+		k=${kv%%=*} v=${kv#*=}
+		want=$(cat "$1/$k") || return 1
+		case $k in
+		state) want=$(pyrun "print(['idle','filling','sending','empty','receiving','complete'].index('$want'))") ;;
+		reason) want=$(pyrun "print(['none','idle','full'].index('$want'))") ;;
+		esac
+		expect "netlink $k = $1/$k" "$want" "$v" || return 1
+	done
+	# One attribute per file, no more, no fewer.
+	expect "$1: attributes" "$(cd $1 && ls | grep -v -e dev -e uevent -e power -e subsystem | sort | xargs)" \
+		"$(for kv in $2; do case $kv in *=*) echo ${kv%%=*} ;; esac; done | sort | xargs)"
+}
+
+t_nl_status_ack() {
+	load_rx && load_tx || return 1
+	$STREAM send 300000 >/dev/null || return 1
+	wait_seq 1 || return 1
+	local m out
+	for m in receive_udp send_udp; do
+		# Without NLM_F_ACK: the reply alone, nothing after it.
+		out=$($GENL status $m) || return 1
+		expect "$m: messages without NLM_F_ACK" "reply get_stats" \
+			"$(echo "$out" | cut -d' ' -f1,2 | xargs)" || return 1
+		nl_matches_sysfs /sys/class/$m/$m "$out" || return 1
+		echo "$out" | grep -q ' seq=1 ' || fail "$m: no seq=1 in $out" || return 1
+		# With NLM_F_ACK: the reply, then an NLMSG_ERROR with error 0.
+		out=$($GENL status $m --ack) || return 1
+		expect "$m: messages with NLM_F_ACK" "reply get_stats error 0" \
+			"$(echo "$out" | cut -d' ' -f1,2 | xargs)" || return 1
+	done
+}
+
+t_nl_refused() {
+	load_rx && load_tx || return 1
+	echo -n keep >$S/data
+	wait_seq 1 || return 1
+	local m=receive_udp
+	# Any attribute, a header cut short, a command that is no request.
+	expect "an attribute (SEQ)" "error -22 kudp requests take no attributes" \
+		"$($GENL status $m --attr 4:0100000000000000)" || return 1
+	expect "an attribute beyond KUDP_A_MAX" "error -22" \
+		"$($GENL status $m --attr 99:00000000 | cut -d' ' -f1,2)" || return 1
+	expect "a truncated genl header" "error -22" \
+		"$($GENL status $m --short | cut -d' ' -f1,2)" || return 1
+	expect "an event as a command" "error -95" "$($GENL status $m --cmd 4)" || return 1
+	expect "an unknown command" "error -95" "$($GENL status $m --cmd 200)" || return 1
+	# Without CAP_NET_ADMIN: status yes, reset and discard no.
+	local nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+	expect "unprivileged status" "reply get_stats" \
+		"$($nobody $GENL status $m | cut -d' ' -f1,2)" || return 1
+	for m in receive_udp send_udp; do
+		expect "$m: unprivileged reset" "error -1" "$($nobody $GENL status $m --cmd 2)" || return 1
+		expect "$m: unprivileged discard" "error -1" "$($nobody $GENL status $m --cmd 3)" || return 1
+	done
+	expect "nothing changed" "1 1 complete keep" \
+		"$(cat $DS/messages) $(cat $DR/messages) $(cat $DR/state) $(cat $R/data)" || return 1
+	# As root they work, and acknowledge.
+	expect "reset" "error 0" "$($GENL status receive_udp --cmd 2 --ack)" || return 1
+	expect "discard" "error 0" "$($GENL status receive_udp --cmd 3 --ack)" || return 1
+	expect "after reset and discard" "0 1 empty" \
+		"$(cat $DR/messages) $(cat $DR/seq) $(cat $DR/state)" || return 1
+	# send_udp refuses a discard while sending, with a message: 200
+	# datagrams of 1000 bytes at 200 kbit/s take 8 s.
+	echo 1000 >$S/payload
+	slow_loopback || return 1
+	head -c 200000 /dev/urandom >/dev/send_udp || return 1
+	expect "discard while sending" "error -16 a send is in progress" \
+		"$($GENL status send_udp --cmd 3)"
+}
+
+t_nl_two_listeners() {
+	load_rx && load_tx || return 1
+	local i
+	for i in 1 2; do
+		$GENL listen send_udp receive_udp --count 2 --ready "$TMP/ready$i" >"$TMP/ev$i" 3>&- &
+	done
+	wait_for test -e "$TMP/ready1" -a -e "$TMP/ready2" || return 1
+	echo -n both >$S/data
+	wait || true
+	wait_seq 1 || return 1
+	cat "$TMP/ev1" | sed 's/^/# 1: /'
+	cmp "$TMP/ev1" "$TMP/ev2" || fail "the two listeners saw different events" || return 1
+	grep -q "^send_udp sent seq=1 bytes=4 datagrams=1 result=0 crc32=$(cat $DS/crc32) duration_ns=" "$TMP/ev1" ||
+		fail "no sent event" || return 1
+	grep -q "^receive_udp complete seq=1 bytes=4 datagrams=1 reason=1 crc32=$(cat $DR/crc32) " "$TMP/ev1" ||
+		fail "no complete event"
+}
+
+t_kudpctl_roundtrip() {
+	load_rx buffer_size=8M && load_tx buffer_size=8M || return 1
+	head -c 3000000 /dev/urandom >"$TMP/in"
+	printf '\0\377\0' >>"$TMP/in"
+	local crc
+	crc=$(pyrun 'import zlib; print("%08x" % zlib.crc32(open("'"$TMP"'/in", "rb").read()))')
+	$KUDPCTL recv -o "$TMP/out" --timeout 120 2>"$TMP/recv.err" 3>&- &
+	local pid=$!
+	sleep 1
+	$KUDPCTL send "$TMP/in" 2>"$TMP/send.err" || { cat "$TMP/send.err"; fail "kudpctl send failed"; return 1; }
+	sed 's/^/# /' "$TMP/send.err"
+	grep -q "^sent 3000003 bytes, CRC-32 $crc, " "$TMP/send.err" || fail "send's report" || return 1
+	wait $pid || { cat "$TMP/recv.err"; fail "kudpctl recv exited with $?"; return 1; }
+	sed 's/^/# /' "$TMP/recv.err"
+	grep -q "^message 1 (idle): received 3000003 bytes, CRC-32 $crc, " "$TMP/recv.err" ||
+		fail "recv's report" || return 1
+	cmp "$TMP/in" "$TMP/out" || fail "the file received differs" || return 1
+	# From standard input, to standard output.
+	$KUDPCTL recv --timeout 120 >"$TMP/out2" 2>/dev/null 3>&- &
+	pid=$!
+	sleep 1
+	$KUDPCTL send - <"$TMP/in" 2>/dev/null || fail "kudpctl send - failed" || return 1
+	wait $pid || fail "kudpctl recv to stdout exited with $?" || return 1
+	cmp "$TMP/in" "$TMP/out2" || fail "the output received differs"
+}
+
+t_kudpctl_monitor() {
+	load_rx && load_tx || return 1
+	$KUDPCTL monitor --json >"$TMP/mon" 2>"$TMP/mon.err" 3>&- &
+	local pid=$!
+	wait_for grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
+	$KUDPCTL monitor >"$TMP/mon.txt" 2>"$TMP/mon2.err" 3>&- &
+	local pid2=$!
+	wait_for grep -q monitoring "$TMP/mon2.err" || fail "text monitor never started" || return 1
+	echo -n first >$S/data
+	wait_seq 1 || return 1
+	$IOCTL discard /dev/receive_udp || return 1
+	echo -n second >$S/data
+	wait_seq 2 || return 1
+	echo -n third >$S/data	# replaces message 2
+	wait_seq 3 || return 1
+	kill -INT $pid $pid2
+	wait $pid || fail "monitor --json exited with $?" || return 1
+	wait $pid2 || fail "monitor exited with $?" || return 1
+	sed 's/^/# /' "$TMP/mon"
+	expect "events" "sent:1:5:0 complete:1:5:idle discarded:1:5:request sent:2:6:0 complete:2:6:idle sent:3:5:0 discarded:2:6:replaced complete:3:5:idle" \
+		"$(pyrun '
+import json
+for line in open("'"$TMP"'/mon"):
+    e = json.loads(line)
+    extra = e.get("result", e.get("reason", e.get("cause")))
+    print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"], extra))' | xargs)" || return 1
+	expect "crc32 in events" "$(cat $DR/crc32)" \
+		"$(pyrun 'import json; print([json.loads(l) for l in open("'"$TMP"'/mon")][-1]["crc32"])')" || return 1
+	sed 's/^/# text: /' "$TMP/mon.txt"
+	grep -Eq "^receive_udp complete seq=3 bytes=5 datagrams=1 reason=idle crc32=$(cat $DR/crc32) duration=[0-9.]+s$" "$TMP/mon.txt" ||
+		fail "text line of the last completion"
+}
+
+t_nl_unload_listener() {
+	load_rx && load_tx || return 1
+	$KUDPCTL monitor >"$TMP/mon" 2>"$TMP/mon.err" 3>&- &
+	local pid=$!
+	$GENL listen receive_udp --count 1 --timeout 60 >"$TMP/raw" 3>&- &
+	local raw=$!
+	wait_for grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
+	sleep 1
+	# Subscribed listeners do not hold the modules.
+	rmmod send_udp && rmmod receive_udp || fail "rmmod with listeners subscribed" || return 1
+	wait_for grep -q "receive_udp unloaded" "$TMP/mon" || fail "monitor did not see the unload" || return 1
+	load_rx && load_tx || return 1
+	wait_for grep -q "send_udp loaded" "$TMP/mon" || fail "monitor did not see the load" || return 1
+	echo -n again >$S/data
+	wait_seq 1 || return 1
+	wait_for grep -q "receive_udp complete seq=1" "$TMP/mon" || fail "no event after reloading" || return 1
+	kill -INT $pid
+	wait $pid || fail "monitor exited with $?" || return 1
+	kill $raw 2>/dev/null
+	wait $raw
+	sed 's/^/# /' "$TMP/mon"
+}
+
+t_kudpctl_errors() {
+	local rc
+	$KUDPCTL status 2>"$TMP/err"; rc=$?
+	expect "status, nothing loaded" "3" "$rc" || return 1
+	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	$KUDPCTL recv --timeout 1 2>"$TMP/err"; rc=$?
+	expect "recv, nothing loaded" "3" "$rc" || return 1
+	grep -q "receive_udp is not loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	$KUDPCTL status --bogus 2>/dev/null; rc=$?
+	expect "a bad option" "2" "$rc" || return 1
+	$KUDPCTL send --help | grep -q "^Usage: kudpctl send" || fail "send --help" || return 1
+
+	load_rx && load_tx || return 1
+	$KUDPCTL status receive >/dev/null || fail "status receive" || return 1
+	$KUDPCTL status send 2>/dev/null | grep -q '^send_udp$' || fail "status send" || return 1
+	expect "status --json" "['receive_udp', 'send_udp'] 1048576 idle" "$($KUDPCTL status --json | pyrun '
+import json, sys
+s = json.load(sys.stdin)
+print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || return 1
+	$KUDPCTL recv --timeout 2 >/dev/null 2>"$TMP/err"; rc=$?
+	expect "recv, no message in 2 s" "5" "$rc" || return 1
+	grep -q "no message completed within 2 s" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	head -c 1000 /dev/urandom >"$TMP/in"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
+	expect "unprivileged send" "4" "$rc" || return 1
+	grep -q "permission denied" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	head -c 1048577 /dev/zero >"$TMP/big"
+	$KUDPCTL send "$TMP/big" 2>"$TMP/err"; rc=$?
+	expect "a file larger than the buffer" "1" "$rc" || return 1
+	grep -q "larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	expect "nothing sent" "0 idle" "$(cat $DS/messages) $(cat $DS/state)"
 }
 
 demo() {
@@ -965,7 +1181,9 @@ data_efbig data_ebusy bad_load_params insmod_data port_unreachable debug_output
 enodev_outside_life unload_states param_race_rmmod load_unload_100
 dev_sizes dev_cat dev_full_and_overfill dev_efbig dev_one_writer dev_read_blocking dev_signals
 dev_estale dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
-drops_control interop_100m docs_match log_scan_selftest"
+drops_control interop_100m docs_match
+nl_status_ack nl_refused nl_two_listeners nl_unload_listener
+kudpctl_roundtrip kudpctl_monitor kudpctl_errors log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
 BIG_TESTS="big_4g"
 

@@ -2,7 +2,9 @@
 /*
  * The user-space interface of send_udp and receive_udp: the ioctls of
  * /dev/send_udp and /dev/receive_udp and the statistics they report (the
- * same figures as the files in /sys/class/{send,receive}_udp/{send,receive}_udp/).
+ * same figures as the files in /sys/class/{send,receive}_udp/{send,receive}_udp/),
+ * and the generic netlink families that report the same figures and
+ * announce events.
  */
 #ifndef _UAPI_KUDP_H
 #define _UAPI_KUDP_H
@@ -89,5 +91,78 @@ struct kudp_stats {
  * read (0 before its first read).
  */
 #define KUDP_IOC_GET_SEQ	_IOR(KUDP_IOC_MAGIC, 4, __u64)
+
+/*
+ * Generic netlink. Each module registers a family named after itself
+ * ("send_udp", "receive_udp"), version KUDP_GENL_VERSION, with one
+ * multicast group, KUDP_GENL_MCGRP_EVENTS.
+ *
+ * Requests (no attributes: a request carrying any is refused with EINVAL):
+ *   KUDP_CMD_GET_STATS  reply: the statistics attributes, the same figures
+ *                       as struct kudp_stats; anyone may ask
+ *   KUDP_CMD_RESET      as KUDP_IOC_RESET; needs CAP_NET_ADMIN
+ *   KUDP_CMD_DISCARD    as KUDP_IOC_DISCARD; needs CAP_NET_ADMIN
+ *
+ * Events, on the "events" group:
+ *   KUDP_CMD_COMPLETE   receive_udp completed a message: SEQ, BYTES,
+ *                       DATAGRAMS, CRC32, REASON, DURATION_NS
+ *   KUDP_CMD_DISCARDED  receive_udp threw a message away: SEQ (0 for a
+ *                       message that never completed), BYTES, DATAGRAMS,
+ *                       CAUSE
+ *   KUDP_CMD_SENT       send_udp finished a send: SEQ, BYTES (sent),
+ *                       DATAGRAMS, CRC32 (of the bytes sent), RESULT,
+ *                       DURATION_NS
+ */
+#define KUDP_GENL_VERSION	1
+#define KUDP_GENL_MCGRP_EVENTS	"events"
+
+enum kudp_cmd {
+	KUDP_CMD_UNSPEC,
+	KUDP_CMD_GET_STATS,	/* request, and its reply */
+	KUDP_CMD_RESET,
+	KUDP_CMD_DISCARD,
+	KUDP_CMD_COMPLETE,	/* event */
+	KUDP_CMD_DISCARDED,	/* event */
+	KUDP_CMD_SENT,		/* event */
+
+	__KUDP_CMD_MAX,
+	KUDP_CMD_MAX = __KUDP_CMD_MAX - 1
+};
+
+/* enum kudp_cause: KUDP_A_CAUSE of a KUDP_CMD_DISCARDED event */
+enum kudp_cause {
+	KUDP_CAUSE_REQUEST = 1,	/* KUDP_IOC_DISCARD or KUDP_CMD_DISCARD */
+	KUDP_CAUSE_REPLACED,	/* a datagram started a new message */
+};
+
+enum kudp_attr {
+	KUDP_A_UNSPEC,
+	KUDP_A_PAD,
+	/* The statistics: see struct kudp_stats for each field. */
+	KUDP_A_STATE,		/* u32 */
+	KUDP_A_REASON,		/* u32, enum kudp_reason */
+	KUDP_A_SEQ,		/* u64 */
+	KUDP_A_CUR_BYTES,	/* u64 */
+	KUDP_A_CUR_DATAGRAMS,	/* u64 */
+	KUDP_A_LAST_BYTES,	/* u64 */
+	KUDP_A_LAST_DATAGRAMS,	/* u64 */
+	KUDP_A_MESSAGES,	/* u64 */
+	KUDP_A_OVERFLOW_BYTES,	/* u64, receive_udp */
+	KUDP_A_DROPS,		/* u64, receive_udp */
+	KUDP_A_UDP_ERRORS,	/* u64, receive_udp */
+	KUDP_A_ERRORS,		/* u64 */
+	KUDP_A_LAST_ERROR,	/* s32 */
+	KUDP_A_CRC32,		/* u32 */
+	KUDP_A_CAPACITY,	/* u64 */
+	/* Events only. */
+	KUDP_A_BYTES,		/* u64: the message's (or send's) bytes */
+	KUDP_A_DATAGRAMS,	/* u64 */
+	KUDP_A_DURATION_NS,	/* u64: first to last datagram */
+	KUDP_A_RESULT,		/* s32: 0, or the send's negative errno */
+	KUDP_A_CAUSE,		/* u32, enum kudp_cause */
+
+	__KUDP_A_MAX,
+	KUDP_A_MAX = __KUDP_A_MAX - 1
+};
 
 #endif /* _UAPI_KUDP_H */

@@ -1,0 +1,1075 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kudpctl: status, events, send and receive for send_udp and receive_udp.
+ *
+ * It talks to the modules' generic netlink families (include/uapi/kudp.h)
+ * through libnl-genl-3, and moves data through /dev/send_udp and
+ * /dev/receive_udp. See Documentation/kudpctl.1 for the manual.
+ *
+ * Exit codes: KUDPCTL_OK and the others below.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "kudp.h"
+
+enum {
+	KUDPCTL_OK,		/* done */
+	KUDPCTL_FAILED,		/* the send failed, the data did not match, I/O */
+	KUDPCTL_USAGE,		/* bad command line */
+	KUDPCTL_NOT_LOADED,	/* the module is not loaded */
+	KUDPCTL_PERM,		/* permission denied */
+	KUDPCTL_TIMEOUT,	/* recv --timeout passed without a message */
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define SEND_MODULE	"send_udp"
+#define RECV_MODULE	"receive_udp"
+#define CHUNK		(1024 * 1024)
+/* While waiting, the progress bar is redrawn this often. */
+#define TICK_MS		200
+
+static const char *prog = "kudpctl";
+/* Set by the signal handler: lock-free, so async-signal-safe. */
+static atomic_int interrupted;
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ */
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* zlib's CRC-32, as the modules report it. */
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t len)
+{
+	static uint32_t table[256];
+	size_t i;
+
+	if (!table[1]) {
+		for (i = 0; i < 256; i++) {
+			uint32_t c = i;
+			int k;
+
+			for (k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320 ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	crc = ~crc;
+	for (i = 0; i < len; i++)
+		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* Report a failed system call on @what and map its errno to an exit code. */
+static int sys_fail(const char *what)
+{
+	int err = errno;
+
+	if (err == EACCES || err == EPERM) {
+		fprintf(stderr, "%s: %s: permission denied (run as root)\n", prog, what);
+		return KUDPCTL_PERM;
+	}
+	if (err == ENOENT || err == ENXIO || err == ENODEV) {
+		fprintf(stderr, "%s: %s: %s (is the module loaded?)\n", prog, what,
+			strerror(err));
+		return KUDPCTL_NOT_LOADED;
+	}
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
+	return KUDPCTL_FAILED;
+}
+
+/*
+ * The progress bar, on standard error when it is a terminal: @done of
+ * @total bytes (@total 0: unknown), since @start.
+ */
+static bool progress_on;
+
+static void progress(const char *what, __u64 done, __u64 total, double start)
+{
+	double secs = now() - start;
+	double rate = secs > 0 ? done / secs / (1 << 20) : 0;
+	int width = 30, fill, i;
+
+	if (!progress_on)
+		return;
+	if (!total) {
+		fprintf(stderr, "\r%s %llu bytes  %.1f MiB/s   ", what, done, rate);
+		return;
+	}
+	fill = done >= total ? width : (int)(done * width / total);
+	fprintf(stderr, "\r%s [", what);
+	for (i = 0; i < width; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %3d%%  %.1f MiB/s   ",
+		done >= total ? 100 : (int)(done * 100 / total), rate);
+}
+
+static void progress_end(void)
+{
+	if (progress_on)
+		fputs("\r\033[K", stderr);
+}
+
+/* ------------------------------------------------------------------------
+ * Netlink
+ */
+
+/* What the tool knows of each attribute: its name and how to print it. */
+enum kind { K_U64, K_U32, K_S32, K_HEX, K_STATE, K_REASON, K_CAUSE, K_NS };
+
+static const struct {
+	const char *name;
+	enum kind kind;
+} attr_info[KUDP_A_MAX + 1] = {
+	[KUDP_A_STATE] = { "state", K_STATE },
+	[KUDP_A_REASON] = { "reason", K_REASON },
+	[KUDP_A_SEQ] = { "seq", K_U64 },
+	[KUDP_A_CUR_BYTES] = { "cur_bytes", K_U64 },
+	[KUDP_A_CUR_DATAGRAMS] = { "cur_datagrams", K_U64 },
+	[KUDP_A_LAST_BYTES] = { "last_bytes", K_U64 },
+	[KUDP_A_LAST_DATAGRAMS] = { "last_datagrams", K_U64 },
+	[KUDP_A_MESSAGES] = { "messages", K_U64 },
+	[KUDP_A_OVERFLOW_BYTES] = { "overflow_bytes", K_U64 },
+	[KUDP_A_DROPS] = { "drops", K_U64 },
+	[KUDP_A_UDP_ERRORS] = { "udp_errors", K_U64 },
+	[KUDP_A_ERRORS] = { "errors", K_U64 },
+	[KUDP_A_LAST_ERROR] = { "last_error", K_S32 },
+	[KUDP_A_CRC32] = { "crc32", K_HEX },
+	[KUDP_A_CAPACITY] = { "capacity", K_U64 },
+	[KUDP_A_BYTES] = { "bytes", K_U64 },
+	[KUDP_A_DATAGRAMS] = { "datagrams", K_U64 },
+	[KUDP_A_DURATION_NS] = { "duration_ns", K_NS },
+	[KUDP_A_RESULT] = { "result", K_S32 },
+	[KUDP_A_CAUSE] = { "cause", K_CAUSE },
+};
+
+static struct nla_policy attr_policy[KUDP_A_MAX + 1];
+
+static void init_policy(void)
+{
+	int a;
+
+	for (a = 0; a <= KUDP_A_MAX; a++) {
+		if (!attr_info[a].name)
+			continue;
+		switch (attr_info[a].kind) {
+		case K_U64:
+		case K_NS:
+			attr_policy[a].type = NLA_U64;
+			break;
+		default:
+			attr_policy[a].type = NLA_U32;
+		}
+	}
+}
+
+static const char *const state_names[] = {
+	"idle", "filling", "sending", "empty", "receiving", "complete",
+};
+
+static const char *const reason_names[] = { "none", "idle", "full" };
+static const char *const cause_names[] = { "?", "request", "replaced" };
+static const char *const event_names[KUDP_CMD_MAX + 1] = {
+	[KUDP_CMD_COMPLETE] = "complete",
+	[KUDP_CMD_DISCARDED] = "discarded",
+	[KUDP_CMD_SENT] = "sent",
+};
+
+static const char *name_of(const char *const *names, size_t n, __u64 v)
+{
+	return v < n && names[v] ? names[v] : "?";
+}
+
+#define NAME_OF(names, v) name_of(names, ARRAY_SIZE(names), v)
+
+/* A message's attributes, parsed; present[a] says whether a came. */
+struct reply {
+	int cmd;
+	bool present[KUDP_A_MAX + 1];
+	__u64 val[KUDP_A_MAX + 1];
+};
+
+static int parse_reply(struct nl_msg *msg, struct reply *r)
+{
+	struct nlattr *tb[KUDP_A_MAX + 1];
+	struct genlmsghdr *gh = genlmsg_hdr(nlmsg_hdr(msg));
+	int a, ret;
+
+	ret = genlmsg_parse(nlmsg_hdr(msg), 0, tb, KUDP_A_MAX, attr_policy);
+	if (ret < 0)
+		return ret;
+	memset(r, 0, sizeof(*r));
+	r->cmd = gh->cmd;
+	for (a = 0; a <= KUDP_A_MAX; a++) {
+		if (!tb[a] || !attr_info[a].name)
+			continue;
+		r->present[a] = true;
+		if (attr_policy[a].type == NLA_U64)
+			r->val[a] = nla_get_u64(tb[a]);
+		else if (attr_info[a].kind == K_S32)
+			r->val[a] = (__u64)(__s64)(int32_t)nla_get_u32(tb[a]);
+		else
+			r->val[a] = nla_get_u32(tb[a]);
+	}
+	return 0;
+}
+
+/* One module's family: a socket for requests, one for its events. */
+struct family {
+	const char *name;
+	int id;
+	struct nl_sock *req;
+};
+
+static int nl_fail(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, nl_geterror(err));
+	return err == -NLE_PERM ? KUDPCTL_PERM : KUDPCTL_FAILED;
+}
+
+/*
+ * Connect to @name's family. Return 0, KUDPCTL_NOT_LOADED (with a message
+ * unless @quiet) or KUDPCTL_FAILED.
+ */
+static int family_open(struct family *f, const char *name, bool quiet)
+{
+	int ret;
+
+	f->name = name;
+	f->req = nl_socket_alloc();
+	if (!f->req) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return KUDPCTL_FAILED;
+	}
+	ret = genl_connect(f->req);
+	if (ret < 0) {
+		nl_socket_free(f->req);
+		f->req = NULL;
+		return nl_fail("netlink", ret);
+	}
+	f->id = genl_ctrl_resolve(f->req, name);
+	if (f->id < 0) {
+		nl_socket_free(f->req);
+		f->req = NULL;
+		if (!quiet)
+			fprintf(stderr, "%s: %s is not loaded (insmod %s.ko, or modprobe %s)\n",
+				prog, name, name, name);
+		return KUDPCTL_NOT_LOADED;
+	}
+	return 0;
+}
+
+static void family_close(struct family *f)
+{
+	nl_socket_free(f->req);
+	f->req = NULL;
+}
+
+static int on_stats(struct nl_msg *msg, void *arg)
+{
+	int ret = parse_reply(msg, arg);
+
+	if (ret < 0)
+		fprintf(stderr, "%s: a malformed reply: %s\n", prog, nl_geterror(ret));
+	return NL_OK;
+}
+
+/* KUDP_CMD_GET_STATS: the module's figures into @r. */
+static int get_stats(struct family *f, struct reply *r)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	int ret;
+
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, f->id, 0, 0,
+				 KUDP_CMD_GET_STATS, KUDP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return KUDPCTL_FAILED;
+	}
+	memset(r, 0, sizeof(*r));
+	nl_socket_modify_cb(f->req, NL_CB_VALID, NL_CB_CUSTOM, on_stats, r);
+	/* Sends with NLM_F_ACK, frees msg, and takes the reply then the ACK. */
+	ret = nl_send_sync(f->req, msg);
+	if (ret < 0)
+		return nl_fail(f->name, ret);
+	if (!r->present[KUDP_A_STATE]) {
+		fprintf(stderr, "%s: %s: no statistics in the reply (command %d)\n",
+			prog, f->name, r->cmd);
+		return KUDPCTL_FAILED;
+	}
+	return 0;
+}
+
+/* A socket that receives the "events" group of each family in @f. */
+static struct nl_sock *events_open(struct family *f, int n,
+				   nl_recvmsg_msg_cb_t cb, void *arg)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int i, grp;
+
+	if (!sk)
+		return NULL;
+	nl_socket_disable_seq_check(sk);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, cb, arg);
+	if (genl_connect(sk) < 0)
+		goto err;
+	for (i = 0; i < n; i++) {
+		if (!f[i].req)
+			continue;
+		grp = genl_ctrl_resolve_grp(f[i].req, f[i].name, KUDP_GENL_MCGRP_EVENTS);
+		if (grp < 0 || nl_socket_add_membership(sk, grp) < 0)
+			goto err;
+	}
+	return sk;
+err:
+	nl_socket_free(sk);
+	return NULL;
+}
+
+/*
+ * Wait up to @ms for the socket to be readable, then take what came.
+ * Return 1 if something was read, 0 on timeout or signal, or a libnl error.
+ */
+static int events_wait(struct nl_sock *sk, int ms)
+{
+	struct pollfd pfd = { .fd = nl_socket_get_fd(sk), .events = POLLIN };
+	int ret = poll(&pfd, 1, ms);
+
+	if (ret <= 0)
+		return 0;
+	ret = nl_recvmsgs_default(sk);
+	if (ret == -NLE_NOMEM) {
+		/* ENOBUFS: our socket overflowed and events were lost. */
+		fprintf(stderr, "%s: events were lost (socket buffer full)\n", prog);
+		return 1;
+	}
+	return ret < 0 ? ret : 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Printing
+ */
+
+static void print_value(FILE *out, int a, __u64 v, bool json)
+{
+	switch (attr_info[a].kind) {
+	case K_STATE:
+		fprintf(out, json ? "\"%s\"" : "%s", NAME_OF(state_names, v));
+		break;
+	case K_REASON:
+		fprintf(out, json ? "\"%s\"" : "%s", NAME_OF(reason_names, v));
+		break;
+	case K_CAUSE:
+		fprintf(out, json ? "\"%s\"" : "%s", NAME_OF(cause_names, v));
+		break;
+	case K_HEX:
+		fprintf(out, json ? "\"%08llx\"" : "%08llx", v);
+		break;
+	case K_S32:
+		fprintf(out, "%lld", (__s64)v);
+		break;
+	default:
+		fprintf(out, "%llu", v);
+	}
+}
+
+static void print_status(const char *module, const struct reply *r, bool json,
+			 bool first)
+{
+	int a;
+
+	if (json)
+		printf("%s\"%s\": {", first ? "" : ", ", module);
+	else
+		printf("%s%s\n", first ? "" : "\n", module);
+	for (a = 0; a <= KUDP_A_MAX; a++) {
+		if (!r->present[a])
+			continue;
+		if (json) {
+			printf("%s\"%s\": ", a == KUDP_A_STATE ? "" : ", ", attr_info[a].name);
+			print_value(stdout, a, r->val[a], true);
+		} else {
+			printf("  %-16s ", attr_info[a].name);
+			print_value(stdout, a, r->val[a], false);
+			putchar('\n');
+		}
+	}
+	if (json)
+		putchar('}');
+}
+
+/* The order of an event's fields on its line. */
+static const int event_order[] = {
+	KUDP_A_SEQ, KUDP_A_BYTES, KUDP_A_DATAGRAMS, KUDP_A_REASON, KUDP_A_CAUSE,
+	KUDP_A_RESULT, KUDP_A_CRC32, KUDP_A_DURATION_NS,
+};
+
+static void print_event(const char *module, const struct reply *r, bool json)
+{
+	size_t i;
+	int a;
+
+	if (json)
+		printf("{\"module\": \"%s\", \"event\": \"%s\"", module,
+		       NAME_OF(event_names, r->cmd));
+	else
+		printf("%s %s", module, NAME_OF(event_names, r->cmd));
+	for (i = 0; i < ARRAY_SIZE(event_order); i++) {
+		a = event_order[i];
+		if (!r->present[a])
+			continue;
+		if (json) {
+			printf(", \"%s\": ", attr_info[a].name);
+			print_value(stdout, a, r->val[a], true);
+		} else if (attr_info[a].kind == K_NS) {
+			printf(" duration=%.3fs", r->val[a] / 1e9);
+		} else {
+			printf(" %s=", attr_info[a].name);
+			print_value(stdout, a, r->val[a], false);
+		}
+	}
+	puts(json ? "}" : "");
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ */
+
+static const char usage_main[] =
+	"Usage: kudpctl COMMAND [OPTIONS]\n"
+	"\n"
+	"  status [send|receive] [--json]   the modules' figures\n"
+	"  monitor [--json]                 print events until interrupted\n"
+	"  send FILE|-                      send a file and wait until it is sent\n"
+	"  recv [-o FILE] [--timeout S]     wait for the next message and save it\n"
+	"\n"
+	"kudpctl COMMAND --help describes a command. Exit codes: 0 done, 1 failed,\n"
+	"2 usage, 3 module not loaded, 4 permission denied, 5 timeout.\n";
+
+static const char usage_status[] =
+	"Usage: kudpctl status [send|receive] [--json]\n"
+	"\n"
+	"Print the statistics of send_udp and receive_udp (or of the one named),\n"
+	"as in /sys/class/<module>/<module>/. With --json, one JSON object keyed\n"
+	"by module name. A module that is not loaded is left out; exit code 3 if\n"
+	"none (or the one named) is loaded.\n";
+
+static const char usage_monitor[] =
+	"Usage: kudpctl monitor [--json]\n"
+	"\n"
+	"Print each event of send_udp and receive_udp as it happens, one line\n"
+	"each (a JSON object per line with --json), until interrupted:\n"
+	"  receive_udp complete seq= bytes= datagrams= reason= crc32= duration=\n"
+	"  receive_udp discarded seq= bytes= datagrams= cause=\n"
+	"  send_udp sent seq= bytes= datagrams= result= crc32= duration=\n"
+	"and \"MODULE unloaded\" / \"MODULE loaded\" as the modules come and go.\n";
+
+static const char usage_send[] =
+	"Usage: kudpctl send FILE|-\n"
+	"\n"
+	"Write FILE (or standard input) into /dev/send_udp, wait for the send to\n"
+	"finish, and print its size, CRC-32 and rate. Waits while another send\n"
+	"is in progress. Exit code 1 if the send failed or its CRC-32 is not the\n"
+	"file's; root only (/dev/send_udp is mode 0600).\n";
+
+static const char usage_recv[] =
+	"Usage: kudpctl recv [-o FILE] [--timeout S]\n"
+	"\n"
+	"Wait for receive_udp's next completed message, then save exactly that\n"
+	"message to FILE (default: standard output), checking its sequence\n"
+	"number, size and CRC-32. Exit code 5 if no message completes within S\n"
+	"seconds, 1 if the message was replaced or discarded before it was read\n"
+	"(FILE is then removed). Root only (/dev/receive_udp is mode 0600).\n";
+
+static int want_help(int argc, char **argv, const char *usage)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int bad_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	return KUDPCTL_USAGE;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const char *const names[] = { SEND_MODULE, RECV_MODULE };
+	bool json = false, first = true;
+	int i, shown = 0, ret = 0, only = -1;
+	struct family f;
+	struct reply r;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "send") && only < 0)
+			only = 0;
+		else if (!strcmp(argv[i], "receive") && only < 0)
+			only = 1;
+		else
+			return bad_usage(usage_status);
+	}
+	if (json)
+		putchar('{');
+	for (i = 0; i < 2; i++) {
+		if (only >= 0 && i != only)
+			continue;
+		ret = family_open(&f, names[i], only < 0);
+		if (ret == KUDPCTL_NOT_LOADED && only < 0) {
+			ret = 0;
+			continue;
+		}
+		if (!ret) {
+			ret = get_stats(&f, &r);
+			family_close(&f);
+		}
+		if (ret)
+			break;
+		print_status(names[i], &r, json, first);
+		first = false;
+		shown++;
+	}
+	if (json)
+		puts("}");
+	if (!ret && !shown) {
+		fprintf(stderr, "%s: neither send_udp nor receive_udp is loaded\n", prog);
+		ret = KUDPCTL_NOT_LOADED;
+	}
+	return ret;
+}
+
+/* monitor: the families (by id) whose events it prints. */
+struct monitor {
+	struct family fam[2];
+	struct nl_sock *sk;	/* their events, and nlctrl's (families come and go) */
+	bool json;
+};
+
+static int on_monitor_event(struct nl_msg *msg, void *arg)
+{
+	struct monitor *m = arg;
+	int type = nlmsg_hdr(msg)->nlmsg_type;
+	struct reply r;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (m->fam[i].req && m->fam[i].id == type && !parse_reply(msg, &r))
+			print_event(m->fam[i].name, &r, m->json);
+	}
+	return NL_OK;
+}
+
+/* nlctrl's NEWFAMILY/DELFAMILY for our families. */
+static int on_ctrl_event(struct nl_msg *msg, void *arg)
+{
+	struct monitor *m = arg;
+	struct genlmsghdr *gh = genlmsg_hdr(nlmsg_hdr(msg));
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	const char *name;
+	int i, grp;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME])
+		return NL_OK;
+	name = nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]);
+	for (i = 0; i < 2; i++) {
+		struct family *f = &m->fam[i];
+
+		if (strcmp(name, f->name))
+			continue;
+		if (gh->cmd == CTRL_CMD_DELFAMILY && f->req) {
+			family_close(f);
+			if (m->json)
+				printf("{\"module\": \"%s\", \"event\": \"unloaded\"}\n", f->name);
+			else
+				printf("%s unloaded\n", f->name);
+		} else if (gh->cmd == CTRL_CMD_NEWFAMILY && !f->req &&
+			   !family_open(f, f->name, true)) {
+			grp = genl_ctrl_resolve_grp(f->req, f->name, KUDP_GENL_MCGRP_EVENTS);
+			if (grp < 0 || nl_socket_add_membership(m->sk, grp) < 0) {
+				fprintf(stderr, "%s: cannot follow %s's events\n", prog, f->name);
+				family_close(f);
+				continue;
+			}
+			if (m->json)
+				printf("{\"module\": \"%s\", \"event\": \"loaded\"}\n", f->name);
+			else
+				printf("%s loaded\n", f->name);
+		}
+		fflush(stdout);
+	}
+	return NL_OK;
+}
+
+static int on_any(struct nl_msg *msg, void *arg)
+{
+	if (nlmsg_hdr(msg)->nlmsg_type == GENL_ID_CTRL)
+		return on_ctrl_event(msg, arg);
+	return on_monitor_event(msg, arg);
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct monitor m = { .fam = { { .name = SEND_MODULE }, { .name = RECV_MODULE } } };
+	int i, ret, grp;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			m.json = true;
+		else
+			return bad_usage(usage_monitor);
+	}
+	family_open(&m.fam[0], SEND_MODULE, true);
+	family_open(&m.fam[1], RECV_MODULE, true);
+	if (!m.fam[0].req && !m.fam[1].req) {
+		fprintf(stderr, "%s: neither send_udp nor receive_udp is loaded\n", prog);
+		return KUDPCTL_NOT_LOADED;
+	}
+	/* One socket for both families' events and nlctrl's notifications. */
+	m.sk = events_open(m.fam, 2, on_any, &m);
+	if (!m.sk) {
+		fprintf(stderr, "%s: cannot join the events groups\n", prog);
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	grp = genl_ctrl_resolve_grp(m.fam[0].req ? m.fam[0].req : m.fam[1].req,
+				    "nlctrl", "notify");
+	if (grp >= 0)
+		nl_socket_add_membership(m.sk, grp);
+
+	catch_signals();
+	fprintf(stderr, "%s: monitoring%s%s (interrupt to stop)\n", prog,
+		m.fam[0].req ? " send_udp" : "", m.fam[1].req ? " receive_udp" : "");
+	ret = 0;
+	while (!interrupted && ret >= 0)
+		ret = events_wait(m.sk, -1);
+	ret = ret < 0 ? nl_fail("events", ret) : KUDPCTL_OK;
+	nl_socket_free(m.sk);
+out:
+	family_close(&m.fam[0]);
+	family_close(&m.fam[1]);
+	return ret;
+}
+
+/* send and recv wait for one event: the one with this command and seq. */
+struct waiter {
+	int family;
+	int cmd;
+	__u64 seq;		/* 0: the next one */
+	bool done;
+	struct reply r;
+};
+
+static int on_wait_event(struct nl_msg *msg, void *arg)
+{
+	struct waiter *w = arg;
+	struct reply r;
+
+	if (nlmsg_hdr(msg)->nlmsg_type != w->family || w->done ||
+	    parse_reply(msg, &r) || r.cmd != w->cmd)
+		return NL_OK;
+	if (w->seq && r.val[KUDP_A_SEQ] != w->seq)
+		return NL_OK;
+	w->r = r;
+	w->done = true;
+	return NL_OK;
+}
+
+static void print_rate(const char *what, __u64 bytes, __u64 ns, double wall,
+		       uint32_t crc)
+{
+	double secs = ns ? ns / 1e9 : wall;
+
+	fprintf(stderr, "%s %llu bytes, CRC-32 %08x, %.1f MiB/s (%.3f s)\n",
+		what, bytes, crc, secs > 0 ? bytes / secs / (1 << 20) : 0.0, secs);
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR && !interrupted)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int cmd_send(int argc, char **argv)
+{
+	struct waiter w = { .cmd = KUDP_CMD_SENT };
+	unsigned char *buf = NULL;
+	__u64 total = 0, size = 0;
+	struct nl_sock *ev = NULL;
+	int in = -1, dev = -1, ret;
+	struct family f = { };
+	double start, sent_at;
+	struct reply r;
+	uint32_t crc = 0;
+	struct stat stbuf;
+	ssize_t n;
+
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
+		return bad_usage(usage_send);
+	ret = family_open(&f, SEND_MODULE, false);
+	if (ret)
+		return ret;
+	w.family = f.id;
+	/* Listen before the send can start, so as not to miss its end. */
+	ev = events_open(&f, 1, on_wait_event, &w);
+	if (!ev) {
+		fprintf(stderr, "%s: cannot join send_udp's events group\n", prog);
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	in = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY) : STDIN_FILENO;
+	if (in < 0) {
+		ret = sys_fail(argv[1]);
+		goto out;
+	}
+	if (!fstat(in, &stbuf) && S_ISREG(stbuf.st_mode))
+		size = stbuf.st_size;
+	buf = malloc(CHUNK);
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	ret = get_stats(&f, &r);
+	if (ret)
+		goto out;
+	if (size > r.val[KUDP_A_CAPACITY]) {
+		fprintf(stderr,
+			"%s: %s (%llu bytes) is larger than send_udp's buffer (%llu bytes); nothing sent\n",
+			prog, argv[1], size, r.val[KUDP_A_CAPACITY]);
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	progress_on = isatty(STDERR_FILENO);
+	catch_signals();
+
+	/* Waits while another message is being written or sent. */
+	dev = open("/dev/send_udp", O_WRONLY);
+	if (dev < 0) {
+		ret = sys_fail("/dev/send_udp");
+		goto out;
+	}
+	/* The buffer is ours: the send we queue at close is the next one. */
+	ret = get_stats(&f, &r);
+	if (ret)
+		goto out;
+	w.seq = r.val[KUDP_A_SEQ] + 1;
+
+	start = now();
+	while ((n = read(in, buf, CHUNK)) > 0) {
+		if (write_all(dev, buf, n)) {
+			/* A pipe: the first capacity bytes are sent at close. */
+			if (errno == EFBIG)
+				fprintf(stderr,
+					"%s: %s is larger than send_udp's buffer: only its first %llu bytes are sent\n",
+					prog, argv[1], r.val[KUDP_A_CAPACITY]);
+			else
+				sys_fail("/dev/send_udp");
+			ret = KUDPCTL_FAILED;
+			goto out;
+		}
+		crc = crc32_update(crc, buf, n);
+		total += n;
+		progress("writing", total, size, start);
+	}
+	if (n < 0) {
+		ret = sys_fail(argv[1]);
+		goto out;
+	}
+	/* Closing the device queues the send. */
+	close(dev);
+	dev = -1;
+	sent_at = now();
+	while (!w.done && !interrupted) {
+		ret = events_wait(ev, TICK_MS);
+		if (ret < 0) {
+			ret = nl_fail("events", ret);
+			goto out;
+		}
+		if (!w.done && progress_on && !get_stats(&f, &r))
+			progress("sending", r.val[KUDP_A_CUR_BYTES], total, sent_at);
+	}
+	progress_end();
+	if (!w.done) {
+		fprintf(stderr, "%s: interrupted; the send goes on\n", prog);
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	ret = KUDPCTL_FAILED;
+	if ((__s64)w.r.val[KUDP_A_RESULT]) {
+		fprintf(stderr, "%s: the send failed after %llu of %llu bytes: %s\n",
+			prog, w.r.val[KUDP_A_BYTES], total,
+			strerror(-(int)(__s64)w.r.val[KUDP_A_RESULT]));
+	} else if (w.r.val[KUDP_A_BYTES] != total || w.r.val[KUDP_A_CRC32] != crc) {
+		fprintf(stderr,
+			"%s: send_udp sent %llu bytes with CRC-32 %08llx; the input had %llu bytes with CRC-32 %08x\n",
+			prog, w.r.val[KUDP_A_BYTES], w.r.val[KUDP_A_CRC32], total, crc);
+	} else {
+		print_rate("sent", total, w.r.val[KUDP_A_DURATION_NS], now() - sent_at, crc);
+		ret = KUDPCTL_OK;
+	}
+out:
+	progress_end();
+	if (dev >= 0)
+		close(dev);
+	if (in > STDIN_FILENO)
+		close(in);
+	free(buf);
+	nl_socket_free(ev);
+	family_close(&f);
+	return ret;
+}
+
+/* Copy message @w->r from /dev/receive_udp to @out, checking it. */
+static int recv_copy(struct waiter *w, int out, const char *out_name)
+{
+	__u64 size = w->r.val[KUDP_A_BYTES], total = 0, seq = 0;
+	unsigned char *buf = malloc(CHUNK);
+	double start = now();
+	uint32_t crc = 0;
+	int dev, ret = KUDPCTL_FAILED;
+	ssize_t n;
+
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return KUDPCTL_FAILED;
+	}
+	/* Non-blocking: if the message is gone, do not wait for the next. */
+	dev = open("/dev/receive_udp", O_RDONLY | O_NONBLOCK);
+	if (dev < 0) {
+		ret = sys_fail("/dev/receive_udp");
+		goto out;
+	}
+	while ((n = read(dev, buf, CHUNK)) > 0) {
+		if (write_all(out, buf, n)) {
+			sys_fail(out_name);
+			goto out;
+		}
+		crc = crc32_update(crc, buf, n);
+		total += n;
+		progress("reading", total, size, start);
+	}
+	progress_end();
+	if (n < 0 && (errno == EAGAIN || errno == ESTALE)) {
+		fprintf(stderr, "%s: message %llu was discarded before it could be read\n",
+			prog, w->seq);
+		goto out;
+	}
+	if (n < 0) {
+		sys_fail("/dev/receive_udp");
+		goto out;
+	}
+	if (ioctl(dev, KUDP_IOC_GET_SEQ, &seq)) {
+		sys_fail("KUDP_IOC_GET_SEQ");
+		goto out;
+	}
+	if (seq != w->seq) {
+		fprintf(stderr,
+			"%s: message %llu was replaced by message %llu before it could be read\n",
+			prog, w->seq, seq);
+	} else if (total != size || crc != w->r.val[KUDP_A_CRC32]) {
+		fprintf(stderr,
+			"%s: read %llu bytes with CRC-32 %08x; message %llu has %llu bytes with CRC-32 %08llx\n",
+			prog, total, crc, seq, size, w->r.val[KUDP_A_CRC32]);
+	} else {
+		fprintf(stderr, "message %llu (%s): ", seq,
+			NAME_OF(reason_names, w->r.val[KUDP_A_REASON]));
+		print_rate("received", size, w->r.val[KUDP_A_DURATION_NS], 0, crc);
+		ret = KUDPCTL_OK;
+	}
+out:
+	if (dev >= 0)
+		close(dev);
+	free(buf);
+	return ret;
+}
+
+static int cmd_recv(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ }
+	};
+	struct waiter w = { .cmd = KUDP_CMD_COMPLETE };
+	const char *out_name = NULL;
+	double timeout = -1, start;
+	struct nl_sock *ev = NULL;
+	struct family f = { };
+	int c, out = -1, ret;
+	struct reply r;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "o:t:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out_name = optarg;
+			break;
+		case 't':
+			timeout = strtod(optarg, &end);
+			if (*end || end == optarg || timeout < 0)
+				return bad_usage(usage_recv);
+			break;
+		default:
+			return bad_usage(usage_recv);
+		}
+	}
+	if (optind != argc)
+		return bad_usage(usage_recv);
+
+	ret = family_open(&f, RECV_MODULE, false);
+	if (ret)
+		return ret;
+	w.family = f.id;
+	ev = events_open(&f, 1, on_wait_event, &w);
+	if (!ev) {
+		fprintf(stderr, "%s: cannot join receive_udp's events group\n", prog);
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	progress_on = isatty(STDERR_FILENO);
+	catch_signals();
+
+	start = now();
+	while (!w.done && !interrupted) {
+		int ms = TICK_MS;
+
+		if (timeout >= 0) {
+			double left = timeout - (now() - start);
+
+			if (left <= 0)
+				break;
+			if (left * 1000 < ms)
+				ms = left * 1000 + 1;
+		}
+		ret = events_wait(ev, ms);
+		if (ret < 0) {
+			ret = nl_fail("events", ret);
+			goto out;
+		}
+		if (!w.done && progress_on && !get_stats(&f, &r) &&
+		    r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING)
+			progress("receiving", r.val[KUDP_A_CUR_BYTES], 0, start);
+	}
+	progress_end();
+	if (!w.done) {
+		if (interrupted) {
+			ret = KUDPCTL_FAILED;
+		} else {
+			fprintf(stderr, "%s: no message completed within %g s\n", prog, timeout);
+			ret = KUDPCTL_TIMEOUT;
+		}
+		goto out;
+	}
+	w.seq = w.r.val[KUDP_A_SEQ];
+
+	out = out_name ? open(out_name, O_WRONLY | O_CREAT | O_TRUNC, 0644) : STDOUT_FILENO;
+	if (out < 0) {
+		ret = sys_fail(out_name);
+		goto out;
+	}
+	ret = recv_copy(&w, out, out_name ? out_name : "standard output");
+	if (out_name) {
+		if (close(out) && !ret)
+			ret = sys_fail(out_name);
+		/* Never leave a file that is not exactly the message. */
+		if (ret)
+			unlink(out_name);
+	}
+out:
+	nl_socket_free(ev);
+	family_close(&f);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+		const char *usage;
+	} cmds[] = {
+		{ "status", cmd_status, usage_status },
+		{ "monitor", cmd_monitor, usage_monitor },
+		{ "send", cmd_send, usage_send },
+		{ "recv", cmd_recv, usage_recv },
+	};
+	size_t i;
+
+	init_policy();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		return bad_usage(usage_main);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_main, stdout);
+		return KUDPCTL_OK;
+	}
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (want_help(argc - 1, argv + 1, cmds[i].usage))
+			return KUDPCTL_OK;
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	return bad_usage(usage_main);
+}
