@@ -30,7 +30,8 @@ TOOLS := tests/kudp_ioctl.c tools/kudpctl.c
 # kudpctl: user space, built against the project's UAPI header and libnl.
 LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
-TOOL_CFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude/uapi
+# -Wno-unused-parameter: libnl callbacks have a fixed signature.
+TOOL_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude/uapi
 
 all: modules tools
 

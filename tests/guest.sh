@@ -1052,7 +1052,16 @@ t_kudpctl_roundtrip() {
 	sleep 1
 	$KUDPCTL send - <"$TMP/in" 2>/dev/null || fail "kudpctl send - failed" || return 1
 	wait $pid || fail "kudpctl recv to stdout exited with $?" || return 1
-	cmp "$TMP/in" "$TMP/out2" || fail "the output received differs"
+	cmp "$TMP/in" "$TMP/out2" || fail "the output received differs" || return 1
+	# On a terminal (script(1) gives it one), both draw a progress bar.
+	script -qec "$KUDPCTL recv -o $TMP/out3 --timeout 120" "$TMP/recv.tty" >/dev/null 3>&- &
+	pid=$!
+	sleep 1
+	script -qec "$KUDPCTL send $TMP/in" "$TMP/send.tty" >/dev/null || fail "send on a tty" || return 1
+	wait $pid || fail "recv on a tty exited with $?" || return 1
+	grep -q 'writing \[##*\] 100%' "$TMP/send.tty" || fail "no progress bar from send" || return 1
+	grep -q 'reading \[##*\] 100%' "$TMP/recv.tty" || fail "no progress bar from recv" || return 1
+	cmp "$TMP/in" "$TMP/out3" || fail "the file received on a tty differs"
 }
 
 t_kudpctl_monitor() {
@@ -1074,13 +1083,21 @@ t_kudpctl_monitor() {
 	wait $pid || fail "monitor --json exited with $?" || return 1
 	wait $pid2 || fail "monitor exited with $?" || return 1
 	sed 's/^/# /' "$TMP/mon"
-	expect "events" "sent:1:5:0 complete:1:5:idle discarded:1:5:request sent:2:6:0 complete:2:6:idle sent:3:5:0 discarded:2:6:replaced complete:3:5:idle" \
-		"$(pyrun '
+	# In order for each module (the two modules' events may interleave).
+	local m ev
+	for m in send_udp receive_udp; do
+		case $m in
+		send_udp) ev="sent:1:5:0 sent:2:6:0 sent:3:5:0" ;;
+		*) ev="complete:1:5:idle discarded:1:5:request complete:2:6:idle discarded:2:6:replaced complete:3:5:idle" ;;
+		esac
+		expect "$m events" "$ev" "$(pyrun '
 import json
 for line in open("'"$TMP"'/mon"):
     e = json.loads(line)
     extra = e.get("result", e.get("reason", e.get("cause")))
-    print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"], extra))' | xargs)" || return 1
+    if e["module"] == "'$m'":
+        print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"], extra))' | xargs)" || return 1
+	done
 	expect "crc32 in events" "$(cat $DR/crc32)" \
 		"$(pyrun 'import json; print([json.loads(l) for l in open("'"$TMP"'/mon")][-1]["crc32"])')" || return 1
 	sed 's/^/# text: /' "$TMP/mon.txt"

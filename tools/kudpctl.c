@@ -303,19 +303,36 @@ static void family_close(struct family *f)
 	f->req = NULL;
 }
 
+/* A request in flight: its reply goes to @r; @done once the ACK came. */
+struct request {
+	struct reply *r;
+	bool done;
+};
+
 static int on_stats(struct nl_msg *msg, void *arg)
 {
-	int ret = parse_reply(msg, arg);
+	struct request *req = arg;
+	int ret = parse_reply(msg, req->r);
 
 	if (ret < 0)
 		fprintf(stderr, "%s: a malformed reply: %s\n", prog, nl_geterror(ret));
 	return NL_OK;
 }
 
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+
+	req->done = true;
+	return NL_STOP;
+}
+
 /* KUDP_CMD_GET_STATS: the module's figures into @r. */
 static int get_stats(struct family *f, struct reply *r)
 {
 	struct nl_msg *msg = nlmsg_alloc();
+	struct request req = { .r = r };
+	struct nl_cb *cb;
 	int ret;
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, f->id, 0, 0,
@@ -325,14 +342,30 @@ static int get_stats(struct family *f, struct reply *r)
 		return KUDPCTL_FAILED;
 	}
 	memset(r, 0, sizeof(*r));
-	nl_socket_modify_cb(f->req, NL_CB_VALID, NL_CB_CUSTOM, on_stats, r);
-	/* Sends with NLM_F_ACK, frees msg, and takes the reply then the ACK. */
-	ret = nl_send_sync(f->req, msg);
+	/* Sent with NLM_F_ACK (libnl's default): the reply, then the ACK. */
+	ret = nl_send_auto(f->req, msg);
+	nlmsg_free(msg);
+	if (ret < 0)
+		return nl_fail(f->name, ret);
+	cb = nl_cb_clone(nl_socket_get_cb(f->req));
+	if (!cb) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return KUDPCTL_FAILED;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_stats, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &req);
+	/*
+	 * One nl_recvmsgs() reads what one recvmsg() returns: the reply and
+	 * the ACK may come apart (nl_send_sync() would stop at the reply and
+	 * leave the ACK for the next request). An error comes back negative.
+	 */
+	while (!req.done && ret >= 0)
+		ret = nl_recvmsgs(f->req, cb);
+	nl_cb_put(cb);
 	if (ret < 0)
 		return nl_fail(f->name, ret);
 	if (!r->present[KUDP_A_STATE]) {
-		fprintf(stderr, "%s: %s: no statistics in the reply (command %d)\n",
-			prog, f->name, r->cmd);
+		fprintf(stderr, "%s: %s: no statistics in the reply\n", prog, f->name);
 		return KUDPCTL_FAILED;
 	}
 	return 0;
@@ -445,7 +478,6 @@ static const int event_order[] = {
 static void print_event(const char *module, const struct reply *r, bool json)
 {
 	size_t i;
-	int a;
 
 	if (json)
 		printf("{\"module\": \"%s\", \"event\": \"%s\"", module,
@@ -453,7 +485,8 @@ static void print_event(const char *module, const struct reply *r, bool json)
 	else
 		printf("%s %s", module, NAME_OF(event_names, r->cmd));
 	for (i = 0; i < ARRAY_SIZE(event_order); i++) {
-		a = event_order[i];
+		int a = event_order[i];
+
 		if (!r->present[a])
 			continue;
 		if (json) {
