@@ -7,7 +7,8 @@ every message the kernel sends back (kudpctl uses libnl, which hides them).
 
   genl.py status MODULE [--ack] [--cmd N] [--attr TYPE:HEX] [--short]
       Send one request (default KUDP_CMD_GET_STATS) to MODULE's family,
-      then print every message that comes back within 2 s, one line each:
+      then print every message that comes back, one line each, until an
+      NLMSG_ERROR (always the last) or 2 s without a message:
         reply KEY=VALUE ...     a kudp message and its attributes
         error ERRNO [MESSAGE]   an NLMSG_ERROR (ERRNO 0 is an ACK), with the
                                 extended-ACK message if there is one
@@ -153,8 +154,10 @@ def status(args):
     nl.send(fid, args.cmd, NLM_F_ACK if args.ack else 0, payload, args.short)
     for mtype, mflags, body in nl.messages(2):
         if mtype == NLMSG_ERROR:
+            # An error or ACK is the last message of a request.
             print(error(mflags, body))
-        elif mtype == fid:
+            break
+        if mtype == fid:
             print("reply %s %s" % describe(body))
         else:
             print("other type=%d" % mtype)
