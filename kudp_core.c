@@ -476,14 +476,14 @@ static struct kudp_dev *kudp_dev_of(struct device *dev)
 	return dev_get_drvdata(dev);
 }
 
-static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
-			      char *buf)
+/* One statistic of @kd, as its file shows it. */
+static int kudp_stat_format(struct kudp_dev *kd, const struct kudp_stat_attr *sa,
+			    char *buf)
 {
-	struct kudp_stat_attr *sa = container_of(attr, struct kudp_stat_attr, attr);
 	struct kudp_stats st = { };
 	void *field = (void *)&st + sa->offset;
 
-	kudp_dev_of(dev)->snapshot(&st);
+	kd->snapshot(&st);
 	switch (sa->kind) {
 	case KUDP_KIND_S32:
 		return sysfs_emit(buf, "%d\n", *(s32 *)field);
@@ -496,6 +496,13 @@ static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
 	default:
 		return sysfs_emit(buf, "%llu\n", *(u64 *)field);
 	}
+}
+
+static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return kudp_stat_format(kudp_dev_of(dev),
+				container_of(attr, struct kudp_stat_attr, attr), buf);
 }
 
 #define KUDP_STAT_ATTR(_name, _kind, _bit, _nla)				\
@@ -583,6 +590,36 @@ int kudp_stats_put(struct sk_buff *msg, const struct kudp_stats *st,
 	return 0;
 }
 
+/*
+ * The module's device, for the statistics parameters: set by
+ * kudp_dev_register() before the module is READY.
+ */
+static struct kudp_dev *kudp_param_dev;
+
+static int kudp_param_get_stat(char *buf, const struct kernel_param *kp)
+{
+	struct attribute **a;
+
+	if (kudp_param_check_ready(kp))
+		return -ENODEV;
+	for (a = kudp_stat_attrs; *a; a++) {
+		if (!strcmp((*a)->name, kp->arg))
+			return kudp_stat_format(kudp_param_dev,
+						container_of(*a, struct kudp_stat_attr, attr.attr),
+						buf);
+	}
+	return -EINVAL;
+}
+
+/*
+ * A read-only parameter that shows a statistic, the same text as its file:
+ * module_param_cb(name, &kudp_param_ops_stat, "<file name>", 0444).
+ */
+const struct kernel_param_ops kudp_param_ops_stat = {
+	.set = kudp_param_set_readonly,
+	.get = kudp_param_get_stat,
+};
+
 static const struct attribute_group kudp_stat_group = {
 	.attrs = kudp_stat_attrs,
 	.is_visible = kudp_stat_visible,
@@ -622,6 +659,7 @@ int kudp_dev_register(struct kudp_dev *kd)
 	int ret;
 
 	kudp_enter("name=%s", kd->name);
+	kudp_param_dev = kd;
 	ret = alloc_chrdev_region(&kd->devt, 0, 1, kd->name);
 	if (ret)
 		goto err;

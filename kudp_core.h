@@ -104,6 +104,7 @@ int kudp_param_check_ready(const struct kernel_param *kp);
 
 /* Parameter operations and helpers (see kudp_core.c). */
 extern const struct kernel_param_ops kudp_param_ops_size;
+extern const struct kernel_param_ops kudp_param_ops_stat;
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
 
 void *kudp_buf_alloc(u64 size, const char *param);

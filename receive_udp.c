@@ -563,41 +563,12 @@ module_param_cb(state, &state_ops, NULL, 0444);
 MODULE_PARM_DESC(state,
 		 "Read only: empty, receiving, 'complete (idle)' or 'complete (full)'");
 
-static int overflow_get(char *buf, const struct kernel_param *kp)
-{
-	struct kudp_stats st = { };
-
-	if (kudp_param_check_ready(kp))
-		return -ENODEV;
-	receive_udp_snapshot(&st);
-	return sysfs_emit(buf, "%llu\n", st.overflow_bytes);
-}
-
-static const struct kernel_param_ops overflow_ops = {
-	.set = kudp_param_set_readonly,
-	.get = overflow_get,
-};
-
-module_param_cb(overflow, &overflow_ops, NULL, 0444);
+/* The statistics files overflow_bytes and drops, as parameters too. */
+module_param_cb(overflow, &kudp_param_ops_stat, "overflow_bytes", 0444);
 MODULE_PARM_DESC(overflow,
 		 "Read only: payload bytes dropped because the buffer was full, since load or reset");
 
-static int drops_get(char *buf, const struct kernel_param *kp)
-{
-	struct kudp_stats st = { };
-
-	if (kudp_param_check_ready(kp))
-		return -ENODEV;
-	receive_udp_snapshot(&st);
-	return sysfs_emit(buf, "%llu\n", st.drops);
-}
-
-static const struct kernel_param_ops drops_ops = {
-	.set = kudp_param_set_readonly,
-	.get = drops_get,
-};
-
-module_param_cb(drops, &drops_ops, NULL, 0444);
+module_param_cb(drops, &kudp_param_ops_stat, "drops", 0444);
 MODULE_PARM_DESC(drops,
 		 "Read only: datagrams the socket dropped (receive buffer full), since load or reset");
 

@@ -346,41 +346,12 @@ module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
 MODULE_PARM_DESC(buffer_size,
 		 "Send buffer size in bytes, K/M/G suffixes allowed (load time only; default 4G)");
 
-static int state_get(char *buf, const struct kernel_param *kp)
-{
-	if (kudp_param_check_ready(kp))
-		return -ENODEV;
-	/* Any moment's state will do: no lock. */
-	return sysfs_emit(buf, "%s\n", kudp_state_name(READ_ONCE(tx.state)));
-}
-
-static const struct kernel_param_ops state_ops = {
-	.set = kudp_param_set_readonly,
-	.get = state_get,
-};
-
-module_param_cb(state, &state_ops, NULL, 0444);
+/* The statistics files of the same names, as parameters too. */
+module_param_cb(state, &kudp_param_ops_stat, "state", 0444);
 MODULE_PARM_DESC(state,
 		 "Read only: idle, filling (a writer has /dev/send_udp open) or sending");
 
-static int last_error_get(char *buf, const struct kernel_param *kp)
-{
-	int err;
-
-	if (kudp_param_check_ready(kp))
-		return -ENODEV;
-	mutex_lock(&tx.lock);
-	err = tx.last_error;
-	mutex_unlock(&tx.lock);
-	return sysfs_emit(buf, "%d\n", err);
-}
-
-static const struct kernel_param_ops last_error_ops = {
-	.set = kudp_param_set_readonly,
-	.get = last_error_get,
-};
-
-module_param_cb(last_error, &last_error_ops, NULL, 0444);
+module_param_cb(last_error, &kudp_param_ops_stat, "last_error", 0444);
 MODULE_PARM_DESC(last_error,
 		 "Read only: result of the last finished send, 0 or a negative errno (-111 ECONNREFUSED: nothing listens at ip:8808)");
 
