@@ -107,7 +107,7 @@ check:
 	@if dir=$$(scripts/debug-kernel.sh --cached); then \
 		KUDP_DEBUG_KERNEL=$$dir tests/run.sh; \
 	else \
-		echo "check: skipped the debug-kernel pass (no debug kernel built: make check-debug builds it, about 20 min, and runs it)"; \
+		echo "check: skipped the debug-kernel pass (no debug kernel built: make check-debug builds it, about 8 min, and runs it)"; \
 	fi
 
 check-debug:

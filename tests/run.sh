@@ -10,6 +10,10 @@
 #   KUDP_KERNELS="6.1.0-56-amd64" tests/run.sh    only the kernels named
 #   KUDP_TESTS="roundtrip_sysfs enomem" tests/run.sh   only the tests named
 #                            (the t_* functions of tests/guest.sh)
+#   KUDP_DEBUG_KERNEL=DIR tests/run.sh   the suite on the debug kernel built
+#                            by scripts/debug-kernel.sh (DIR is what it
+#                            prints), through tests/debug-guest.sh: also
+#                            kmemleak and fault injection (make check-debug)
 #
 # Prints KTAP per test and ends with one line "N passed, N failed"; exits
 # non-zero if any test failed or a guest did not finish.
@@ -21,6 +25,11 @@ mode=suite
 [ "${1:-}" = "--demo" ] && mode=demo
 
 kernels=${KUDP_KERNELS:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)}
+# The debug kernel instead of the Debian ones.
+debug=${KUDP_DEBUG_KERNEL:-}
+[ -n "$debug" ] && kernels=$(cat "$debug/kernelrelease")
+guest=guest.sh
+[ -n "$debug" ] && guest=debug-guest.sh
 if [ -z "$kernels" ]; then
 	echo "No kernel in /boot: run scripts/setup.sh" >&2
 	exit 1
@@ -38,6 +47,7 @@ build() {
 	local kdir=/usr/src/linux-headers-$kver
 
 	[ -d "$kdir" ] || kdir=/lib/modules/$kver/build
+	[ -n "$debug" ] && kdir=$debug/build
 	mkdir -p "$dir"
 	cp -r Kbuild Makefile ./*.c ./*.h include "$dir"/
 	# The guest runs a copy of the tests: editing tests/ meanwhile is safe.
@@ -65,12 +75,30 @@ boot() {
 	local out=build/$kver/out-$tag
 	rm -rf "$out"
 	mkdir -p "$out"
-	timeout --foreground 1500 vng --run "/boot/vmlinuz-$kver" --disable-kvm \
+	local img=/boot/vmlinuz-$kver append="slub_debug=FZPU kfence.sample_interval=10"
+	local limit=1500
+	if [ -n "$debug" ]; then
+		# The debug kernel's image inside its build tree: vng then
+		# installs the tree's modules.builtin in the guest, so that
+		# modprobe of a built-in (sch_tbf) works. Every KASAN report,
+		# not only the first. debug-guest.sh wraps guest.sh with the
+		# kmemleak scan and the fault-injection tests. Slower: more time.
+		img=$debug/build/arch/x86/boot/bzImage
+		append="kasan_multi_shot"
+		limit=2400
+	fi
+	# One guest at a time on this machine: wait for any other run's guest.
+	exec 9>/tmp/kudp-vm.lock
+	flock 9
+	timeout --foreground $limit vng --run "$img" --disable-kvm \
 		--force-9p --cpus 2 --memory "$mem" -v \
-		--append "slub_debug=FZPU kfence.sample_interval=10" \
+		--append "$append" \
 		--rwdir "$top/$out=$top/$out" \
-		--exec "bash $top/build/$kver/tests/guest.sh $top/build/$kver $top/$out $*" \
-		2>"build/$kver/console-$tag.log" </dev/null
+		--exec "bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
+		2>"build/$kver/console-$tag.log" </dev/null 9>&-
+	local rc=$?
+	exec 9>&-
+	return $rc
 }
 
 echo "KTAP version 1"
@@ -101,7 +129,7 @@ for kver in $kernels; do
 	for run in "3G main" "512M small" "10G big"; do
 		set -- $run
 		if [ -n "${KUDP_TESTS:-}" ]; then
-			sel=$(for t in $(bash tests/guest.sh - - --list "$2"); do
+			sel=$(for t in $(bash tests/$guest - - --list "$2"); do
 				case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
 			done)
 			[ -n "$sel" ] || continue

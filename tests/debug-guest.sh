@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The suite on the debug kernel (scripts/debug-kernel.sh). Run in the guest
+# by tests/run.sh when KUDP_DEBUG_KERNEL is set, with guest.sh's arguments:
+#
+#   debug-guest.sh MODDIR OUTDIR SUITE [TEST...]
+#
+# Around tests/guest.sh (whose log scan fails a test on any KASAN, lockdep,
+# UBSAN, debug-objects or atomic-sleep report):
+#  - before it, a kmemleak scan: what leaked while booting is not ours; it
+#    is saved (OUTDIR/kmemleak-boot.txt) and forgotten ("clear");
+#  - the big suite with a 256 MiB buffer instead of 4 GiB (KUDP_BIG_SIZE):
+#    under KASAN and TCG the 4 GiB test alone would take most of the
+#    budget; the checkers see the same code paths at any size, and the
+#    4 GiB transfer itself still runs on the Debian kernels;
+#  - after the main suite, the fault-injection tests (tests/fault.sh, also
+#    selected by the test name "fault");
+#  - after every suite, with the modules unloaded, two kmemleak scans: any
+#    suspected leak fails the run ("ok - kmemleak ..."), and is printed.
+# The results of these extra tests are added to OUTDIR/result.
+set -u
+
+MOD=$1
+OUT=$2
+SUITE=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+KL=/sys/kernel/debug/kmemleak
+KMSG="/usr/bin/python3 $HERE/kmsg.py"
+
+if [ "$SUITE" = --list ]; then
+	bash "$HERE/guest.sh" "$@"
+	[ "$4" = main ] && echo fault
+	exit 0
+fi
+shift 3
+ONLY="$*"
+
+diag() { echo "# $*"; }
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+
+# kmemleak_scan FILE: scan twice (an object must be found unreferenced, and
+# be at least 5 s old, to be reported) and save the report to FILE.
+kmemleak_scan() {
+	echo scan >$KL &&
+		sleep 6 &&
+		echo scan >$KL &&
+		cat $KL >"$1"
+}
+
+if [ ! -w $KL ]; then
+	diag "no $KL: is this the debug kernel?"
+	echo "0 1" >"$OUT/result"
+	exit 0
+fi
+kmemleak_scan "$OUT/kmemleak-boot.txt"
+diag "kmemleak: $(grep -c '^unreferenced object' "$OUT/kmemleak-boot.txt") suspects from boot (not ours, see kmemleak-boot.txt): cleared"
+echo clear >$KL
+
+export KUDP_BIG_SIZE=$((256 << 20))
+seq=$($KMSG last)
+bash "$HERE/guest.sh" "$MOD" "$OUT" "$SUITE" "$@"
+[ "$SUITE" = demo ] && exit 0
+read -r passed failed <"$OUT/result" || { passed=0; failed=1; }
+
+if [ "$SUITE" = main ] && { [ -z "$ONLY" ] || [[ " $ONLY " == *" fault "* ]]; }; then
+	bash "$HERE/fault.sh" "$MOD" "$OUT"
+	if read -r p f <"$OUT/fault-result"; then
+		passed=$((passed + p))
+		failed=$((failed + f))
+	else
+		echo "not ok - fault injection: no result"
+		failed=$((failed + 1))
+	fi
+fi
+
+# The modules are unloaded (guest.sh's runner unloads them after each
+# test): whatever they allocated is gone or leaked.
+if ! kmemleak_scan "$OUT/kmemleak.txt"; then
+	# kmemleak disables itself after an internal error (it says why).
+	echo "not ok - kmemleak: no scan after the $SUITE suite (disabled?)"
+	$KMSG since "$seq" | grep kmemleak | sed 's/^/#   /'
+	failed=$((failed + 1))
+elif n=$(grep -c '^unreferenced object' "$OUT/kmemleak.txt"); [ "$n" -eq 0 ]; then
+	echo "ok - kmemleak: no leak after the $SUITE suite"
+	passed=$((passed + 1))
+else
+	echo "not ok - kmemleak: $n suspected leaks after the $SUITE suite"
+	sed 's/^/#   /' "$OUT/kmemleak.txt"
+	failed=$((failed + 1))
+fi
+$KMSG since "$seq" >"$OUT/kmsg-all.log"
+echo "$passed $failed" >"$OUT/result"
+echo "# $SUITE on the debug kernel: $passed passed, $failed failed"
+exit 0
