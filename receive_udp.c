@@ -595,6 +595,7 @@ static int __init receive_udp_init(void)
 
 	rx.wq = alloc_ordered_workqueue("receive_udp", WQ_HIGHPRI);
 	if (!rx.wq) {
+		pr_err("cannot create the workqueue: out of memory\n");
 		ret = -ENOMEM;
 		goto err_free_buf;
 	}

@@ -490,6 +490,7 @@ static int __init send_udp_init(void)
 	 */
 	tx.wq = alloc_workqueue("send_udp", 0, 1);
 	if (!tx.wq) {
+		pr_err("cannot create the workqueue: out of memory\n");
 		ret = -ENOMEM;
 		goto err_free_buf;
 	}
