@@ -71,6 +71,7 @@ start=$(date +%s)
 rm -rf "$dir"
 mkdir -p "$out"
 log=$dir/build.log
+trap 'echo "debug-kernel: failed (log: $log)" >&2' ERR
 echo "debug-kernel: building linux-source-$ver into $dir (log: $log)" >&2
 
 # The same jobs count and niceness for every make below: another

@@ -17,7 +17,7 @@
 #                       returns an errno, logs a line of the module's own
 #                       and leaves nothing loaded (4 KiB buffers here:
 #                       fail-nth also walks the vmalloc's page allocations)
-#   fault_transfer      20 times: load, then transfer (sysfs and the
+#   fault_transfer      6 times: load, then transfer (sysfs and the
 #                       devices) and unload with 20 % of the modules'
 #                       allocations failing (at load, nearly every init
 #                       would fail: the walk covers those): failures are
@@ -55,6 +55,8 @@ NOISE='kmemleak: Cannot allocate a scan area'
 # 0xffffffffff000000. Checked below against where the modules really land.
 MOD_START=0xffffffffa0000000
 MOD_END=0xffffffffff000000
+# Rounds of fault_transfer: 12 s each on the debug kernel under TCG.
+ROUNDS=6
 
 diag() { echo "# $*"; }
 fail() { diag "FAIL: $*"; return 1; }
@@ -127,7 +129,7 @@ walk() {
 fault_insmod_walk() {
 	local ok=0
 	walk receive_udp buffer_size=4K || ok=1
-	walk send_udp buffer_size=4K || ok=1
+	# data=: init also sends, through the path of a data write.
 	walk send_udp buffer_size=4K data=hello || ok=1
 	unload_all || ok=1
 	return $ok
@@ -153,12 +155,12 @@ round() {
 
 fault_transfer() {
 	local i ok=0 seq=$($KMSG last)
-	for i in $(seq 20); do
+	for i in $(seq $ROUNDS); do
 		round || { fail "round $i"; ok=1; fi_off; unload_all; break; }
 	done
 	fi_off
 	local injected=$($KMSG since "$seq" | grep -c 'FAULT_INJECTION: forcing a failure')
-	diag "20 rounds, $injected allocations failed"
+	diag "$ROUNDS rounds, $injected allocations failed"
 	$KMSG since "$seq" | grep -E '^(send|receive)_udp: ' | grep -v 'ready:\|unloaded' |
 		sed 's/[0-9]\+/N/g' | sort | uniq -c | sed 's/^/# logged: /'
 	[ "$injected" -gt 0 ] || fail "no allocation failed" || ok=1
@@ -190,7 +192,7 @@ failed=0
 first=$($KMSG last)
 for t in fault_setup fault_insmod_walk fault_transfer; do
 	t0=$(date +%s)
-	timeout -k 10 900 bash -c "$(declare -p MOD OUT HERE PY KMSG STREAM S R DR DBG BAD NOISE MOD_START MOD_END); $(declare -f); $t"
+	timeout -k 10 900 bash -c "$(declare -p MOD OUT HERE PY KMSG STREAM S R DR DBG BAD NOISE MOD_START MOD_END ROUNDS); $(declare -f); $t"
 	rc=$?
 	fi_off
 	unload_all || { diag "FAIL: modules left loaded"; rc=1; }
