@@ -185,12 +185,55 @@ fault_transfer() {
 	return $ok
 }
 
+# A netlink event whose allocation fails is lost with a log line; the send
+# itself goes on, and the next event is delivered. failslab is aimed at
+# kudp_genl_notify() alone (require-start/end on its code), with a listener
+# subscribed (no listener: nothing is allocated).
+fault_event_alloc() {
+	insmod "$MOD/receive_udp.ko" buffer_size=64K && insmod "$MOD/send_udp.ko" buffer_size=64K ||
+		return 1
+	local range seq i ev=/tmp/kudp-events
+	range=$($PY -c '
+syms = [l.split() for l in open("/proc/kallsyms") if l.rstrip().endswith("[send_udp]")]
+fn = [int(a, 16) for a, _, name, _ in syms if name == "kudp_genl_notify"][0]
+print(hex(fn), hex(min(int(a, 16) for a, *_ in syms if int(a, 16) > fn)))') ||
+		fail "kudp_genl_notify not in /proc/kallsyms" || return 1
+	fi_set failslab 0
+	set -- $range
+	echo "$1" >$DBG/failslab/require-start
+	echo "$2" >$DBG/failslab/require-end
+	echo 100 >$DBG/failslab/probability
+	seq=$($KMSG last)
+	rm -f $ev.ready
+	$PY "$HERE/genl.py" listen send_udp --count 1 --timeout 10 --ready $ev.ready >$ev &
+	local pid=$!
+	for i in $(seq 100); do [ -e $ev.ready ] && break; sleep 0.1; done
+	echo -n lost >$S/data || return 1
+	if wait $pid; then
+		fail "the listener got the event: $(cat $ev)"
+		return 1
+	fi
+	fi_off
+	[ "$(cat $S/last_error) $(cat /sys/class/send_udp/send_udp/messages)" = "0 1" ] ||
+		fail "the send did not finish well" || return 1
+	$KMSG since "$seq" | grep -q 'send_udp: event 6 of message 1 lost: error -12' ||
+		fail "no log line for the lost event" || return 1
+	rm -f $ev.ready
+	$PY "$HERE/genl.py" listen send_udp --count 1 --timeout 30 --ready $ev.ready >$ev &
+	pid=$!
+	for i in $(seq 100); do [ -e $ev.ready ] && break; sleep 0.1; done
+	echo -n found >$S/data || return 1
+	wait $pid || fail "no event once allocations work" || return 1
+	grep -q '^send_udp sent seq=2 bytes=5 ' $ev || fail "event: $(cat $ev)" || return 1
+	unload_all
+}
+
 # ------------------------------------------------------------------ runner
 
 passed=0
 failed=0
 first=$($KMSG last)
-for t in fault_setup fault_insmod_walk fault_transfer; do
+for t in fault_setup fault_insmod_walk fault_transfer fault_event_alloc; do
 	t0=$(date +%s)
 	timeout -k 10 900 bash -c "$(declare -p MOD OUT HERE PY KMSG STREAM S R DR DBG BAD NOISE MOD_START MOD_END ROUNDS); $(declare -f); $t"
 	rc=$?

@@ -56,6 +56,7 @@ build() {
 	rm -rf "$dir/Documentation"
 	cp -r Documentation "$dir/Documentation"
 	cp build/kudp_ioctl "$dir/tests/" 2>/dev/null
+	cp tools/kudpctl "$dir/tests/" 2>/dev/null
 	# C=2: sparse checks every file of ours.
 	make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
 	local rc=$?
@@ -73,8 +74,6 @@ boot() {
 	local kver=$1 mem=$2 tag=$3
 	shift 3
 	local out=build/$kver/out-$tag
-	rm -rf "$out"
-	mkdir -p "$out"
 	local img=/boot/vmlinuz-$kver append="slub_debug=FZPU kfence.sample_interval=10"
 	local limit=1500
 	if [ -n "$debug" ]; then
@@ -90,9 +89,12 @@ boot() {
 		append="kasan_multi_shot init_on_alloc=1"
 		limit=2400
 	fi
-	# One guest at a time on this machine: wait for any other run's guest.
+	# One guest at a time on this machine: wait for any other run's guest
+	# (and only then empty the output directory it may be writing).
 	exec 9>/tmp/kudp-vm.lock
 	flock 9
+	rm -rf "$out"
+	mkdir -p "$out"
 	timeout --foreground $limit vng --run "$img" --disable-kvm \
 		--force-9p --cpus 2 --memory "$mem" -v \
 		--append "$append" \
@@ -112,6 +114,15 @@ if gcc -Wall -Wextra -Werror -Iinclude/uapi -o build/kudp_ioctl tests/kudp_ioctl
 	passed=$((passed + 1))
 else
 	echo "not ok - tests/kudp_ioctl.c builds against include/uapi/kudp.h"
+	failed=$((failed + 1))
+fi
+# kudpctl, as the top-level make builds it.
+if make -s tools >build/tools.log 2>&1; then
+	echo "ok - tools/kudpctl builds (no warning)"
+	passed=$((passed + 1))
+else
+	cat build/tools.log
+	echo "not ok - tools/kudpctl builds (no warning)"
 	failed=$((failed + 1))
 fi
 for kver in $kernels; do
