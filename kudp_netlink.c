@@ -94,7 +94,8 @@ static struct genl_family kudp_genl_family = {
  */
 static DEFINE_MUTEX(kudp_genl_lock);
 static bool kudp_genl_live;
-/* The module's device: its callbacks answer the requests. Set before
+/*
+ * The module's device: its callbacks answer the requests. Set before
  * registration, constant while the family is registered.
  */
 static struct kudp_dev *kudp_genl_dev;
