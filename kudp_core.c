@@ -674,19 +674,23 @@ int kudp_dev_register(struct kudp_dev *kd)
 		ret = PTR_ERR(kd->device);
 		goto err_destroy_class;
 	}
-	/* Last: from here on the device can be opened. */
+	ret = kudp_genl_register(kd);
+	if (ret)
+		goto err_destroy_device;
+	/*
+	 * Last, and nothing after it can fail: from here on the device can be
+	 * opened, and an open file holds the module, which a failed init
+	 * would free regardless.
+	 */
 	cdev_init(&kd->cdev, kd->fops);
 	kd->cdev.owner = kd->fops->owner;
 	ret = cdev_add(&kd->cdev, kd->devt, 1);
 	if (ret)
-		goto err_destroy_device;
-	ret = kudp_genl_register(kd);
-	if (ret)
-		goto err_del_cdev;
+		goto err_unregister_genl;
 	return 0;
 
-err_del_cdev:
-	cdev_del(&kd->cdev);
+err_unregister_genl:
+	kudp_genl_unregister();
 err_destroy_device:
 	device_destroy(kd->class, kd->devt);
 err_destroy_class:
@@ -711,9 +715,9 @@ err:
 void kudp_dev_unregister(struct kudp_dev *kd)
 {
 	kudp_enter("name=%s", kd->name);
-	/* First: a netlink request may be reading the module's state. */
-	kudp_genl_unregister();
 	cdev_del(&kd->cdev);
+	/* Waits for the netlink requests in progress. */
+	kudp_genl_unregister();
 	device_destroy(kd->class, kd->devt);
 	class_destroy(kd->class);
 	unregister_chrdev_region(kd->devt, 1);
@@ -754,9 +758,17 @@ static int kudp_dev_get_stats(struct kudp_dev *kd, struct kudp_stats __user *ust
 long kudp_dev_ioctl(struct kudp_dev *kd, unsigned int cmd, unsigned long arg)
 {
 	kudp_enter("cmd=%#x", cmd);
-	switch (cmd) {
-	case KUDP_IOC_GET_STATS:
+	/*
+	 * GET_STATS whatever size its command number encodes: the structure's
+	 * size field versions it, so that a caller built with an older or a
+	 * newer header gets what both know.
+	 */
+	if (_IOC_TYPE(cmd) == _IOC_TYPE(KUDP_IOC_GET_STATS) &&
+	    _IOC_NR(cmd) == _IOC_NR(KUDP_IOC_GET_STATS) &&
+	    _IOC_DIR(cmd) == _IOC_DIR(KUDP_IOC_GET_STATS))
 		return kudp_ret(kudp_dev_get_stats(kd, (void __user *)arg));
+
+	switch (cmd) {
 	case KUDP_IOC_RESET:
 	case KUDP_IOC_DISCARD:
 		if (!capable(CAP_NET_ADMIN)) {

@@ -12,12 +12,15 @@
  * and multicasts KUDP_CMD_COMPLETE, KUDP_CMD_DISCARDED and KUDP_CMD_SENT
  * events on its "events" group.
  *
- * Requests run in the sender's process context, one at a time with the
- * other families' (the family is not parallel_ops: genetlink holds
- * genl_mutex around each), which is what lets genl_unregister_family() wait
- * for the requests in progress. Events are sent from the modules' work
- * items, never from softirq or timer context: they allocate with
- * GFP_KERNEL.
+ * Requests run in the sender's process context. The family is parallel_ops:
+ * genetlink does not hold its global genl_mutex around our requests, so
+ * that a reset or discard that waits for the receive work holds up no
+ * other family (nlctrl, WireGuard's, ...). The modules' own locks
+ * serialize what the requests touch; genl_unregister_family() still waits
+ * for the requests in progress (each runs under genetlink's cb_lock, read
+ * side, which unregistration takes for writing). Events are sent from the
+ * modules' work items, never from softirq or timer context: they allocate
+ * with GFP_KERNEL.
  *
  * This object is linked into both modules; each has its own family.
  */
@@ -80,6 +83,7 @@ static struct genl_family kudp_genl_family = {
 	.maxattr = KUDP_A_MAX,
 	.policy = kudp_genl_policy,
 	.module = THIS_MODULE,
+	.parallel_ops = true,
 	.ops = kudp_genl_ops,
 	.n_ops = ARRAY_SIZE(kudp_genl_ops),
 	.mcgrps = kudp_genl_mcgrps,

@@ -39,6 +39,15 @@
 #include "kudp_core.h"
 
 #define RX_IDLE_TIMEOUT_MS	5000
+/*
+ * Datagrams one pass of drain_work takes off the socket before it queues
+ * itself again, behind whatever else was queued meanwhile: a flood cannot
+ * hold the workqueue, and a discard, a reset, the completion or exit's
+ * cancel waits for one pass at most.
+ */
+#define RX_DRAIN_BUDGET		64
+/* rcvbuf's limit: the kernel doubles the value into an int. */
+#define RX_RCVBUF_MAX		SZ_1G
 
 /* Load-time settings, read by init. */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
@@ -51,7 +60,8 @@ static u64 rcvbuf = 128ULL << 20;
  * @sock: the socket bound to 0.0.0.0:8808
  * @wq: ordered workqueue: its work items never run at once, and run in the
  *	order they were queued
- * @drain_work: takes every queued datagram off @sock
+ * @drain_work: takes the queued datagrams off @sock, RX_DRAIN_BUDGET a
+ *	pass
  * @complete_work: completes the message when @idle_timer has expired
  * @control_work: carries out @control (a reset or a discard)
  * @idle_timer: armed (re-armed) for 5 s at each datagram; "queued" means a
@@ -62,6 +72,8 @@ static u64 rcvbuf = 128ULL << 20;
  * @control: KUDP_IOC_RESET or KUDP_IOC_DISCARD for @control_work; written
  *	by the ioctl under @control_lock
  * @control_lock: one reset or discard at a time
+ * @stopping: set first thing by exit: the drain stops at its next datagram
+ *	and does not queue itself again. Written once, read with READ_ONCE()
  * @lock: protects the fields below it, and @buf's contents while @state
  *	is %KUDP_STATE_COMPLETE. Process context only. The work items are the
  *	only writers; they may read the fields without it. @state is also
@@ -75,7 +87,7 @@ static u64 rcvbuf = 128ULL << 20;
  * @overflow: bytes that did not fit, since load or reset
  * @errors: receive errors since load or reset
  * @last_error: the last receive error, or 0
- * @drops_base: the socket's drop count at load or reset
+ * @drops_base: the socket's drop count (sk_drops, 32 bits) at load or reset
  * @udp_errors_base: the system's UDP InErrors at load or reset
  */
 struct kudp_rx {
@@ -93,6 +105,7 @@ struct kudp_rx {
 	unsigned int control;
 	/* Serializes resets and discards (process context, ioctl). */
 	struct mutex control_lock;
+	bool stopping;
 
 	/* Protects what follows, from the work items and everything else. */
 	struct mutex lock;
@@ -105,7 +118,7 @@ struct kudp_rx {
 	u64 overflow;
 	u64 errors;
 	int last_error;
-	int drops_base;
+	u32 drops_base;
 	unsigned long udp_errors_base;
 };
 
@@ -250,14 +263,23 @@ static int receive_udp_one(void)
 
 static void receive_udp_drain(struct work_struct *work)
 {
+	unsigned int budget = RX_DRAIN_BUDGET;
 	int ret;
 
 	kudp_dbg_rl("draining the socket\n");
 	do {
+		if (READ_ONCE(rx.stopping))
+			return;
 		ret = receive_udp_one();
-		cond_resched();
-	} while (ret >= 0);
+	} while (ret >= 0 && --budget);
 
+	if (ret >= 0) {
+		/* The budget is spent and the socket may hold more. */
+		kudp_dbg_rl("drain: %d datagrams taken, going behind the queue\n",
+			    RX_DRAIN_BUDGET);
+		queue_work(rx.wq, &rx.drain_work);
+		return;
+	}
 	if (ret != -EAGAIN) {
 		pr_err_ratelimited("receive failed with error %d\n", ret);
 		mutex_lock(&rx.lock);
@@ -360,7 +382,8 @@ static void receive_udp_snapshot(struct kudp_stats *st)
 	st->crc32 = kudp_xfer_crc32(&rx.last);
 	st->messages = rx.messages;
 	st->overflow_bytes = rx.overflow;
-	st->drops = atomic_read(&rx.sock->sk->sk_drops) - rx.drops_base;
+	/* Modulo 2^32, as the socket counts: right across its wrap. */
+	st->drops = (u32)atomic_read(&rx.sock->sk->sk_drops) - rx.drops_base;
 	st->udp_errors = receive_udp_in_errors() - rx.udp_errors_base;
 	st->errors = rx.errors;
 	st->last_error = rx.last_error;
@@ -374,15 +397,23 @@ static void receive_udp_snapshot(struct kudp_stats *st)
  * A read at offset 0 (re)binds the open file to the completed message,
  * waiting for one if there is none; reads further on must find the same
  * message, or fail with ESTALE: a reader never gets a mix of two messages.
+ * A reader at the end of its message gets EOF, even if the message has
+ * been discarded since. poll() reports a message this reader has not read
+ * to its end: after EOF, seek to 0 and poll for the next one.
  */
 
 /**
  * struct receive_udp_reader - an open /dev/receive_udp
- * @seq: the message this file reads, 0 before its first read; under
- *	rx.lock
+ * @seq: the message this file reads, 0 before its first read
+ * @len: that message's length
+ * @done: the last message this file read to its end, 0 if none
+ *
+ * All under rx.lock: threads may share the file.
  */
 struct receive_udp_reader {
 	u64 seq;
+	u64 len;
+	u64 done;
 };
 
 static int receive_udp_open(struct inode *inode, struct file *file)
@@ -404,8 +435,9 @@ static int receive_udp_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Wait until the message @rd may read is complete, and return with rx.lock
- * held; or return an error without it.
+ * Wait until the message the reader may read at @pos is complete, and
+ * return 0 with rx.lock held. Without it: 1 at the end of the reader's
+ * message when that message is gone (EOF), or a negative errno.
  */
 static int receive_udp_lock_message(struct file *file, loff_t pos)
 {
@@ -415,11 +447,16 @@ static int receive_udp_lock_message(struct file *file, loff_t pos)
 
 	for (;;) {
 		mutex_lock(&rx.lock);
-		/* rd->seq is under rx.lock too: threads may share the file. */
 		rebind = pos == 0 || rd->seq == 0;
 		if (rx.state == KUDP_STATE_COMPLETE && (rebind || rx.seq == rd->seq)) {
 			rd->seq = rx.seq;
+			rd->len = rx.cur.bytes;
 			return 0;
+		}
+		if (!rebind && pos >= rd->len) {
+			rd->done = rd->seq;
+			mutex_unlock(&rx.lock);
+			return 1;
 		}
 		mutex_unlock(&rx.lock);
 		if (!rebind) {
@@ -438,6 +475,7 @@ static int receive_udp_lock_message(struct file *file, loff_t pos)
 static ssize_t receive_udp_read(struct file *file, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
+	struct receive_udp_reader *rd = file->private_data;
 	loff_t pos = *ppos;
 	size_t n;
 	int ret;
@@ -445,19 +483,22 @@ static ssize_t receive_udp_read(struct file *file, char __user *ubuf,
 	kudp_dbg_rl("%s(count=%zu, pos=%lld)\n", __func__, count, pos);
 	if (pos < 0)
 		return -EINVAL;
+	/* Nothing to copy: never wait for a message. */
+	if (!count)
+		return 0;
 	ret = receive_udp_lock_message(file, pos);
 	if (ret)
-		return ret;
-	if (pos >= rx.cur.bytes) {
-		mutex_unlock(&rx.lock);
-		return 0;
-	}
+		return ret > 0 ? 0 : ret;
 	/* At most KUDP_IO_CHUNK under the lock: the drain waits for it. */
-	n = min3((u64)count, rx.cur.bytes - pos, (u64)KUDP_IO_CHUNK);
-	if (copy_to_user(ubuf, rx.buf + pos, n)) {
+	n = 0;
+	if (pos < rx.cur.bytes)
+		n = min3((u64)count, rx.cur.bytes - pos, (u64)KUDP_IO_CHUNK);
+	if (n && copy_to_user(ubuf, rx.buf + pos, n)) {
 		mutex_unlock(&rx.lock);
 		return kudp_ret(-EFAULT);
 	}
+	if (pos + n >= rx.cur.bytes)
+		rd->done = rd->seq;
 	mutex_unlock(&rx.lock);
 	*ppos = pos + n;
 	return n;
@@ -465,8 +506,16 @@ static ssize_t receive_udp_read(struct file *file, char __user *ubuf,
 
 static __poll_t receive_udp_poll(struct file *file, poll_table *wait)
 {
+	struct receive_udp_reader *rd = file->private_data;
+	__poll_t mask = 0;
+
 	poll_wait(file, &rx.read_wq, wait);
-	return READ_ONCE(rx.state) == KUDP_STATE_COMPLETE ? EPOLLIN | EPOLLRDNORM : 0;
+	mutex_lock(&rx.lock);
+	/* A complete message that this reader has not read to its end. */
+	if (rx.state == KUDP_STATE_COMPLETE && rx.seq != rd->done)
+		mask = EPOLLIN | EPOLLRDNORM;
+	mutex_unlock(&rx.lock);
+	return mask;
 }
 
 static loff_t receive_udp_llseek(struct file *file, loff_t offset, int whence)
@@ -583,8 +632,8 @@ static int __init receive_udp_init(void)
 	kudp_enter("buffer_size=%llu, rcvbuf=%llu", buffer_size, rcvbuf);
 	kudp_set_phase(KUDP_STARTING);
 
-	if (rcvbuf > INT_MAX / 2) {
-		pr_err("rcvbuf=%llu: at most %d bytes\n", rcvbuf, INT_MAX / 2);
+	if (rcvbuf > RX_RCVBUF_MAX) {
+		pr_err("rcvbuf=%llu: at most 1G (%u bytes)\n", rcvbuf, RX_RCVBUF_MAX);
 		return kudp_ret(-EINVAL);
 	}
 
@@ -608,6 +657,7 @@ static int __init receive_udp_init(void)
 	ret = kudp_sock_create(&rx.sock);
 	if (ret)
 		goto err_destroy_wq;
+	/* Fits an int; the kernel doubles at most INT_MAX / 2. */
 	sock_set_rcvbuf(rx.sock->sk, rcvbuf);
 	ret = kudp_sock_bind_any(rx.sock);
 	if (ret)
@@ -630,6 +680,7 @@ static int __init receive_udp_init(void)
 	return 0;
 
 err_restore_callback:
+	WRITE_ONCE(rx.stopping, true);
 	receive_udp_set_callback(false);
 	cancel_work_sync(&rx.drain_work);
 	hrtimer_cancel(&rx.idle_timer);
@@ -646,10 +697,16 @@ err_free_buf:
 static void __exit receive_udp_exit(void)
 {
 	kudp_enter("");
+	/* First: a drain in a flood stops at its next datagram. */
+	WRITE_ONCE(rx.stopping, true);
 	kudp_set_phase(KUDP_STOPPING);
 	kudp_dev_unregister(&rx.dev);
 	receive_udp_set_callback(false);
-	/* The drain arms the timer; the timer queues complete_work. */
+	/*
+	 * The drain arms the timer and queues itself again; the timer queues
+	 * complete_work. cancel_work_sync() also stops a work item that
+	 * queues itself.
+	 */
 	cancel_work_sync(&rx.drain_work);
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);

@@ -486,9 +486,11 @@ static int __init send_udp_init(void)
 	 * Bound, not WQ_UNBOUND: a send stays on the CPU it started on. Over
 	 * loopback each datagram is queued to the sending CPU's backlog, so
 	 * a send that migrated between CPUs could deliver datagrams out of
-	 * order.
+	 * order. WQ_CPU_INTENSIVE: a send over loopback never sleeps, and
+	 * must not keep the other work items of its CPU's pool waiting
+	 * (6.5+ would mark it so after 10 ms; 6.1 would not).
 	 */
-	tx.wq = alloc_workqueue("send_udp", 0, 1);
+	tx.wq = alloc_workqueue("send_udp", WQ_CPU_INTENSIVE, 1);
 	if (!tx.wq) {
 		pr_err("cannot create the workqueue: out of memory\n");
 		ret = -ENOMEM;

@@ -4,7 +4,7 @@
 # The suite on the debug kernel (scripts/debug-kernel.sh). Run in the guest
 # by tests/run.sh when KUDP_DEBUG_KERNEL is set, with guest.sh's arguments:
 #
-#   debug-guest.sh MODDIR OUTDIR SUITE [TEST...]
+#   debug-guest.sh MODDIR OUTDIR SUITE[,SUITE...] [TEST...]
 #
 # Around tests/guest.sh (whose log scan fails a test on any KASAN, lockdep,
 # UBSAN, debug-objects or atomic-sleep report):
@@ -14,9 +14,9 @@
 #    under KASAN and TCG the 4 GiB test alone would take most of the
 #    budget; the checkers see the same code paths at any size, and the
 #    4 GiB transfer itself still runs on the Debian kernels;
-#  - after the main suite, the fault-injection tests (tests/fault.sh, also
-#    selected by the test name "fault");
-#  - after every suite, with the modules unloaded, two kmemleak scans: any
+#  - after the main (or contexts) suite, the fault-injection tests
+#    (tests/fault.sh, also selected by the test name "fault");
+#  - at the end, with the modules unloaded, two kmemleak scans: any
 #    suspected leak fails the run ("ok - kmemleak ..."), and is printed.
 # The results of these extra tests are added to OUTDIR/result.
 set -u
@@ -26,11 +26,14 @@ OUT=$2
 SUITE=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 KL=/sys/kernel/debug/kmemleak
-KMSG="/usr/bin/python3 $HERE/kmsg.py"
+KMSG=$HERE/kmsg
+
+# with_fault SUITES: whether the fault-injection tests follow these suites.
+with_fault() { [[ ",$1," == *,main,* || ",$1," == *,contexts,* ]]; }
 
 if [ "$SUITE" = --list ]; then
 	bash "$HERE/guest.sh" "$@"
-	[ "$4" = main ] && echo fault
+	with_fault "$4" && echo fault
 	exit 0
 fi
 shift 3
@@ -64,7 +67,7 @@ bash "$HERE/guest.sh" "$MOD" "$OUT" "$SUITE" "$@"
 [ "$SUITE" = demo ] && exit 0
 read -r passed failed <"$OUT/result" || { passed=0; failed=1; }
 
-if [ "$SUITE" = main ] && { [ -z "$ONLY" ] || [[ " $ONLY " == *" fault "* ]]; }; then
+if with_fault "$SUITE" && { [ -z "$ONLY" ] || [[ " $ONLY " == *" fault "* ]]; }; then
 	bash "$HERE/fault.sh" "$MOD" "$OUT"
 	if read -r p f <"$OUT/fault-result"; then
 		passed=$((passed + p))

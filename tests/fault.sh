@@ -16,7 +16,8 @@
 #                       (fail-nth, tests/failnth.py): every failed load
 #                       returns an errno, logs a line of the module's own
 #                       and leaves nothing loaded (4 KiB buffers here:
-#                       fail-nth also walks the vmalloc's page allocations)
+#                       fail-nth also walks the vmalloc's page allocations),
+#                       while another process keeps opening both devices
 #   fault_transfer      6 times: load, then transfer (sysfs and the
 #                       devices) and unload with 20 % of the modules'
 #                       allocations failing (at load, nearly every init
@@ -36,8 +37,9 @@ set -u
 MOD=$1
 OUT=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-KMSG="$PY $HERE/kmsg.py"
+# -S: no site module, a second less to start in the guest.
+PY="/usr/bin/python3 -S"
+KMSG=$HERE/kmsg
 STREAM="$PY $HERE/stream.py"
 S=/sys/module/send_udp/parameters
 R=/sys/module/receive_udp/parameters
@@ -126,11 +128,27 @@ walk() {
 	$PY "$HERE/failnth.py" "$BAD" "$NOISE" "$MOD/$m.ko" "$@"
 }
 
+# keep_opening: open and close both devices, as fast as a shell can, until
+# killed. A device that goes live before init can still fail would let a
+# file stay open on a module that the failed init frees.
+keep_opening() {
+	local d
+	for (( ; ; )); do
+		for d in /dev/receive_udp /dev/send_udp; do
+			{ exec 3<"$d"; } 2>/dev/null && exec 3<&-
+		done
+	done
+}
+
 fault_insmod_walk() {
-	local ok=0
+	local ok=0 opener
+	keep_opening &
+	opener=$!
 	walk receive_udp buffer_size=4K || ok=1
 	# data=: init also sends, through the path of a data write.
 	walk send_udp buffer_size=4K data=hello || ok=1
+	kill $opener
+	wait $opener 2>/dev/null
 	unload_all || ok=1
 	return $ok
 }

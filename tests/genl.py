@@ -6,9 +6,12 @@ It builds and parses netlink messages by hand, so that the tests can see
 every message the kernel sends back (kudpctl uses libnl, which hides them).
 
   genl.py status MODULE [--ack] [--cmd N] [--attr TYPE:HEX] [--short]
+                 [--time]
       Send one request (default KUDP_CMD_GET_STATS) to MODULE's family,
       then print every message that comes back, one line each, until an
-      NLMSG_ERROR (always the last) or 2 s without a message:
+      NLMSG_ERROR (always the last) or 2 s without a message (30 s with
+      --time, which then prints "seconds S", from the request to the last
+      message):
         reply KEY=VALUE ...     a kudp message and its attributes
         error ERRNO [MESSAGE]   an NLMSG_ERROR (ERRNO 0 is an ACK), with the
                                 extended-ACK message if there is one
@@ -151,8 +154,9 @@ def status(args):
     fid, _ = nl.family(args.module)
     payload = b"".join(attr(int(t), bytes.fromhex(h)) for t, h in
                        (a.split(":") for a in args.attr))
+    t0 = time.monotonic()
     nl.send(fid, args.cmd, NLM_F_ACK if args.ack else 0, payload, args.short)
-    for mtype, mflags, body in nl.messages(2):
+    for mtype, mflags, body in nl.messages(30 if args.time else 2):
         if mtype == NLMSG_ERROR:
             # An error or ACK is the last message of a request.
             print(error(mflags, body))
@@ -161,6 +165,8 @@ def status(args):
             print("reply %s %s" % describe(body))
         else:
             print("other type=%d" % mtype)
+    if args.time:
+        print("seconds %.2f" % (time.monotonic() - t0))
     sys.stdout.flush()
 
 
@@ -196,6 +202,7 @@ def main():
     st.add_argument("--cmd", type=int, default=1)
     st.add_argument("--attr", action="append", default=[])
     st.add_argument("--short", action="store_true")
+    st.add_argument("--time", action="store_true")
     ls = sub.add_parser("listen")
     ls.add_argument("module", nargs="+")
     ls.add_argument("--count", type=int, required=True)

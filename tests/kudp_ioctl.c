@@ -8,6 +8,12 @@
  *   kudp_ioctl discard DEV|-N     discard the buffer (CAP_NET_ADMIN)
  *   kudp_ioctl read DEV OUT       save the completed message to OUT and
  *                                 print "seq BYTES" (KUDP_IOC_GET_SEQ)
+ *   kudp_ioctl stats-as DEV N     GET_STATS as a program whose struct
+ *                                 kudp_stats has N bytes (an older or a
+ *                                 newer header: the command number says
+ *                                 N too); print "size S version V seq Q
+ *                                 untouched U": S bytes filled, and U of
+ *                                 the N - S bytes beyond left as they were
  *
  * -N uses the already open file descriptor N. Exits 1 with the error's
  * name (EPERM, ...) on stderr when a call fails.
@@ -72,6 +78,30 @@ static int stats(int fd)
 	return 0;
 }
 
+static int stats_as(int fd, unsigned int n)
+{
+	static union {
+		struct kudp_stats st;
+		unsigned char bytes[4096];
+	} u;
+	unsigned int i, untouched = 0;
+
+	if (n < 24 || n > sizeof(u)) {
+		fprintf(stderr, "stats-as: N from 24 to %zu\n", sizeof(u));
+		return 2;
+	}
+	memset(&u, 0xaa, sizeof(u));
+	u.st.size = n;
+	if (ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, KUDP_IOC_MAGIC, 1, n), &u))
+		return fail("KUDP_IOC_GET_STATS");
+	for (i = u.st.size; i < n; i++)
+		untouched += u.bytes[i] == 0xaa;
+	/* seq is within the first 24 bytes of every version. */
+	printf("size %u version %u seq %llu untouched %u\n", u.st.size, u.st.version,
+	       (unsigned long long)u.st.seq, untouched);
+	return 0;
+}
+
 static int save(int fd, const char *out)
 {
 	static char buf[1 << 20];
@@ -115,6 +145,8 @@ int main(int argc, char **argv)
 		return ioctl(fd, KUDP_IOC_DISCARD) ? fail("KUDP_IOC_DISCARD") : 0;
 	if (!strcmp(argv[1], "read") && argc == 4)
 		return save(fd, argv[3]);
+	if (!strcmp(argv[1], "stats-as") && argc == 4)
+		return stats_as(fd, atoi(argv[3]));
 	fprintf(stderr, "%s: unknown command %s\n", argv[0], argv[1]);
 	return 2;
 }

@@ -5,9 +5,13 @@
   udp.py send [--gap S] [--wait-complete T] PAYLOAD...
       Send each PAYLOAD (text; "@N" means N random bytes, "@N:FILE" also
       saves them to FILE) as one datagram to 127.0.0.1:8808, S seconds
-      apart. With --wait-complete, then poll receive_udp's state until it
-      reads "complete" (at most T seconds) and print the seconds from the
-      last datagram to the completion.
+      apart. Two PAYLOAD words are steps instead: "%complete[=T]" waits
+      (at most T seconds, 30 by default) until receive_udp's state reads "complete", "%sleep=S"
+      sleeps S seconds; one process sends them all, so that no process
+      start falls between two datagrams. With --wait-complete, then poll
+      receive_udp's state until it reads "complete" (at most T seconds)
+      and print the seconds from the last datagram to the completion;
+      with --max-gap, print the longest time between two datagrams.
   udp.py listen --bytes N --timeout S --out FILE [--ready FILE]
       Bind 127.0.0.1:8808, collect datagrams until N payload bytes arrived
       or S seconds passed without one; save the concatenated payloads to
@@ -39,14 +43,39 @@ def read_state():
         return f.read().strip()
 
 
+def wait_complete(limit):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if read_state().startswith("complete"):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def cmd_send(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    last = 0.0
+    last = None
+    max_gap = 0.0
     for i, spec in enumerate(args.payload):
+        if spec.split("=")[0] == "%complete":
+            limit = float(spec.partition("=")[2] or 30)
+            if not wait_complete(limit):
+                print("timeout: state is still %r after %.1f s" % (read_state(), limit))
+                return 1
+            continue
+        if spec.startswith("%sleep="):
+            time.sleep(float(spec[len("%sleep="):]))
+            continue
         if i:
             time.sleep(args.gap)
-        sock.sendto(payload(spec), ("127.0.0.1", PORT))
-        last = time.monotonic()
+        data = payload(spec)
+        sock.sendto(data, ("127.0.0.1", PORT))
+        now = time.monotonic()
+        if last is not None:
+            max_gap = max(max_gap, now - last)
+        last = now
+    if args.max_gap:
+        print("%.3f" % max_gap)
     if args.wait_complete is None:
         return 0
     # Wait until the datagrams have been taken in, then for the completion.
@@ -90,6 +119,7 @@ def main():
     s = sub.add_parser("send")
     s.add_argument("--gap", type=float, default=0.0)
     s.add_argument("--wait-complete", type=float)
+    s.add_argument("--max-gap", action="store_true")
     s.add_argument("payload", nargs="+")
     s.set_defaults(fn=cmd_send)
     l = sub.add_parser("listen")

@@ -332,7 +332,7 @@ static int get_stats(struct family *f, struct reply *r)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	struct request req = { .r = r };
-	struct nl_cb *cb;
+	struct nl_cb *cb, *orig;
 	int ret;
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, f->id, 0, 0,
@@ -347,7 +347,10 @@ static int get_stats(struct family *f, struct reply *r)
 	nlmsg_free(msg);
 	if (ret < 0)
 		return nl_fail(f->name, ret);
-	cb = nl_cb_clone(nl_socket_get_cb(f->req));
+	/* nl_socket_get_cb() takes a reference: the clone is ours alone. */
+	orig = nl_socket_get_cb(f->req);
+	cb = nl_cb_clone(orig);
+	nl_cb_put(orig);
 	if (!cb) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return KUDPCTL_FAILED;
@@ -912,6 +915,20 @@ out:
 }
 
 /* Copy message @w->r from /dev/receive_udp to @out, checking it. */
+/*
+ * Open @name for the message, as ">" would; *@created says whether the
+ * file is new (made by us, so ours to remove).
+ */
+static int out_open(const char *name, bool *created)
+{
+	int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(name, O_WRONLY | O_TRUNC);
+	return fd;
+}
+
 static int recv_copy(struct waiter *w, int out, const char *out_name)
 {
 	__u64 size = w->r.val[KUDP_A_BYTES], total = 0, seq = 0;
@@ -988,7 +1005,9 @@ static int cmd_recv(int argc, char **argv)
 	struct nl_sock *ev = NULL;
 	struct family f = { };
 	int c, out = -1, ret;
+	bool created = false;
 	struct reply r;
+	struct stat st;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "o:t:", opts, NULL)) != -1) {
@@ -1054,17 +1073,24 @@ static int cmd_recv(int argc, char **argv)
 	}
 	w.seq = w.r.val[KUDP_A_SEQ];
 
-	out = out_name ? open(out_name, O_WRONLY | O_CREAT | O_TRUNC, 0644) : STDOUT_FILENO;
+	out = out_name ? out_open(out_name, &created) : STDOUT_FILENO;
 	if (out < 0) {
 		ret = sys_fail(out_name);
 		goto out;
 	}
 	ret = recv_copy(&w, out, out_name ? out_name : "standard output");
 	if (out_name) {
+		/*
+		 * Never leave a file that is not exactly the message: remove
+		 * the file we made, empty a regular file that was there; a
+		 * device or what a symlink points to is left as it is.
+		 */
+		if (ret && !created && !fstat(out, &st) && S_ISREG(st.st_mode) &&
+		    ftruncate(out, 0))
+			sys_fail(out_name);
 		if (close(out) && !ret)
 			ret = sys_fail(out_name);
-		/* Never leave a file that is not exactly the message. */
-		if (ret)
+		if (ret && created)
 			unlink(out_name);
 	}
 out:

@@ -81,7 +81,12 @@ struct kudp_stats {
 
 #define KUDP_IOC_MAGIC		0xB9
 
-/* Both devices. RESET and DISCARD need CAP_NET_ADMIN. */
+/*
+ * Both devices. RESET and DISCARD need CAP_NET_ADMIN. GET_STATS is
+ * recognised whatever size its command number encodes: the size field of
+ * struct kudp_stats versions it, so that a program built with an older or
+ * a newer header gets the fields both know.
+ */
 #define KUDP_IOC_GET_STATS	_IOWR(KUDP_IOC_MAGIC, 1, struct kudp_stats)
 /* Zero the counters (messages, errors, overflow, drops); not seq. */
 #define KUDP_IOC_RESET		_IO(KUDP_IOC_MAGIC, 2)

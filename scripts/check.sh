@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every check of the project, each section timed.
+#
+#   1. setup     scripts/setup.sh (installs what is missing)
+#   2. static    make static: sparse, checkpatch, kernel-doc, coccinelle,
+#                cppcheck, gcc -fanalyzer
+#   3. dkms      scripts/dkms-check.sh
+#   4. guests    tests/run.sh: one guest per Debian kernel, every suite
+#   5. debug     the debug kernel's pass, if that kernel is already built
+#                (scripts/debug-kernel.sh --cached): the tests that run in
+#                several contexts or tear down under load, the big suite at
+#                256 MiB, fault injection and kmemleak. make check-debug
+#                runs every suite there.
+#
+# Static checks and DKMS need no guest: they run in the background while the
+# first guest boots and tests, and their output is printed once they end.
+# Every section runs even if an earlier one failed; the end shows the time
+# of each (and of each guest) and the total, and the exit status is
+# non-zero if any failed.
+#
+# Only one make check at a time on a machine: two would share its cores
+# (and wait for each other's guests). A second one refuses to start.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+lock=/tmp/kudp-check.lock
+exec 8>>"$lock"
+if ! flock -n 8; then
+	echo "check: another make check is running on this machine ($(cat "$lock")); not starting a second one" >&2
+	exit 1
+fi
+: >"$lock"
+echo "pid $$, started $(date '+%F %T')" >>"$lock"
+
+start=$(date +%s)
+mkdir -p build
+times=build/check-times
+: >"$times"
+failed=""
+
+# section NAME CMD...: run CMD, record its time and whether it failed.
+section() {
+	local name=$1 t0=$(date +%s) rc
+	shift
+	echo "== $name"
+	"$@"
+	rc=$?
+	echo "$name|$(($(date +%s) - t0))|$rc" >>"$times"
+	[ $rc -eq 0 ] || failed="$failed $name"
+	return $rc
+}
+
+section setup scripts/setup.sh || exit 1
+
+# Static checks and DKMS in the background, beside the first guest.
+(
+	t0=$(date +%s)
+	make -s static >build/static.log 2>&1
+	echo "static|$(($(date +%s) - t0))|$?" >build/static.time
+	t0=$(date +%s)
+	scripts/dkms-check.sh >build/dkms.log 2>&1
+	echo "dkms|$(($(date +%s) - t0))|$?" >build/dkms.time
+) 8>&- &
+bg=$!
+
+KUDP_TIMES=$top/$times section guests tests/run.sh
+
+wait $bg
+for s in static dkms; do
+	echo "== $s (ran beside the guests)"
+	cat build/$s.log
+	cat build/$s.time >>"$times"
+	[ "$(cut -d'|' -f3 build/$s.time)" = 0 ] || failed="$failed $s"
+done
+
+if dir=$(scripts/debug-kernel.sh --cached); then
+	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,big \
+		section debug tests/run.sh
+else
+	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
+fi
+
+echo "== time"
+while IFS='|' read -r name secs rc; do
+	printf '%-44s %5d s  %s\n' "$name" "$secs" "$([ "${rc:-0}" = 0 ] && echo ok || echo FAILED)"
+done <"$times"
+printf '%-44s %5d s\n' total "$(($(date +%s) - start))"
+if [ -n "$failed" ]; then
+	echo "check: FAILED:$failed"
+	exit 1
+fi
+echo "check: all passed"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# sparse-log.sh LOG: check the log of a module build with C=2 (not -s):
+# sparse checked every C file of the modules (a " CHECK " line names each)
+# and found nothing (no "warning:" or "error:" line but Kbuild's note that
+# kudp_core.o is linked into two modules). Prints the files checked, or
+# what is wrong; exits non-zero then.
+set -u
+log=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+status=0
+checked=""
+for f in kudp_core.c kudp_netlink.c send_udp.c receive_udp.c; do
+	if grep -Eq " CHECK .*/$f\$" "$log"; then
+		checked="$checked $f"
+	else
+		echo "sparse-log: sparse never checked $f (no CHECK line in $log)"
+		status=1
+	fi
+done
+# Every C file of ours is in the list above.
+for f in "$top"/*.c; do
+	case " kudp_core.c kudp_netlink.c send_udp.c receive_udp.c " in
+	*" $(basename "$f") "*) ;;
+	*) echo "sparse-log: $(basename "$f") is not in scripts/sparse-log.sh's list"; status=1 ;;
+	esac
+done
+if grep -E 'warning:|error:' "$log" | grep -v 'is added to multiple modules'; then
+	status=1
+fi
+[ $status -eq 0 ] && echo "sparse checked$checked: no finding"
+exit $status
