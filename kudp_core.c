@@ -505,30 +505,36 @@ static ssize_t kudp_stat_show(struct device *dev, struct device_attribute *attr,
 				container_of(attr, struct kudp_stat_attr, attr), buf);
 }
 
-#define KUDP_STAT_ATTR(_name, _kind, _bit, _nla)				\
+#define KUDP_STAT_ATTR(_name, _mode, _kind, _bit, _nla)			\
 	static struct kudp_stat_attr kudp_stat_##_name = {			\
-		.attr = __ATTR(_name, 0444, kudp_stat_show, NULL),		\
+		.attr = __ATTR(_name, _mode, kudp_stat_show, NULL),		\
 		.offset = offsetof(struct kudp_stats, _name),			\
 		.kind = _kind,							\
 		.bit = _bit,							\
 		.nla = _nla,							\
 	}
 
-KUDP_STAT_ATTR(state, KUDP_KIND_STATE, 0, KUDP_A_STATE);
-KUDP_STAT_ATTR(reason, KUDP_KIND_REASON, KUDP_STAT_REASON, KUDP_A_REASON);
-KUDP_STAT_ATTR(seq, KUDP_KIND_U64, 0, KUDP_A_SEQ);
-KUDP_STAT_ATTR(cur_bytes, KUDP_KIND_U64, 0, KUDP_A_CUR_BYTES);
-KUDP_STAT_ATTR(cur_datagrams, KUDP_KIND_U64, 0, KUDP_A_CUR_DATAGRAMS);
-KUDP_STAT_ATTR(last_bytes, KUDP_KIND_U64, 0, KUDP_A_LAST_BYTES);
-KUDP_STAT_ATTR(last_datagrams, KUDP_KIND_U64, 0, KUDP_A_LAST_DATAGRAMS);
-KUDP_STAT_ATTR(messages, KUDP_KIND_U64, 0, KUDP_A_MESSAGES);
-KUDP_STAT_ATTR(overflow_bytes, KUDP_KIND_U64, KUDP_STAT_OVERFLOW, KUDP_A_OVERFLOW_BYTES);
-KUDP_STAT_ATTR(drops, KUDP_KIND_U64, KUDP_STAT_DROPS, KUDP_A_DROPS);
-KUDP_STAT_ATTR(udp_errors, KUDP_KIND_U64, KUDP_STAT_DROPS, KUDP_A_UDP_ERRORS);
-KUDP_STAT_ATTR(errors, KUDP_KIND_U64, 0, KUDP_A_ERRORS);
-KUDP_STAT_ATTR(last_error, KUDP_KIND_S32, 0, KUDP_A_LAST_ERROR);
-KUDP_STAT_ATTR(crc32, KUDP_KIND_HEX32, 0, KUDP_A_CRC32);
-KUDP_STAT_ATTR(capacity, KUDP_KIND_U64, 0, KUDP_A_CAPACITY);
+/*
+ * Counts and sizes are public. The CRC-32 is derived from the message's
+ * content (it gives a 4-byte message away, and short ones by brute force):
+ * root reads its file; netlink and the ioctl leave it out (KUDP_STAT_CRC32)
+ * for a caller without CAP_NET_ADMIN.
+ */
+KUDP_STAT_ATTR(state, 0444, KUDP_KIND_STATE, 0, KUDP_A_STATE);
+KUDP_STAT_ATTR(reason, 0444, KUDP_KIND_REASON, KUDP_STAT_REASON, KUDP_A_REASON);
+KUDP_STAT_ATTR(seq, 0444, KUDP_KIND_U64, 0, KUDP_A_SEQ);
+KUDP_STAT_ATTR(cur_bytes, 0444, KUDP_KIND_U64, 0, KUDP_A_CUR_BYTES);
+KUDP_STAT_ATTR(cur_datagrams, 0444, KUDP_KIND_U64, 0, KUDP_A_CUR_DATAGRAMS);
+KUDP_STAT_ATTR(last_bytes, 0444, KUDP_KIND_U64, 0, KUDP_A_LAST_BYTES);
+KUDP_STAT_ATTR(last_datagrams, 0444, KUDP_KIND_U64, 0, KUDP_A_LAST_DATAGRAMS);
+KUDP_STAT_ATTR(messages, 0444, KUDP_KIND_U64, 0, KUDP_A_MESSAGES);
+KUDP_STAT_ATTR(overflow_bytes, 0444, KUDP_KIND_U64, KUDP_STAT_OVERFLOW, KUDP_A_OVERFLOW_BYTES);
+KUDP_STAT_ATTR(drops, 0444, KUDP_KIND_U64, KUDP_STAT_DROPS, KUDP_A_DROPS);
+KUDP_STAT_ATTR(udp_errors, 0444, KUDP_KIND_U64, KUDP_STAT_DROPS, KUDP_A_UDP_ERRORS);
+KUDP_STAT_ATTR(errors, 0444, KUDP_KIND_U64, 0, KUDP_A_ERRORS);
+KUDP_STAT_ATTR(last_error, 0444, KUDP_KIND_S32, 0, KUDP_A_LAST_ERROR);
+KUDP_STAT_ATTR(crc32, 0400, KUDP_KIND_HEX32, KUDP_STAT_CRC32, KUDP_A_CRC32);
+KUDP_STAT_ATTR(capacity, 0444, KUDP_KIND_U64, 0, KUDP_A_CAPACITY);
 
 static struct attribute *kudp_stat_attrs[] = {
 	&kudp_stat_state.attr.attr,
@@ -735,6 +741,9 @@ static int kudp_dev_get_stats(struct kudp_dev *kd, struct kudp_stats __user *ust
 		return -EINVAL;
 	}
 	kd->snapshot(&st);
+	/* Opened by root, perhaps, but the caller now lacks the privilege. */
+	if (!capable(CAP_NET_ADMIN))
+		st.crc32 = 0;
 	st.size = min_t(u32, size, sizeof(st));
 	st.version = KUDP_STATS_VERSION;
 	if (copy_to_user(ust, &st, st.size))

@@ -179,10 +179,12 @@ struct kudp_dev {
 	struct device *device;
 };
 
-/* Bits for &kudp_dev.hidden. */
+/* Bits for &kudp_dev.hidden, and for kudp_stats_put(). */
 #define KUDP_STAT_REASON	BIT(0)
 #define KUDP_STAT_OVERFLOW	BIT(1)
 #define KUDP_STAT_DROPS		BIT(2)
+/* The CRC-32: only for CAP_NET_ADMIN (root, for its file). */
+#define KUDP_STAT_CRC32		BIT(3)
 
 int kudp_dev_register(struct kudp_dev *kd);
 void kudp_dev_unregister(struct kudp_dev *kd);

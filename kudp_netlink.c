@@ -6,11 +6,12 @@
  * "receive_udp"; see include/uapi/kudp.h for its commands and attributes):
  *
  *   KUDP_CMD_GET_STATS  the same figures as sysfs and KUDP_IOC_GET_STATS
+ *                       (the CRC-32 only for CAP_NET_ADMIN)
  *   KUDP_CMD_RESET      as KUDP_IOC_RESET, CAP_NET_ADMIN only
  *   KUDP_CMD_DISCARD    as KUDP_IOC_DISCARD, CAP_NET_ADMIN only
  *
  * and multicasts KUDP_CMD_COMPLETE, KUDP_CMD_DISCARDED and KUDP_CMD_SENT
- * events on its "events" group.
+ * events on its "events" group, which only CAP_NET_ADMIN may join.
  *
  * Requests run in the sender's process context. The family is parallel_ops:
  * genetlink does not hold its global genl_mutex around our requests, so
@@ -73,8 +74,20 @@ static const struct genl_ops kudp_genl_ops[] = {
 	},
 };
 
+/*
+ * Events carry the message's CRC-32: only CAP_NET_ADMIN may listen. A
+ * kernel without that group flag lets anyone listen: its events leave the
+ * CRC-32 out.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define KUDP_EVENTS_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#else
+#define KUDP_EVENTS_FLAGS	0
+#endif
+#define KUDP_EVENTS_PRIVATE	(KUDP_EVENTS_FLAGS != 0)
+
 static const struct genl_multicast_group kudp_genl_mcgrps[] = {
-	{ .name = KUDP_GENL_MCGRP_EVENTS },
+	{ .name = KUDP_GENL_MCGRP_EVENTS, .flags = KUDP_EVENTS_FLAGS },
 };
 
 /* .name is set from the device's name before registration. */
@@ -106,18 +119,21 @@ static struct kudp_dev *kudp_genl_dev;
 
 static int kudp_genl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
+	unsigned long hidden = kudp_genl_dev->hidden;
 	struct kudp_stats st = { };
 	struct sk_buff *msg;
 	void *hdr;
 
 	kudp_enter("portid=%u", info->snd_portid);
 	kudp_genl_dev->snapshot(&st);
+	if (!netlink_capable(skb, CAP_NET_ADMIN))
+		hidden |= KUDP_STAT_CRC32;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return kudp_ret(-ENOMEM);
 	hdr = genlmsg_put_reply(msg, info, &kudp_genl_family, 0, KUDP_CMD_GET_STATS);
-	if (!hdr || kudp_stats_put(msg, &st, kudp_genl_dev->hidden)) {
+	if (!hdr || kudp_stats_put(msg, &st, hidden)) {
 		nlmsg_free(msg);
 		return kudp_ret(-EMSGSIZE);
 	}
@@ -213,7 +229,8 @@ static int kudp_genl_put_event(struct sk_buff *msg, const struct kudp_event *ev)
 	default:
 		return -EINVAL;
 	}
-	if (nla_put_u32(msg, KUDP_A_CRC32, kudp_xfer_crc32(xfer)) ||
+	if ((KUDP_EVENTS_PRIVATE &&
+	     nla_put_u32(msg, KUDP_A_CRC32, kudp_xfer_crc32(xfer))) ||
 	    nla_put_u64_64bit(msg, KUDP_A_DURATION_NS, kudp_xfer_duration_ns(xfer),
 			      KUDP_A_PAD))
 		return -EMSGSIZE;

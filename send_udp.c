@@ -57,6 +57,10 @@ static char *insmod_data;
  *	IDLE owns @buf, @len, @dest and @payload until it moves on; the send
  *	work only reads them.
  * @len: bytes of the current (or last) message in @buf
+ * @fill_error: 0 while the message being filled can be sent; else why it
+ *	will not be: a write that failed (its errno) or a discard
+ *	(-ECANCELED). The writer's further writes fail with it, and its
+ *	release sends nothing
  * @dest: destination of the current send
  * @payload: the "payload" parameter when the send started
  * @cur: progress of the current send; reset under @lock when the send is
@@ -81,6 +85,7 @@ struct kudp_tx {
 	struct mutex lock;
 	enum kudp_state state;
 	size_t len;
+	int fill_error;
 	__be32 dest;
 	unsigned int payload;
 	struct kudp_xfer cur;
@@ -166,6 +171,7 @@ static int send_udp_claim(bool wait)
 		if (tx.state == KUDP_STATE_IDLE) {
 			WRITE_ONCE(tx.state, KUDP_STATE_FILLING);
 			tx.len = 0;
+			tx.fill_error = 0;
 			mutex_unlock(&tx.lock);
 			return 0;
 		}
@@ -182,17 +188,15 @@ static int send_udp_claim(bool wait)
 /*
  * The message in the buffer is complete: FILLING -> SENDING, and queue the
  * send. Takes the destination and payload size now, so that it is called
- * with kernel_param_lock(THIS_MODULE) held.
+ * with kernel_param_lock(THIS_MODULE) held, and tx.lock.
  */
 static void send_udp_queue(void)
 {
 	kudp_enter("len=%zu", tx.len);
-	mutex_lock(&tx.lock);
 	kudp_xfer_start(&tx.cur);
 	tx.dest = dest_addr;
 	tx.payload = payload;
 	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
-	mutex_unlock(&tx.lock);
 	queue_work(tx.wq, &tx.send_work);
 }
 
@@ -218,8 +222,8 @@ static int send_udp_start(const char *data, size_t len)
 	mutex_lock(&tx.lock);
 	memcpy(tx.buf, data, len);
 	tx.len = len;
-	mutex_unlock(&tx.lock);
 	send_udp_queue();
+	mutex_unlock(&tx.lock);
 	return 0;
 }
 
@@ -358,6 +362,11 @@ MODULE_PARM_DESC(last_error,
 /* ------------------------------------------------------------------------
  * /dev/send_udp: open for writing starts a message, write appends to it,
  * the last close sends it. Open read-only for the ioctls.
+ *
+ * Only a whole message is sent: if a write failed, if a discard cancelled
+ * the message, or if the writer is dying from a signal (Ctrl-C, SIGKILL,
+ * the OOM killer), the last close sends nothing and the sender goes back
+ * to idle.
  */
 
 static int send_udp_open(struct inode *inode, struct file *file)
@@ -368,6 +377,9 @@ static int send_udp_open(struct inode *inode, struct file *file)
 	file->private_data = NULL;
 	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
+	/* The VFS would refuse it after ->open, and call ->release. */
+	if (file->f_flags & O_DIRECT)
+		return kudp_ret(-EINVAL);
 	ret = send_udp_claim(!(file->f_flags & O_NONBLOCK));
 	if (ret)
 		return ret;
@@ -379,40 +391,92 @@ static ssize_t send_udp_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	size_t n;
+	int ret = 0;
 
 	kudp_dbg_rl("%s(count=%zu)\n", __func__, count);
 	mutex_lock(&tx.lock);
+	if (tx.fill_error) {
+		ret = tx.fill_error;
+		goto out;
+	}
 	if (count && tx.len == tx.size) {
-		mutex_unlock(&tx.lock);
-		pr_warn_ratelimited("/dev/send_udp: the %llu-byte buffer is full (buffer_size)\n",
+		pr_warn_ratelimited("/dev/send_udp: the %llu-byte buffer is full (buffer_size): the message will not be sent\n",
 				    tx.size);
-		return kudp_ret(-EFBIG);
+		ret = -EFBIG;
+		goto fail;
 	}
 	/* At most KUDP_IO_CHUNK under the lock: statistics wait for it. */
 	n = min3((u64)count, tx.size - tx.len, (u64)KUDP_IO_CHUNK);
 	if (copy_from_user(tx.buf + tx.len, ubuf, n)) {
-		mutex_unlock(&tx.lock);
-		return kudp_ret(-EFAULT);
+		ret = -EFAULT;
+		goto fail;
 	}
 	tx.len += n;
 	mutex_unlock(&tx.lock);
 	return n;
+
+fail:
+	tx.fill_error = ret;
+out:
+	mutex_unlock(&tx.lock);
+	return kudp_ret(ret);
 }
 
+/* Each close(2) of the writer: report a cancelled message. */
+static int send_udp_flush(struct file *file, fl_owner_t id)
+{
+	int ret = 0;
+
+	if (file->private_data != &tx)
+		return 0;
+	mutex_lock(&tx.lock);
+	if (tx.fill_error == -ECANCELED)
+		ret = -ECANCELED;
+	mutex_unlock(&tx.lock);
+	return ret;
+}
+
+/*
+ * The writer's last close: send the message, or drop it if it cannot be
+ * whole (see above) and go back to idle.
+ */
 static int send_udp_release(struct inode *inode, struct file *file)
 {
+	bool killed = current->flags & PF_SIGNALED;
+	int err;
+
 	kudp_enter("writer=%d", file->private_data == &tx);
-	if (file->private_data == &tx) {
-		/* send_udp_queue() reads the ip and payload parameters. */
-		kernel_param_lock(THIS_MODULE);
+	if (file->private_data != &tx)
+		return 0;
+
+	/* send_udp_queue() reads the ip and payload parameters. */
+	kernel_param_lock(THIS_MODULE);
+	mutex_lock(&tx.lock);
+	err = tx.fill_error;
+	if (!err && !killed) {
 		send_udp_queue();
-		kernel_param_unlock(THIS_MODULE);
+		goto out;
 	}
+	if (killed)
+		pr_warn("/dev/send_udp: message of %zu bytes not sent: the writer was killed by a signal\n",
+			tx.len);
+	else
+		pr_warn("/dev/send_udp: message of %zu bytes not sent: %s (error %d)\n",
+			tx.len, err == -ECANCELED ? "it was discarded" : "a write failed", err);
+	tx.len = 0;
+	WRITE_ONCE(tx.state, KUDP_STATE_IDLE);
+	wake_up_interruptible_all(&tx.idle_wq);
+out:
+	mutex_unlock(&tx.lock);
+	kernel_param_unlock(THIS_MODULE);
 	return 0;
 }
 
 static long send_udp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	/* The writer may always give up its own message: no privilege. */
+	if (cmd == KUDP_IOC_DISCARD && file->private_data == &tx)
+		return send_udp_discard();
 	return kudp_dev_ioctl(&tx.dev, cmd, arg);
 }
 
@@ -420,6 +484,7 @@ static const struct file_operations send_udp_fops = {
 	.owner = THIS_MODULE,
 	.open = send_udp_open,
 	.write = send_udp_write,
+	.flush = send_udp_flush,
 	.release = send_udp_release,
 	.unlocked_ioctl = send_udp_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
@@ -462,10 +527,17 @@ static int send_udp_discard(void)
 
 	kudp_enter("");
 	mutex_lock(&tx.lock);
-	if (tx.state == KUDP_STATE_SENDING)
+	if (tx.state == KUDP_STATE_SENDING) {
 		ret = -EBUSY;
-	else
+	} else {
+		/* A writer filling the buffer learns it at its next write. */
+		if (tx.state == KUDP_STATE_FILLING) {
+			pr_info("/dev/send_udp: the message being written (%zu bytes so far) was discarded\n",
+				tx.len);
+			tx.fill_error = -ECANCELED;
+		}
 		tx.len = 0;
+	}
 	mutex_unlock(&tx.lock);
 	return kudp_ret(ret);
 }

@@ -23,6 +23,7 @@ import errno
 import os
 import re
 import sys
+import time
 
 SYS_FINIT_MODULE = 313  # x86_64
 SYS_DELETE_MODULE = 176
@@ -78,9 +79,16 @@ def load(path, params, nth):
 
 
 def unload(name):
-    if libc.syscall(SYS_DELETE_MODULE, name.encode(), os.O_NONBLOCK):
-        return ctypes.get_errno()
-    return 0
+    """Unload; a file open for a moment (tests/fault.sh keeps opening the
+    devices) makes it EWOULDBLOCK: try again, for up to 10 s."""
+    for _ in range(1000):
+        if not libc.syscall(SYS_DELETE_MODULE, name.encode(), os.O_NONBLOCK):
+            return 0
+        err = ctypes.get_errno()
+        if err != errno.EWOULDBLOCK:
+            return err
+        time.sleep(0.01)
+    return err
 
 
 def where(path, params, name, n, kmsg):

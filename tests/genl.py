@@ -18,9 +18,11 @@ every message the kernel sends back (kudpctl uses libnl, which hides them).
       --attr adds a raw attribute; --short sends a truncated genl header.
   genl.py listen MODULE... --count N [--timeout S] [--ready FILE]
       Join the "events" group of each MODULE, print the first N events as
-      "MODULE EVENT KEY=VALUE ...", then exit (1 on timeout).
+      "MODULE EVENT KEY=VALUE ...", then exit (1 on timeout). If joining
+      is refused, print "join ERRNO-NAME" and exit 4.
 """
 import argparse
+import errno
 import socket
 import struct
 import sys
@@ -175,8 +177,12 @@ def listen(args):
     names = {}
     for module in args.module:
         fid, groups = nl.family(module)
-        nl.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-                           groups["events"])
+        try:
+            nl.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                               groups["events"])
+        except OSError as e:
+            print("join", errno.errorcode[e.errno])
+            sys.exit(4)
         names[fid] = module
     if args.ready:
         open(args.ready, "w").close()

@@ -321,7 +321,7 @@ t_data_ebusy() {
 	# A second write while a send is in progress is refused, sends nothing.
 	# The held loopback keeps the first send going until it is released.
 	load_tx payload=1 || return 1
-	$UDP listen --bytes 4000 --timeout 3 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
+	$UDP listen --bytes 4000 --first 60 --timeout 3 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
 	local pid=$! seq=$($KMSG last)
 	wait_for test -e "$TMP/ready" || return 1
 	hold_loopback || return 1
@@ -733,8 +733,64 @@ except OSError as e:
     out.append(errno.errorcode[e.errno])
 print(open("/sys/class/send_udp/send_udp/cur_bytes").read().strip(), " ".join(out))
 os.close(fd)')" || return 1
+	# A message that did not fit is not sent at all.
+	wait_for tx_idle || return 1
+	expect "sends, receiver state" "0 empty" "$(cat $DS/seq) $(cat $DR/state)"
+}
+
+t_dev_aborted_writers() {
+	# Only a whole message is sent. A writer killed by a signal, whose open
+	# or write failed, or whose message was discarded meanwhile, sends
+	# nothing; the receiver keeps its last message.
+	load_rx && load_tx buffer_size=64K || return 1
+	echo -n keep >$S/data
 	wait_seq 1 || return 1
-	expect "what fitted was sent" "65536" "$(cat $DR/last_bytes)"
+	local sig seq=$($KMSG last)
+	for sig in KILL TERM; do
+		pyrun '
+import os, signal
+fd = os.open("/dev/send_udp", os.O_WRONLY)
+os.write(fd, b"partial")
+os.kill(os.getpid(), signal.SIG'$sig')'
+		wait_for tx_idle || fail "SIG$sig: the sender stayed $(cat $S/state)" || return 1
+	done
+	# KUDP_IOC_DISCARD is _IO(0xb9, 3), from root on another open file.
+	expect "O_DIRECT open, full buffer, writes and close after a discard" \
+		"EINVAL EFBIG ECANCELED ECANCELED" "$(pyrun '
+import errno, fcntl, os
+def call(f):
+    try:
+        f()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+out = [call(lambda: os.open("/dev/send_udp", os.O_WRONLY | os.O_DIRECT))]
+fd = os.open("/dev/send_udp", os.O_WRONLY)
+os.write(fd, b"x" * 65536)
+out.append(call(lambda: os.write(fd, b"y")))
+os.close(fd)
+fd = os.open("/dev/send_udp", os.O_WRONLY)
+os.write(fd, b"to be discarded")
+fcntl.ioctl(os.open("/dev/send_udp", os.O_RDONLY), 0xb903)
+out.append(call(lambda: os.write(fd, b"more")))
+out.append(call(lambda: os.close(fd)))
+print(" ".join(out))')" || return 1
+	wait_for tx_idle || return 1
+	expect "sends, receiver" "1 1 complete keep" \
+		"$(cat $DS/seq) $(cat $DR/seq) $(cat $DR/state) $(cat $R/data)" || return 1
+	log_since "$seq" | grep 'not sent' | sed 's/^/# log: /'
+	expect "log lines" "2 1 1" "$(log_since "$seq" | grep -c 'killed by a signal') $(
+		log_since "$seq" | grep -c 'a write failed (error -27)') $(
+		log_since "$seq" | grep -c 'it was discarded (error -125)')" || return 1
+	# kudpctl interrupted while it writes: nothing sent either.
+	(head -c 1000 /dev/urandom; sleep 30) | $KUDPCTL send - 2>"$TMP/err" &
+	local pid=$!
+	wait_for grep -qx 1000 $DS/cur_bytes || fail "kudpctl never wrote" || return 1
+	kill -INT $pid
+	wait $pid && fail "kudpctl send succeeded" && return 1
+	grep -q "interrupted; nothing sent" "$TMP/err" || fail "kudpctl said: $(cat "$TMP/err")" || return 1
+	wait_for tx_idle || return 1
+	expect "sends after kudpctl" "1 keep" "$(cat $DS/seq) $(cat $R/data)"
 }
 
 t_dev_one_writer() {
@@ -1083,7 +1139,7 @@ t_docs_match() {
 			sed 's/^/# /'
 		[ "${PIPESTATUS[0]}" -eq 0 ] || ok=1
 		$PY "$HERE/docs_check.py" "$doc" stats $m \
-			$(cd /sys/class/$m/$m && find . -maxdepth 1 -type f -perm -0444 ! -name uevent ! -name dev -printf '%f\n') |
+			$(cd /sys/class/$m/$m && find . -maxdepth 1 -type f -perm -0400 ! -name uevent ! -name dev -printf '%f\n') |
 			sed 's/^/# /'
 		[ "${PIPESTATUS[0]}" -eq 0 ] || ok=1
 	done
@@ -1166,6 +1222,43 @@ t_nl_refused() {
 	head -c 200000 /dev/urandom >/dev/send_udp || return 1
 	expect "discard while sending" "error -16 a send is in progress" \
 		"$($GENL status send_udp --cmd 3)"
+}
+
+t_crc_private() {
+	# The CRC-32 is derived from the message's content: nobody without
+	# CAP_NET_ADMIN (root, for files) learns it, through any interface.
+	# Sizes and counts stay public.
+	load_rx && load_tx || return 1
+	echo -n abcd >$S/data
+	wait_seq 1 || return 1
+	local nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+	local crc=$(cat $DR/crc32)
+	expect "files as nobody" "EACCES EACCES 4 4" "$($nobody $PY -c '
+import errno
+out = []
+for f in ("/sys/class/send_udp/send_udp/crc32", "/sys/class/receive_udp/receive_udp/crc32"):
+    try:
+        out.append(open(f).read().strip())
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+for f in ("/sys/class/send_udp/send_udp/last_bytes", "/sys/class/receive_udp/receive_udp/last_bytes"):
+    out.append(open(f).read().strip())
+print(" ".join(out))')" || return 1
+	local m
+	for m in send_udp receive_udp; do
+		$nobody $GENL status $m | grep -q ' crc32=' && fail "$m: GET_STATS gave nobody the CRC-32" && return 1
+		$nobody $GENL status $m | grep -q ' last_bytes=4 ' || fail "$m: no last_bytes for nobody" || return 1
+		$GENL status $m | grep -q " crc32=$(cat /sys/class/$m/$m/crc32) " || fail "$m: no CRC-32 for root" || return 1
+		expect "$m: events as nobody" "join EPERM" "$($nobody $GENL listen $m --count 1 --timeout 1)" || return 1
+	done
+	$nobody $KUDPCTL status receive | grep -q crc32 && fail "kudpctl status showed nobody the CRC-32" && return 1
+	# A file opened by root, used without the privilege.
+	exec 3</dev/receive_udp
+	expect "ioctl without CAP_NET_ADMIN, then as root" "00000000 $crc" \
+		"$($nobody $IOCTL stats -3 | awk '$1 == "crc32" { print $2 }') $($IOCTL stats -3 | awk '$1 == "crc32" { print $2 }')"
+	local rc=$?
+	exec 3<&-
+	return $rc
 }
 
 t_nl_two_listeners() {
@@ -1367,10 +1460,11 @@ MAIN_TESTS="modinfo permissions roundtrip_sysfs client_to_receiver sender_to_lis
 three_datagrams_timing discard_on_new_data full_buffer_overflow bad_ip bad_payload
 data_efbig data_ebusy send_cpu_intensive bad_load_params insmod_data port_unreachable
 debug_output enodev_outside_life unload_states flood param_race_rmmod load_unload
-dev_sizes dev_cat dev_full_and_overfill dev_efbig dev_one_writer dev_read_blocking dev_signals
+dev_sizes dev_cat dev_full_and_overfill dev_efbig dev_aborted_writers dev_one_writer
+dev_read_blocking dev_signals
 dev_estale dev_read_end dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
 drops_control interop_100m docs_match
-nl_status_ack nl_refused nl_two_listeners nl_unload_listener
+nl_status_ack nl_refused crc_private nl_two_listeners nl_unload_listener
 kudpctl_roundtrip kudpctl_monitor kudpctl_errors log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
 BIG_TESTS="big_4g"
@@ -1380,7 +1474,8 @@ BIG_TESTS="big_4g"
 # for. make check runs these on it; make check-debug runs every suite.
 CONTEXT_TESTS="roundtrip_sysfs client_to_receiver full_buffer_overflow data_ebusy
 port_unreachable enodev_outside_life unload_states flood param_race_rmmod load_unload
-dev_one_writer dev_read_blocking dev_signals dev_estale dev_read_end dev_concurrent_readers
+dev_aborted_writers dev_one_writer dev_read_blocking dev_signals dev_estale dev_read_end
+dev_concurrent_readers
 dev_privilege dev_rmmod_busy drops_control nl_refused nl_two_listeners
 nl_unload_listener kudpctl_monitor"
 

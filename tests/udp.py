@@ -12,10 +12,11 @@
       receive_udp's state until it reads "complete" (at most T seconds)
       and print the seconds from the last datagram to the completion;
       with --max-gap, print the longest time between two datagrams.
-  udp.py listen --bytes N --timeout S --out FILE [--ready FILE]
+  udp.py listen --bytes N --timeout S [--first T] --out FILE [--ready FILE]
       Bind 127.0.0.1:8808, collect datagrams until N payload bytes arrived
-      or S seconds passed without one; save the concatenated payloads to
-      FILE and print "DATAGRAMS BYTES". Creates --ready once bound.
+      or S seconds passed without one (T seconds for the first one: S by
+      default); save the concatenated payloads to FILE and print
+      "DATAGRAMS BYTES". Creates --ready once bound.
 """
 import argparse
 import os
@@ -94,7 +95,7 @@ def cmd_listen(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
     sock.bind(("127.0.0.1", PORT))
-    sock.settimeout(args.timeout)
+    sock.settimeout(args.first or args.timeout)
     if args.ready:
         open(args.ready, "w").close()
     got = bytearray()
@@ -104,6 +105,7 @@ def cmd_listen(args):
             data = sock.recv(65536)
         except socket.timeout:
             break
+        sock.settimeout(args.timeout)
         got += data
         count += 1
     with open(args.out, "wb") as f:
@@ -125,6 +127,7 @@ def main():
     l = sub.add_parser("listen")
     l.add_argument("--bytes", type=int, required=True)
     l.add_argument("--timeout", type=float, default=10.0)
+    l.add_argument("--first", type=float)
     l.add_argument("--out", required=True)
     l.add_argument("--ready")
     l.set_defaults(fn=cmd_listen)

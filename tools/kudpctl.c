@@ -712,7 +712,8 @@ static int cmd_monitor(int argc, char **argv)
 	/* One socket for both families' events and nlctrl's notifications. */
 	m.sk = events_open(m.fam, 2, on_any, &m);
 	if (!m.sk) {
-		fprintf(stderr, "%s: cannot join the events groups\n", prog);
+		fprintf(stderr, "%s: cannot join the events groups (it needs CAP_NET_ADMIN)\n",
+			prog);
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}
@@ -796,7 +797,7 @@ static int cmd_send(int argc, char **argv)
 	struct reply r;
 	uint32_t crc = 0;
 	struct stat stbuf;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
 		return bad_usage(usage_send);
@@ -807,7 +808,9 @@ static int cmd_send(int argc, char **argv)
 	/* Listen before the send can start, so as not to miss its end. */
 	ev = events_open(&f, 1, on_wait_event, &w);
 	if (!ev) {
-		fprintf(stderr, "%s: cannot join send_udp's events group\n", prog);
+		fprintf(stderr,
+			"%s: cannot join send_udp's events group (it needs CAP_NET_ADMIN)\n",
+			prog);
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}
@@ -850,12 +853,12 @@ static int cmd_send(int argc, char **argv)
 	w.seq = r.val[KUDP_A_SEQ] + 1;
 
 	start = now();
-	while ((n = read(in, buf, CHUNK)) > 0) {
+	while (!interrupted && (n = read(in, buf, CHUNK)) > 0) {
 		if (write_all(dev, buf, n)) {
-			/* A pipe: the first capacity bytes are sent at close. */
+			/* The module sends nothing after a failed write. */
 			if (errno == EFBIG)
 				fprintf(stderr,
-					"%s: %s is larger than send_udp's buffer: only its first %llu bytes are sent\n",
+					"%s: %s is larger than send_udp's buffer (%llu bytes); nothing sent\n",
 					prog, argv[1], r.val[KUDP_A_CAPACITY]);
 			else
 				sys_fail("/dev/send_udp");
@@ -866,8 +869,15 @@ static int cmd_send(int argc, char **argv)
 		total += n;
 		progress("writing", total, size, start);
 	}
-	if (n < 0) {
-		ret = sys_fail(argv[1]);
+	if (interrupted || n < 0) {
+		/* Only a whole message is sent: give this one up. */
+		if (interrupted)
+			fprintf(stderr, "%s: interrupted; nothing sent\n", prog);
+		else
+			sys_fail(argv[1]);
+		if (ioctl(dev, KUDP_IOC_DISCARD))
+			sys_fail("/dev/send_udp: discard");
+		ret = KUDPCTL_FAILED;
 		goto out;
 	}
 	/* Closing the device queues the send. */
@@ -1033,7 +1043,9 @@ static int cmd_recv(int argc, char **argv)
 	w.family = f.id;
 	ev = events_open(&f, 1, on_wait_event, &w);
 	if (!ev) {
-		fprintf(stderr, "%s: cannot join receive_udp's events group\n", prog);
+		fprintf(stderr,
+			"%s: cannot join receive_udp's events group (it needs CAP_NET_ADMIN)\n",
+			prog);
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}

@@ -90,7 +90,11 @@ struct kudp_stats {
 #define KUDP_IOC_GET_STATS	_IOWR(KUDP_IOC_MAGIC, 1, struct kudp_stats)
 /* Zero the counters (messages, errors, overflow, drops); not seq. */
 #define KUDP_IOC_RESET		_IO(KUDP_IOC_MAGIC, 2)
-/* Throw the buffer's message away (send_udp: EBUSY while sending). */
+/*
+ * Throw the buffer's message away (send_udp: EBUSY while sending; a message
+ * being written is cancelled, its writer gets ECANCELED). The writer of
+ * /dev/send_udp may discard its own message without CAP_NET_ADMIN.
+ */
 #define KUDP_IOC_DISCARD	_IO(KUDP_IOC_MAGIC, 3)
 /* /dev/receive_udp: the sequence number of the message this open file
  * read (0 before its first read).
