@@ -783,7 +783,8 @@ print(" ".join(out))')" || return 1
 		log_since "$seq" | grep -c 'a write failed (error -27)') $(
 		log_since "$seq" | grep -c 'it was discarded (error -125)')" || return 1
 	# kudpctl interrupted while it writes: nothing sent either.
-	(head -c 1000 /dev/urandom; sleep 30) | $KUDPCTL send - 2>"$TMP/err" &
+	# (Not a pipeline: wait would wait for the sleep too.)
+	$KUDPCTL send - 2>"$TMP/err" < <(head -c 1000 /dev/urandom; sleep 30) &
 	local pid=$!
 	wait_for grep -qx 1000 $DS/cur_bytes || fail "kudpctl never wrote" || return 1
 	kill -INT $pid
@@ -1423,7 +1424,27 @@ print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || ret
 	wait $pid2 && fail "recv through a symlink to /dev/full succeeded" && return 1
 	sed 's/^/# /' "$TMP/err1"
 	[ -c /dev/full ] || fail "kudpctl removed /dev/full" || return 1
-	[ -L "$TMP/link" ] || fail "kudpctl removed the symlink"
+	[ -L "$TMP/link" ] || fail "kudpctl removed the symlink" || return 1
+	# Without --timeout, recv and send follow the module's removal: they
+	# say so and exit 3 (timeout 60: a kudpctl that waits forever fails).
+	timeout 60 $KUDPCTL recv -o "$TMP/never" 2>"$TMP/err1" 3>&- &
+	pid1=$!
+	# 1000-byte datagrams through the held loopback: the send lasts.
+	echo 1000 >$S/payload
+	hold_loopback || return 1
+	head -c 100000 /dev/urandom >"$TMP/in"
+	timeout 60 $KUDPCTL send "$TMP/in" 2>"$TMP/err2" 3>&- &
+	pid2=$!
+	wait_for grep -qx sending $DS/state || fail "the send never started" || return 1
+	sleep 1
+	rmmod send_udp && rmmod receive_udp || return 1
+	wait $pid1; rc=$?
+	expect "recv when receive_udp goes" "3" "$rc" || return 1
+	grep -q "receive_udp was unloaded" "$TMP/err1" || fail "recv said: $(cat "$TMP/err1")" || return 1
+	wait $pid2; rc=$?
+	expect "send when send_udp goes" "3" "$rc" || return 1
+	grep -q "send_udp was unloaded before the send ended" "$TMP/err2" ||
+		fail "send said: $(cat "$TMP/err2")"
 }
 
 demo() {

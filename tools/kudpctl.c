@@ -393,6 +393,10 @@ static struct nl_sock *events_open(struct family *f, int n,
 		grp = genl_ctrl_resolve_grp(f[i].req, f[i].name, KUDP_GENL_MCGRP_EVENTS);
 		if (grp < 0 || nl_socket_add_membership(sk, grp) < 0)
 			goto err;
+		/* And nlctrl's notifications: families come and go. */
+		grp = genl_ctrl_resolve_grp(f[i].req, "nlctrl", "notify");
+		if (grp >= 0)
+			nl_socket_add_membership(sk, grp);
 	}
 	return sk;
 err:
@@ -643,31 +647,44 @@ static int on_monitor_event(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * If @msg is an nlctrl notification, return its command (CTRL_CMD_NEWFAMILY,
+ * CTRL_CMD_DELFAMILY, ...) and set *@name to the family's name; else 0.
+ */
+static int ctrl_event(struct nl_msg *msg, const char **name)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	if (nlmsg_hdr(msg)->nlmsg_type != GENL_ID_CTRL ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME])
+		return 0;
+	*name = nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]);
+	return genlmsg_hdr(nlmsg_hdr(msg))->cmd;
+}
+
 /* nlctrl's NEWFAMILY/DELFAMILY for our families. */
 static int on_ctrl_event(struct nl_msg *msg, void *arg)
 {
 	struct monitor *m = arg;
-	struct genlmsghdr *gh = genlmsg_hdr(nlmsg_hdr(msg));
-	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	const char *name;
-	int i, grp;
+	int i, grp, cmd;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
-	    !tb[CTRL_ATTR_FAMILY_NAME])
+	cmd = ctrl_event(msg, &name);
+	if (!cmd)
 		return NL_OK;
-	name = nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]);
 	for (i = 0; i < 2; i++) {
 		struct family *f = &m->fam[i];
 
 		if (strcmp(name, f->name))
 			continue;
-		if (gh->cmd == CTRL_CMD_DELFAMILY && f->req) {
+		if (cmd == CTRL_CMD_DELFAMILY && f->req) {
 			family_close(f);
 			if (m->json)
 				printf("{\"module\": \"%s\", \"event\": \"unloaded\"}\n", f->name);
 			else
 				printf("%s unloaded\n", f->name);
-		} else if (gh->cmd == CTRL_CMD_NEWFAMILY && !f->req &&
+		} else if (cmd == CTRL_CMD_NEWFAMILY && !f->req &&
 			   !family_open(f, f->name, true)) {
 			grp = genl_ctrl_resolve_grp(f->req, f->name, KUDP_GENL_MCGRP_EVENTS);
 			if (grp < 0 || nl_socket_add_membership(m->sk, grp) < 0) {
@@ -695,7 +712,7 @@ static int on_any(struct nl_msg *msg, void *arg)
 static int cmd_monitor(int argc, char **argv)
 {
 	struct monitor m = { .fam = { { .name = SEND_MODULE }, { .name = RECV_MODULE } } };
-	int i, ret, grp;
+	int i, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -717,10 +734,6 @@ static int cmd_monitor(int argc, char **argv)
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}
-	grp = genl_ctrl_resolve_grp(m.fam[0].req ? m.fam[0].req : m.fam[1].req,
-				    "nlctrl", "notify");
-	if (grp >= 0)
-		nl_socket_add_membership(m.sk, grp);
 
 	catch_signals();
 	fprintf(stderr, "%s: monitoring%s%s (interrupt to stop)\n", prog,
@@ -736,19 +749,30 @@ out:
 	return ret;
 }
 
-/* send and recv wait for one event: the one with this command and seq. */
+/*
+ * send and recv wait for one event: the one with this command and seq; or
+ * for the module to go away.
+ */
 struct waiter {
+	const char *name;
 	int family;
 	int cmd;
 	__u64 seq;		/* 0: the next one */
 	bool done;
+	bool gone;		/* the family was unregistered: no event will come */
 	struct reply r;
 };
 
 static int on_wait_event(struct nl_msg *msg, void *arg)
 {
 	struct waiter *w = arg;
+	const char *name;
 	struct reply r;
+
+	if (ctrl_event(msg, &name) == CTRL_CMD_DELFAMILY && !strcmp(name, w->name)) {
+		w->gone = true;
+		return NL_OK;
+	}
 
 	if (nlmsg_hdr(msg)->nlmsg_type != w->family || w->done ||
 	    parse_reply(msg, &r) || r.cmd != w->cmd)
@@ -787,7 +811,7 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 
 static int cmd_send(int argc, char **argv)
 {
-	struct waiter w = { .cmd = KUDP_CMD_SENT };
+	struct waiter w = { .name = SEND_MODULE, .cmd = KUDP_CMD_SENT };
 	unsigned char *buf = NULL;
 	__u64 total = 0, size = 0;
 	struct nl_sock *ev = NULL;
@@ -884,16 +908,21 @@ static int cmd_send(int argc, char **argv)
 	close(dev);
 	dev = -1;
 	sent_at = now();
-	while (!w.done && !interrupted) {
+	while (!w.done && !w.gone && !interrupted) {
 		ret = events_wait(ev, TICK_MS);
 		if (ret < 0) {
 			ret = nl_fail("events", ret);
 			goto out;
 		}
-		if (!w.done && progress_on && !get_stats(&f, &r))
+		if (!w.done && !w.gone && progress_on && !get_stats(&f, &r))
 			progress("sending", r.val[KUDP_A_CUR_BYTES], total, sent_at);
 	}
 	progress_end();
+	if (w.gone) {
+		fprintf(stderr, "%s: send_udp was unloaded before the send ended\n", prog);
+		ret = KUDPCTL_NOT_LOADED;
+		goto out;
+	}
 	if (!w.done) {
 		fprintf(stderr, "%s: interrupted; the send goes on\n", prog);
 		ret = KUDPCTL_FAILED;
@@ -924,7 +953,6 @@ out:
 	return ret;
 }
 
-/* Copy message @w->r from /dev/receive_udp to @out, checking it. */
 /*
  * Open @name for the message, as ">" would; *@created says whether the
  * file is new (made by us, so ours to remove).
@@ -939,6 +967,7 @@ static int out_open(const char *name, bool *created)
 	return fd;
 }
 
+/* Copy message @w->r from /dev/receive_udp to @out, checking it. */
 static int recv_copy(struct waiter *w, int out, const char *out_name)
 {
 	__u64 size = w->r.val[KUDP_A_BYTES], total = 0, seq = 0;
@@ -1009,7 +1038,7 @@ static int cmd_recv(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ }
 	};
-	struct waiter w = { .cmd = KUDP_CMD_COMPLETE };
+	struct waiter w = { .name = RECV_MODULE, .cmd = KUDP_CMD_COMPLETE };
 	const char *out_name = NULL;
 	double timeout = -1, start;
 	struct nl_sock *ev = NULL;
@@ -1053,7 +1082,7 @@ static int cmd_recv(int argc, char **argv)
 	catch_signals();
 
 	start = now();
-	while (!w.done && !interrupted) {
+	while (!w.done && !w.gone && !interrupted) {
 		int ms = TICK_MS;
 
 		if (timeout >= 0) {
@@ -1069,13 +1098,16 @@ static int cmd_recv(int argc, char **argv)
 			ret = nl_fail("events", ret);
 			goto out;
 		}
-		if (!w.done && progress_on && !get_stats(&f, &r) &&
+		if (!w.done && !w.gone && progress_on && !get_stats(&f, &r) &&
 		    r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING)
 			progress("receiving", r.val[KUDP_A_CUR_BYTES], 0, start);
 	}
 	progress_end();
 	if (!w.done) {
-		if (interrupted) {
+		if (w.gone) {
+			fprintf(stderr, "%s: receive_udp was unloaded; no message\n", prog);
+			ret = KUDPCTL_NOT_LOADED;
+		} else if (interrupted) {
 			ret = KUDPCTL_FAILED;
 		} else {
 			fprintf(stderr, "%s: no message completed within %g s\n", prog, timeout);
