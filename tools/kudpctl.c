@@ -374,34 +374,48 @@ static int get_stats(struct family *f, struct reply *r)
 	return 0;
 }
 
-/* A socket that receives the "events" group of each family in @f. */
-static struct nl_sock *events_open(struct family *f, int n,
-				   nl_recvmsg_msg_cb_t cb, void *arg)
+/*
+ * Open a socket for the events of the @n families in @f that are loaded,
+ * and for nlctrl's notifications (families come and go), delivered to @cb
+ * with @arg; into *@res. Return 0, or an exit code after saying why
+ * (KUDPCTL_PERM: joining an events group needs CAP_NET_ADMIN).
+ */
+static int events_open(struct family *f, int n, nl_recvmsg_msg_cb_t cb,
+		       void *arg, struct nl_sock **res)
 {
 	struct nl_sock *sk = nl_socket_alloc();
-	int i, grp;
+	int i, grp, err = -NLE_NOMEM;
 
+	*res = NULL;
 	if (!sk)
-		return NULL;
+		goto err;
 	nl_socket_disable_seq_check(sk);
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, cb, arg);
-	if (genl_connect(sk) < 0)
+	err = genl_connect(sk);
+	if (err < 0)
 		goto err;
 	for (i = 0; i < n; i++) {
 		if (!f[i].req)
 			continue;
 		grp = genl_ctrl_resolve_grp(f[i].req, f[i].name, KUDP_GENL_MCGRP_EVENTS);
-		if (grp < 0 || nl_socket_add_membership(sk, grp) < 0)
+		err = grp < 0 ? grp : nl_socket_add_membership(sk, grp);
+		if (err < 0)
 			goto err;
-		/* And nlctrl's notifications: families come and go. */
 		grp = genl_ctrl_resolve_grp(f[i].req, "nlctrl", "notify");
 		if (grp >= 0)
 			nl_socket_add_membership(sk, grp);
 	}
-	return sk;
+	*res = sk;
+	return 0;
 err:
 	nl_socket_free(sk);
-	return NULL;
+	if (err == -NLE_PERM) {
+		fprintf(stderr, "%s: events: permission denied (listening needs CAP_NET_ADMIN)\n",
+			prog);
+		return KUDPCTL_PERM;
+	}
+	fprintf(stderr, "%s: cannot join the events group: %s\n", prog, nl_geterror(err));
+	return KUDPCTL_FAILED;
 }
 
 /*
@@ -727,13 +741,9 @@ static int cmd_monitor(int argc, char **argv)
 		return KUDPCTL_NOT_LOADED;
 	}
 	/* One socket for both families' events and nlctrl's notifications. */
-	m.sk = events_open(m.fam, 2, on_any, &m);
-	if (!m.sk) {
-		fprintf(stderr, "%s: cannot join the events groups (it needs CAP_NET_ADMIN)\n",
-			prog);
-		ret = KUDPCTL_FAILED;
+	ret = events_open(m.fam, 2, on_any, &m, &m.sk);
+	if (ret)
 		goto out;
-	}
 
 	catch_signals();
 	fprintf(stderr, "%s: monitoring%s%s (interrupt to stop)\n", prog,
@@ -830,14 +840,9 @@ static int cmd_send(int argc, char **argv)
 		return ret;
 	w.family = f.id;
 	/* Listen before the send can start, so as not to miss its end. */
-	ev = events_open(&f, 1, on_wait_event, &w);
-	if (!ev) {
-		fprintf(stderr,
-			"%s: cannot join send_udp's events group (it needs CAP_NET_ADMIN)\n",
-			prog);
-		ret = KUDPCTL_FAILED;
+	ret = events_open(&f, 1, on_wait_event, &w, &ev);
+	if (ret)
 		goto out;
-	}
 	in = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY) : STDIN_FILENO;
 	if (in < 0) {
 		ret = sys_fail(argv[1]);
@@ -1070,14 +1075,9 @@ static int cmd_recv(int argc, char **argv)
 	if (ret)
 		return ret;
 	w.family = f.id;
-	ev = events_open(&f, 1, on_wait_event, &w);
-	if (!ev) {
-		fprintf(stderr,
-			"%s: cannot join receive_udp's events group (it needs CAP_NET_ADMIN)\n",
-			prog);
-		ret = KUDPCTL_FAILED;
+	ret = events_open(&f, 1, on_wait_event, &w, &ev);
+	if (ret)
 		goto out;
-	}
 	progress_on = isatty(STDERR_FILENO);
 	catch_signals();
 
