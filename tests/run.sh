@@ -69,8 +69,9 @@ build() {
 	cp -r Documentation "$dir/Documentation"
 	cp build/kudp_ioctl build/flood build/kmsg "$dir/tests/" 2>/dev/null
 	cp tools/kudpctl "$dir/tests/" 2>/dev/null
-	# C=2: sparse checks every file of ours (scripts/sparse-log.sh).
-	make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
+	# C=2: sparse checks every file of ours (scripts/sparse-log.sh); not
+	# silenced by a "make -s" that called us.
+	env -u MAKEFLAGS -u MFLAGS make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
 	local rc=$? sparse src
 	sparse=$(scripts/sparse-log.sh "$dir/build.log")
 	src=$?
