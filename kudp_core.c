@@ -49,12 +49,20 @@ static enum kudp_phase kudp_cur_phase = KUDP_LOADING;
 /**
  * kudp_phase() - where the module is in its life
  *
+ * The kernel creates the parameter files after it has parsed insmod's
+ * command line and before it calls init: a callback through them in that
+ * window is not insmod's, and sees %KUDP_STARTING (a write to send_udp's
+ * "data" then would otherwise be taken for insmod's data= and sent by
+ * init).
+ *
  * Context: process context, with kernel_param_lock(THIS_MODULE) held (as it
  * is in every parameter callback).
  * Return: the current &enum kudp_phase.
  */
 enum kudp_phase kudp_phase(void)
 {
+	if (kudp_cur_phase == KUDP_LOADING && THIS_MODULE->mkobj.kobj.state_in_sysfs)
+		return KUDP_STARTING;
 	return kudp_cur_phase;
 }
 

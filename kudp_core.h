@@ -87,7 +87,7 @@ static inline void kudp_hrtimer_setup(struct hrtimer *timer,
  * see it
  * @KUDP_LOADING: insmod is parsing the command line; init has not run yet.
  *	A set callback may only store its value.
- * @KUDP_STARTING: init is running (the parameter files already exist).
+ * @KUDP_STARTING: the parameter files exist, and init has not finished.
  * @KUDP_READY: init has finished; the socket and buffer exist.
  * @KUDP_STOPPING: exit has started (the parameter files still exist).
  */
