@@ -6,12 +6,14 @@
       Send each PAYLOAD (text; "@N" means N random bytes, "@N:FILE" also
       saves them to FILE) as one datagram to 127.0.0.1:8808, S seconds
       apart. Two PAYLOAD words are steps instead: "%complete[=T]" waits
-      (at most T seconds, 30 by default) until receive_udp's state reads "complete", "%sleep=S"
+      (at most T seconds, 30 by default) for a completion, "%sleep=S"
       sleeps S seconds; one process sends them all, so that no process
-      start falls between two datagrams. With --wait-complete, then poll
-      receive_udp's state until it reads "complete" (at most T seconds)
-      and print the seconds from the last datagram to the completion;
-      with --max-gap, print the longest time between two datagrams.
+      start falls between two datagrams. With --wait-complete, then wait
+      for a completion (at most T seconds) and print the seconds from the
+      last datagram to it; with --max-gap, print the longest time between
+      two datagrams. A completion is a new message: receive_udp's seq
+      grows past what it was at the start (or at the last "%complete"); a
+      state that reads "complete" may be the previous message's.
   udp.py listen --bytes N --timeout S [--first T] --out FILE [--ready FILE]
       Bind 127.0.0.1:8808, collect datagrams until N payload bytes arrived
       or S seconds passed without one (T seconds for the first one: S by
@@ -26,6 +28,7 @@ import time
 
 PORT = 8808
 STATE = "/sys/module/receive_udp/parameters/state"
+SEQ = "/sys/class/receive_udp/receive_udp/seq"
 
 
 def payload(spec):
@@ -44,10 +47,16 @@ def read_state():
         return f.read().strip()
 
 
-def wait_complete(limit):
-    deadline = time.monotonic() + limit
+def read_seq():
+    with open(SEQ) as f:
+        return int(f.read())
+
+
+def wait_complete(after, deadline):
+    """Wait until a message after number AFTER has completed: a state that
+    already reads "complete" may be the previous message's."""
     while time.monotonic() < deadline:
-        if read_state().startswith("complete"):
+        if read_seq() > after:
             return True
         time.sleep(0.02)
     return False
@@ -57,12 +66,14 @@ def cmd_send(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     last = None
     max_gap = 0.0
+    seq = read_seq()
     for i, spec in enumerate(args.payload):
         if spec.split("=")[0] == "%complete":
             limit = float(spec.partition("=")[2] or 30)
-            if not wait_complete(limit):
+            if not wait_complete(seq, time.monotonic() + limit):
                 print("timeout: state is still %r after %.1f s" % (read_state(), limit))
                 return 1
+            seq = read_seq()
             continue
         if spec.startswith("%sleep="):
             time.sleep(float(spec[len("%sleep="):]))
@@ -79,13 +90,9 @@ def cmd_send(args):
         print("%.3f" % max_gap)
     if args.wait_complete is None:
         return 0
-    # Wait until the datagrams have been taken in, then for the completion.
-    deadline = last + args.wait_complete
-    while time.monotonic() < deadline:
-        if read_state().startswith("complete"):
-            print("%.3f" % (time.monotonic() - last))
-            return 0
-        time.sleep(0.02)
+    if wait_complete(seq, last + args.wait_complete):
+        print("%.3f" % (time.monotonic() - last))
+        return 0
     print("timeout: state is still %r after %.1f s" %
           (read_state(), args.wait_complete))
     return 1
