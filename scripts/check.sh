@@ -57,13 +57,18 @@ section() {
 section setup scripts/setup.sh || exit 1
 
 # Static checks and DKMS in the background, beside the first guest.
+# (The status is taken before any other expansion: $? after a command
+# substitution is that substitution's.)
+background() {
+	local name=$1 t0=$(date +%s) rc
+	shift
+	"$@" >build/$name.log 2>&1
+	rc=$?
+	echo "$name|$(($(date +%s) - t0))|$rc" >build/$name.time
+}
 (
-	t0=$(date +%s)
-	make -s static >build/static.log 2>&1
-	echo "static|$(($(date +%s) - t0))|$?" >build/static.time
-	t0=$(date +%s)
-	scripts/dkms-check.sh >build/dkms.log 2>&1
-	echo "dkms|$(($(date +%s) - t0))|$?" >build/dkms.time
+	background static make -s static
+	background dkms scripts/dkms-check.sh
 ) 8>&- &
 bg=$!
 
