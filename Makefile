@@ -12,7 +12,13 @@
 #                   (scripts/check.sh)
 # make check-debug  build the debug kernel if missing (KASAN, lockdep,
 #                   kmemleak, UBSAN, fault injection: scripts/debug-kernel.sh)
-#                   and run every suite and the fault injection on it
+#                   and run every suite, the fault injection and 2 minutes
+#                   of the fuzzer on it
+# make fuzz         the fuzzer (tests/fuzz.py) on the debug kernel for
+#                   FUZZ_TIME seconds (1800); SEED=N replays a run's seed
+# make stress       20 rmmods of each module in the middle of a 1 GiB
+#                   transfer, and 20 in a flood: on every Debian kernel,
+#                   then on the debug kernel (built if missing)
 # make check-slow   the long forms of tests that make check runs short: 100
 #                   rounds of load and unload on every Debian kernel
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
@@ -117,11 +123,24 @@ check-slow:
 
 check-debug:
 	scripts/setup.sh
-	@dir=$$(scripts/debug-kernel.sh) && KUDP_DEBUG_KERNEL=$$dir tests/run.sh
+	@dir=$$(scripts/debug-kernel.sh) && KUDP_DEBUG_KERNEL=$$dir \
+		KUDP_SUITES=main,small,big,fuzz KUDP_FUZZ_SECONDS=120 tests/run.sh
+
+FUZZ_TIME ?= 1800
+fuzz:
+	scripts/setup.sh
+	@dir=$$(scripts/debug-kernel.sh) && KUDP_DEBUG_KERNEL=$$dir KUDP_SUITES=fuzz \
+		KUDP_FUZZ_SECONDS=$(FUZZ_TIME) $(if $(SEED),KUDP_SEED=$(SEED)) tests/run.sh
+
+stress:
+	scripts/setup.sh
+	KUDP_SUITES=stress $(if $(SEED),KUDP_SEED=$(SEED)) tests/run.sh
+	@dir=$$(scripts/debug-kernel.sh) && KUDP_DEBUG_KERNEL=$$dir KUDP_SUITES=stress \
+		$(if $(SEED),KUDP_SEED=$(SEED)) tests/run.sh
 
 demo:
 	scripts/setup.sh
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check check check-slow check-debug demo
+	cppcheck static dkms-check check check-slow check-debug fuzz stress demo

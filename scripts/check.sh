@@ -11,8 +11,8 @@
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
 #                several contexts or tear down under load, the big suite at
-#                256 MiB, fault injection and kmemleak. make check-debug
-#                runs every suite there.
+#                256 MiB, fault injection, a minute of the fuzzer and
+#                kmemleak. make check-debug runs every suite there.
 #
 # Static checks and DKMS need no guest: they run in the background while the
 # first guest boots and tests, and their output is printed once they end.
@@ -83,8 +83,8 @@ for s in static dkms; do
 done
 
 if dir=$(scripts/debug-kernel.sh --cached); then
-	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,big \
-		section debug tests/run.sh
+	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,big,fuzz \
+		KUDP_FUZZ_SECONDS=60 section debug tests/run.sh
 else
 	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
 fi

@@ -25,8 +25,8 @@ MOD=$1
 OUT=$2
 SUITE=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 KL=/sys/kernel/debug/kmemleak
-KMSG=$HERE/kmsg
 
 # with_fault SUITES: whether the fault-injection tests follow these suites.
 with_fault() { [[ ",$1," == *,main,* || ",$1," == *,contexts,* ]]; }
@@ -38,8 +38,6 @@ if [ "$SUITE" = --list ]; then
 fi
 shift 3
 ONLY="$*"
-
-diag() { echo "# $*"; }
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 

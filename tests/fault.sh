@@ -37,16 +37,9 @@ set -u
 MOD=$1
 OUT=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-# -S: no site module, a second less to start in the guest.
-PY="/usr/bin/python3 -S"
-KMSG=$HERE/kmsg
-STREAM="$PY $HERE/stream.py"
-S=/sys/module/send_udp/parameters
-R=/sys/module/receive_udp/parameters
-DR=/sys/class/receive_udp/receive_udp
+. "$HERE/lib.sh"
 DBG=/sys/kernel/debug
-# The log scan's pattern, from the suite itself.
-BAD=$(sed -n "s/^BAD='\(.*\)'$/\1/p" "$HERE/guest.sh")
+# The suite's log scan, minus "Call Trace" (see above).
 BAD=${BAD//|Call Trace/}
 # Reports caused by the injection itself, not by the modules: kmemleak's own
 # metadata allocation for a scan area failed (it then scans the whole
@@ -59,17 +52,6 @@ MOD_START=0xffffffffa0000000
 MOD_END=0xffffffffff000000
 # Rounds of fault_transfer: 12 s each on the debug kernel under TCG.
 ROUNDS=6
-
-diag() { echo "# $*"; }
-fail() { diag "FAIL: $*"; return 1; }
-loaded() { grep -q "^$1 " /proc/modules; }
-unload_all() {
-	local m
-	for m in send_udp receive_udp; do
-		loaded $m && rmmod $m
-	done
-	! loaded send_udp && ! loaded receive_udp
-}
 
 # scan SEQ: the bad lines the kernel logged since SEQ.
 scan() { $KMSG since "$1" | grep -E "$BAD" | grep -vE "$NOISE"; }
@@ -108,7 +90,7 @@ fi_off() {
 
 # ------------------------------------------------------------------ tests
 
-fault_setup() {
+t_fault_setup() {
 	[ -d $DBG/failslab ] && [ -d $DBG/fail_page_alloc ] ||
 		fail "no $DBG/failslab or fail_page_alloc: not the debug kernel?" || return 1
 	# The module area is where the modules land.
@@ -140,7 +122,7 @@ keep_opening() {
 	done
 }
 
-fault_insmod_walk() {
+t_fault_insmod_walk() {
 	local ok=0 opener
 	keep_opening &
 	opener=$!
@@ -171,7 +153,7 @@ round() {
 	fi_off
 }
 
-fault_transfer() {
+t_fault_transfer() {
 	local i ok=0 seq=$($KMSG last)
 	for i in $(seq $ROUNDS); do
 		round || { fail "round $i"; ok=1; fi_off; unload_all; break; }
@@ -192,10 +174,7 @@ fault_transfer() {
 	insmod "$MOD/receive_udp.ko" buffer_size=256K && insmod "$MOD/send_udp.ko" buffer_size=256K || return 1
 	local src got
 	src=$($STREAM send 200000) || return 1
-	for i in $(seq 300); do
-		[ "$(cat $DR/seq)" -ge 1 ] && break
-		sleep 0.1
-	done
+	wait_seq 1 || return 1
 	got=$($STREAM recv) || return 1
 	[ "$(echo $src | cut -d' ' -f1-2)" = "$(echo $got | cut -d' ' -f1-2)" ] ||
 		fail "after injection: sent $src, read back $got" || ok=1
@@ -207,7 +186,7 @@ fault_transfer() {
 # itself goes on, and the next event is delivered. failslab is aimed at
 # kudp_genl_notify() alone (require-start/end on its code), with a listener
 # subscribed (no listener: nothing is allocated).
-fault_event_alloc() {
+t_fault_event_alloc() {
 	insmod "$MOD/receive_udp.ko" buffer_size=64K && insmod "$MOD/send_udp.ko" buffer_size=64K ||
 		return 1
 	local range seq i ev=/tmp/kudp-events
@@ -251,9 +230,10 @@ print(hex(fn), hex(min(int(a, 16) for a, *_ in syms if int(a, 16) > fn)))') ||
 passed=0
 failed=0
 first=$($KMSG last)
+TMP=$(mktemp -d)
 for t in fault_setup fault_insmod_walk fault_transfer fault_event_alloc; do
 	t0=$(date +%s)
-	timeout -k 10 900 bash -c "$(declare -p MOD OUT HERE PY KMSG STREAM S R DR DBG BAD NOISE MOD_START MOD_END ROUNDS); $(declare -f); $t"
+	run_test "$t" 900
 	rc=$?
 	fi_off
 	unload_all || { diag "FAIL: modules left loaded"; rc=1; }

@@ -10,7 +10,8 @@
 # OUTDIR is writable and shared with the host; SUITE is "demo", or one or
 # more of "main", "small" (its tests make the guest look like a machine
 # with 512 MiB: small_machine), "big" (a 4 GiB transfer: 10 GiB of memory)
-# and "contexts" (the tests for the debug kernel), joined with commas.
+# "contexts" (the tests for the debug kernel), "stress" (make stress) and
+# "fuzz" (tests/fuzz.py: make fuzz), joined with commas.
 # Prints KTAP; writes "PASSED FAILED" to OUTDIR/result. Every test also
 # fails if the kernel logged a warning, BUG, oops or atomic-sleep report
 # while it ran.
@@ -22,116 +23,7 @@ SUITE=$3
 shift 3
 ONLY="$*"
 HERE=$(cd "$(dirname "$0")" && pwd)
-# -S: no site module (the helpers use the standard library alone): a
-# second less to start each time under software emulation.
-PY="/usr/bin/python3 -S"
-UDP="$PY $HERE/udp.py"
-KMSG=$HERE/kmsg
-S=/sys/module/send_udp/parameters
-R=/sys/module/receive_udp/parameters
-DS=/sys/class/send_udp/send_udp
-DR=/sys/class/receive_udp/receive_udp
-STREAM="$PY $HERE/stream.py"
-IOCTL=$HERE/kudp_ioctl
-FLOOD=$HERE/flood
-KUDPCTL=$HERE/kudpctl
-GENL="$PY $HERE/genl.py"
-# Scratch space, made by the runner below and shared with each test.
-TMP=${KUDP_TMP:-}
-BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|KASAN|kmemleak|circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|lockdep|DEBUG_LOCKS_WARN_ON|unreferenced object|ODEBUG'
-# The log scan's self-test writes this tag: the scan of every other test
-# ignores its lines.
-SELFTEST_TAG='kudp-scan-selftest'
-
-# ---------------------------------------------------------------- helpers
-
-diag() { echo "# $*"; }
-
-# fail MESSAGE: explain a failure (the test function then returns 1).
-fail() { diag "FAIL: $*"; return 1; }
-
-# expect WHAT EXPECTED ACTUAL
-expect() {
-	[ "$2" = "$3" ] && return 0
-	diag "FAIL: $1: expected '$2', saw '$3'"
-	return 1
-}
-
-loaded() { grep -q "^$1 " /proc/modules; }
-
-load_rx() { insmod "$MOD/receive_udp.ko" buffer_size=1M "$@"; }
-load_tx() { insmod "$MOD/send_udp.ko" buffer_size=1M "$@"; }
-
-unload_all() {
-	local m
-	for m in send_udp receive_udp; do
-		loaded $m && rmmod $m
-	done
-	! loaded send_udp && ! loaded receive_udp
-}
-
-# write FILE VALUE...: write each VALUE in one write(2) of its own, in quick
-# succession, from one process; backslash escapes (\n) are decoded. Prints
-# "ok" or the errno name for each, space-separated.
-write() {
-	$PY - "$@" <<'EOF'
-import errno, os, sys
-res = []
-for val in sys.argv[2:]:
-    try:
-        fd = os.open(sys.argv[1], os.O_WRONLY)
-        try:
-            os.write(fd, val.encode().decode("unicode_escape").encode("latin-1"))
-            res.append("ok")
-        finally:
-            os.close(fd)
-    except OSError as e:
-        res.append(errno.errorcode[e.errno])
-print(" ".join(res))
-EOF
-}
-
-# since T0: the seconds since T0 (date +%s.%N), to a hundredth.
-since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
-
-# below A B: whether A < B (decimal numbers).
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-
-# wait_for CMD... : retry CMD for up to 30 s.
-wait_for() {
-	local i
-	for i in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-rx_complete() { grep -q '^complete' $R/state; }
-rx_started() { ! grep -qx empty $R/state; }
-tx_idle() { [ "$(cat $S/state)" = idle ]; }
-
-# small_machine MIB: make the guest look like a machine with MIB MiB of
-# available memory, by holding the rest in the huge page pool (what the
-# modules check, si_mem_available(), no longer counts it). The runner
-# gives it back after each test (free_memory).
-small_machine() {
-	local avail page
-	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-	page=$(awk '/^Hugepagesize:/ { print int($2 / 1024) }' /proc/meminfo)
-	[ "$avail" -gt "$1" ] || return 0
-	echo $(((avail - $1) / page)) >/proc/sys/vm/nr_hugepages || return 1
-	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-	diag "a small machine: $avail MiB available, $(($(cat /proc/sys/vm/nr_hugepages) * page)) MiB held in huge pages"
-	[ "$avail" -le $(($1 * 3 / 2)) ] || fail "could not hold the memory beyond $1 MiB"
-}
-free_memory() { echo 0 >/proc/sys/vm/nr_hugepages; }
-
-# Lines the kernel logged since sequence number $1.
-log_since() { $KMSG since "$1"; }
-
-# scan_log SEQ: print the bad lines logged since SEQ.
-scan_log() { log_since "$1" | grep -E "$BAD" | grep -v "$SELFTEST_TAG"; }
+. "$HERE/lib.sh"
 
 # ------------------------------------------------------------------ tests
 
@@ -303,19 +195,6 @@ t_data_efbig() {
 	expect "only the 4095-byte message was sent" "4095 z" \
 		"$(wc -c <$R/data) $(tr -d '\n' <$R/data | tr -s z)"
 }
-
-# hold_loopback: after a 4 KiB burst, let 1 kbit/s through loopback (a
-# token bucket), so that a send of a few hundred datagrams fills the
-# socket's send buffer and stays blocked for minutes: a test can look at a
-# send in progress however slow the machine is (netem would not do: it
-# orphans the packets it holds, which frees the sender's buffer space).
-# Datagrams above 4 KiB are dropped meanwhile. release_loopback undoes it,
-# dropping what the bucket holds; the runner calls it after every test.
-hold_loopback() {
-	touch "$TMP/.loopback-held"
-	modprobe sch_tbf && tc qdisc add dev lo root tbf rate 1kbit burst 4kb limit 10mb
-}
-release_loopback() { tc qdisc del dev lo root 2>/dev/null; true; }
 
 t_data_ebusy() {
 	# A second write while a send is in progress is refused, sends nothing.
@@ -636,43 +515,6 @@ t_enomem() {
 }
 
 # ------------------------------------------------------ the device nodes
-
-# wait_seq N [SECONDS]: until receive_udp has completed message N.
-wait_seq() {
-	local i
-	for i in $(seq $((${2:-30} * 10))); do
-		[ "$(cat $DR/seq)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "message $1 never completed (seq $(cat $DR/seq), state $(cat $DR/state))"
-}
-
-# pyrun CODE: run Python with the helpers' directory importable.
-pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
-
-# transfer SIZE: send SIZE bytes through /dev/send_udp, wait for the
-# completion, read /dev/receive_udp back; compare the CRC-32s of the source,
-# the read-back bytes and both modules' statistics.
-transfer() {
-	local size=$1 want_dg=$2 next=$(( $(cat $DR/seq) + 1 ))
-	local src got
-	src=$($STREAM send "$size") || return 1
-	wait_seq $next 60 || return 1
-	got=$($STREAM recv) || return 1
-	set -- $src
-	local crc=$2
-	set -- $got
-	expect "size $size: bytes read back" "$size" "$1" || return 1
-	expect "size $size: CRC-32 read back" "$crc" "$2" || return 1
-	expect "size $size: send_udp crc32" "$crc" "$(cat $DS/crc32)" || return 1
-	expect "size $size: receive_udp crc32" "$crc" "$(cat $DR/crc32)" || return 1
-	expect "size $size: bytes sent" "$size" "$(cat $DS/last_bytes)" || return 1
-	expect "size $size: bytes received" "$size" "$(cat $DR/last_bytes)" || return 1
-	expect "size $size: datagrams" "$want_dg $want_dg" \
-		"$(cat $DS/last_datagrams) $(cat $DR/last_datagrams)" || return 1
-	expect "size $size: drops" "0" "$(cat $DR/drops)" || return 1
-	expect "size $size: send result" "0" "$(cat $DS/last_error)"
-}
 
 t_dev_sizes() {
 	load_rx buffer_size=4M && load_tx buffer_size=4M || return 1
@@ -1149,25 +991,6 @@ t_docs_match() {
 
 # ------------------------------------------------ netlink and kudpctl
 
-# nl_matches_sysfs DIR REPLY: every attribute of a status reply ("reply
-# get_stats k=v ...") equals the statistics file of the same name.
-nl_matches_sysfs() {
-	local kv k v want
-	for kv in $2; do
-		case $kv in *=*) ;; *) continue ;; esac
-		k=${kv%%=*} v=${kv#*=}
-		want=$(cat "$1/$k") || return 1
-		case $k in
-		state) want=$(pyrun "print(['idle','filling','sending','empty','receiving','complete'].index('$want'))") ;;
-		reason) want=$(pyrun "print(['none','idle','full'].index('$want'))") ;;
-		esac
-		expect "netlink $k = $1/$k" "$want" "$v" || return 1
-	done
-	# One attribute per file, no more, no fewer.
-	expect "$1: attributes" "$(cd $1 && ls | grep -v -e dev -e uevent -e power -e subsystem | sort | xargs)" \
-		"$(for kv in $2; do case $kv in *=*) echo ${kv%%=*} ;; esac; done | sort | xargs)"
-}
-
 t_nl_status_ack() {
 	load_rx && load_tx || return 1
 	$STREAM send 300000 >/dev/null || return 1
@@ -1475,6 +1298,118 @@ demo() {
 	return 1
 }
 
+# ----------------------------------------------------------------- stress
+
+# make stress: STRESS_ROUNDS (20) rmmods of each module in the middle of a
+# 1 GiB transfer, and as many in the middle of a flood of datagrams. Each
+# rmmod must return within 2 s (stress_limit); the runner's log scan (and,
+# on the debug kernel, kmemleak) sees everything they left. The moments
+# are random (bash's RANDOM, from the printed seed).
+STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20}
+
+# stress_limit SIZE: set limit (the caller's) to the seconds an rmmod in
+# the middle of something may take with SIZE-byte buffers: 2. On the debug kernel, freeing the buffer
+# alone takes seconds (KASAN: 3.6 s for 1 GiB); there, 2 s more than an
+# idle module of the same size takes to unload, measured now.
+stress_limit() {
+	local m idle=0
+	case $(uname -r) in
+	*-kudp-debug)
+		for m in send_udp receive_udp; do
+			insmod "$MOD/$m.ko" buffer_size="$1" || return 1
+			rmmod_within $m 60 || return 1
+		done
+		idle=$(awk '$2 > m { m = $2 } END { print m }' "$TMP/rmmod-times")
+		rm "$TMP/rmmod-times"
+		diag "an idle module with a $1 buffer unloads in $idle s here"
+		;;
+	esac
+	limit=$(awk -v i="$idle" 'BEGIN { print i + 2 }')
+}
+
+# stress_seed: seed RANDOM, from KUDP_SEED if set, and say which.
+stress_seed() {
+	RANDOM=${KUDP_SEED:-$(date +%N)}
+	local seed=$RANDOM
+	RANDOM=$seed
+	diag "seed $seed (KUDP_SEED=$seed replays the moments)"
+}
+
+# stress_pause: sleep between 0.2 and 1.7 s.
+stress_pause() { sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.2 + r % 150 / 100 }')"; }
+
+# send_gib: fill send_udp's buffer with 1 GiB and start the send (close);
+# wait until the receiver is receiving it.
+send_gib() {
+	dd if=/dev/zero of=/dev/send_udp bs=1M count=1024 status=none || return 1
+	wait_for rx_started || fail "the receiver never saw the send"
+}
+
+# summary WHAT: "N rmmods of MODULE WHAT: at most S s", from rmmod_within's
+# record.
+summary() {
+	awk -v w="$1" '{ n[$1]++; if ($2 > m[$1]) m[$1] = $2 }
+		END { for (k in n) printf "# %d rmmods of %s %s: at most %.2f s\n", n[k], k, w, m[k] }' "$TMP/rmmod-times"
+}
+
+t_stress_rmmod_transfer() {
+	local i size=1G limit
+	stress_seed
+	stress_limit $size || return 1
+	for i in $(seq "$STRESS_ROUNDS"); do
+		# send_udp goes in the middle of a send; the receiver keeps its
+		# partial message.
+		load_rx buffer_size=$size && load_tx buffer_size=$size || return 1
+		send_gib || return 1
+		stress_pause
+		expect "round $i: send state" "sending" "$(cat $S/state)" || return 1
+		rmmod_within send_udp "$limit" || return 1
+		# receive_udp goes in the middle of the next message (a new
+		# one: this one is unloaded with its partial message).
+		rmmod receive_udp || return 1
+		load_rx buffer_size=$size && load_tx buffer_size=$size || return 1
+		send_gib || return 1
+		stress_pause
+		expect "round $i: receive state" "receiving" "$(cat $R/state)" || return 1
+		rmmod_within receive_udp "$limit" || return 1
+		# The send then ends (ECONNREFUSED) or is still going.
+		rmmod send_udp || return 1
+	done
+	summary "in the middle of a 1 GiB transfer"
+}
+
+t_stress_rmmod_flood() {
+	# Four processes flood 1-byte datagrams at the receiver while
+	# send_udp sends it a 64 MiB message; both modules go in the middle.
+	local i j pids limit
+	stress_seed
+	stress_limit 64M || return 1
+	for i in $(seq "$STRESS_ROUNDS"); do
+		load_rx buffer_size=64M && load_tx buffer_size=64M || return 1
+		pids=""
+		for j in 1 2 3 4; do
+			nice -n 19 $FLOOD 127.0.0.1 8808 4 >/dev/null &
+			pids="$pids $!"
+		done
+		wait_for rx_started || fail "the flood never came" || return 1
+		dd if=/dev/zero of=/dev/send_udp bs=1M count=64 status=none || return 1
+		stress_pause
+		rmmod_within send_udp "$limit" || return 1
+		rmmod_within receive_udp "$limit" || return 1
+		wait $pids
+	done
+	summary "in the middle of a flood"
+}
+
+# ------------------------------------------------------------------- fuzz
+
+# The fuzzer (tests/fuzz.py) for KUDP_FUZZ_SECONDS (120) with the seed
+# KUDP_SEED (random, printed); the runner's log scan and, on the debug
+# kernel, kmemleak judge what it did to the kernel.
+t_fuzz() {
+	$PY "$HERE/fuzz.py" "$MOD" "${KUDP_FUZZ_SECONDS:-120}" "${KUDP_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"
+}
+
 # ------------------------------------------------------------------ runner
 
 MAIN_TESTS="modinfo permissions roundtrip_sysfs client_to_receiver sender_to_listener
@@ -1489,6 +1424,8 @@ nl_status_ack nl_refused crc_private nl_two_listeners nl_unload_listener
 kudpctl_roundtrip kudpctl_monitor kudpctl_errors log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
 BIG_TESTS="big_4g"
+STRESS_TESTS="stress_rmmod_transfer stress_rmmod_flood"
+FUZZ_TESTS="fuzz"
 # The tests whose code runs in more than one context (softirq callback,
 # hrtimer, work items, parameter callbacks, file operations, netlink) or
 # tears down while something runs: what the debug kernel's checkers are
@@ -1508,6 +1445,8 @@ suite_tests() {
 		main) echo $MAIN_TESTS ;;
 		small) echo $SMALL_TESTS ;;
 		big) echo $BIG_TESTS ;;
+		stress) echo $STRESS_TESTS ;;
+		fuzz) echo $FUZZ_TESTS ;;
 		contexts) echo $CONTEXT_TESTS ;;
 		*) echo "unknown suite $suite" >&2; return 2 ;;
 		esac
@@ -1526,31 +1465,6 @@ if [ "$SUITE" = --one ]; then
 	"t_$1"
 	exit $?
 fi
-
-# run_test TEST LIMIT: run t_TEST in a subshell that is a process group of
-# its own (no new bash to parse this file: a second under emulation), and
-# kill that group, with whatever the test started, when it returns or
-# after LIMIT seconds. Returns the test's status, 124 after the limit.
-run_test() {
-	local pid dog rc
-	set -m
-	( set +m; "t_$1" ) </dev/null &
-	pid=$!
-	( sleep "$2"; touch "$TMP.timeout"; kill -TERM -- -"$pid"
-	  sleep 10; kill -KILL -- -"$pid" ) >/dev/null 2>&1 &
-	dog=$!
-	set +m
-	wait "$pid"
-	rc=$?
-	kill -- -"$dog" 2>/dev/null
-	wait "$dog" 2>/dev/null
-	kill -KILL -- -"$pid" 2>/dev/null
-	if [ -e "$TMP.timeout" ]; then
-		rm -f "$TMP.timeout"
-		rc=124
-	fi
-	return $rc
-}
 
 if [ "$SUITE" = demo ]; then
 	demo
@@ -1582,7 +1496,10 @@ for t in $tests; do
 	seq=$($KMSG last)
 	t0=$(date +%s)
 	limit=300
-	[ "$t" = big_4g ] && limit=1500
+	case $t in
+	big_4g | stress_*) limit=1500 ;;
+	fuzz) limit=$((${KUDP_FUZZ_SECONDS:-120} + 300)) ;;
+	esac
 	run_test "$t" "$limit"
 	rc=$?
 	[ $rc -eq 124 ] && diag "FAIL: no result after $limit s"

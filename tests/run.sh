@@ -20,6 +20,10 @@
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
 #                            make check-slow: 100)
+#   KUDP_FUZZ_SECONDS=1800   how long the fuzz suite runs (default 120)
+#   KUDP_SEED=N              the seed of the fuzz and stress suites (default
+#                            random; they print it)
+#   KUDP_STRESS_ROUNDS=20    rounds of each stress test (default 20)
 #
 # Prints KTAP per test and ends with one line "N passed, N failed"; exits
 # non-zero if any test failed or a guest did not finish.
@@ -42,6 +46,8 @@ suites=${KUDP_SUITES:-main,small,big}
 # (small_machine). The debug kernel's big suite moves 256 MiB: 3 GiB.
 mem=10G
 [ -n "$debug" ] && mem=3G
+# The stress suite's two 1 GiB buffers, with KASAN's shadow.
+[ -n "$debug" ] && [[ ",$suites," == *,stress,* ]] && mem=5G
 if [ -z "$kernels" ]; then
 	echo "No kernel in /boot: run scripts/setup.sh" >&2
 	exit 1
@@ -104,6 +110,7 @@ boot() {
 		append="kasan_multi_shot init_on_alloc=1"
 		limit=3000
 	fi
+	limit=$((limit + ${KUDP_FUZZ_SECONDS:-120}))
 	# One guest at a time on this machine: wait for any other run's guest
 	# (and only then empty the output directory it may be writing).
 	exec 9>/tmp/kudp-vm.lock
@@ -117,7 +124,7 @@ boot() {
 		--force-9p --cpus 2 --memory "$mem" -v \
 		--append "$append" \
 		--rwdir "$top/$out=$top/$out" \
-		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
+		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
 		2>"build/$kver/console-$tag.log" </dev/null 9>&-
 	local rc=$?
 	exec 9>&-

@@ -1,0 +1,606 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""The kudp fuzzer: random sequences over every interface of send_udp and
+receive_udp, from several processes at once, then a check that what the
+modules say still agrees with itself and with the docs.
+
+  fuzz.py MODDIR SECONDS SEED
+
+Runs as root in a guest (tests/guest.sh, test "fuzz"; make fuzz). Workers,
+each a process with its own random sequence derived from SEED:
+
+  params    writes of random bytes and lengths, and of values near the
+            valid ones, to every parameter of both modules; reads of
+            parameters and statistics files
+  devices   (two) open both devices with random flags; write, read, lseek,
+            pread, poll and ioctl (known and random commands, random
+            sizes and arguments) on the open files; close
+  netlink   requests to both families with random commands, flags,
+            headers and attributes (well-formed and not); joins the events
+            group and reads what comes
+  udp       bursts of datagrams of random sizes from several sockets to
+            127.0.0.1:8808
+  modules   insmod (finit_module) with random parameters, and rmmod, at
+            random moments
+
+Every few seconds the main process kills a random worker with SIGKILL (a
+writer dies in the middle of a message, a reader in a blocking read) and
+starts it again with the next sequence. Every blocking call is bounded by
+an alarm (the signal interrupts it). Addresses are only 127.0.0.0/8 and
+TEST-NET-1 (192.0.2.0/24): nothing leaves the guest.
+
+After SECONDS the workers stop, and the checks run: a worker that does not
+exit (stuck in the kernel) fails the run with its kernel stack; then, with
+nothing running and nothing open, both modules must settle (send_udp never
+stays "filling" with no writer; receive_udp never stays "receiving" past
+its 5 s idle rule), sysfs, netlink and the ioctl must report the same
+statistics, a complete message must read back with the length and CRC-32
+the statistics give, both modules must unload, and a fresh pair must carry
+a message. Prints what each worker did and "fuzz: ok", or what failed
+("FAIL: ..."), and exits 1 on a failure. The same SEED gives the same
+sequences (the interleaving of the processes still varies).
+"""
+import ctypes
+import errno
+import fcntl
+import os
+import random
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+import zlib
+
+import genl
+
+MODULES = ("send_udp", "receive_udp")
+PORT = 8808
+STATES = ["idle", "filling", "sending", "empty", "receiving", "complete"]
+REASONS = ["none", "idle", "full"]
+STATS = struct.Struct("<IIIIQQQQQQQQQQiIQ")
+STATS_FIELDS = ("size version state reason seq cur_bytes cur_datagrams "
+                "last_bytes last_datagrams messages overflow_bytes drops "
+                "udp_errors errors last_error crc32 capacity").split()
+IOC_MAGIC = 0xB9
+# Generic ioctls the VFS serves itself for any file: some of them act on
+# the file system (FIFREEZE freezes it), so no random command may use
+# these types ('X', 'f', 'T', 0x94, 0x15).
+VFS_IOC_TYPES = {ord("X"), ord("f"), ord("T"), 0x94, 0x15}
+SYS_INIT_MODULE_FINIT = 313
+SYS_DELETE_MODULE = 176
+# Addresses kept inside the guest, and strings that are not addresses.
+IPS = ["127.0.0.1", "127.0.0.2", "127.1.2.3", "192.0.2.1", "192.0.2.2",
+       "192.0.2.200", "0.0.0.0", "127.0.0.1\n", " 127.0.0.1", "127.0.0.256",
+       "127.0.0", "127.0.0.1.5", "::1", "localhost", "", "\n", "1" * 300]
+SIZES = ["4K", "64K", "1M", "16M", "4096", "65536", "1048576", "0", "1",
+         "-1", "4097", "1G1", "8G", "100G", "18446744073709551616", "0x10000",
+         "1K\n", "K", "4294967296", "9999999999999999999999"]
+
+
+def ioc(d, t, nr, size):
+    return (d << 30) | (size << 16) | (t << 8) | nr
+
+
+KNOWN_IOCTLS = [ioc(3, IOC_MAGIC, 1, STATS.size), ioc(0, IOC_MAGIC, 2, 0),
+                ioc(0, IOC_MAGIC, 3, 0), ioc(2, IOC_MAGIC, 4, 8)]
+
+
+class Alarm(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise Alarm()
+
+
+class Worker:
+    """One process's random sequence; counts what its calls returned."""
+
+    def __init__(self, kind, seed, moddir, deadline, tmp):
+        self.kind = kind
+        self.tmp = tmp
+        self.rnd = random.Random("%s-%s" % (seed, kind))
+        self.moddir = moddir
+        self.deadline = deadline
+        self.counts = {}
+        self.files = []         # devices: the open files
+        self.nl = None          # netlink: the socket, and the families
+        self.families = {}      # found on it: name -> (id, groups)
+        self.socks = []         # udp: the sending sockets
+        self.libc = None        # modules: for finit_module, delete_module
+
+    def count(self, what):
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def call(self, name, fn, *args):
+        """fn(*args) within an alarm of up to 2 s; count its outcome."""
+        signal.setitimer(signal.ITIMER_REAL, self.rnd.choice((0.3, 1, 2)))
+        try:
+            ret = fn(*args)
+            self.count(name + " ok")
+            return ret
+        except Alarm:
+            self.count(name + " interrupted")
+        except OSError as e:
+            self.count("%s %s" % (name, errno.errorcode.get(e.errno, e.errno)))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return None
+
+    def value(self):
+        """Bytes to write to a parameter: near-valid, or random."""
+        r = self.rnd
+        pick = r.randrange(6)
+        if pick == 0:
+            return r.choice(IPS).encode()
+        if pick == 1:
+            return r.choice(SIZES).encode()
+        if pick == 2:
+            return str(r.choice((0, 1, 2, -1, 1472, 8972, 65507, 65508, 1 << 31,
+                                 1 << 32, r.randrange(1 << 64)))).encode()
+        if pick == 3:
+            return b"hello\n"
+        if pick == 4:
+            return r.randbytes(r.choice((0, 1, 7, 4095, 4096, 4097, 5000)))
+        return bytes(r.choice(b"0123456789.kKmMgG \n-x")
+                     for _ in range(r.randrange(12)))
+
+    def run(self):
+        step = getattr(self, "step_" + self.kind)
+        saved = 0
+        while time.monotonic() < self.deadline:
+            try:
+                step()
+            except Alarm:
+                # It fired just after a call returned.
+                self.count("late alarm")
+            if time.monotonic() > saved + 2:
+                self.save()
+                saved = time.monotonic()
+
+    def save(self):
+        """Write the counts to TMP/PID (at least every 2 s: the process
+        may be killed at any moment)."""
+        path = "%s/%d" % (self.tmp, os.getpid())
+        with open(path + ".new", "w") as f:
+            for k, v in sorted(self.counts.items()):
+                print("%s\t%s\t%d" % (self.kind, k, v), file=f)
+        os.rename(path + ".new", path)
+
+    # ------------------------------------------------------------ params
+
+    def step_params(self):
+        r = self.rnd
+        mod = r.choice(MODULES)
+        d = "/sys/module/%s/parameters" % mod
+        name = r.choice(("data", "ip", "payload", "debug", "state",
+                         "last_error", "buffer_size", "rcvbuf", "drops",
+                         "overflow", "bogus"))
+        path = "%s/%s" % (d, name)
+        if r.random() < 0.3:
+            self.call("param read", self.read_file, path)
+            return
+        if name == "ip":
+            # Only the curated addresses: nothing may leave the guest.
+            val = r.choice(IPS).encode()
+        else:
+            val = self.value()
+        self.call("param write", self.write_file, path, val)
+        if r.random() < 0.2:
+            stats = "/sys/class/%s/%s" % (mod, mod)
+            for f in self.call("stats list", os.listdir, stats) or []:
+                self.call("stats read", self.read_file, "%s/%s" % (stats, f))
+
+    @staticmethod
+    def read_file(path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return os.read(fd, 8192)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def write_file(path, val):
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, val)
+        finally:
+            os.close(fd)
+
+    # ----------------------------------------------------------- devices
+
+    def step_devices(self):
+        r = self.rnd
+        if self.files and r.random() < 0.05:
+            # Close everything and pause: an open file holds its module,
+            # and rmmod needs moments when no file is open.
+            for fd in self.files:
+                self.call("close", os.close, fd)
+            self.files = []
+            time.sleep(r.uniform(0, 1))
+            return
+        if not self.files or (len(self.files) < 3 and r.random() < 0.2):
+            dev = "/dev/" + r.choice(MODULES)
+            flags = r.choice((os.O_RDONLY, os.O_WRONLY, os.O_RDWR))
+            if r.random() < 0.5:
+                flags |= os.O_NONBLOCK
+            if r.random() < 0.05:
+                flags |= r.choice((os.O_DIRECT, os.O_APPEND, os.O_TRUNC,
+                                   os.O_SYNC))
+            fd = self.call("open", os.open, dev, flags)
+            if fd is not None:
+                self.files.append(fd)
+            return
+        fd = r.choice(self.files)
+        op = r.randrange(9)
+        if op == 0:
+            self.files.remove(fd)
+            self.call("close", os.close, fd)
+        elif op <= 2:
+            n = r.choice((0, 1, 1000, 65507, 65508, 200000, 1 << 20))
+            self.call("write", os.write, fd, r.randbytes(n))
+        elif op == 3:
+            self.call("read", os.read, fd,
+                      r.choice((0, 1, 4096, 1 << 20, 3 << 20)))
+        elif op == 4:
+            self.call("lseek", os.lseek, fd,
+                      r.choice((0, 1, -1, 4096, 1 << 40, -(1 << 62),
+                                r.randrange(1 << 63))),
+                      r.choice((0, 1, 2, 3, 4, 7)))
+        elif op == 5:
+            self.call("pread", os.pread, fd, r.choice((0, 10, 70000)),
+                      r.choice((0, 5, 1 << 30, (1 << 63) - 1)))
+        elif op == 6:
+            p = select.poll()
+            p.register(fd, select.POLLIN | select.POLLOUT | select.POLLPRI)
+            self.call("poll", p.poll, r.choice((0, 10, 200)))
+        else:
+            self.ioctl(fd)
+
+    def ioctl(self, fd):
+        r = self.rnd
+        if r.random() < 0.6:
+            cmd = r.choice(KNOWN_IOCTLS)
+            if r.random() < 0.3:
+                # GET_STATS with another size in the command number.
+                cmd = ioc(r.randrange(4), IOC_MAGIC, 1, r.randrange(1 << 14))
+        else:
+            t = r.choice((IOC_MAGIC, r.randrange(256)))
+            if t in VFS_IOC_TYPES:
+                t = IOC_MAGIC
+            cmd = ioc(r.randrange(4), t, r.randrange(256), r.randrange(1 << 14))
+        if r.random() < 0.8:
+            buf = bytearray(r.randbytes(4096))
+            # The size field of struct kudp_stats: any value.
+            struct.pack_into("<I", buf, 0, r.choice(
+                (0, 1, 8, STATS.size - 8, STATS.size, STATS.size + 8, 4096,
+                 r.randrange(1 << 32))))
+            self.call("ioctl", fcntl.ioctl, fd, cmd, buf, True)
+        else:
+            # A pointer the kernel may not follow (fcntl.ioctl() takes an
+            # int: libc's ioctl() through ctypes takes any).
+            if self.libc is None:
+                self.libc = ctypes.CDLL(None, use_errno=True)
+            ret = self.libc.ioctl(fd, ctypes.c_ulong(cmd), ctypes.c_ulong(r.choice(
+                (0, 1, (1 << 47) - 8, 0xffff888000000000, (1 << 64) - 1))))
+            self.count_syscall("ioctl", ret)
+
+    # ----------------------------------------------------------- netlink
+
+    def step_netlink(self):
+        r = self.rnd
+        if self.nl is None or r.random() < 0.01:
+            if self.nl:
+                self.nl.sock.close()
+            self.nl = genl.Genl()
+            self.families = {}
+        mod = r.choice(MODULES)
+        if mod not in self.families or r.random() < 0.05:
+            # On a socket of its own: this one may hold replies and
+            # events.
+            lookup = genl.Genl()
+            try:
+                self.families[mod] = lookup.family(mod)
+                self.count("family ok")
+            except SystemExit:
+                self.families.pop(mod, None)
+                self.count("family absent")
+                return
+            finally:
+                lookup.sock.close()
+        fid, groups = self.families[mod]
+        if r.random() < 0.05 and "events" in groups:
+            self.call("join", self.nl.sock.setsockopt, genl.SOL_NETLINK,
+                      genl.NETLINK_ADD_MEMBERSHIP, groups["events"])
+        cmd = r.choice((0, 1, 1, 1, 2, 3, 4, 5, 6, 7, r.randrange(256)))
+        flags = r.choice((genl.NLM_F_REQUEST, genl.NLM_F_REQUEST | genl.NLM_F_ACK,
+                          genl.NLM_F_REQUEST | 0x300, r.randrange(1 << 16)))
+        attrs = b""
+        for _ in range(r.choice((0, 0, 1, 3))):
+            attrs += genl.attr(r.randrange(32), r.randbytes(r.randrange(24)))
+        genlhdr = struct.pack("BBH", cmd, r.choice((0, 1, 1, 255)), 0)
+        body = genlhdr[:r.choice((0, 2, 4, 4, 4))] + attrs
+        msg = struct.pack("IHHII", 16 + len(body), fid, flags, 1, 0) + body
+        if r.random() < 0.1:
+            # A length that lies, or a truncated message.
+            lie = r.choice((0, 8, 15, len(msg) + 4, 0xffffffff))
+            msg = struct.pack("I", lie) + msg[4:]
+            msg = msg[:r.randrange(len(msg) + 1)]
+        self.call("nl send", self.nl.sock.send, msg)
+        self.nl.sock.settimeout(0.1)
+        for _ in range(8):
+            try:
+                self.nl.sock.recv(65536)
+                self.count("nl recv ok")
+            except socket.timeout:
+                break
+            except OSError as e:
+                self.count("nl recv %s" % errno.errorcode.get(e.errno))
+                break
+
+    # --------------------------------------------------------------- udp
+
+    def step_udp(self):
+        r = self.rnd
+        if not self.socks:
+            for _ in range(4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.setblocking(False)
+                self.socks.append(s)
+        s = r.choice(self.socks)
+        size = r.choice((0, 1, 16, 1472, 8972, 65507, r.randrange(65508)))
+        dst = (r.choice(("127.0.0.1", "127.0.0.1", "127.0.0.2")), PORT)
+        for _ in range(r.choice((1, 10, 100, 400))):
+            self.call("udp send", s.sendto, r.randbytes(size), dst)
+        if r.random() < 0.1:
+            time.sleep(r.choice((0.1, 1)))
+
+    # ----------------------------------------------------------- modules
+
+    def step_modules(self):
+        r = self.rnd
+        if self.libc is None:
+            self.libc = ctypes.CDLL(None, use_errno=True)
+        mod = r.choice(MODULES)
+        if r.random() < 0.3:
+            ret = self.libc.syscall(SYS_DELETE_MODULE, mod.encode(),
+                                    os.O_NONBLOCK)
+            self.count_syscall("rmmod", ret)
+        else:
+            params = []
+            for _ in range(r.randrange(4)):
+                name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
+                                 "payload", "data", "debug", "bogus"))
+                val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
+                    else r.choice(IPS) if name == "ip" \
+                    else r.choice(("hello", "0", "1", "y", "1472", "65508", ""))
+                if name == "buffer_size" and r.random() < 0.7:
+                    val = r.choice(("4K", "64K", "1M", "8M"))
+                if name == "ip" and (" " in val or "\n" in val or not val):
+                    val = "127.0.0.1"
+                params.append("%s=%s" % (name, val))
+            if not any(p.startswith("buffer_size=") for p in params):
+                # The default buffer is 4 GiB: more than the guest has.
+                params.append("buffer_size=" + r.choice(("64K", "1M")))
+            fd = os.open("%s/%s.ko" % (self.moddir, mod), os.O_RDONLY)
+            ret = self.libc.syscall(SYS_INIT_MODULE_FINIT, fd,
+                                    " ".join(params).encode(), 0)
+            os.close(fd)
+            self.count_syscall("insmod", ret)
+        time.sleep(r.choice((0, 0.1, 0.5, 2)))
+
+    def count_syscall(self, name, ret):
+        err = ctypes.get_errno() if ret else 0
+        self.count("%s %s" % (name, errno.errorcode.get(err, "ok")))
+
+
+# ---------------------------------------------------------------- checks
+
+def read_sysfs(mod):
+    d = "/sys/class/%s/%s" % (mod, mod)
+    out = {}
+    for f in os.listdir(d):
+        if f in ("dev", "uevent", "power", "subsystem"):
+            continue
+        v = open("%s/%s" % (d, f)).read().strip()
+        if f == "state":
+            v = STATES.index(v)
+        elif f == "reason":
+            v = REASONS.index(v)
+        elif f == "crc32":
+            v = int(v, 16)
+        else:
+            v = int(v)
+        out[f] = v
+    return out
+
+
+def read_netlink(mod):
+    nl = genl.Genl()
+    fid, _ = nl.family(mod)
+    nl.send(fid, 1, 0)
+    for mtype, _, body in nl.messages(5):
+        if mtype == fid:
+            out = {}
+            for t, raw in genl.attrs(body[4:]):
+                name = genl.ATTRS.get(t)
+                out[name] = genl.value(name, raw)
+                if name == "crc32":
+                    out[name] = int(out[name], 16)
+            return out
+    return None
+
+
+def read_ioctl(mod):
+    buf = bytearray(STATS.size)
+    struct.pack_into("<I", buf, 0, STATS.size)
+    fd = os.open("/dev/" + mod, os.O_RDONLY)
+    try:
+        fcntl.ioctl(fd, KNOWN_IOCTLS[0], buf, True)
+    finally:
+        os.close(fd)
+    return dict(zip(STATS_FIELDS, STATS.unpack(buf)))
+
+
+def loaded(mod):
+    return os.path.exists("/sys/module/%s/initstate" % mod)
+
+
+def wait(cond, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.2)
+    return cond()
+
+
+def state(mod):
+    """The state's name, without the reason ("complete (idle)")."""
+    return open("/sys/module/%s/parameters/state" % mod).read().split()[0]
+
+
+def check(moddir, fails):
+    def fail(msg):
+        print("# FAIL: " + msg, flush=True)
+        fails.append(msg)
+
+    if loaded("send_udp"):
+        # A sender whose writers are all dead is never "filling".
+        if not wait(lambda: state("send_udp") != "filling", 5):
+            fail("send_udp stays filling with no writer")
+        # A send at payload=1 through a 16 MiB buffer takes long: after
+        # 30 s, rmmod ends it (itself a check: rmmod in the middle).
+        if not wait(lambda: state("send_udp") == "idle", 30):
+            print("# send_udp still sending after 30 s: rmmod", flush=True)
+            os.system("rmmod send_udp")
+    if loaded("receive_udp"):
+        # Nothing sends any more: after 5 s of silence a message completes.
+        time.sleep(1)
+        if not wait(lambda: state("receive_udp") != "receiving", 7):
+            fail("receive_udp still receiving 8 s after the last datagram")
+    for mod in MODULES:
+        if not loaded(mod):
+            continue
+        sysfs = read_sysfs(mod)
+        nl = read_netlink(mod)
+        io = read_ioctl(mod)
+        print("# %s after the fuzz: %s" % (mod, " ".join(
+            "%s=%s" % kv for kv in sorted(sysfs.items()))), flush=True)
+        if sysfs != nl:
+            fail("%s: sysfs %s, netlink %s" % (mod, sysfs, nl))
+        diff = {k: (v, io.get(k)) for k, v in sysfs.items() if io.get(k) != v}
+        if diff:
+            fail("%s: sysfs and ioctl differ (sysfs, ioctl): %s" % (mod, diff))
+        if mod == "receive_udp" and sysfs["state"] == STATES.index("complete"):
+            data = open("/dev/receive_udp", "rb").read()
+            got = (len(data), zlib.crc32(data))
+            want = (sysfs["last_bytes"], sysfs["crc32"])
+            if got != want:
+                fail("the complete message reads back as %s, statistics say %s"
+                     % (got, want))
+    for mod in MODULES:
+        if loaded(mod) and os.system("rmmod " + mod) != 0:
+            fail("rmmod %s after the fuzz" % mod)
+    # A fresh pair carries a message.
+    rc = os.system("insmod %s/receive_udp.ko buffer_size=64K && "
+                   "insmod %s/send_udp.ko buffer_size=64K" % (moddir, moddir))
+    if rc:
+        fail("insmod after the fuzz")
+        return
+    open("/sys/module/send_udp/parameters/data", "w").write("after the fuzz")
+    if not wait(lambda: state("receive_udp") == "complete", 30):
+        fail("no message after the fuzz: %s" % state("receive_udp"))
+    elif open("/sys/module/receive_udp/parameters/data").read() != "after the fuzz":
+        fail("the message after the fuzz came back wrong")
+    os.system("rmmod send_udp; rmmod receive_udp")
+
+
+# ---------------------------------------------------------------- runner
+
+KINDS = ("params", "devices", "devices", "netlink", "udp", "modules")
+
+
+def start(kind, seed, moddir, deadline, tmp):
+    pid = os.fork()
+    if pid:
+        return pid
+    signal.signal(signal.SIGALRM, on_alarm)
+    # genl.py prints what it finds; the run's output is the summary.
+    sys.stdout = open(os.devnull, "w")
+    w = Worker(kind, seed, moddir, deadline, tmp)
+    try:
+        w.run()
+    except Exception:
+        traceback.print_exc()
+        w.count("fuzzer error")
+    finally:
+        w.save()
+        os._exit(0)
+
+
+def main():
+    moddir, seconds, seed = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    tmp = os.environ.get("KUDP_TMP", "/tmp")
+    print("# fuzz: seed %s, %d workers, %d s (make fuzz SEED=%s replays the "
+          "sequences)" % (seed, len(KINDS), seconds, seed), flush=True)
+    rnd = random.Random(seed)
+    deadline = time.monotonic() + seconds
+    workers = {}
+    gen = 0
+    for i, kind in enumerate(KINDS):
+        workers[start(kind, "%s-%d-%d" % (seed, i, gen), moddir, deadline,
+                      tmp)] = (i, kind)
+    killed = 0
+    while time.monotonic() < deadline:
+        time.sleep(rnd.uniform(1, 6))
+        if time.monotonic() >= deadline:
+            break
+        pid = rnd.choice(sorted(workers))
+        i, kind = workers.pop(pid)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        killed += 1
+        gen += 1
+        workers[start(kind, "%s-%d-%d" % (seed, i, gen), moddir, deadline,
+                      tmp)] = (i, kind)
+    fails = []
+    # Every worker ends by itself within its last alarm.
+    end = time.monotonic() + 20
+    while workers and time.monotonic() < end:
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+        if pid:
+            workers.pop(pid, None)
+        else:
+            time.sleep(0.2)
+    for pid, (i, kind) in workers.items():
+        stack = open("/proc/%d/stack" % pid).read()
+        print("# FAIL: worker %s (pid %d) stuck:\n%s" % (kind, pid, stack))
+        fails.append("stuck " + kind)
+        # Not waited for: it may never come back.
+        os.kill(pid, signal.SIGKILL)
+    totals = {}
+    for name in os.listdir(tmp):
+        if name.isdigit():
+            for line in open("%s/%s" % (tmp, name)):
+                kind, what, n = line.rstrip("\n").split("\t")
+                totals[(kind, what)] = totals.get((kind, what), 0) + int(n)
+    for kind in sorted(set(KINDS)):
+        calls = sorted((w, n) for (k, w), n in totals.items() if k == kind)
+        print("# %s: %d calls: %s" % (kind, sum(n for _, n in calls),
+                                      ", ".join("%s %d" % c for c in calls)))
+    print("# %d workers killed with SIGKILL on the way" % killed)
+    for (kind, what), n in totals.items():
+        if what == "fuzzer error":
+            print("# FAIL: the %s worker failed (its traceback is above)" % kind)
+            fails.append("fuzzer error")
+    check(moddir, fails)
+    print("fuzz: " + ("ok" if not fails else "%d failures" % len(fails)))
+    sys.exit(1 if fails else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The helpers of the kudp tests, sourced by tests/guest.sh, tests/fault.sh,
+# tests/debug-guest.sh and tests/stress.sh (in the guest, as root). The
+# sourcing script sets MOD (the directory of send_udp.ko and
+# receive_udp.ko) and HERE (the tests' directory) first; TMP is the scratch
+# directory of the running test (guest.sh's runner makes one per test).
+
+# -S: no site module (the helpers use the standard library alone): a
+# second less to start each time under software emulation.
+PY="/usr/bin/python3 -S"
+UDP="$PY $HERE/udp.py"
+STREAM="$PY $HERE/stream.py"
+GENL="$PY $HERE/genl.py"
+KMSG=$HERE/kmsg
+IOCTL=$HERE/kudp_ioctl
+FLOOD=$HERE/flood
+KUDPCTL=$HERE/kudpctl
+S=/sys/module/send_udp/parameters
+R=/sys/module/receive_udp/parameters
+DS=/sys/class/send_udp/send_udp
+DR=/sys/class/receive_udp/receive_udp
+TMP=${KUDP_TMP:-}
+# What fails a test when the kernel logs it.
+BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|KASAN|kmemleak|circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|lockdep|DEBUG_LOCKS_WARN_ON|unreferenced object|ODEBUG'
+# The log scan's self-test writes this tag: the scan of every other test
+# ignores its lines.
+SELFTEST_TAG='kudp-scan-selftest'
+
+diag() { echo "# $*"; }
+
+# fail MESSAGE: explain a failure (the test function then returns 1).
+fail() { diag "FAIL: $*"; return 1; }
+
+# expect WHAT EXPECTED ACTUAL
+expect() {
+	[ "$2" = "$3" ] && return 0
+	diag "FAIL: $1: expected '$2', saw '$3'"
+	return 1
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+
+load_rx() { insmod "$MOD/receive_udp.ko" buffer_size=1M "$@"; }
+load_tx() { insmod "$MOD/send_udp.ko" buffer_size=1M "$@"; }
+
+unload_all() {
+	local m
+	for m in send_udp receive_udp; do
+		loaded $m && rmmod $m
+	done
+	! loaded send_udp && ! loaded receive_udp
+}
+
+# write FILE VALUE...: write each VALUE in one write(2) of its own, in quick
+# succession, from one process; backslash escapes (\n) are decoded. Prints
+# "ok" or the errno name for each, space-separated.
+write() {
+	$PY - "$@" <<'EOF'
+import errno, os, sys
+res = []
+for val in sys.argv[2:]:
+    try:
+        fd = os.open(sys.argv[1], os.O_WRONLY)
+        try:
+            os.write(fd, val.encode().decode("unicode_escape").encode("latin-1"))
+            res.append("ok")
+        finally:
+            os.close(fd)
+    except OSError as e:
+        res.append(errno.errorcode[e.errno])
+print(" ".join(res))
+EOF
+}
+
+# since T0: the seconds since T0 (date +%s.%N), to a hundredth.
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# below A B: whether A < B (decimal numbers).
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# wait_for CMD... : retry CMD for up to 30 s.
+wait_for() {
+	local i
+	for i in $(seq 300); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+rx_complete() { grep -q '^complete' $R/state; }
+rx_started() { ! grep -qx empty $R/state; }
+tx_idle() { [ "$(cat $S/state)" = idle ]; }
+
+# small_machine MIB: make the guest look like a machine with MIB MiB of
+# available memory, by holding the rest in the huge page pool (what the
+# modules check, si_mem_available(), no longer counts it). The runner
+# gives it back after each test (free_memory).
+small_machine() {
+	local avail page
+	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+	page=$(awk '/^Hugepagesize:/ { print int($2 / 1024) }' /proc/meminfo)
+	[ "$avail" -gt "$1" ] || return 0
+	echo $(((avail - $1) / page)) >/proc/sys/vm/nr_hugepages || return 1
+	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+	diag "a small machine: $avail MiB available, $(($(cat /proc/sys/vm/nr_hugepages) * page)) MiB held in huge pages"
+	[ "$avail" -le $(($1 * 3 / 2)) ] || fail "could not hold the memory beyond $1 MiB"
+}
+free_memory() { echo 0 >/proc/sys/vm/nr_hugepages; }
+
+# Lines the kernel logged since sequence number $1.
+log_since() { $KMSG since "$1"; }
+
+# scan_log SEQ: print the bad lines logged since SEQ.
+scan_log() { log_since "$1" | grep -E "$BAD" | grep -v "$SELFTEST_TAG"; }
+
+# hold_loopback: after a 4 KiB burst, let 1 kbit/s through loopback (a
+# token bucket), so that a send of a few hundred datagrams fills the
+# socket's send buffer and stays blocked for minutes: a test can look at a
+# send in progress however slow the machine is (netem would not do: it
+# orphans the packets it holds, which frees the sender's buffer space).
+# Datagrams above 4 KiB are dropped meanwhile. release_loopback undoes it,
+# dropping what the bucket holds; the runner calls it after every test.
+hold_loopback() {
+	touch "$TMP/.loopback-held"
+	modprobe sch_tbf && tc qdisc add dev lo root tbf rate 1kbit burst 4kb limit 10mb
+}
+release_loopback() { tc qdisc del dev lo root 2>/dev/null; true; }
+
+# wait_seq N [SECONDS]: until receive_udp has completed message N.
+wait_seq() {
+	local i
+	for i in $(seq $((${2:-30} * 10))); do
+		[ "$(cat $DR/seq)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "message $1 never completed (seq $(cat $DR/seq), state $(cat $DR/state))"
+}
+
+# pyrun CODE: run Python with the helpers' directory importable.
+pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
+
+# transfer SIZE: send SIZE bytes through /dev/send_udp, wait for the
+# completion, read /dev/receive_udp back; compare the CRC-32s of the source,
+# the read-back bytes and both modules' statistics.
+transfer() {
+	local size=$1 want_dg=$2 next=$(( $(cat $DR/seq) + 1 ))
+	local src got
+	src=$($STREAM send "$size") || return 1
+	wait_seq $next 60 || return 1
+	got=$($STREAM recv) || return 1
+	set -- $src
+	local crc=$2
+	set -- $got
+	expect "size $size: bytes read back" "$size" "$1" || return 1
+	expect "size $size: CRC-32 read back" "$crc" "$2" || return 1
+	expect "size $size: send_udp crc32" "$crc" "$(cat $DS/crc32)" || return 1
+	expect "size $size: receive_udp crc32" "$crc" "$(cat $DR/crc32)" || return 1
+	expect "size $size: bytes sent" "$size" "$(cat $DS/last_bytes)" || return 1
+	expect "size $size: bytes received" "$size" "$(cat $DR/last_bytes)" || return 1
+	expect "size $size: datagrams" "$want_dg $want_dg" \
+		"$(cat $DS/last_datagrams) $(cat $DR/last_datagrams)" || return 1
+	expect "size $size: drops" "0" "$(cat $DR/drops)" || return 1
+	expect "size $size: send result" "0" "$(cat $DS/last_error)"
+}
+
+# nl_matches_sysfs DIR REPLY: every attribute of a status reply ("reply
+# get_stats k=v ...") equals the statistics file of the same name.
+nl_matches_sysfs() {
+	local kv k v want
+	for kv in $2; do
+		case $kv in *=*) ;; *) continue ;; esac
+		k=${kv%%=*} v=${kv#*=}
+		want=$(cat "$1/$k") || return 1
+		case $k in
+		state) want=$(pyrun "print(['idle','filling','sending','empty','receiving','complete'].index('$want'))") ;;
+		reason) want=$(pyrun "print(['none','idle','full'].index('$want'))") ;;
+		esac
+		expect "netlink $k = $1/$k" "$want" "$v" || return 1
+	done
+	# One attribute per file, no more, no fewer.
+	expect "$1: attributes" "$(cd $1 && ls | grep -v -e dev -e uevent -e power -e subsystem | sort | xargs)" \
+		"$(for kv in $2; do case $kv in *=*) echo ${kv%%=*} ;; esac; done | sort | xargs)"
+}
+
+# run_test TEST LIMIT: run t_TEST in a subshell that is a process group of
+# its own (no new bash to parse this file: a second under emulation), and
+# kill that group, with whatever the test started, when it returns or
+# after LIMIT seconds. Returns the test's status, 124 after the limit.
+run_test() {
+	local pid dog rc
+	set -m
+	( set +m; "t_$1" ) </dev/null &
+	pid=$!
+	( sleep "$2"; touch "$TMP.timeout"; kill -TERM -- -"$pid"
+	  sleep 10; kill -KILL -- -"$pid" ) >/dev/null 2>&1 &
+	dog=$!
+	set +m
+	wait "$pid"
+	rc=$?
+	kill -- -"$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	kill -KILL -- -"$pid" 2>/dev/null
+	if [ -e "$TMP.timeout" ]; then
+		rm -f "$TMP.timeout"
+		rc=124
+	fi
+	return $rc
+}
+
+# rmmod_within MODULE SECONDS: unload MODULE; fail unless it is gone within
+# SECONDS. Appends "MODULE S" (the seconds it took) to $TMP/rmmod-times.
+rmmod_within() {
+	local t0=$(date +%s.%N) t
+	rmmod "$1" && ! loaded "$1" || fail "rmmod $1 failed" || return 1
+	t=$(since "$t0")
+	echo "$1 $t" >>"$TMP/rmmod-times"
+	below "$t" "$2" || fail "rmmod $1 took $t s"
+}
