@@ -26,7 +26,7 @@
 #                       injection stops a transfer works again
 #
 # Any BUG, WARNING, KASAN, lockdep, UBSAN, debug-objects report fails the
-# test (the scan of tests/guest.sh, minus "Call Trace": an injected page
+# test (the scan of tests/lib.sh, minus "Call Trace": an injected page
 # allocation failure makes warn_alloc() print a stack dump, which is the
 # allocator's normal report, not a bug; every real report has a title line
 # that still matches). Leaks: debug-guest.sh scans kmemleak after this.

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The helpers of the kudp tests, sourced by tests/guest.sh, tests/fault.sh,
-# tests/debug-guest.sh and tests/stress.sh (in the guest, as root). The
-# sourcing script sets MOD (the directory of send_udp.ko and
-# receive_udp.ko) and HERE (the tests' directory) first; TMP is the scratch
-# directory of the running test (guest.sh's runner makes one per test).
+# The helpers of the kudp tests, sourced by tests/guest.sh, tests/fault.sh
+# and tests/debug-guest.sh (in the guest, as root). The sourcing script
+# sets MOD (the directory of send_udp.ko and receive_udp.ko) and HERE (the
+# tests' directory) first; TMP is the scratch directory of the running test
+# (guest.sh's runner makes one per test).
 
 # -S: no site module (the helpers use the standard library alone): a
 # second less to start each time under software emulation.
