@@ -69,8 +69,10 @@ IOC_MAGIC = 0xB9
 # the file system (FIFREEZE freezes it), so no random command may use
 # these types ('X', 'f', 'T', 0x94, 0x15).
 VFS_IOC_TYPES = {ord("X"), ord("f"), ord("T"), 0x94, 0x15}
-SYS_INIT_MODULE_FINIT = 313
+# x86-64 system call numbers, for the calls Python has no function for.
+SYS_IOCTL = 16
 SYS_DELETE_MODULE = 176
+SYS_FINIT_MODULE = 313
 # Addresses kept inside the guest, and strings that are not addresses.
 IPS = ["127.0.0.1", "127.0.0.2", "127.1.2.3", "192.0.2.1", "192.0.2.2",
        "192.0.2.200", "0.0.0.0", "127.0.0.1\n", " 127.0.0.1", "127.0.0.256",
@@ -110,7 +112,7 @@ class Worker:
         self.nl = None          # netlink: the socket, and the families
         self.families = {}      # found on it: name -> (id, groups)
         self.socks = []         # udp: the sending sockets
-        self.libc = None        # modules: for finit_module, delete_module
+        self.libc = None        # for the system calls Python lacks
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -281,12 +283,18 @@ class Worker:
             self.call("ioctl", fcntl.ioctl, fd, cmd, buf, True)
         else:
             # A pointer the kernel may not follow (fcntl.ioctl() takes an
-            # int: libc's ioctl() through ctypes takes any).
-            if self.libc is None:
-                self.libc = ctypes.CDLL(None, use_errno=True)
-            ret = self.libc.ioctl(fd, ctypes.c_ulong(cmd), ctypes.c_ulong(r.choice(
-                (0, 1, (1 << 47) - 8, 0xffff888000000000, (1 << 64) - 1))))
-            self.count_syscall("ioctl", ret)
+            # int, not any address).
+            self.call("ioctl", self.syscall, SYS_IOCTL, fd, ctypes.c_ulong(cmd),
+                      ctypes.c_ulong(r.choice((0, 1, (1 << 47) - 8,
+                                               0xffff888000000000, (1 << 64) - 1))))
+
+    def syscall(self, nr, *args):
+        """System call nr, through libc; raises OSError as os.* do."""
+        if self.libc is None:
+            self.libc = ctypes.CDLL(None, use_errno=True)
+        if self.libc.syscall(nr, *args) == -1:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
 
     # ----------------------------------------------------------- netlink
 
@@ -362,13 +370,10 @@ class Worker:
 
     def step_modules(self):
         r = self.rnd
-        if self.libc is None:
-            self.libc = ctypes.CDLL(None, use_errno=True)
         mod = r.choice(MODULES)
         if r.random() < 0.3:
-            ret = self.libc.syscall(SYS_DELETE_MODULE, mod.encode(),
-                                    os.O_NONBLOCK)
-            self.count_syscall("rmmod", ret)
+            self.call("rmmod", self.syscall, SYS_DELETE_MODULE, mod.encode(),
+                      os.O_NONBLOCK)
         else:
             params = []
             for _ in range(r.randrange(4)):
@@ -386,15 +391,10 @@ class Worker:
                 # The default buffer is 4 GiB: more than the guest has.
                 params.append("buffer_size=" + r.choice(("64K", "1M")))
             fd = os.open("%s/%s.ko" % (self.moddir, mod), os.O_RDONLY)
-            ret = self.libc.syscall(SYS_INIT_MODULE_FINIT, fd,
-                                    " ".join(params).encode(), 0)
+            self.call("insmod", self.syscall, SYS_FINIT_MODULE, fd,
+                      " ".join(params).encode(), 0)
             os.close(fd)
-            self.count_syscall("insmod", ret)
         time.sleep(r.choice((0, 0.1, 0.5, 2)))
-
-    def count_syscall(self, name, ret):
-        err = ctypes.get_errno() if ret else 0
-        self.count("%s %s" % (name, errno.errorcode.get(err, "ok")))
 
 
 # ---------------------------------------------------------------- checks
