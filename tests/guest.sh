@@ -1338,6 +1338,18 @@ stress_seed() {
 # stress_pause: sleep between 0.2 and 1.7 s.
 stress_pause() { sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.2 + r % 150 / 100 }')"; }
 
+# stress_midway FILE: wait until the cur_bytes FILE passes a random point
+# between 5 % and 50 % of 1 GiB: in the middle of the transfer, whatever
+# its speed (a whole GiB takes 1.5 s on one kernel, 5 s on another).
+stress_midway() {
+	local mark=$(( (5 + RANDOM % 46) * (1 << 30) / 100 )) i
+	for i in $(seq 3000); do
+		[ "$(cat "$1")" -ge $mark ] && return 0
+		sleep 0.02
+	done
+	fail "$1 never passed $mark"
+}
+
 # send_gib: fill send_udp's buffer with 1 GiB and start the send (close);
 # wait until the receiver is receiving it.
 send_gib() {
@@ -1361,7 +1373,7 @@ t_stress_rmmod_transfer() {
 		# partial message.
 		load_rx buffer_size=$size && load_tx buffer_size=$size || return 1
 		send_gib || return 1
-		stress_pause
+		stress_midway $DS/cur_bytes || return 1
 		expect "round $i: send state" "sending" "$(cat $S/state)" || return 1
 		rmmod_within send_udp "$limit" || return 1
 		# receive_udp goes in the middle of the next message (a new
@@ -1369,7 +1381,7 @@ t_stress_rmmod_transfer() {
 		rmmod receive_udp || return 1
 		load_rx buffer_size=$size && load_tx buffer_size=$size || return 1
 		send_gib || return 1
-		stress_pause
+		stress_midway $DR/cur_bytes || return 1
 		expect "round $i: receive state" "receiving" "$(cat $R/state)" || return 1
 		rmmod_within receive_udp "$limit" || return 1
 		# The send then ends (ECONNREFUSED) or is still going.
