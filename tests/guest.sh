@@ -1366,27 +1366,31 @@ summary() {
 		END { for (k in n) printf "# %d rmmods of %s %s: at most %.2f s\n", n[k], k, w, m[k] }' "$TMP/rmmod-times"
 }
 
+# gib_unload_midway MODULE: load both modules with 1 GiB buffers, start a
+# 1 GiB send, and unload MODULE at a random point of it (stress_midway),
+# within limit.
+gib_unload_midway() {
+	local cur=$DR/cur_bytes busy=receiving
+	[ "$1" = send_udp ] && cur=$DS/cur_bytes busy=sending
+	load_rx buffer_size=1G && load_tx buffer_size=1G || return 1
+	send_gib || return 1
+	stress_midway $cur || return 1
+	expect "round $i: $1 state" "$busy" "$(cat /sys/module/$1/parameters/state)" || return 1
+	rmmod_within $1 "$limit"
+}
+
 t_stress_rmmod_transfer() {
-	local i size=1G limit
+	local i limit
 	stress_seed
-	stress_limit $size || return 1
+	stress_limit 1G || return 1
 	for i in $(seq "$STRESS_ROUNDS"); do
-		# send_udp goes in the middle of a send; the receiver keeps its
-		# partial message.
-		load_rx buffer_size=$size && load_tx buffer_size=$size || return 1
-		send_gib || return 1
-		stress_midway $DS/cur_bytes || return 1
-		expect "round $i: send state" "sending" "$(cat $S/state)" || return 1
-		rmmod_within send_udp "$limit" || return 1
-		# receive_udp goes in the middle of the next message (a new
-		# one: this one is unloaded with its partial message).
+		# send_udp goes in the middle of a send; the receiver is unloaded
+		# with its partial message.
+		gib_unload_midway send_udp || return 1
 		rmmod receive_udp || return 1
-		load_rx buffer_size=$size && load_tx buffer_size=$size || return 1
-		send_gib || return 1
-		stress_midway $DR/cur_bytes || return 1
-		expect "round $i: receive state" "receiving" "$(cat $R/state)" || return 1
-		rmmod_within receive_udp "$limit" || return 1
-		# The send then ends (ECONNREFUSED) or is still going.
+		# receive_udp goes in the middle of the next one; the send then
+		# ends (ECONNREFUSED) or is still going.
+		gib_unload_midway receive_udp || return 1
 		rmmod send_udp || return 1
 	done
 	summary "in the middle of a 1 GiB transfer"
