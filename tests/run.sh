@@ -131,6 +131,45 @@ boot() {
 	return $rc
 }
 
+# boot_pair KVER [TEST...]: the two-machine suite (tests/pair-guest.sh) on
+# two guests of KVER, one vCPU each, joined by one virtual Ethernet cable:
+# a QEMU socket netdev on a free port of 127.0.0.1, where the receiving
+# machine listens and the sending one connects. No other network. They
+# share build/KVER/pair; the consoles go to build/KVER/console-{sender,
+# receiver}.log.
+boot_pair() {
+	local kver=$1 shared=build/$1/pair port rc rx
+	shift
+	local nic="-device virtio-net-pci,netdev=h0,mac=52:54:00:00:00:0"
+	local common=(--run "/boot/vmlinuz-$kver" --disable-kvm --force-9p --cpus 1
+		--memory 2G -v --append "slub_debug=FZPU" --rwdir "$top/$shared=$top/$shared")
+	local guest="bash $top/build/$kver/tests/pair-guest.sh"
+	exec 9>/tmp/kudp-vm.lock
+	if ! flock -n 9; then
+		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
+		flock 9
+	fi
+	# Under the lock: no other run picks a port meanwhile.
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	rm -rf "$shared"
+	mkdir -p "$shared"
+	timeout 1500 vng "${common[@]}" --qemu-opts="${nic}2 -netdev socket,id=h0,listen=127.0.0.1:$port" \
+		--exec "$guest receiver $top/build/$kver $top/$shared" \
+		>"build/$kver/console-receiver.log" 2>&1 </dev/null 9>&- &
+	rx=$!
+	# The listening side first.
+	sleep 5
+	timeout --foreground 1500 vng "${common[@]}" \
+		--qemu-opts="${nic}1 -netdev socket,id=h0,connect=127.0.0.1:$port" \
+		--exec "$guest sender $top/build/$kver $top/$shared $*" \
+		2>"build/$kver/console-sender.log" </dev/null 9>&-
+	rc=$?
+	touch "$shared/done"
+	wait $rx
+	exec 9>&-
+	return $rc
+}
+
 echo "KTAP version 1"
 # The test tools in C: the ioctls through the project's UAPI header, a
 # flood of datagrams, the kernel log by sequence number.
@@ -168,6 +207,25 @@ for kver in $kernels; do
 		exit $?
 	fi
 
+	if [[ ",$suites," == *,pair,* ]]; then
+		t0=$(date +%s)
+		boot_pair "$kver" ${KUDP_TESTS:-} | sed -u "s/^/    /"
+		rc=${PIPESTATUS[0]}
+		secs=$(($(date +%s) - t0))
+		echo "# time: the two guests of $kver: $secs s"
+		[ -n "${KUDP_TIMES:-}" ] && echo "pair $kver|$secs" >>"$KUDP_TIMES"
+		res=build/$kver/pair/result
+		if [ -f "$res" ]; then
+			read -r p f <"$res"
+			passed=$((passed + p))
+			failed=$((failed + f))
+		else
+			echo "not ok - $kver: the two guests gave no result (consoles: build/$kver/console-{sender,receiver}.log)"
+			tail -n 20 "build/$kver/console-sender.log" | sed 's/^/# /'
+			failed=$((failed + 1))
+		fi
+		[ "$suites" = pair ] && continue
+	fi
 	if [ -n "${KUDP_TESTS:-}" ]; then
 		sel=$(for t in $(bash tests/$guest - - --list "$suites"); do
 			case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The two-machine suite: one of two guests joined by one virtual Ethernet
+# cable and nothing else (tests/run.sh starts them: boot_pair). Runs as
+# root in each:
+#
+#   pair-guest.sh receiver MODDIR SHARED
+#   pair-guest.sh sender MODDIR SHARED [TEST...]
+#
+# SHARED is a directory both guests see (the host's, through 9p). The
+# receiving machine (192.0.2.2) serves commands: it runs each SHARED/cmd.N
+# the sender writes, with the helpers of tests/lib.sh, and answers with
+# SHARED/out.N and SHARED/rc.N; it stops when SHARED/done appears, or after
+# 10 minutes without a command. The sending machine (192.0.2.1) runs the
+# tests (the t_pair_* functions below), calling remote for what happens on
+# the other machine, and scans both kernel logs after each. It prints KTAP
+# and writes "PASSED FAILED" to SHARED/result.
+set -u
+
+ROLE=$1
+MOD=$2
+SHARED=$3
+shift 3
+ONLY="$*"
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+TX_ADDR=192.0.2.1
+RX_ADDR=192.0.2.2
+
+# iface: the guest's Ethernet interface. udev renames it some 20 s into
+# the boot: ask each time, never assume eth0.
+iface() { ls /sys/class/net | grep -vx lo | head -n 1; }
+
+# link_up ADDR: give the interface ADDR/24 and bring it up (MTU 1500).
+link_up() {
+	udevadm settle --timeout=60
+	local dev=$(iface)
+	[ -n "$dev" ] || fail "no network interface" || return 1
+	ip addr add "$1/24" dev "$dev" && ip link set dev "$dev" mtu 1500 up
+}
+
+# ------------------------------------------------------------ both sides
+
+# snmp FIELD: the Ip counter FIELD of /proc/net/snmp (FragCreates, ...).
+snmp() {
+	awk -v f="$1" '/^Ip:/ { if (!n) { for (i = 1; i <= NF; i++) c[$i] = i; n = 1 } else print $c[f] }' /proc/net/snmp
+}
+
+# watch_completion FILE: in the background, for up to 60 s, write to FILE
+# the seconds from the moment receive_udp leaves "empty" (its first
+# datagram) to its completion.
+watch_completion() {
+	(
+		local t0="" s i
+		for i in $(seq 3000); do
+			s=$(cat $R/state)
+			[ -z "$t0" ] && [ "$s" != empty ] && t0=$(date +%s.%N)
+			case $s in complete*) since "$t0" >"$1"; break ;; esac
+			sleep 0.02
+		done
+	) >/dev/null 2>&1 &
+}
+
+# ------------------------------------------------------- the receiving side
+
+serve() {
+	local n=1 idle=0
+	touch "$SHARED/receiver.ready"
+	while [ ! -e "$SHARED/done" ] && [ $idle -lt 3000 ]; do
+		if [ ! -e "$SHARED/cmd.$n" ]; then
+			sleep 0.2
+			idle=$((idle + 1))
+			continue
+		fi
+		( eval "$(cat "$SHARED/cmd.$n")" ) >"$SHARED/out.$n.tmp" 2>&1 </dev/null
+		echo $? >"$SHARED/rc.$n.tmp"
+		mv "$SHARED/out.$n.tmp" "$SHARED/out.$n"
+		mv "$SHARED/rc.$n.tmp" "$SHARED/rc.$n"
+		n=$((n + 1))
+		idle=0
+	done
+	unload_all
+}
+
+if [ "$ROLE" = receiver ]; then
+	link_up $RX_ADDR || exit 1
+	serve
+	exit 0
+fi
+
+# --------------------------------------------------------- the sending side
+
+# remote [--limit S] CMD: run CMD on the receiving machine, with the
+# helpers of tests/lib.sh; print what it printed and return its status
+# (124 if no answer came within S seconds, default 60). Commands run one
+# at a time, in order.
+remote() {
+	local limit=60 n i
+	if [ "$1" = --limit ]; then
+		limit=$2
+		shift 2
+	fi
+	n=$(($(cat "$SHARED/next" 2>/dev/null || echo 0) + 1))
+	echo $n >"$SHARED/next"
+	echo "$*" >"$SHARED/cmd.$n.tmp" && mv "$SHARED/cmd.$n.tmp" "$SHARED/cmd.$n"
+	for i in $(seq $((limit * 5))); do
+		if [ -e "$SHARED/rc.$n" ]; then
+			cat "$SHARED/out.$n"
+			return "$(cat "$SHARED/rc.$n")"
+		fi
+		sleep 0.2
+	done
+	fail "the receiving machine did not answer '$*' within $limit s"
+	return 124
+}
+
+t_pair_link() {
+	# The cable works, and carries nothing but our two machines.
+	local dev=$(iface)
+	diag "interface $dev: $(ip -brief addr show dev "$dev" | xargs)"
+	expect "MTU" "1500" "$(cat /sys/class/net/$dev/mtu)" || return 1
+	ping -c 3 -W 5 $RX_ADDR | tail -n 2 | sed 's/^/# /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || fail "no answer from $RX_ADDR" || return 1
+	expect "the receiving machine's address" "$RX_ADDR/24" \
+		"$(remote 'ip -brief addr show dev $(iface) | awk "{ print \$3 }"')"
+}
+
+t_pair_roundtrip_sysfs() {
+	# echo into the sender's data; cat of the receiver's data, 5.0-6.0 s
+	# after the datagram (timed on the receiving machine: a watcher
+	# notes when the message starts and when it completes).
+	remote "load_rx && watch_completion $SHARED/completion" || return 1
+	load_tx ip=$RX_ADDR || return 1
+	echo hello >$S/data || return 1
+	expect "the receiver's data" "hello" "$(remote --limit 30 'wait_for rx_complete && cat $R/data')" ||
+		return 1
+	local t=$(cat "$SHARED/completion")
+	diag "completed $t s after the datagram arrived"
+	below 5.0 "$t" && below "$t" 6.0 || fail "completion after $t s, not 5.0-6.0" || return 1
+	expect "send state" "idle 0" "$(cat $S/state) $(cat $S/last_error)"
+}
+
+t_pair_256m() {
+	# 256 MiB of random bytes from /dev/send_udp to /dev/receive_udp, in
+	# datagrams the route's MTU carries whole: byte-identical, no drop,
+	# no IP fragment on either machine.
+	local size=$((256 << 20)) frag reasm t0 secs dg
+	remote "load_rx buffer_size=$size" || return 1
+	load_tx buffer_size=$size ip=$RX_ADDR || return 1
+	head -c $size /dev/urandom >"$SHARED/src.bin" || return 1
+	frag=$(snmp FragCreates)
+	reasm=$(remote "snmp ReasmReqds") || return 1
+	t0=$(date +%s.%N)
+	cat "$SHARED/src.bin" >/dev/send_udp || return 1
+	remote --limit 900 "wait_seq 1 900" || return 1
+	secs=$(since "$t0")
+	remote "cat /dev/receive_udp >$SHARED/got.bin" || return 1
+	cmp "$SHARED/src.bin" "$SHARED/got.bin" || fail "the bytes read back differ" || return 1
+	rm -f "$SHARED/src.bin" "$SHARED/got.bin"
+	local crc=$(cat $DS/crc32)
+	expect "receiver's CRC-32" "$crc" "$(remote 'cat $DR/crc32')" || return 1
+	expect "drops" "0" "$(remote 'cat $DR/drops')" || return 1
+	dg=$(cat $DS/last_datagrams)
+	diag "$size bytes in $dg datagrams ($((size / dg)) bytes each on average) in $secs s ($(awk -v s="$secs" -v n=$size 'BEGIN { printf "%.1f", n / 1e6 / s }') MB/s, write to completion, 5 s idle rule included)"
+	expect "datagrams of 1472 bytes" "$(((size + 1471) / 1472))" "$dg" || return 1
+	expect "receiver's datagrams" "$dg" "$(remote 'cat $DR/last_datagrams')" || return 1
+	expect "fragments made by the sender" "$frag" "$(snmp FragCreates)" || return 1
+	expect "reassemblies on the receiver" "$reasm" \
+		"$(remote "snmp ReasmReqds")"
+}
+
+t_pair_refused() {
+	# Nothing listens on the receiving machine: ECONNREFUSED, as on
+	# loopback (the ICMP port unreachable comes back over the cable).
+	load_tx ip=$RX_ADDR || return 1
+	head -c 200000 /dev/zero >/dev/send_udp || return 1
+	wait_for tx_idle || return 1
+	expect "last_error" "-111" "$(cat $S/last_error)"
+}
+
+t_pair_no_host() {
+	# An address on the subnet that nobody has: no ARP answer. The send
+	# ends within a bounded time with an error, and never hangs.
+	load_tx ip=192.0.2.99 || return 1
+	local t0=$(date +%s.%N)
+	head -c 200000 /dev/zero >/dev/send_udp || return 1
+	wait_for tx_idle || fail "still $(cat $S/state) after 30 s" || return 1
+	diag "the send to 192.0.2.99 ended after $(since "$t0") s: last_error $(cat $S/last_error)"
+	[ "$(cat $S/last_error)" -lt 0 ] || fail "no error"
+}
+
+# ------------------------------------------------------------------ runner
+
+PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_256m pair_refused pair_no_host"
+
+link_up $TX_ADDR || exit 1
+for i in $(seq 120); do
+	[ -e "$SHARED/receiver.ready" ] && ping -c 1 -W 1 $RX_ADDR >/dev/null 2>&1 && break
+	sleep 1
+done
+
+tests=$PAIR_TESTS
+if [ -n "$ONLY" ]; then
+	tests=$(for t in $PAIR_TESTS; do case " $ONLY " in *" $t "*) echo $t ;; esac; done)
+fi
+KUDP_TMP=$(mktemp -d)
+export KUDP_TMP
+TMP=$KUDP_TMP
+echo "KTAP version 1"
+echo "# $(uname -r), two machines: $TX_ADDR sends, $RX_ADDR receives"
+echo "1..$(echo $tests | wc -w)"
+n=0
+passed=0
+failed=0
+for t in $tests; do
+	n=$((n + 1))
+	seq=$($KMSG last)
+	rseq=$(remote '$KMSG last')
+	t0=$(date +%s)
+	run_test "$t" 1200
+	rc=$?
+	unload_all || { diag "FAIL: modules left loaded"; rc=1; }
+	remote unload_all || { diag "FAIL: modules left loaded on the receiving machine"; rc=1; }
+	bad=$(scan_log "$seq")
+	rbad=$(remote "scan_log $rseq")
+	if [ -n "$bad$rbad" ]; then
+		diag "FAIL: the kernel logs have:"
+		{ echo "$bad"; echo "$rbad" | sed 's/^/receiver: /'; } | grep . | head -n 40 | sed 's/^/#   /'
+		rc=1
+	fi
+	if [ $rc -eq 0 ]; then
+		echo "ok $n $t # $(($(date +%s) - t0)) s"
+		passed=$((passed + 1))
+	else
+		echo "not ok $n $t"
+		failed=$((failed + 1))
+	fi
+	rm -rf "${TMP:?}" && mkdir "$TMP"
+done
+touch "$SHARED/done"
+echo "$passed $failed" >"$SHARED/result"
+echo "# pair: $passed passed, $failed failed"
