@@ -395,15 +395,17 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
  * @room: bytes available at @buf; a longer payload is cut, and the rest is
  *	discarded (0 discards the datagram)
  * @flags: extra MSG_ flags (MSG_PEEK to look without taking)
+ * @from: where the datagram's source address and port go, or NULL
  *
  * Context: process context.
  * Return: the datagram's full payload length, which may exceed @room;
  * -EAGAIN when no datagram is queued; another negative errno on error.
  */
-int kudp_recv(struct socket *sock, void *buf, size_t room, int flags)
+int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
+	      struct sockaddr_in *from)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = room };
-	struct msghdr msg = { };
+	struct msghdr msg = { .msg_name = from, .msg_namelen = from ? sizeof(*from) : 0 };
 	int ret;
 
 	ret = kernel_recvmsg(sock, &msg, &vec, 1, room,
@@ -543,6 +545,7 @@ KUDP_STAT_ATTR(errors, 0444, KUDP_KIND_U64, 0, KUDP_A_ERRORS);
 KUDP_STAT_ATTR(last_error, 0444, KUDP_KIND_S32, 0, KUDP_A_LAST_ERROR);
 KUDP_STAT_ATTR(crc32, 0400, KUDP_KIND_HEX32, KUDP_STAT_CRC32, KUDP_A_CRC32);
 KUDP_STAT_ATTR(capacity, 0444, KUDP_KIND_U64, 0, KUDP_A_CAPACITY);
+KUDP_STAT_ATTR(rejected, 0444, KUDP_KIND_U64, KUDP_STAT_REJECTED, KUDP_A_REJECTED);
 
 static struct attribute *kudp_stat_attrs[] = {
 	&kudp_stat_state.attr.attr,
@@ -560,6 +563,7 @@ static struct attribute *kudp_stat_attrs[] = {
 	&kudp_stat_last_error.attr.attr,
 	&kudp_stat_crc32.attr.attr,
 	&kudp_stat_capacity.attr.attr,
+	&kudp_stat_rejected.attr.attr,
 	NULL
 };
 

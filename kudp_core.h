@@ -140,7 +140,8 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 
 int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      size_t payload, struct kudp_xfer *xfer);
-int kudp_recv(struct socket *sock, void *buf, size_t room, int flags);
+int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
+	      struct sockaddr_in *from);
 
 /**
  * struct kudp_dev - a module's character device and its statistics
@@ -185,6 +186,8 @@ struct kudp_dev {
 #define KUDP_STAT_DROPS		BIT(2)
 /* The CRC-32: only for CAP_NET_ADMIN (root, for its file). */
 #define KUDP_STAT_CRC32		BIT(3)
+/* Datagrams refused by receive_udp's peer parameter. */
+#define KUDP_STAT_REJECTED	BIT(4)
 
 int kudp_dev_register(struct kudp_dev *kd);
 void kudp_dev_unregister(struct kudp_dev *kd);

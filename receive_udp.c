@@ -20,13 +20,16 @@
  */
 #define pr_fmt(fmt) "receive_udp: " fmt
 
+#include <linux/bitops.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -52,6 +55,16 @@
 /* Load-time settings, read by init. */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
 static u64 rcvbuf = 128ULL << 20;
+
+/*
+ * peer: who may write into the message, an IPv4 prefix; 0.0.0.0/0 (anyone)
+ * by default. Written by its parameter callback, read by the drain: both
+ * under peer_lock (process context), so the drain never sees an address
+ * with another prefix's mask.
+ */
+static DEFINE_SPINLOCK(peer_lock);
+static __be32 peer_addr;	/* the prefix's address, host bits 0 */
+static __be32 peer_mask;	/* its mask: 0 for anyone */
 
 /**
  * struct kudp_rx - the receiver
@@ -87,6 +100,7 @@ static u64 rcvbuf = 128ULL << 20;
  * @overflow: bytes that did not fit, since load or reset
  * @errors: receive errors since load or reset
  * @last_error: the last receive error, or 0
+ * @rejected: datagrams from outside peer, dropped, since load or reset
  * @drops_base: the socket's drop count (sk_drops, 32 bits) at load or reset
  * @udp_errors_base: the system's UDP InErrors at load or reset
  */
@@ -118,6 +132,7 @@ struct kudp_rx {
 	u64 overflow;
 	u64 errors;
 	int last_error;
+	u64 rejected;
 	u32 drops_base;
 	unsigned long udp_errors_base;
 };
@@ -200,14 +215,37 @@ static void receive_udp_arm_timer(void)
 		    RX_IDLE_TIMEOUT_MS);
 }
 
+/* Whether a datagram from @from may write into the message (peer). */
+static bool receive_udp_from_peer(const struct sockaddr_in *from)
+{
+	bool ok;
+
+	spin_lock(&peer_lock);
+	ok = !((from->sin_addr.s_addr ^ peer_addr) & peer_mask);
+	spin_unlock(&peer_lock);
+	return ok;
+}
+
+/* Count a datagram that was not from peer; it is already off the socket. */
+static void receive_udp_rejected(const struct sockaddr_in *from)
+{
+	pr_warn_ratelimited("datagram from %pI4:%u dropped: not from peer\n",
+			    &from->sin_addr, ntohs(from->sin_port));
+	mutex_lock(&rx.lock);
+	rx.rejected++;
+	mutex_unlock(&rx.lock);
+}
+
 /*
  * Take one datagram off the socket and file it where the message's state
- * says. Return its length, or -EAGAIN once the socket is empty.
+ * says: a datagram from outside peer touches neither the message nor the
+ * idle timer. Return its length, or -EAGAIN once the socket is empty.
  */
 static int receive_udp_one(void)
 {
 	/* Not queued: 5 s have passed since the last datagram (or none came). */
 	bool burst = hrtimer_is_queued(&rx.idle_timer);
+	struct sockaddr_in from;
 	void *dest;
 	size_t room;
 	int ret;
@@ -220,14 +258,22 @@ static int receive_udp_one(void)
 	}
 
 	if (rx.state != KUDP_STATE_RECEIVING) {
-		ret = kudp_recv(rx.sock, NULL, 0, MSG_PEEK);
+		ret = kudp_recv(rx.sock, NULL, 0, MSG_PEEK, &from);
 		if (ret < 0)
 			return ret;
+
+		/* Only the drain takes datagrams: the one peeked comes next. */
+		if (!receive_udp_from_peer(&from)) {
+			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
+			if (ret >= 0)
+				receive_udp_rejected(&from);
+			return ret;
+		}
 
 		if (rx.state == KUDP_STATE_COMPLETE &&
 		    rx.reason == KUDP_REASON_FULL && burst) {
 			/* The burst that filled the buffer goes on. */
-			ret = kudp_recv(rx.sock, NULL, 0, 0);
+			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
 			if (ret < 0)
 				return ret;
 			receive_udp_arm_timer();
@@ -246,9 +292,14 @@ static int receive_udp_one(void)
 
 	dest = rx.buf + rx.cur.bytes;
 	room = min_t(u64, rx.size - rx.cur.bytes, KUDP_MAX_PAYLOAD);
-	ret = kudp_recv(rx.sock, dest, room, 0);
+	ret = kudp_recv(rx.sock, dest, room, 0, &from);
 	if (ret < 0)
 		return ret;
+	if (!receive_udp_from_peer(&from)) {
+		/* Its bytes lie beyond the message's end: nobody sees them. */
+		receive_udp_rejected(&from);
+		return ret;
+	}
 	receive_udp_arm_timer();
 
 	mutex_lock(&rx.lock);
@@ -311,6 +362,7 @@ static void receive_udp_control_work(struct work_struct *work)
 		rx.overflow = 0;
 		rx.errors = 0;
 		rx.last_error = 0;
+		rx.rejected = 0;
 		rx.drops_base = atomic_read(&rx.sock->sk->sk_drops);
 		rx.udp_errors_base = receive_udp_in_errors();
 	}
@@ -388,6 +440,7 @@ static void receive_udp_snapshot(struct kudp_stats *st)
 	st->errors = rx.errors;
 	st->last_error = rx.last_error;
 	st->capacity = rx.size;
+	st->rejected = rx.rejected;
 	mutex_unlock(&rx.lock);
 }
 
@@ -590,6 +643,68 @@ MODULE_PARM_DESC(buffer_size,
 module_param_cb(rcvbuf, &kudp_param_ops_size, &rcvbuf, 0444);
 MODULE_PARM_DESC(rcvbuf,
 		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 128M; the kernel doubles it)");
+
+/*
+ * peer: an IPv4 address ("192.0.2.1", that host) or prefix
+ * ("192.0.2.0/24"), a trailing newline accepted. A bad value changes
+ * nothing.
+ */
+static int peer_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strcspn(val, "\n"), alen = strcspn(val, "/\n");
+	unsigned int bits = 32;
+	const char *end;
+	char prefix[3];
+	__be32 addr, mask;
+
+	kudp_enter("val=%s", val);
+	if ((val[len] && val[len + 1]) || !alen ||
+	    !in4_pton(val, alen, (u8 *)&addr, -1, &end) || end != val + alen)
+		goto bad;
+	if (alen < len) {
+		/* The prefix length: 1 or 2 digits after the slash. */
+		if (len - alen - 1 < 1 || len - alen - 1 > 2)
+			goto bad;
+		strscpy(prefix, val + alen + 1, len - alen);
+		if (kstrtouint(prefix, 10, &bits) || bits > 32)
+			goto bad;
+	}
+	mask = bits ? htonl(~0U << (32 - bits)) : 0;
+	if (addr & ~mask) {
+		pr_err("peer: %pI4/%u has bits outside its /%u prefix: did you mean %pI4/%u?\n",
+		       &addr, bits, bits, &(__be32){ addr & mask }, bits);
+		return kudp_ret(-EINVAL);
+	}
+	spin_lock(&peer_lock);
+	peer_addr = addr;
+	peer_mask = mask;
+	spin_unlock(&peer_lock);
+	return 0;
+bad:
+	pr_err("peer: '%.*s' is not an IPv4 address or prefix (a.b.c.d or a.b.c.d/n)\n",
+	       (int)len, val);
+	return kudp_ret(-EINVAL);
+}
+
+static int peer_get(char *buf, const struct kernel_param *kp)
+{
+	__be32 addr, mask;
+
+	spin_lock(&peer_lock);
+	addr = peer_addr;
+	mask = peer_mask;
+	spin_unlock(&peer_lock);
+	return sysfs_emit(buf, "%pI4/%d\n", &addr, hweight32((__force u32)mask));
+}
+
+static const struct kernel_param_ops peer_ops = {
+	.set = peer_set,
+	.get = peer_get,
+};
+
+module_param_cb(peer, &peer_ops, NULL, 0644);
+MODULE_PARM_DESC(peer,
+		 "Who may write into the message: an IPv4 address or prefix (192.0.2.1, 192.0.2.0/24); others' datagrams are dropped and counted in rejected (default 0.0.0.0/0: anyone; writable at run time)");
 
 static int state_get(char *buf, const struct kernel_param *kp)
 {

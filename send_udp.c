@@ -108,7 +108,8 @@ static struct kudp_tx tx = {
 		.snapshot = send_udp_snapshot,
 		.reset = send_udp_reset,
 		.discard = send_udp_discard,
-		.hidden = KUDP_STAT_REASON | KUDP_STAT_OVERFLOW | KUDP_STAT_DROPS,
+		.hidden = KUDP_STAT_REASON | KUDP_STAT_OVERFLOW | KUDP_STAT_DROPS |
+			  KUDP_STAT_REJECTED,
 	},
 	.lock = __MUTEX_INITIALIZER(tx.lock),
 	.idle_wq = __WAIT_QUEUE_HEAD_INITIALIZER(tx.idle_wq),

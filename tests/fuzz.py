@@ -60,10 +60,10 @@ MODULES = ("send_udp", "receive_udp")
 PORT = 8808
 STATES = ["idle", "filling", "sending", "empty", "receiving", "complete"]
 REASONS = ["none", "idle", "full"]
-STATS = struct.Struct("<IIIIQQQQQQQQQQiIQ")
+STATS = struct.Struct("<IIIIQQQQQQQQQQiIQQ")
 STATS_FIELDS = ("size version state reason seq cur_bytes cur_datagrams "
                 "last_bytes last_datagrams messages overflow_bytes drops "
-                "udp_errors errors last_error crc32 capacity").split()
+                "udp_errors errors last_error crc32 capacity rejected").split()
 IOC_MAGIC = 0xB9
 # Generic ioctls the VFS serves itself for any file: some of them act on
 # the file system (FIFREEZE freezes it), so no random command may use
@@ -77,6 +77,9 @@ SYS_FINIT_MODULE = 313
 IPS = ["127.0.0.1", "127.0.0.2", "127.1.2.3", "192.0.2.1", "192.0.2.2",
        "192.0.2.200", "0.0.0.0", "127.0.0.1\n", " 127.0.0.1", "127.0.0.256",
        "127.0.0", "127.0.0.1.5", "::1", "localhost", "", "\n", "1" * 300]
+# Values for receive_udp's peer (it only filters: any address will do).
+PEERS = ["127.0.0.1", "127.0.0.0/8", "0.0.0.0/0", "192.0.2.0/24", "10.0.0.1/32",
+         "127.0.0.1/24", "1.2.3.4/33", "1.2.3.4/", "/8", "127.0.0.1/8\n"]
 SIZES = ["4K", "64K", "1M", "16M", "4096", "65536", "1048576", "0", "1",
          "-1", "4097", "1G1", "8G", "100G", "18446744073709551616", "0x10000",
          "1K\n", "K", "4294967296", "9999999999999999999999"]
@@ -180,7 +183,7 @@ class Worker:
         d = "/sys/module/%s/parameters" % mod
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
-                         "overflow", "bogus"))
+                         "overflow", "peer", "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -188,6 +191,8 @@ class Worker:
         if name == "ip":
             # Only the curated addresses: nothing may leave the guest.
             val = r.choice(IPS).encode()
+        elif name == "peer" and r.random() < 0.5:
+            val = r.choice(PEERS).encode()
         else:
             val = self.value()
         self.call("param write", self.write_file, path, val)

@@ -41,7 +41,7 @@ t_modinfo() {
 	done
 	expect "send_udp parameters" "buffer_size data debug ip last_error payload state" \
 		"$(modinfo -p "$MOD/send_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
-	expect "receive_udp parameters" "buffer_size data debug drops overflow rcvbuf state" \
+	expect "receive_udp parameters" "buffer_size data debug drops overflow peer rcvbuf state" \
 		"$(modinfo -p "$MOD/receive_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
 	return $ok
 }
@@ -818,7 +818,7 @@ t_dev_stats_agree() {
 	local d f v
 	for d in $DS $DR; do
 		$IOCTL stats /dev/$(basename $d) >"$TMP/ioctl" || return 1
-		expect "$d: size version" "112 1" "$(awk '$1 == "size" || $1 == "version" { printf "%s%s", s, $2; s = " " }' "$TMP/ioctl")" || return 1
+		expect "$d: size version" "120 2" "$(awk '$1 == "size" || $1 == "version" { printf "%s%s", s, $2; s = " " }' "$TMP/ioctl")" || return 1
 		for f in $d/*; do
 			[ -f "$f" ] && [ -r "$f" ] || continue
 			case $(basename $f) in dev|uevent) continue ;; esac
@@ -832,13 +832,13 @@ t_dev_stats_agree() {
 	done
 	# GET_STATS from a program built with an older header (24 bytes) and
 	# a newer one (16 bytes more than ours): each gets what both know.
-	expect "an older caller" "size 24 version 1 seq 1 untouched 0" \
+	expect "an older caller" "size 24 version 2 seq 1 untouched 0" \
 		"$($IOCTL stats-as /dev/receive_udp 24)" || return 1
-	expect "a newer caller" "size 112 version 1 seq 1 untouched 16" \
-		"$($IOCTL stats-as /dev/receive_udp 128)" || return 1
+	expect "a newer caller" "size 120 version 2 seq 1 untouched 16" \
+		"$($IOCTL stats-as /dev/receive_udp 136)" || return 1
 	expect "sysfs files of send_udp" "capacity crc32 cur_bytes cur_datagrams errors last_bytes last_datagrams last_error messages seq state" \
 		"$(cd $DS && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)" || return 1
-	expect "sysfs files of receive_udp" "capacity crc32 cur_bytes cur_datagrams drops errors last_bytes last_datagrams last_error messages overflow_bytes reason seq state udp_errors" \
+	expect "sysfs files of receive_udp" "capacity crc32 cur_bytes cur_datagrams drops errors last_bytes last_datagrams last_error messages overflow_bytes reason rejected seq state udp_errors" \
 		"$(cd $DR && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)"
 }
 
@@ -914,6 +914,36 @@ t_drops_control() {
 	expect "drops = RcvbufErrors growth" "$(($4 - $2))" "$drops" || return 1
 	expect "udp_errors = InErrors growth" "$(($3 - $1))" "$(cat $DR/udp_errors)" || return 1
 	expect "the drops parameter" "$drops" "$(cat $R/drops)"
+}
+
+t_peer() {
+	# Only peer writes into the message; bad values change nothing.
+	load_rx || return 1
+	local seq=$($KMSG last)
+	expect "default" "0.0.0.0/0" "$(cat $R/peer)" || return 1
+	expect "bad values" "EINVAL EINVAL EINVAL EINVAL EINVAL" \
+		"$(write $R/peer 1.2.3 192.0.2.1/24 10.0.0.0/33 '\n' 127.0.0.1/)" || return 1
+	expect "kept" "0.0.0.0/0" "$(cat $R/peer)" || return 1
+	expect "log lines" "5" "$(log_since "$seq" | grep -c 'receive_udp: peer: ')" || return 1
+	log_since "$seq" | grep -q 'did you mean 192.0.2.0/24' || fail "no hint for host bits" || return 1
+	echo 127.0.0.2 >$R/peer || return 1
+	expect "one host" "127.0.0.2/32" "$(cat $R/peer)" || return 1
+	# A foreign datagram alone: the message stays empty.
+	$UDP send --from 127.0.0.1 foreign || return 1
+	wait_for grep -qx 1 $DR/rejected || fail "rejected: $(cat $DR/rejected)" || return 1
+	expect "state after a foreign datagram" "empty 0" "$(cat $DR/state) $(cat $DR/cur_bytes)" || return 1
+	# Peer's message, with a foreign datagram in its middle.
+	$UDP send --from 127.0.0.2 mine || return 1
+	$UDP send --from 127.0.0.1 --wait-complete 10 bad >/dev/null || return 1
+	expect "the message" "mine 2" "$(cat $R/data) $(cat $DR/rejected)" || return 1
+	log_since "$seq" | grep -q 'datagram from 127.0.0.1:[0-9]* dropped: not from peer' ||
+		fail "no log line for the foreign datagram" || return 1
+	# A prefix; a reset zeroes the count.
+	echo 127.0.0.0/8 >$R/peer || return 1
+	$UDP send --from 127.0.0.1 --wait-complete 10 ours >/dev/null || return 1
+	expect "from the prefix" "ours 2" "$(cat $R/data) $(cat $DR/rejected)" || return 1
+	$IOCTL reset /dev/receive_udp || return 1
+	expect "rejected after a reset" "0" "$(cat $DR/rejected)"
 }
 
 t_interop_100m() {
@@ -1437,7 +1467,7 @@ debug_output enodev_outside_life unload_states flood param_race_rmmod load_unloa
 dev_sizes dev_cat dev_full_and_overfill dev_efbig dev_aborted_writers dev_one_writer
 dev_read_blocking dev_signals
 dev_estale dev_read_end dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
-drops_control interop_100m docs_match
+drops_control peer interop_100m docs_match
 nl_status_ack nl_refused crc_private nl_two_listeners nl_unload_listener
 kudpctl_roundtrip kudpctl_monitor kudpctl_errors log_scan_selftest"
 SMALL_TESTS="small_memory enomem"

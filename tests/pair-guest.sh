@@ -190,9 +190,28 @@ t_pair_no_host() {
 	[ "$(cat $S/last_error)" -lt 0 ] || fail "no error"
 }
 
+t_pair_peer() {
+	# A second source on the sending machine (192.0.2.3) writes into the
+	# receiver all along a 16 MiB send; peer=192.0.2.1 keeps it out.
+	local dev=$(iface) pid
+	ip addr add 192.0.2.3/24 dev "$dev" || return 1
+	remote "load_rx buffer_size=16M && echo $TX_ADDR >\$R/peer" || return 1
+	load_tx buffer_size=16M ip=$RX_ADDR || return 1
+	$UDP send --from 192.0.2.3 --to $RX_ADDR --gap 0.01 $(seq -f intruder%g 300) &
+	pid=$!
+	head -c $((16 << 20)) /dev/urandom >"$TMP/src" || return 1
+	cat "$TMP/src" >/dev/send_udp || return 1
+	wait $pid
+	ip addr del 192.0.2.3/24 dev "$dev"
+	remote --limit 120 "wait_seq 1 120" || return 1
+	expect "CRC-32 of the message" "$(cat $DS/crc32) $((16 << 20))" \
+		"$(remote 'echo $(cat $DR/crc32) $(cat $DR/last_bytes)')" || return 1
+	expect "datagrams refused" "300" "$(remote 'cat $DR/rejected')"
+}
+
 # ------------------------------------------------------------------ runner
 
-PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_256m pair_refused pair_no_host"
+PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_256m pair_refused pair_no_host pair_peer"
 
 link_up $TX_ADDR || exit 1
 for i in $(seq 120); do

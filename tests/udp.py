@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Userspace UDP peer for the kudp tests: a real client and a real listener.
 
-  udp.py send [--gap S] [--wait-complete T] PAYLOAD...
+  udp.py send [--gap S] [--wait-complete T] [--from ADDR] [--to ADDR]
+              PAYLOAD...
       Send each PAYLOAD (text; "@N" means N random bytes, "@N:FILE" also
-      saves them to FILE) as one datagram to 127.0.0.1:8808, S seconds
-      apart. Two PAYLOAD words are steps instead: "%complete[=T]" waits
+      saves them to FILE) as one datagram to ADDR:8808 (127.0.0.1), from
+      the --from address (any), S seconds apart. Two PAYLOAD words are steps instead: "%complete[=T]" waits
       (at most T seconds, 30 by default) for a completion, "%sleep=S"
       sleeps S seconds; one process sends them all, so that no process
       start falls between two datagrams. With --wait-complete, then wait
@@ -64,6 +65,8 @@ def wait_complete(after, deadline):
 
 def cmd_send(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if args.source:
+        sock.bind((args.source, 0))
     last = None
     max_gap = 0.0
     seq = read_seq()
@@ -81,7 +84,7 @@ def cmd_send(args):
         if i:
             time.sleep(args.gap)
         data = payload(spec)
-        sock.sendto(data, ("127.0.0.1", PORT))
+        sock.sendto(data, (args.to, PORT))
         now = time.monotonic()
         if last is not None:
             max_gap = max(max_gap, now - last)
@@ -129,6 +132,8 @@ def main():
     s.add_argument("--gap", type=float, default=0.0)
     s.add_argument("--wait-complete", type=float)
     s.add_argument("--max-gap", action="store_true")
+    s.add_argument("--from", dest="source")
+    s.add_argument("--to", default="127.0.0.1")
     s.add_argument("payload", nargs="+")
     s.set_defaults(fn=cmd_send)
     l = sub.add_parser("listen")

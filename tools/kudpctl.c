@@ -179,6 +179,7 @@ static const struct {
 	[KUDP_A_DURATION_NS] = { "duration_ns", K_NS },
 	[KUDP_A_RESULT] = { "result", K_S32 },
 	[KUDP_A_CAUSE] = { "cause", K_CAUSE },
+	[KUDP_A_REJECTED] = { "rejected", K_U64 },
 };
 
 static struct nla_policy attr_policy[KUDP_A_MAX + 1];

@@ -32,7 +32,7 @@ enum kudp_reason {
 	KUDP_REASON_FULL,	/* the buffer is full */
 };
 
-#define KUDP_STATS_VERSION	1
+#define KUDP_STATS_VERSION	2
 
 /**
  * struct kudp_stats - what KUDP_IOC_GET_STATS returns
@@ -58,6 +58,8 @@ enum kudp_reason {
  * @last_error: negative errno of the last error, or 0
  * @crc32: CRC-32 of the last message, as zlib's crc32() computes it
  * @capacity: size of the module's buffer in bytes
+ * @rejected: datagrams dropped because their source is not the receiver's
+ *	peer parameter (receive_udp; version 2)
  */
 struct kudp_stats {
 	__u32 size;
@@ -77,6 +79,7 @@ struct kudp_stats {
 	__s32 last_error;
 	__u32 crc32;
 	__u64 capacity;
+	__u64 rejected;
 };
 
 #define KUDP_IOC_MAGIC		0xB9
@@ -169,6 +172,7 @@ enum kudp_attr {
 	KUDP_A_DURATION_NS,	/* u64: first to last datagram */
 	KUDP_A_RESULT,		/* s32: 0, or the send's negative errno */
 	KUDP_A_CAUSE,		/* u32, enum kudp_cause */
+	KUDP_A_REJECTED,	/* u64, receive_udp */
 
 	__KUDP_A_MAX,
 	KUDP_A_MAX = __KUDP_A_MAX - 1
