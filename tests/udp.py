@@ -69,7 +69,10 @@ def cmd_send(args):
         sock.bind((args.source, 0))
     last = None
     max_gap = 0.0
-    seq = read_seq()
+    # Only a completion to wait for needs the receiver on this machine.
+    waits = args.wait_complete is not None or any(
+        p.startswith("%complete") for p in args.payload)
+    seq = read_seq() if waits else 0
     for i, spec in enumerate(args.payload):
         if spec.split("=")[0] == "%complete":
             limit = float(spec.partition("=")[2] or 30)
