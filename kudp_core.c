@@ -18,9 +18,13 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <net/dst.h>
 #include <net/ip.h>
+#include <net/neighbour.h>
 #include <net/netlink.h>
 #include <net/sock.h>
+#include <net/udp.h>
 
 #include "kudp_core.h"
 
@@ -100,30 +104,98 @@ int kudp_param_check_ready(const struct kernel_param *kp)
 	return -ENODEV;
 }
 
-/* A size in bytes, with an optional K, M or G suffix ("64M"); not zero. */
-static int kudp_param_set_size(const char *val, const struct kernel_param *kp)
+/*
+ * A number of bytes, with an optional K, M or G suffix ("64M"), into @res;
+ * 0 only if @zero_ok. A bad value is logged and changes nothing.
+ */
+static int kudp_param_parse_bytes(const char *val, const struct kernel_param *kp,
+				  bool zero_ok, u64 *res)
 {
 	char *end;
-	u64 size = memparse(val, &end);
+	u64 n = memparse(val, &end);
 
 	kudp_enter("%s=%s", kp->name, val);
-	if (end == val || (*end && strcmp(end, "\n")) || !size) {
-		pr_err("%s: '%s' is not a size in bytes above 0 (suffixes K, M, G allowed)\n",
-		       kp->name, val);
+	if (end == val || (*end && strcmp(end, "\n")) || (!n && !zero_ok)) {
+		pr_err("%s: '%s' is not a number of bytes%s (suffixes K, M, G allowed)\n",
+		       kp->name, val, zero_ok ? "" : " above 0");
 		return kudp_ret(-EINVAL);
 	}
-	*(u64 *)kp->arg = size;
+	*res = n;
 	return 0;
 }
 
-static int kudp_param_get_size(char *buf, const struct kernel_param *kp)
+/* A size in bytes ("64M"); not zero. */
+static int kudp_param_set_size(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_bytes(val, kp, false, kp->arg);
+}
+
+/* A rate in bytes per second ("10M"); 0 for no limit. */
+static int kudp_param_set_rate(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_bytes(val, kp, true, kp->arg);
+}
+
+static int kudp_param_get_u64(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%llu\n", *(u64 *)kp->arg);
 }
 
+/* A u64 size in bytes: module_param_cb(name, &kudp_param_ops_size, &var, perm). */
 const struct kernel_param_ops kudp_param_ops_size = {
 	.set = kudp_param_set_size,
-	.get = kudp_param_get_size,
+	.get = kudp_param_get_u64,
+};
+
+/* A u64 rate in bytes per second, 0 for unlimited; the same text as a size. */
+const struct kernel_param_ops kudp_param_ops_rate = {
+	.set = kudp_param_set_rate,
+	.get = kudp_param_get_u64,
+};
+
+/**
+ * kudp_param_parse_switch() - read a switch parameter's value
+ * @val: what was written: "0" or "1", a trailing newline accepted
+ * @kp: the parameter
+ * @on: where the value goes
+ *
+ * Stricter than the kernel's bool parameters, which take "1abc" for "1".
+ *
+ * Context: a parameter callback.
+ * Return: 0, or -EINVAL (and a log line) for anything else.
+ */
+int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on)
+{
+	if ((val[0] != '0' && val[0] != '1') || (val[1] && strcmp(val + 1, "\n"))) {
+		pr_err("%s: '%s' is not 0 (off) or 1 (on)\n", kp->name, val);
+		return kudp_ret(-EINVAL);
+	}
+	*on = val[0] == '1';
+	return 0;
+}
+
+static int kudp_param_set_switch(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_switch(val, kp, kp->arg);
+}
+
+/**
+ * kudp_param_get_switch() - show a switch parameter: "0" or "1"
+ * @buf: the page to write
+ * @kp: the parameter; @kp->arg points to its bool
+ *
+ * Context: a parameter callback.
+ * Return: bytes written.
+ */
+int kudp_param_get_switch(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", *(bool *)kp->arg);
+}
+
+/* A bool shown and set as 0 or 1: module_param_cb(name, &kudp_param_ops_switch, &var, perm). */
+const struct kernel_param_ops kudp_param_ops_switch = {
+	.set = kudp_param_set_switch,
+	.get = kudp_param_get_switch,
 };
 
 /**
@@ -297,21 +369,24 @@ void kudp_xfer_start(struct kudp_xfer *xfer)
 }
 
 /**
- * kudp_xfer_add() - count one datagram of a message
+ * kudp_xfer_add() - count datagrams of a message
  * @xfer: the counters
  * @data: the payload bytes that belong to the message
  * @len: how many
+ * @datagrams: how many datagrams carried them on the wire: more than one
+ *	for a UDP GSO send or a UDP GRO receive
  *
  * Context: any.
  */
-void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len)
+void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len,
+		   unsigned int datagrams)
 {
 	xfer->last_ns = ktime_get_ns();
 	if (!xfer->datagrams)
 		xfer->first_ns = xfer->last_ns;
 	WRITE_ONCE(xfer->crc, crc32_le(xfer->crc, data, len));
 	WRITE_ONCE(xfer->bytes, xfer->bytes + len);
-	WRITE_ONCE(xfer->datagrams, xfer->datagrams + 1);
+	WRITE_ONCE(xfer->datagrams, xfer->datagrams + datagrams);
 }
 
 /**
@@ -340,52 +415,181 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer)
 	return xfer->last_ns - xfer->first_ns;
 }
 
+/*
+ * Send @len bytes as one call: one datagram, or, if @seg_size is not 0,
+ * datagrams of @seg_size bytes cut by UDP GSO (the last may be shorter).
+ */
+static int kudp_sendmsg(struct socket *sock, const void *data, size_t len,
+			u16 seg_size)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(u16))];
+		struct cmsghdr align;
+	} control;
+	struct kvec vec = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = { };
+	struct cmsghdr *cmsg;
+
+	if (seg_size) {
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof(control.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_UDP;
+		cmsg->cmsg_type = UDP_SEGMENT;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(u16));
+		memcpy(CMSG_DATA(cmsg), &seg_size, sizeof(u16));
+	}
+	return kernel_sendmsg(sock, &msg, &vec, 1, len);
+}
+
+/*
+ * Pacing: sleep until the first @sent bytes of a send that started at
+ * @start are due at @rate bytes per second. The sleep is on a
+ * high-resolution timer, and a shutdown (the module unloading) ends it.
+ */
+static int kudp_pace(struct socket *sock, u64 start, u64 sent, u64 rate)
+{
+	/* At most 4 GiB times 10^9: no overflow. */
+	u64 due = start + div64_u64(sent * NSEC_PER_SEC, rate);
+	s64 wait = due - ktime_get_ns();
+	struct sock *sk = sock->sk;
+
+	if (wait > 0)
+		wait_event_interruptible_hrtimeout(*sk_sleep(sk),
+						   READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN,
+						   ns_to_ktime(wait));
+	return READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN ? -EPIPE : 0;
+}
+
+/* Whether the next hop of @sk's route could not be resolved (no ARP answer). */
+static bool kudp_sock_neigh_failed(struct sock *sk)
+{
+	struct dst_entry *dst = sk_dst_get(sk);
+	__be32 daddr = inet_sk(sk)->inet_daddr;
+	struct neighbour *n;
+	bool failed = false;
+
+	if (!dst)
+		return false;
+	n = dst_neigh_lookup(dst, &daddr);
+	if (n) {
+		failed = READ_ONCE(n->nud_state) & NUD_FAILED;
+		neigh_release(n);
+	}
+	dst_release(dst);
+	return failed;
+}
+
+/*
+ * After the last datagram: wait until every datagram has left the machine
+ * (the socket's write memory is free again: the driver has sent them, or
+ * the stack has dropped them), for at most KUDP_LEAVE_TIMEOUT_MS. A
+ * datagram waiting for an ARP answer that never comes is dropped some
+ * 3 s later, silently: the neighbour's state tells.
+ */
+static int kudp_wait_sent(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	long left;
+
+	left = wait_event_interruptible_timeout(*sk_sleep(sk),
+			!sk_wmem_alloc_get(sk) || READ_ONCE(sk->sk_err) ||
+			(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN),
+			msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
+	if (READ_ONCE(sk->sk_err))
+		return sock_error(sk);
+	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
+		return -EPIPE;
+	if (!left)
+		return -ETIMEDOUT;
+	return kudp_sock_neigh_failed(sk) ? -EHOSTUNREACH : 0;
+}
+
 /**
  * kudp_send() - send a buffer as consecutive datagrams
  * @sock: a connected socket
  * @buf: the data
  * @len: bytes in @buf; 0 sends one empty datagram
- * @payload: bytes per datagram (the last one may be shorter)
- * @xfer: progress, updated after each datagram (kudp_xfer_start() first)
+ * @opts: datagram size, UDP GSO, rate
+ * @xfer: progress, updated after each call (kudp_xfer_start() first)
  *
- * Stops at the first error: the datagram that failed was not sent. Once all
- * is sent, an error the socket has recorded since (an ICMP port unreachable
- * for the last datagram) is returned too. Yields between datagrams.
+ * With @opts->gso, each call hands the stack up to 64 KiB, which UDP GSO
+ * cuts into datagrams of @opts->payload bytes: the same datagrams on the
+ * wire, for one trip through the stack. Where the route cannot (6.1 needs
+ * checksum offload on the device; a payload above the route's MTU cannot
+ * be segmented), the call fails whole and the rest of the send goes one
+ * datagram per call.
+ *
+ * Stops at the first error: the call that failed sent nothing. Once all is
+ * sent, waits for the datagrams to leave the machine: an error the socket
+ * has recorded since (an ICMP port unreachable) or an unanswered ARP is
+ * returned too. Yields between calls; sleeps between them to keep to
+ * @opts->rate.
  *
  * Context: process context; sleeps.
  * Return: 0 once every byte is sent, or a negative errno:
- * -ECONNREFUSED when nothing listens at the destination, -EPIPE when the
- * socket was shut down (the module is unloading).
+ * -ECONNREFUSED when nothing listens at the destination, -EHOSTUNREACH
+ * when no host answers ARP for it, -ETIMEDOUT when the datagrams were
+ * still in the machine %KUDP_LEAVE_TIMEOUT_MS after the last one, -EPIPE
+ * when the socket was shut down (the module is unloading).
  */
 int kudp_send(struct socket *sock, const void *buf, size_t len,
-	      size_t payload, struct kudp_xfer *xfer)
+	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer)
 {
-	size_t off = 0;
+	size_t payload = opts->payload, off = 0;
+	unsigned int segs = 1;
+	u64 start = ktime_get_ns();
 	int ret;
 
-	kudp_enter("sock=%p, len=%zu, payload=%zu", sock, len, payload);
+	kudp_enter("sock=%p, len=%zu, payload=%zu, gso=%d, rate=%llu", sock, len,
+		   payload, opts->gso, opts->rate);
+	if (opts->gso)
+		segs = min_t(size_t, UDP_MAX_SEGMENTS, KUDP_MAX_PAYLOAD / payload);
 	do {
-		size_t chunk = min(len - off, payload);
-		struct kvec vec = {
-			.iov_base = (void *)buf + off,
-			.iov_len = chunk,
-		};
-		struct msghdr msg = { };
+		size_t chunk = min(len - off, payload * segs);
+		unsigned int n = chunk > payload ? DIV_ROUND_UP(chunk, payload) : 1;
 
-		ret = kernel_sendmsg(sock, &msg, &vec, 1, chunk);
-		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu) = %d\n",
-			    chunk, off, ret);
+		if (opts->rate) {
+			ret = kudp_pace(sock, start, off, opts->rate);
+			if (ret)
+				return kudp_ret(ret);
+		}
+		ret = kudp_sendmsg(sock, buf + off, chunk, n > 1 ? payload : 0);
+		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu, %u datagrams) = %d\n",
+			    chunk, off, n, ret);
+		if ((ret == -EIO || ret == -EMSGSIZE) && n > 1) {
+			kudp_dbg("UDP GSO refused (%d): one datagram per call\n", ret);
+			segs = 1;
+			continue;
+		}
 		if (ret < 0)
 			return kudp_ret(ret);
 		/* UDP sends a datagram whole or not at all. */
 		if (WARN_ON_ONCE(ret != chunk))
 			return -EIO;
-		kudp_xfer_add(xfer, vec.iov_base, chunk);
+		kudp_xfer_add(xfer, buf + off, chunk, n);
 		off += chunk;
 		cond_resched();
 	} while (off < len);
 
-	return kudp_ret(sock_error(sock->sk));
+	return kudp_ret(kudp_wait_sent(sock));
+}
+
+/**
+ * kudp_sock_set_gro() - turn UDP GRO on or off on a socket
+ * @sock: the socket
+ * @on: whether the stack may hand it a run of datagrams of one flow as one
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from setsockopt.
+ */
+int kudp_sock_set_gro(struct socket *sock, bool on)
+{
+	int val = on;
+
+	kudp_enter("sock=%p, on=%d", sock, on);
+	return kudp_ret(sock->ops->setsockopt(sock, SOL_UDP, UDP_GRO,
+					      KERNEL_SOCKPTR(&val), sizeof(val)));
 }
 
 /**
@@ -395,25 +599,63 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
  * @room: bytes available at @buf; a longer payload is cut, and the rest is
  *	discarded (0 discards the datagram)
  * @flags: extra MSG_ flags (MSG_PEEK to look without taking)
- * @from: where the datagram's source address and port go, or NULL
+ * @dg: where its source and segment size go, or NULL
+ *
+ * With UDP GRO on (kudp_sock_set_gro()), what is taken may be a run of
+ * datagrams that came back to back from one source, one after the other:
+ * @dg->seg_size tells, and kudp_dgram_count() counts them.
  *
  * Context: process context.
- * Return: the datagram's full payload length, which may exceed @room;
- * -EAGAIN when no datagram is queued; another negative errno on error.
+ * Return: the full payload length, which may exceed @room; -EAGAIN when no
+ * datagram is queued; another negative errno on error.
  */
 int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
-	      struct sockaddr_in *from)
+	      struct kudp_dgram *dg)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
 	struct kvec vec = { .iov_base = buf, .iov_len = room };
-	struct msghdr msg = { .msg_name = from, .msg_namelen = from ? sizeof(*from) : 0 };
-	int ret;
+	struct msghdr msg = { };
+	struct cmsghdr *cmsg;
+	int ret, seg_size;
 
+	if (dg) {
+		msg.msg_name = &dg->from;
+		msg.msg_namelen = sizeof(dg->from);
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof(control.buf);
+		dg->seg_size = 0;
+	}
 	ret = kernel_recvmsg(sock, &msg, &vec, 1, room,
 			     MSG_DONTWAIT | MSG_TRUNC | flags);
 	if (ret != -EAGAIN)
 		kudp_dbg_rl("kernel_recvmsg(room %zu%s) = %d\n", room,
 			    flags & MSG_PEEK ? ", peek" : "", ret);
+	/* put_cmsg() moved msg_control past what it wrote: UDP_GRO only. */
+	cmsg = (struct cmsghdr *)control.buf;
+	if (ret >= 0 && dg && msg.msg_control != &control &&
+	    cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
+		memcpy(&seg_size, CMSG_DATA(cmsg), sizeof(seg_size));
+		dg->seg_size = seg_size;
+	}
 	return ret;
+}
+
+/**
+ * kudp_dgram_count() - how many datagrams brought the first bytes of a receive
+ * @dg: what kudp_recv() filled in
+ * @len: bytes counted from the start of its payload
+ *
+ * Context: any.
+ * Return: 1 without GRO; else the segments @len bytes span (1 for 0).
+ */
+unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len)
+{
+	if (!dg->seg_size || len <= dg->seg_size)
+		return 1;
+	return DIV_ROUND_UP(len, dg->seg_size);
 }
 
 /* ------------------------------------------------------------------------

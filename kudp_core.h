@@ -14,6 +14,7 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/in.h>
 #include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/printk.h>
@@ -105,6 +106,10 @@ int kudp_param_check_ready(const struct kernel_param *kp);
 /* Parameter operations and helpers (see kudp_core.c). */
 extern const struct kernel_param_ops kudp_param_ops_size;
 extern const struct kernel_param_ops kudp_param_ops_stat;
+extern const struct kernel_param_ops kudp_param_ops_rate;
+extern const struct kernel_param_ops kudp_param_ops_switch;
+int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on);
+int kudp_param_get_switch(char *buf, const struct kernel_param *kp);
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
 
 void *kudp_buf_alloc(u64 size, const char *param);
@@ -134,14 +139,43 @@ struct kudp_xfer {
 };
 
 void kudp_xfer_start(struct kudp_xfer *xfer);
-void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len);
+void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len,
+		   unsigned int datagrams);
 u32 kudp_xfer_crc32(const struct kudp_xfer *xfer);
 u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 
+/**
+ * struct kudp_send_opts - how kudp_send() sends a message
+ * @payload: bytes per datagram (the last one may be shorter), at least 1
+ * @gso: hand the stack up to 64 KiB per call, cut by UDP GSO
+ * @rate: bytes per second, 0 for as fast as the socket takes them
+ */
+struct kudp_send_opts {
+	size_t payload;
+	bool gso;
+	u64 rate;
+};
+
+/**
+ * struct kudp_dgram - what kudp_recv() learnt of what it took
+ * @from: the source address and port
+ * @seg_size: 0 for one datagram; else UDP GRO coalesced datagrams of this
+ *	many bytes (the last may be shorter)
+ */
+struct kudp_dgram {
+	struct sockaddr_in from;
+	unsigned int seg_size;
+};
+
+/* How long kudp_send() waits for its datagrams to leave the machine. */
+#define KUDP_LEAVE_TIMEOUT_MS	10000
+
 int kudp_send(struct socket *sock, const void *buf, size_t len,
-	      size_t payload, struct kudp_xfer *xfer);
+	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer);
+int kudp_sock_set_gro(struct socket *sock, bool on);
 int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
-	      struct sockaddr_in *from);
+	      struct kudp_dgram *dg);
+unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len);
 
 /**
  * struct kudp_dev - a module's character device and its statistics

@@ -55,6 +55,13 @@
 /* Load-time settings, read by init. */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
 static u64 rcvbuf = 128ULL << 20;
+/*
+ * gro: whether the stack may coalesce a run of datagrams into one receive
+ * (UDP GRO). Written by its parameter callback, which sets the socket
+ * option too, under kernel_param_lock; init sets the socket's before the
+ * module is ready.
+ */
+static bool gro = true;
 
 /*
  * peer: who may write into the message, an IPv4 prefix; 0.0.0.0/0 (anyone)
@@ -216,36 +223,41 @@ static void receive_udp_arm_timer(void)
 }
 
 /* Whether a datagram from @from may write into the message (peer). */
-static bool receive_udp_from_peer(const struct sockaddr_in *from)
+static bool receive_udp_from_peer(const struct kudp_dgram *dg)
 {
 	bool ok;
 
 	spin_lock(&peer_lock);
-	ok = !((from->sin_addr.s_addr ^ peer_addr) & peer_mask);
+	ok = !((dg->from.sin_addr.s_addr ^ peer_addr) & peer_mask);
 	spin_unlock(&peer_lock);
 	return ok;
 }
 
-/* Count a datagram that was not from peer; it is already off the socket. */
-static void receive_udp_rejected(const struct sockaddr_in *from)
+/*
+ * Count the @len-byte receive @dg, not from peer, as rejected datagrams;
+ * it is already off the socket.
+ */
+static void receive_udp_rejected(const struct kudp_dgram *dg, size_t len)
 {
 	pr_warn_ratelimited("datagram from %pI4:%u dropped: not from peer\n",
-			    &from->sin_addr, ntohs(from->sin_port));
+			    &dg->from.sin_addr, ntohs(dg->from.sin_port));
 	mutex_lock(&rx.lock);
-	rx.rejected++;
+	rx.rejected += kudp_dgram_count(dg, len);
 	mutex_unlock(&rx.lock);
 }
 
 /*
- * Take one datagram off the socket and file it where the message's state
- * says: a datagram from outside peer touches neither the message nor the
- * idle timer. Return its length, or -EAGAIN once the socket is empty.
+ * Take one datagram (with GRO, a run of them from one source) off the
+ * socket and file it where the message's state says: a datagram from
+ * outside peer touches neither the message nor the idle timer. Return its
+ * length, or -EAGAIN once the socket is empty.
  */
 static int receive_udp_one(void)
 {
 	/* Not queued: 5 s have passed since the last datagram (or none came). */
 	bool burst = hrtimer_is_queued(&rx.idle_timer);
-	struct sockaddr_in from;
+	struct kudp_dgram dg;
+	size_t stored;
 	void *dest;
 	size_t room;
 	int ret;
@@ -258,15 +270,15 @@ static int receive_udp_one(void)
 	}
 
 	if (rx.state != KUDP_STATE_RECEIVING) {
-		ret = kudp_recv(rx.sock, NULL, 0, MSG_PEEK, &from);
+		ret = kudp_recv(rx.sock, NULL, 0, MSG_PEEK, &dg);
 		if (ret < 0)
 			return ret;
 
 		/* Only the drain takes datagrams: the one peeked comes next. */
-		if (!receive_udp_from_peer(&from)) {
+		if (!receive_udp_from_peer(&dg)) {
 			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
 			if (ret >= 0)
-				receive_udp_rejected(&from);
+				receive_udp_rejected(&dg, ret);
 			return ret;
 		}
 
@@ -292,18 +304,19 @@ static int receive_udp_one(void)
 
 	dest = rx.buf + rx.cur.bytes;
 	room = min_t(u64, rx.size - rx.cur.bytes, KUDP_MAX_PAYLOAD);
-	ret = kudp_recv(rx.sock, dest, room, 0, &from);
+	ret = kudp_recv(rx.sock, dest, room, 0, &dg);
 	if (ret < 0)
 		return ret;
-	if (!receive_udp_from_peer(&from)) {
+	if (!receive_udp_from_peer(&dg)) {
 		/* Its bytes lie beyond the message's end: nobody sees them. */
-		receive_udp_rejected(&from);
+		receive_udp_rejected(&dg, ret);
 		return ret;
 	}
 	receive_udp_arm_timer();
 
+	stored = min_t(size_t, ret, room);
 	mutex_lock(&rx.lock);
-	kudp_xfer_add(&rx.cur, dest, min_t(size_t, ret, room));
+	kudp_xfer_add(&rx.cur, dest, stored, kudp_dgram_count(&dg, stored));
 	if (ret > room)
 		rx.overflow += ret - room;
 	if (rx.cur.bytes == rx.size)
@@ -706,6 +719,32 @@ module_param_cb(peer, &peer_ops, NULL, 0644);
 MODULE_PARM_DESC(peer,
 		 "Who may write into the message: an IPv4 address or prefix (192.0.2.1, 192.0.2.0/24); others' datagrams are dropped and counted in rejected (default 0.0.0.0/0: anyone; writable at run time)");
 
+/* gro: 0 or 1; at run time, the socket follows at once. */
+static int gro_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret;
+
+	ret = kudp_param_parse_switch(val, kp, &on);
+	if (!ret && kudp_phase() != KUDP_LOADING) {
+		ret = kudp_param_check_ready(kp);
+		if (!ret)
+			ret = kudp_sock_set_gro(rx.sock, on);
+	}
+	if (!ret)
+		gro = on;
+	return ret;
+}
+
+static const struct kernel_param_ops gro_ops = {
+	.set = gro_set,
+	.get = kudp_param_get_switch,
+};
+
+module_param_cb(gro, &gro_ops, &gro, 0644);
+MODULE_PARM_DESC(gro,
+		 "1 (default): let the stack hand over a run of datagrams from one sender as one receive (UDP GRO; every datagram still counts); 0: one datagram per receive; takes effect at once");
+
 static int state_get(char *buf, const struct kernel_param *kp)
 {
 	struct kudp_stats st = { };
@@ -774,6 +813,10 @@ static int __init receive_udp_init(void)
 		goto err_destroy_wq;
 	/* Fits an int; the kernel doubles at most INT_MAX / 2. */
 	sock_set_rcvbuf(rx.sock->sk, rcvbuf);
+	/* gro is not written again until the module is ready. */
+	ret = kudp_sock_set_gro(rx.sock, gro);
+	if (ret)
+		goto err_release_sock;
 	ret = kudp_sock_bind_any(rx.sock);
 	if (ret)
 		goto err_release_sock;

@@ -36,6 +36,8 @@
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
 static __be32 dest_addr = htonl(INADDR_LOOPBACK);
 static unsigned int payload;
+static bool gso = true;
+static u64 rate;
 /* Data given on the insmod command line, kept until init sends it. */
 static char *insmod_data;
 
@@ -63,6 +65,8 @@ static char *insmod_data;
  *	release sends nothing
  * @dest: destination of the current send
  * @payload: the "payload" parameter when the send started
+ * @gso: the "gso" parameter then
+ * @rate: the "rate" parameter then
  * @cur: progress of the current send; reset under @lock when the send is
  *	queued, then written by @send_work with WRITE_ONCE() without @lock,
  *	read by the statistics with READ_ONCE()
@@ -88,6 +92,8 @@ struct kudp_tx {
 	int fill_error;
 	__be32 dest;
 	unsigned int payload;
+	bool gso;
+	u64 rate;
 	struct kudp_xfer cur;
 	u64 seq;
 	u64 messages;
@@ -118,13 +124,15 @@ static struct kudp_tx tx = {
 
 static void send_udp_work(struct work_struct *work)
 {
+	struct kudp_send_opts opts = { .gso = tx.gso, .rate = tx.rate };
 	int ret;
 
 	kudp_enter("dest=%pI4, len=%zu", &tx.dest, tx.len);
 	ret = kudp_sock_connect(tx.sock, tx.dest);
-	if (!ret)
-		ret = kudp_send(tx.sock, tx.buf, tx.len,
-				kudp_sock_payload(tx.sock, tx.payload), &tx.cur);
+	if (!ret) {
+		opts.payload = kudp_sock_payload(tx.sock, tx.payload);
+		ret = kudp_send(tx.sock, tx.buf, tx.len, &opts, &tx.cur);
+	}
 
 	if (!ret)
 		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u\n",
@@ -132,6 +140,12 @@ static void send_udp_work(struct work_struct *work)
 	else if (ret == -ECONNREFUSED)
 		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
 			&tx.dest, KUDP_PORT, tx.cur.bytes, tx.len);
+	else if (ret == -EHOSTUNREACH)
+		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
+		       &tx.dest, tx.cur.bytes);
+	else if (ret == -ETIMEDOUT)
+		pr_err("%pI4: the datagrams were still queued in this machine %u s after the last one (link down?)\n",
+		       &tx.dest, KUDP_LEAVE_TIMEOUT_MS / 1000);
 	else if (ret == -EPIPE)
 		pr_warn("send aborted after %llu of %zu bytes: the module is going away\n",
 			tx.cur.bytes, tx.len);
@@ -188,7 +202,7 @@ static int send_udp_claim(bool wait)
 
 /*
  * The message in the buffer is complete: FILLING -> SENDING, and queue the
- * send. Takes the destination and payload size now, so that it is called
+ * send. Takes the destination and the other settings now, so that it is called
  * with kernel_param_lock(THIS_MODULE) held, and tx.lock.
  */
 static void send_udp_queue(void)
@@ -197,6 +211,8 @@ static void send_udp_queue(void)
 	kudp_xfer_start(&tx.cur);
 	tx.dest = dest_addr;
 	tx.payload = payload;
+	tx.gso = gso;
+	tx.rate = rate;
 	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
 	queue_work(tx.wq, &tx.send_work);
 }
@@ -346,6 +362,14 @@ static const struct kernel_param_ops payload_ops = {
 module_param_cb(payload, &payload_ops, &payload, 0644);
 MODULE_PARM_DESC(payload,
 		 "Bytes per datagram: 0 = the route's MTU less 28, never fragmented (default); 1-65507 = fixed, IP may fragment");
+
+module_param_cb(gso, &kudp_param_ops_switch, &gso, 0644);
+MODULE_PARM_DESC(gso,
+		 "1 (default): hand the stack up to 64 KiB per call, cut into datagrams by UDP GSO (the same datagrams on the wire, far fewer trips through the stack); 0: one datagram per call; used by the next send");
+
+module_param_cb(rate, &kudp_param_ops_rate, &rate, 0644);
+MODULE_PARM_DESC(rate,
+		 "Pace sends to this many bytes per second, K/M/G suffixes allowed, in bursts of at most 64 KiB (default 0: as fast as the socket takes them); used by the next send");
 
 module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
 MODULE_PARM_DESC(buffer_size,

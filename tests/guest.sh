@@ -228,7 +228,7 @@ t_send_cpu_intensive() {
 	# must not wait for it (WQ_CPU_INTENSIVE; 6.1 would let them). Writing
 	# vm/stat_refresh runs a work item on every CPU and waits for them all:
 	# it must return while the send goes on.
-	load_rx && load_tx buffer_size=256M payload=1472 || return 1
+	load_rx && load_tx buffer_size=256M payload=1472 gso=0 || return 1
 	$STREAM send 268435456 >/dev/null || return 1
 	local t0=$(date +%s.%N) t state
 	echo 1 >/proc/sys/vm/stat_refresh || return 1
@@ -263,7 +263,7 @@ t_bad_load_params() {
 	[ -e /dev/send_udp ] || [ -e /sys/class/send_udp ] && fail "a failed load left its device" && return 1
 	loaded receive_udp || loaded send_udp && fail "a module stayed loaded" && return 1
 	local log=$(log_since "$seq")
-	echo "$log" | grep -q "buffer_size: '0' is not a size in bytes above 0" || fail "no log for buffer_size=0" || return 1
+	echo "$log" | grep -q "buffer_size: '0' is not a number of bytes above 0" || fail "no log for buffer_size=0" || return 1
 	echo "$log" | grep -q "buffer_size: '12Q' is not a size" || fail "no log for 12Q" || return 1
 	echo "$log" | grep -q "rcvbuf=2147483648: at most" || fail "no log for rcvbuf=2G" || return 1
 	echo "$log" | grep -q "receive_udp: data is read-only" || fail "no log for data=x" || return 1
@@ -400,7 +400,7 @@ while time.monotonic() < end:
 	rmmod send_udp && ! loaded send_udp || fail "still loaded" || return 1
 
 	diag "unloading send_udp: blocked in a send (slow link, send buffer full)"
-	load_rx && load_tx payload=1 || return 1
+	load_rx && load_tx payload=1 gso=0 || return 1
 	seq=$($KMSG last)
 	hold_loopback || return 1
 	head -c 4000 /dev/zero | tr '\0' s >$S/data || return 1
@@ -946,6 +946,80 @@ t_peer() {
 	expect "rejected after a reset" "0" "$(cat $DR/rejected)"
 }
 
+t_gso_gro() {
+	# payload=1000 over loopback: with gso (the default) one call hands
+	# the stack 65 datagrams (Udp OutDatagrams counts calls); receive_udp
+	# with gro takes them as one receive (InDatagrams counts receives),
+	# without it one by one. Every way, each datagram counts and the
+	# bytes are the same.
+	local size=$((4 << 20)) dg=$((((4 << 20) + 999) / 1000)) g out in
+	# 8M: each message completes after 5 s idle (a full buffer would make
+	# the next burst overflow).
+	load_rx buffer_size=8M && load_tx buffer_size=4M payload=1000 || return 1
+	expect "defaults" "1 1" "$(cat $S/gso) $(cat $R/gro)" || return 1
+	for g in "1 1" "1 0" "0 1"; do
+		set -- $g
+		echo $1 >$S/gso && echo $2 >$R/gro || return 1
+		out=$(snmp Udp OutDatagrams)
+		in=$(snmp Udp InDatagrams)
+		transfer $size $dg || return 1
+		out=$(($(snmp Udp OutDatagrams) - out))
+		in=$(($(snmp Udp InDatagrams) - in))
+		diag "gso=$1 gro=$2: $dg datagrams in $out sends and $in receives"
+		if [ $1 = 1 ]; then
+			expect "sends with gso=1" "$(((dg + 64) / 65))" "$out" || return 1
+		else
+			expect "sends with gso=0" "$dg" "$out" || return 1
+		fi
+		if [ $1$2 = 11 ]; then
+			[ "$in" -le $((dg / 10)) ] || fail "gro=1: $in receives for $dg datagrams" || return 1
+		else
+			expect "receives with gso=$1 gro=$2" "$dg" "$in" || return 1
+		fi
+	done
+}
+
+t_bad_switches() {
+	# gso, gro and rate: a bad value is refused with EINVAL and a log
+	# line, and changes nothing.
+	load_rx && load_tx || return 1
+	local seq=$($KMSG last) v
+	for v in 2 -1 yes 10 "1 " "" ; do
+		[ -z "$v" ] && v=" "
+		expect "gso=$v gro=$v" "EINVAL EINVAL" "$(write $S/gso "$v") $(write $R/gro "$v")" || return 1
+	done
+	for v in abc 10X -1 "1M " ""; do
+		[ -z "$v" ] && v=" "
+		expect "rate=$v" "EINVAL" "$(write $S/rate "$v")" || return 1
+	done
+	expect "unchanged" "1 1 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
+	expect "log lines" "17" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|rate): ')" || return 1
+	log_since "$seq" | grep -q "gro: '2' is not 0 (off) or 1 (on)" || fail "no clear line for gro" || return 1
+	log_since "$seq" | grep -q "rate: 'abc' is not a number of bytes (suffixes" || fail "no clear line for rate" || return 1
+	expect "good values" "ok ok ok ok" "$(write $S/gso 0) $(write $R/gro '0\n') $(write $S/rate 10M) $(write $S/rate 0)" || return 1
+	expect "after good values" "0 0 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
+	echo 1500K >$S/rate && expect "rate with a suffix" "1536000" "$(cat $S/rate)"
+}
+
+t_rate() {
+	# rate paces a send: 2000000 bytes at 1M (1 MiB/s) leave in 31
+	# datagrams, the last one due 1.87 s after the first (unpaced: some
+	# 10 ms). The bytes arrive whole.
+	local size=2000000 t0 t
+	load_rx buffer_size=2M && load_tx buffer_size=2M rate=1M || return 1
+	expect "rate" "1048576" "$(cat $S/rate)" || return 1
+	t0=$(date +%s.%N)
+	transfer $size 31 || return 1
+	t=$(since "$t0")
+	diag "2000000 bytes at rate=1M: $t s from the write to the receiver's completion (5 s idle included)"
+	below 6.8 "$t" || fail "the send took $t s: not paced" || return 1
+	# rmmod in the middle of a slow paced send returns at once.
+	echo 64K >$S/rate || return 1
+	head -c 2000000 /dev/zero >/dev/send_udp || return 1
+	wait_for grep -qx sending $DS/state || return 1
+	rmmod_within send_udp 2
+}
+
 t_interop_100m() {
 	load_rx buffer_size=128M || return 1
 	local src got size=104857600
@@ -968,8 +1042,8 @@ t_interop_100m() {
 	src=$($STREAM send $size) || return 1
 	wait $pid
 	got=$(cat "$TMP/got")
-	diag "send: $src; listener: $got (bytes, CRC-32, its drops)"
-	expect "send_udp -> userspace" "$size $(echo $src | cut -d' ' -f2) 0" "$got" || return 1
+	diag "send: $src; listener: $got (bytes, CRC-32, its drops, datagrams)"
+	expect "send_udp -> userspace" "$size $(echo $src | cut -d' ' -f2) 0" "$(echo $got | cut -d' ' -f1-3)" || return 1
 	expect "send_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DS/crc32)"
 }
 
@@ -1467,7 +1541,7 @@ debug_output enodev_outside_life unload_states flood param_race_rmmod load_unloa
 dev_sizes dev_cat dev_full_and_overfill dev_efbig dev_aborted_writers dev_one_writer
 dev_read_blocking dev_signals
 dev_estale dev_read_end dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
-drops_control peer interop_100m docs_match
+drops_control peer gso_gro bad_switches rate interop_100m docs_match
 nl_status_ack nl_refused crc_private nl_two_listeners nl_unload_listener
 kudpctl_roundtrip kudpctl_monitor kudpctl_errors log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
@@ -1482,7 +1556,7 @@ CONTEXT_TESTS="roundtrip_sysfs client_to_receiver full_buffer_overflow data_ebus
 port_unreachable enodev_outside_life unload_states flood param_race_rmmod load_unload
 dev_aborted_writers dev_one_writer dev_read_blocking dev_signals dev_estale dev_read_end
 dev_concurrent_readers
-dev_privilege dev_rmmod_busy drops_control nl_refused nl_two_listeners
+dev_privilege dev_rmmod_busy drops_control gso_gro rate nl_refused nl_two_listeners
 nl_unload_listener kudpctl_monitor"
 
 # suite_tests SUITE[,SUITE...]: the names of the suites' tests, in order.

@@ -138,6 +138,12 @@ wait_seq() {
 	fail "message $1 never completed (seq $(cat $DR/seq), state $(cat $DR/state))"
 }
 
+# snmp PROTO FIELD: the counter FIELD of the PROTO line of /proc/net/snmp
+# (snmp Ip FragCreates, snmp Udp OutDatagrams).
+snmp() {
+	awk -v p="$1:" -v f="$2" '$1 == p { if (!n) { for (i = 2; i <= NF; i++) c[$i] = i; n = 1 } else print $c[f] }' /proc/net/snmp
+}
+
 # pyrun CODE: run Python with the helpers' directory importable.
 pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
 

@@ -42,11 +42,6 @@ link_up() {
 
 # ------------------------------------------------------------ both sides
 
-# snmp FIELD: the Ip counter FIELD of /proc/net/snmp (FragCreates, ...).
-snmp() {
-	awk -v f="$1" '/^Ip:/ { if (!n) { for (i = 1; i <= NF; i++) c[$i] = i; n = 1 } else print $c[f] }' /proc/net/snmp
-}
-
 # completion_delay: the seconds from the last datagram to the completion
 # of the last message, from the kernel's own timestamps (receive_udp
 # loaded with debug=1 logs both; polling from a script under emulation
@@ -144,8 +139,8 @@ t_pair_256m() {
 	remote "load_rx buffer_size=$size" || return 1
 	load_tx buffer_size=$size ip=$RX_ADDR || return 1
 	head -c $size /dev/urandom >"$SHARED/src.bin" || return 1
-	frag=$(snmp FragCreates)
-	reasm=$(remote "snmp ReasmReqds") || return 1
+	frag=$(snmp Ip FragCreates)
+	reasm=$(remote "snmp Ip ReasmReqds") || return 1
 	t0=$(date +%s.%N)
 	cat "$SHARED/src.bin" >/dev/send_udp || return 1
 	remote --limit 900 "wait_seq 1 900" || return 1
@@ -160,9 +155,9 @@ t_pair_256m() {
 	diag "$size bytes in $dg datagrams ($((size / dg)) bytes each on average) in $secs s ($(awk -v s="$secs" -v n=$size 'BEGIN { printf "%.1f", n / 1e6 / s }') MB/s, write to completion, 5 s idle rule included)"
 	expect "datagrams of 1472 bytes" "$(((size + 1471) / 1472))" "$dg" || return 1
 	expect "receiver's datagrams" "$dg" "$(remote 'cat $DR/last_datagrams')" || return 1
-	expect "fragments made by the sender" "$frag" "$(snmp FragCreates)" || return 1
+	expect "fragments made by the sender" "$frag" "$(snmp Ip FragCreates)" || return 1
 	expect "reassemblies on the receiver" "$reasm" \
-		"$(remote "snmp ReasmReqds")"
+		"$(remote "snmp Ip ReasmReqds")"
 }
 
 t_pair_refused() {

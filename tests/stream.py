@@ -9,15 +9,16 @@ modules' crc32 files.
                                close it; print "BYTES CRC SECONDS"
   stream.py recv [DEV]         read DEV (/dev/receive_udp) to its end;
                                print "BYTES CRC SECONDS"
-  stream.py udp-send SIZE      send SIZE bytes to 127.0.0.1:8808 from a
-                               userspace socket, 65507 bytes a datagram;
-                               print "BYTES CRC SECONDS"
-  stream.py udp-listen SIZE --ready FILE
-                               listen on 127.0.0.1:8808 until SIZE bytes
-                               came or 10 s passed without data (60 s
+  stream.py udp-send SIZE [ADDR [PAYLOAD]]
+                               send SIZE bytes to ADDR:8808 (127.0.0.1)
+                               from a userspace socket, PAYLOAD bytes a
+                               datagram (65507); print "BYTES CRC SECONDS"
+  stream.py udp-listen SIZE --ready FILE [ADDR]
+                               listen on ADDR:8808 (127.0.0.1) until SIZE
+                               bytes came or 10 s passed without data (60 s
                                before the first datagram); print
-                               "BYTES CRC DROPS" (DROPS: the socket's, from
-                               /proc/net/udp)
+                               "BYTES CRC DROPS DATAGRAMS" (DROPS: the
+                               socket's, from /proc/net/udp)
 """
 import os
 import socket
@@ -67,14 +68,16 @@ def recv(dev="/dev/receive_udp"):
     print(total, "%08x" % crc, "%.1f" % (time.monotonic() - t0))
 
 
-def udp_send(size):
+def udp_send(size, addr="127.0.0.1", payload="65507"):
     t0 = time.monotonic()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.connect((addr, PORT))
+    step = int(payload)
     crc = 0
     for c in chunks(size):
         crc = zlib.crc32(c, crc)
-        for off in range(0, len(c), 65507):
-            sock.sendto(c[off:off + 65507], ("127.0.0.1", PORT))
+        for off in range(0, len(c), step):
+            sock.send(c[off:off + step])
     print(size, "%08x" % crc, "%.1f" % (time.monotonic() - t0))
 
 
@@ -87,16 +90,16 @@ def socket_drops(port):
     return -1
 
 
-def udp_listen(size, ready):
+def udp_listen(size, ready, addr="127.0.0.1"):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # SO_RCVBUFFORCE (root) is not capped by net.core.rmem_max.
     sock.setsockopt(socket.SOL_SOCKET, 33, 256 << 20)
-    sock.bind(("127.0.0.1", PORT))
+    sock.bind((addr, PORT))
     # The sender may take a while to start (a Python process, the debug
     # kernel): wait longer for the first datagram.
     sock.settimeout(60)
     open(ready, "w").close()
-    crc = total = 0
+    crc = total = datagrams = 0
     buf = bytearray(65536)
     while total < size:
         try:
@@ -106,7 +109,8 @@ def udp_listen(size, ready):
         sock.settimeout(10)
         crc = zlib.crc32(memoryview(buf)[:n], crc)
         total += n
-    print(total, "%08x" % crc, socket_drops(PORT))
+        datagrams += 1
+    print(total, "%08x" % crc, socket_drops(PORT), datagrams)
 
 
 def main():
@@ -116,9 +120,9 @@ def main():
     elif cmd == "recv":
         recv(*args)
     elif cmd == "udp-send":
-        udp_send(int(args[0]))
+        udp_send(int(args[0]), *args[1:])
     elif cmd == "udp-listen":
-        udp_listen(int(args[0]), args[2])
+        udp_listen(int(args[0]), *args[2:])
     else:
         print(__doc__)
         return 2
