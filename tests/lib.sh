@@ -144,6 +144,14 @@ snmp() {
 	awk -v p="$1:" -v f="$2" '$1 == p { if (!n) { for (i = 2; i <= NF; i++) c[$i] = i; n = 1 } else print $c[f] }' /proc/net/snmp
 }
 
+# pseudo_random SEED SIZE: SIZE random-looking bytes, the same for the same
+# SEED on every machine (AES-CTR's keystream): two guests can each make
+# the same source and compare, without moving it between them.
+pseudo_random() {
+	openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass "pass:$1" </dev/zero 2>/dev/null |
+		head -c "$2"
+}
+
 # pyrun CODE: run Python with the helpers' directory importable.
 pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
 
