@@ -260,6 +260,33 @@ t_pair_link_down() {
 	return $rc
 }
 
+t_pair_rate() {
+	# A receiver that cannot keep up: a 64 KiB socket buffer (the kernel
+	# doubles it: room for one 64 KiB burst and a little) and no GRO. An
+	# unpaced 16 MiB send overruns it; the same send at rate=${PAIR_RATE:-2M}
+	# arrives whole.
+	local size=$((16 << 20)) drops t0 r n=0
+	remote "load_rx buffer_size=32M rcvbuf=${PAIR_RCVBUF:-64K} gro=0" || return 1
+	load_tx buffer_size=16M ip=$RX_ADDR || return 1
+	for r in 0 ${PAIR_RATE:-2M}; do
+		n=$((n + 1))
+		echo $r >$S/rate || return 1
+		t0=$(date +%s.%N)
+		pseudo_random $n $size >/dev/send_udp || return 1
+		wait_for tx_idle || return 1
+		diag "rate=$r: sent in $(since "$t0") s"
+		remote --limit 120 "wait_seq $n 120" || return 1
+		drops=$(remote 'cat $DR/drops; $IOCTL reset /dev/receive_udp >/dev/null')
+		diag "rate=$r: the receiver dropped $drops of $(cat $DS/last_datagrams) datagrams"
+		if [ $r = 0 ]; then
+			[ "$drops" -gt 0 ] || fail "no drop without rate: this setup does not overrun the receiver" || return 1
+		else
+			expect "drops at rate=$r" "0" "$drops" || return 1
+			expect "CRC-32" "$(cat $DS/crc32) $size" "$(remote 'echo $(cat $DR/crc32) $(cat $DR/last_bytes)')" || return 1
+		fi
+	done
+}
+
 t_pair_peer() {
 	# A second source on the sending machine (192.0.2.3) writes into the
 	# receiver all along a 16 MiB send; peer=192.0.2.1 keeps it out.
@@ -282,7 +309,7 @@ t_pair_peer() {
 # ------------------------------------------------------------------ runner
 
 PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_256m pair_refused pair_no_host pair_gso_gro
-pair_jumbo pair_link_down pair_peer"
+pair_jumbo pair_link_down pair_rate pair_peer"
 
 link_up $TX_ADDR || exit 1
 for i in $(seq 120); do
