@@ -306,6 +306,70 @@ t_pair_peer() {
 	expect "datagrams refused" "300" "$(remote 'cat $DR/rejected')"
 }
 
+# ------------------------------------------------------------- benchmarks
+# make bench runs these: they print figures, and fail only when something
+# breaks (a drop, a wrong byte, an error), never on a speed.
+
+# mib_s LINE: the MiB/s of a kudpctl "sent ..." or "received ..." line.
+mib_s() { echo "$1" | sed -n 's|.* \([0-9.]*\) MiB/s.*|\1|p' | tail -n 1; }
+
+# bench_message GSO GRO [RATE] [SIZE]: one message of SIZE (256 MiB)
+# bytes with send_udp's gso and rate and receive_udp's gro; prints "the
+# sender's MiB/s, the receiver's, its drops". Each figure is from the
+# kernel's clock: first datagram to last, on that machine.
+bench_message() {
+	local size=${4:-$((256 << 20))} sent got drops
+	remote "load_rx buffer_size=$size gro=$2 && ($KUDPCTL recv -o /dev/null >$SHARED/recv.out 2>&1 &)" ||
+		return 1
+	load_tx buffer_size=$size ip=$RX_ADDR gso=$1 rate=${3:-0} || return 1
+	sent=$(pseudo_random 1 $size | $KUDPCTL send - 2>&1) || fail "kudpctl send: $sent" || return 1
+	remote --limit 600 "wait_seq 1 600" >/dev/null || return 1
+	wait_for grep -q received "$SHARED/recv.out" || fail "kudpctl recv: $(cat "$SHARED/recv.out")" || return 1
+	got=$(cat "$SHARED/recv.out")
+	drops=$(remote 'cat $DR/drops')
+	unload_all && remote unload_all || return 1
+	[ "$drops" = 0 ] || fail "$drops datagrams dropped" || return 1
+	echo "$(mib_s "$sent") $(mib_s "$got") $drops"
+}
+
+# iperf_udp RATE SECONDS: iperf3 -u -l 1472 at RATE (bits/s, 0: as fast as
+# it can) from this machine; prints "sent MB/s, received MB/s, lost %".
+iperf_udp() {
+	local out
+	remote "(iperf3 -s -1 >/dev/null 2>&1 &) ; sleep 1" || return 1
+	out=$(iperf3 -u -l 1472 -b "$1" -t "$2" -c $RX_ADDR 2>&1) || fail "iperf3: $out" || return 1
+	echo "$out" | awk '/ sender$/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") s = $(i - 1) }
+		/ receiver$/ { for (i = 1; i <= NF; i++) { if ($i == "Mbits/sec") r = $(i - 1); if ($i ~ /^\(/) l = $i } }
+		END { gsub(/[()%]/, "", l); printf "%.1f %.1f %s\n", s / 8, r / 8, l }'
+}
+
+t_bench_link() {
+	# MB/s of 256 MiB at MTU 1500, gso/gro on and off; iperf3 between the
+	# same guests; how close rate keeps to what it is asked.
+	local on off ip b r got ratio
+	on=$(bench_message 1 1) || return 1
+	off=$(bench_message 0 0) || return 1
+	set -- $on
+	diag "send_udp -> receive_udp, 256 MiB, gso=1 gro=1: sent at $1 MiB/s, received at $2 MiB/s, $3 drops"
+	set -- $off
+	diag "send_udp -> receive_udp, 256 MiB, gso=0 gro=0: sent at $1 MiB/s, received at $2 MiB/s, $3 drops"
+	ratio=$(awk -v a="$(echo $on | cut -d' ' -f2)" -v b="$(echo $off | cut -d' ' -f2)" 'BEGIN { printf "%.2f", a / b }')
+	diag "gso/gro on: $ratio times off (received MiB/s)"
+	ip=$(iperf_udp 0 10) || return 1
+	set -- $ip
+	diag "iperf3 -u -l 1472 -b 0, 10 s: sent $1 MB/s, received $2 MB/s, $3 % lost"
+	diag "send_udp with gso/gro: $(awk -v a="$(echo $on | cut -d' ' -f2)" -v b="$2" 'BEGIN { printf "%.2f", a * 1.048576 / b }') times iperf3's received rate"
+	for b in 40M 80M 120M 160M 200M; do
+		set -- $(iperf_udp $b 5) || return 1
+		diag "iperf3 -b $b (bits/s), 5 s: sent $1 MB/s, received $2 MB/s, $3 % lost"
+	done
+	for r in 2M 8M; do
+		got=$(bench_message 1 1 $r $((64 << 20))) || return 1
+		set -- $got
+		diag "rate=$r, 64 MiB: sent at $1 MiB/s ($(awk -v a="$1" -v r="${r%M}" 'BEGIN { printf "%+.1f", (a / r - 1) * 100 }') % off), $3 drops"
+	done
+}
+
 # ------------------------------------------------------------------ runner
 
 PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_256m pair_refused pair_no_host pair_gso_gro
@@ -317,9 +381,11 @@ for i in $(seq 120); do
 	sleep 1
 done
 
+PAIR_BENCH="bench_link"
+
 tests=$PAIR_TESTS
 if [ -n "$ONLY" ]; then
-	tests=$(for t in $PAIR_TESTS; do case " $ONLY " in *" $t "*) echo $t ;; esac; done)
+	tests=$(for t in $PAIR_TESTS $PAIR_BENCH; do case " $ONLY " in *" $t "*) echo $t ;; esac; done)
 fi
 KUDP_TMP=$(mktemp -d)
 export KUDP_TMP
