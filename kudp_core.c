@@ -446,6 +446,8 @@ static int kudp_sendmsg(struct socket *sock, const void *data, size_t len,
  * Pacing: sleep until the first @sent bytes of a send that started at
  * @start are due at @rate bytes per second. The sleep is on a
  * high-resolution timer, and a shutdown (the module unloading) ends it.
+ * Interruptible, as in kudp_wait_sent(): the socket wakes only
+ * interruptible sleepers, and a work item never has a signal pending.
  */
 static int kudp_pace(struct socket *sock, u64 start, u64 sent, u64 rate)
 {
@@ -485,7 +487,9 @@ static bool kudp_sock_neigh_failed(struct sock *sk)
  * (the socket's write memory is free again: the driver has sent them, or
  * the stack has dropped them), for at most KUDP_LEAVE_TIMEOUT_MS. A
  * datagram waiting for an ARP answer that never comes is dropped some
- * 3 s later, silently: the neighbour's state tells.
+ * 3 s later, silently: the neighbour's state tells. The wait is
+ * interruptible because the socket's wakeups (sock_wfree(), shutdown)
+ * are; a work item never has a signal pending.
  */
 static int kudp_wait_sent(struct socket *sock)
 {

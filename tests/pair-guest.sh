@@ -164,6 +164,7 @@ t_pair_refused() {
 	load_tx ip=$RX_ADDR || return 1
 	head -c 200000 /dev/zero >/dev/send_udp || return 1
 	wait_for tx_idle || return 1
+	diag "200000 bytes to a machine where nothing listens: stopped after $(cat $DS/last_bytes) bytes in $(cat $DS/last_datagrams) datagrams, last_error $(cat $S/last_error)"
 	expect "last_error" "-111" "$(cat $S/last_error)"
 }
 
@@ -303,6 +304,7 @@ t_pair_peer() {
 	remote --limit 120 "wait_seq 1 120" || return 1
 	expect "CRC-32 of the message" "$(cat $DS/crc32) $((16 << 20))" \
 		"$(remote 'echo $(cat $DR/crc32) $(cat $DR/last_bytes)')" || return 1
+	diag "16 MiB from $TX_ADDR in $(cat $DS/last_datagrams) datagrams, whole; 300 datagrams from 192.0.2.3 meanwhile, rejected: $(remote 'cat $DR/rejected')"
 	expect "datagrams refused" "300" "$(remote 'cat $DR/rejected')"
 }
 

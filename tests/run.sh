@@ -15,7 +15,9 @@
 #                            prints), through tests/debug-guest.sh: also
 #                            kmemleak and fault injection (make check-debug)
 #   KUDP_SUITES=contexts,big  the suites to run (tests/guest.sh): by default
-#                            main,small,big, all in one boot per kernel
+#                            main,small,big, all in one boot per kernel, and
+#                            pair, the two-machine suite (tests/pair-guest.sh)
+#                            in two guests of each kernel
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
@@ -40,7 +42,9 @@ debug=${KUDP_DEBUG_KERNEL:-}
 [ -n "$debug" ] && kernels=$(cat "$debug/kernelrelease")
 guest=guest.sh
 [ -n "$debug" ] && guest=debug-guest.sh
-suites=${KUDP_SUITES:-main,small,big}
+suites=${KUDP_SUITES:-main,small,big,pair}
+# The two-machine suite boots Debian kernels only.
+[ -n "$debug" ] && suites=${KUDP_SUITES:-main,small,big}
 # One boot for all the suites: 10 GiB for the 4 GiB transfer (two 4 GiB
 # buffers); the small suite's tests hold what they do not want
 # (small_machine). The debug kernel's big suite moves 256 MiB: 3 GiB.
@@ -207,7 +211,9 @@ for kver in $kernels; do
 		exit $?
 	fi
 
-	if [[ ",$suites," == *,pair,* ]]; then
+	# KUDP_TESTS without a pair_ or bench_ test: no two guests to boot.
+	if [[ ",$suites," == *,pair,* ]] &&
+		{ [ -z "${KUDP_TESTS:-}" ] || [[ " $KUDP_TESTS" == *" pair_"* || " $KUDP_TESTS" == *" bench_"* ]]; }; then
 		t0=$(date +%s)
 		boot_pair "$kver" ${KUDP_TESTS:-} | sed -u "s/^/    /"
 		rc=${PIPESTATUS[0]}
@@ -224,19 +230,21 @@ for kver in $kernels; do
 			tail -n 20 "build/$kver/console-sender.log" | sed 's/^/# /'
 			failed=$((failed + 1))
 		fi
-		[ "$suites" = pair ] && continue
 	fi
+	# The suites of the one-guest boot.
+	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
+	[ -n "$one" ] || continue
 	if [ -n "${KUDP_TESTS:-}" ]; then
-		sel=$(for t in $(bash tests/$guest - - --list "$suites"); do
+		sel=$(for t in $(bash tests/$guest - - --list "$one"); do
 			case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
 		done)
 		[ -n "$sel" ] || continue
 	fi
 	t0=$(date +%s)
-	boot "$kver" "$mem" suite "$suites" ${KUDP_TESTS:-} | sed -u "s/^/    /"
+	boot "$kver" "$mem" suite "$one" ${KUDP_TESTS:-} | sed -u "s/^/    /"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - t0))
-	echo "# time: the guest of $kver ($suites): $secs s"
+	echo "# time: the guest of $kver ($one): $secs s"
 	[ -n "${KUDP_TIMES:-}" ] && echo "guest $kver|$secs" >>"$KUDP_TIMES"
 	res=build/$kver/out-suite/result
 	if [ -f "$res" ]; then
