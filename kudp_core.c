@@ -482,6 +482,13 @@ static bool kudp_sock_neigh_failed(struct sock *sk)
 	return failed;
 }
 
+/* Whether @sk's datagrams have all left, or it has an error, or is shut down. */
+static bool kudp_sock_sent(struct sock *sk)
+{
+	return !sk_wmem_alloc_get(sk) || READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
+}
+
 /*
  * After the last datagram: wait until every datagram has left the machine
  * (the socket's write memory is free again: the driver has sent them, or
@@ -496,10 +503,8 @@ static int kudp_wait_sent(struct socket *sock)
 	struct sock *sk = sock->sk;
 	long left;
 
-	left = wait_event_interruptible_timeout(*sk_sleep(sk),
-			!sk_wmem_alloc_get(sk) || READ_ONCE(sk->sk_err) ||
-			(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN),
-			msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
+	left = wait_event_interruptible_timeout(*sk_sleep(sk), kudp_sock_sent(sk),
+						msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
 	if (READ_ONCE(sk->sk_err))
 		return sock_error(sk);
 	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
