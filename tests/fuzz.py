@@ -183,7 +183,7 @@ class Worker:
         d = "/sys/module/%s/parameters" % mod
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
-                         "overflow", "peer", "bogus"))
+                         "overflow", "peer", "gso", "gro", "rate", "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -193,6 +193,10 @@ class Worker:
             val = r.choice(IPS).encode()
         elif name == "peer" and r.random() < 0.5:
             val = r.choice(PEERS).encode()
+        elif name == "rate" and r.random() < 0.8:
+            # Mostly unlimited or fast: a send paced at a few bytes per
+            # second would keep the other workers waiting all the run.
+            val = r.choice((b"0", b"0", b"100M", b"1M", b"64K"))
         else:
             val = self.value()
         self.call("param write", self.write_file, path, val)
@@ -383,7 +387,8 @@ class Worker:
             params = []
             for _ in range(r.randrange(4)):
                 name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
-                                 "payload", "data", "debug", "bogus"))
+                                 "payload", "data", "debug", "gso", "gro",
+                                 "bogus"))
                 val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
                     else r.choice(IPS) if name == "ip" \
                     else r.choice(("hello", "0", "1", "y", "1472", "65508", ""))
