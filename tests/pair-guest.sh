@@ -264,12 +264,14 @@ t_pair_link_down() {
 t_pair_rate() {
 	# A receiver that cannot keep up: a 64 KiB socket buffer (the kernel
 	# doubles it: room for one 64 KiB burst and a little) and no GRO. An
-	# unpaced 16 MiB send overruns it; the same send at rate=${PAIR_RATE:-2M}
-	# arrives whole.
+	# unpaced 16 MiB send overruns it; the same send at rate=1M arrives
+	# whole. (At 2M, 0 drops on a quiet machine; with the static checks
+	# running beside the guests, the receiving vCPU was once held off
+	# long enough to drop 45.)
 	local size=$((16 << 20)) drops t0 r n=0
-	remote "load_rx buffer_size=32M rcvbuf=${PAIR_RCVBUF:-64K} gro=0" || return 1
+	remote "load_rx buffer_size=32M rcvbuf=64K gro=0" || return 1
 	load_tx buffer_size=16M ip=$RX_ADDR || return 1
-	for r in 0 ${PAIR_RATE:-2M}; do
+	for r in 0 1M; do
 		n=$((n + 1))
 		echo $r >$S/rate || return 1
 		t0=$(date +%s.%N)

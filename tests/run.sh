@@ -174,6 +174,60 @@ boot_pair() {
 	return $rc
 }
 
+# count RESULT_FILE: add the "PASSED FAILED" a guest wrote to the totals;
+# 1 if there is none.
+count() {
+	local p f
+	[ -f "$1" ] || return 1
+	read -r p f <"$1"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+# run_one KVER: the suites of $suites but pair, in one guest of KVER.
+run_one() {
+	local kver=$1 one sel t0 rc secs
+	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
+	[ -n "$one" ] || return 0
+	if [ -n "${KUDP_TESTS:-}" ]; then
+		sel=$(for t in $(bash tests/$guest - - --list "$one"); do
+			case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
+		done)
+		[ -n "$sel" ] || return 0
+	fi
+	t0=$(date +%s)
+	boot "$kver" "$mem" suite "$one" ${KUDP_TESTS:-} | sed -u "s/^/    /"
+	rc=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - t0))
+	echo "# time: the guest of $kver ($one): $secs s"
+	[ -n "${KUDP_TIMES:-}" ] && echo "guest $kver|$secs" >>"$KUDP_TIMES"
+	count build/$kver/out-suite/result
+	if [ $? -ne 0 ] || [ "$rc" -ne 0 ]; then
+		echo "not ok - $kver: guest exited with $rc (console: build/$kver/console-suite.log)"
+		tail -n 30 "build/$kver/console-suite.log" | sed 's/^/# /'
+		[ -f build/$kver/out-suite/result ] || failed=$((failed + 1))
+	fi
+}
+
+# run_pair KVER: the two-machine suite, if $suites has it (and KUDP_TESTS,
+# if set, names a pair_ or bench_ test).
+run_pair() {
+	local kver=$1 t0 secs
+	[[ ",$suites," == *,pair,* ]] || return 0
+	[ -z "${KUDP_TESTS:-}" ] || [[ " $KUDP_TESTS" == *" pair_"* || " $KUDP_TESTS" == *" bench_"* ]] ||
+		return 0
+	t0=$(date +%s)
+	boot_pair "$kver" ${KUDP_TESTS:-} | sed -u "s/^/    /"
+	secs=$(($(date +%s) - t0))
+	echo "# time: the two guests of $kver: $secs s"
+	[ -n "${KUDP_TIMES:-}" ] && echo "pair $kver|$secs" >>"$KUDP_TIMES"
+	if ! count build/$kver/pair/result; then
+		echo "not ok - $kver: the two guests gave no result (consoles: build/$kver/console-{sender,receiver}.log)"
+		tail -n 20 "build/$kver/console-sender.log" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+}
+
 echo "KTAP version 1"
 # The test tools in C: the ioctls through the project's UAPI header, a
 # flood of datagrams, the kernel log by sequence number.
@@ -211,52 +265,10 @@ for kver in $kernels; do
 		exit $?
 	fi
 
-	# KUDP_TESTS without a pair_ or bench_ test: no two guests to boot.
-	if [[ ",$suites," == *,pair,* ]] &&
-		{ [ -z "${KUDP_TESTS:-}" ] || [[ " $KUDP_TESTS" == *" pair_"* || " $KUDP_TESTS" == *" bench_"* ]]; }; then
-		t0=$(date +%s)
-		boot_pair "$kver" ${KUDP_TESTS:-} | sed -u "s/^/    /"
-		rc=${PIPESTATUS[0]}
-		secs=$(($(date +%s) - t0))
-		echo "# time: the two guests of $kver: $secs s"
-		[ -n "${KUDP_TIMES:-}" ] && echo "pair $kver|$secs" >>"$KUDP_TIMES"
-		res=build/$kver/pair/result
-		if [ -f "$res" ]; then
-			read -r p f <"$res"
-			passed=$((passed + p))
-			failed=$((failed + f))
-		else
-			echo "not ok - $kver: the two guests gave no result (consoles: build/$kver/console-{sender,receiver}.log)"
-			tail -n 20 "build/$kver/console-sender.log" | sed 's/^/# /'
-			failed=$((failed + 1))
-		fi
-	fi
-	# The suites of the one-guest boot.
-	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
-	[ -n "$one" ] || continue
-	if [ -n "${KUDP_TESTS:-}" ]; then
-		sel=$(for t in $(bash tests/$guest - - --list "$one"); do
-			case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
-		done)
-		[ -n "$sel" ] || continue
-	fi
-	t0=$(date +%s)
-	boot "$kver" "$mem" suite "$one" ${KUDP_TESTS:-} | sed -u "s/^/    /"
-	rc=${PIPESTATUS[0]}
-	secs=$(($(date +%s) - t0))
-	echo "# time: the guest of $kver ($one): $secs s"
-	[ -n "${KUDP_TIMES:-}" ] && echo "guest $kver|$secs" >>"$KUDP_TIMES"
-	res=build/$kver/out-suite/result
-	if [ -f "$res" ]; then
-		read -r p f <"$res"
-		passed=$((passed + p))
-		failed=$((failed + f))
-	fi
-	if [ ! -f "$res" ] || [ "$rc" -ne 0 ]; then
-		echo "not ok - $kver: guest exited with $rc (console: build/$kver/console-suite.log)"
-		tail -n 30 "build/$kver/console-suite.log" | sed 's/^/# /'
-		[ -f "$res" ] || failed=$((failed + 1))
-	fi
+	# The one-guest suites first: the static checks that make check runs
+	# beside the first guest are over before two guests share the cores.
+	run_one "$kver"
+	run_pair "$kver"
 done
 
 echo "# run time $(($(date +%s) - start)) s"
