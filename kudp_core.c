@@ -564,8 +564,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 				return kudp_ret(ret);
 		}
 		ret = kudp_sendmsg(sock, buf + off, chunk, n > 1 ? payload : 0);
-		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu, %u datagrams) = %d\n",
-			    chunk, off, n, ret);
+		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu) = %d%s\n",
+			    chunk, off, ret, n > 1 ? ", cut by UDP GSO" : "");
 		if ((ret == -EIO || ret == -EMSGSIZE) && n > 1) {
 			kudp_dbg("UDP GSO refused (%d): one datagram per call\n", ret);
 			segs = 1;

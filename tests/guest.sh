@@ -39,9 +39,9 @@ t_modinfo() {
 			ok=1
 		fi
 	done
-	expect "send_udp parameters" "buffer_size data debug ip last_error payload state" \
+	expect "send_udp parameters" "buffer_size data debug gso ip last_error payload rate state" \
 		"$(modinfo -p "$MOD/send_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
-	expect "receive_udp parameters" "buffer_size data debug drops overflow peer rcvbuf state" \
+	expect "receive_udp parameters" "buffer_size data debug drops gro overflow peer rcvbuf state" \
 		"$(modinfo -p "$MOD/receive_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
 	return $ok
 }
@@ -264,7 +264,7 @@ t_bad_load_params() {
 	loaded receive_udp || loaded send_udp && fail "a module stayed loaded" && return 1
 	local log=$(log_since "$seq")
 	echo "$log" | grep -q "buffer_size: '0' is not a number of bytes above 0" || fail "no log for buffer_size=0" || return 1
-	echo "$log" | grep -q "buffer_size: '12Q' is not a size" || fail "no log for 12Q" || return 1
+	echo "$log" | grep -q "buffer_size: '12Q' is not a number of bytes" || fail "no log for 12Q" || return 1
 	echo "$log" | grep -q "rcvbuf=2147483648: at most" || fail "no log for rcvbuf=2G" || return 1
 	echo "$log" | grep -q "receive_udp: data is read-only" || fail "no log for data=x" || return 1
 	echo "$log" | grep -q "send_udp: state is read-only" || fail "no log for state=idle" || return 1
