@@ -222,7 +222,7 @@ static void receive_udp_arm_timer(void)
 		    RX_IDLE_TIMEOUT_MS);
 }
 
-/* Whether a datagram from @from may write into the message (peer). */
+/* Whether the source of @dg may write into the message (peer). */
 static bool receive_udp_from_peer(const struct kudp_dgram *dg)
 {
 	bool ok;
