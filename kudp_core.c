@@ -443,23 +443,31 @@ static int kudp_sendmsg(struct socket *sock, const void *data, size_t len,
 }
 
 /*
- * Pacing: sleep until the first @sent bytes of a send that started at
- * @start are due at @rate bytes per second. The sleep is on a
- * high-resolution timer, and a shutdown (the module unloading) ends it.
- * Interruptible, as in kudp_wait_sent(): the socket wakes only
- * interruptible sleepers, and a work item never has a signal pending.
+ * Pacing: sleep until *@next_ns, when the next @bytes may go at @rate
+ * bytes per second (kudp_send() moves *@next_ns past each call's bytes).
+ * A sender that woke late makes up for it, but never with more than
+ * 64 KiB at once, this call's bytes included: the schedule moves on, and
+ * the rate comes out a little lower rather than in a burst that a
+ * receiver cannot take.
+ *
+ * The sleep is on a high-resolution timer, and a shutdown (the module
+ * unloading) ends it. Interruptible, as in kudp_wait_sent(): the socket
+ * wakes only interruptible sleepers, and a work item never has a signal
+ * pending.
  */
-static int kudp_pace(struct socket *sock, u64 start, u64 sent, u64 rate)
+static int kudp_pace(struct socket *sock, u64 *next_ns, size_t bytes, u64 rate)
 {
-	/* At most 4 GiB times 10^9: no overflow. */
-	u64 due = start + div64_u64(sent * NSEC_PER_SEC, rate);
-	s64 wait = due - ktime_get_ns();
+	/* At most 65507 times 10^9: no overflow. */
+	u64 debt_max = div64_u64((u64)(KUDP_MAX_PAYLOAD - bytes) * NSEC_PER_SEC, rate);
+	u64 now = ktime_get_ns();
 	struct sock *sk = sock->sk;
 
-	if (wait > 0)
+	if (*next_ns + debt_max < now)
+		*next_ns = now - debt_max;
+	if (*next_ns > now)
 		wait_event_interruptible_hrtimeout(*sk_sleep(sk),
 						   READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN,
-						   ns_to_ktime(wait));
+						   ns_to_ktime(*next_ns - now));
 	return READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN ? -EPIPE : 0;
 }
 
@@ -546,8 +554,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer)
 {
 	size_t payload = opts->payload, off = 0;
+	u64 next_ns = ktime_get_ns();
 	unsigned int segs = 1;
-	u64 start = ktime_get_ns();
 	int ret;
 
 	kudp_enter("sock=%p, len=%zu, payload=%zu, gso=%d, rate=%llu", sock, len,
@@ -559,7 +567,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		unsigned int n = chunk > payload ? DIV_ROUND_UP(chunk, payload) : 1;
 
 		if (opts->rate) {
-			ret = kudp_pace(sock, start, off, opts->rate);
+			ret = kudp_pace(sock, &next_ns, chunk, opts->rate);
 			if (ret)
 				return kudp_ret(ret);
 		}
@@ -578,6 +586,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 			return -EIO;
 		kudp_xfer_add(xfer, buf + off, chunk, n);
 		off += chunk;
+		if (opts->rate)
+			next_ns += div64_u64((u64)chunk * NSEC_PER_SEC, opts->rate);
 		cond_resched();
 	} while (off < len);
 
