@@ -19,10 +19,14 @@
 # make stress       20 rmmods of each module in the middle of a 1 GiB
 #                   transfer, and 20 in a flood: on every Debian kernel,
 #                   then on the debug kernel (built if missing)
-# make bench        figures of two guests joined by one virtual Ethernet
-#                   cable, on every Debian kernel: MB/s of 256 MiB with
-#                   gso/gro on and off, iperf3 between the same guests, and
-#                   how close rate keeps to what it is asked
+# make bench        figures, on every Debian kernel: in one guest, 1 GiB over
+#                   loopback at 65507 and 1472 bytes a datagram, gso/gro on
+#                   and off, debug=1, next to an in-kernel memcpy, a user
+#                   copy and iperf3 (tests/bench.py; drawn into
+#                   Documentation/bench.svg); in two guests joined by one
+#                   virtual Ethernet cable, 256 MiB with gso/gro on and off,
+#                   iperf3 between them, and how close rate keeps to what
+#                   it is asked
 # make check-slow   the long forms of tests that make check runs short: 100
 #                   rounds of load and unload on every Debian kernel
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
@@ -144,7 +148,9 @@ stress:
 
 bench:
 	scripts/setup.sh
-	KUDP_SUITES=pair KUDP_TESTS=bench_link tests/run.sh
+	KUDP_SUITES=bench,pair KUDP_TESTS="bench bench_link" tests/run.sh
+	scripts/bench-plot.py Documentation/bench.svg \
+		$(foreach k,$(notdir $(wildcard /boot/vmlinuz-*)),build/$(k:vmlinuz-%=%)/out-suite/bench.json)
 
 demo:
 	scripts/setup.sh

@@ -15,7 +15,7 @@ want=(
 	linux-headers-6.12-amd64 linux-image-6.12-amd64
 	qemu-system-x86 qemu-utils busybox-static
 	sparse coccinelle ocaml-nox cppcheck dkms
-	socat python3 iproute2 util-linux iputils-ping iperf3 openssl
+	socat python3 iproute2 util-linux iputils-ping iperf3 openssl gnuplot-nox
 	linux-source-6.1 linux-source-6.12
 	libnl-genl-3-dev pkg-config
 	virtme-ng

@@ -10,8 +10,9 @@
 # OUTDIR is writable and shared with the host; SUITE is "demo", or one or
 # more of "main", "small" (its tests make the guest look like a machine
 # with 512 MiB: small_machine), "big" (a 4 GiB transfer: 10 GiB of memory)
-# "contexts" (the tests for the debug kernel), "stress" (make stress) and
-# "fuzz" (tests/fuzz.py: make fuzz), joined with commas.
+# "contexts" (the tests for the debug kernel), "stress" (make stress),
+# "fuzz" (tests/fuzz.py: make fuzz) and "bench" (tests/bench.py: make
+# bench), joined with commas.
 # Prints KTAP; writes "PASSED FAILED" to OUTDIR/result. Every test also
 # fails if the kernel logged a warning, BUG, oops or atomic-sleep report
 # while it ran.
@@ -1073,6 +1074,27 @@ t_big_4g() {
 	expect "overflow" "0" "$(cat $DR/overflow_bytes)"
 }
 
+# bench JSON SIZE ROUNDS: tests/bench.py, its table as diagnostics, its
+# figures in the file JSON.
+bench() {
+	$PY $HERE/bench.py "$MOD" "$@" >"$TMP/bench" 2>&1
+	local rc=$?
+	cat "$TMP/bench"
+	[ $rc -eq 0 ] || fail "bench.py exited with $rc"
+}
+
+t_bench_smoke() {
+	# make bench's loopback part with 4 MiB and one round, so that it
+	# never rots; no speed is asserted.
+	bench "$TMP/bench.json" $((4 << 20)) 1 || return 1
+	expect "figures in bench.json" "8" "$(pyrun 'import json; print(len(json.load(open("'"$TMP"'/bench.json"))["results"]))')"
+}
+
+t_bench() {
+	# make bench: 1 GiB, 3 rounds; the figures in OUTDIR/bench.json.
+	bench "$OUT/bench.json" $((1 << 30)) 3
+}
+
 t_docs_match() {
 	# Every parameter and statistics file is documented, and everything
 	# documented exists.
@@ -1543,11 +1565,12 @@ dev_read_blocking dev_signals
 dev_estale dev_read_end dev_concurrent_readers dev_stats_agree dev_privilege dev_rmmod_busy
 drops_control peer gso_gro bad_switches rate interop_100m docs_match
 nl_status_ack nl_refused crc_private nl_two_listeners nl_unload_listener
-kudpctl_roundtrip kudpctl_monitor kudpctl_errors log_scan_selftest"
+kudpctl_roundtrip kudpctl_monitor kudpctl_errors bench_smoke log_scan_selftest"
 SMALL_TESTS="small_memory enomem"
 BIG_TESTS="big_4g"
 STRESS_TESTS="stress_rmmod_transfer stress_rmmod_flood"
 FUZZ_TESTS="fuzz"
+BENCH_TESTS="bench"
 # The tests whose code runs in more than one context (softirq callback,
 # hrtimer, work items, parameter callbacks, file operations, netlink) or
 # tears down while something runs: what the debug kernel's checkers are
@@ -1569,6 +1592,7 @@ suite_tests() {
 		big) echo $BIG_TESTS ;;
 		stress) echo $STRESS_TESTS ;;
 		fuzz) echo $FUZZ_TESTS ;;
+		bench) echo $BENCH_TESTS ;;
 		contexts) echo $CONTEXT_TESTS ;;
 		*) echo "unknown suite $suite" >&2; return 2 ;;
 		esac
@@ -1619,7 +1643,7 @@ for t in $tests; do
 	t0=$(date +%s)
 	limit=300
 	case $t in
-	big_4g | stress_*) limit=1500 ;;
+	big_4g | stress_* | bench) limit=1500 ;;
 	fuzz) limit=$((${KUDP_FUZZ_SECONDS:-120} + 300)) ;;
 	esac
 	run_test "$t" "$limit"

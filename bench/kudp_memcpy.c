@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kudp_memcpy: the speed limit of a transfer, for make bench. Loaded with
+ * size=N, it allocates two N-byte vmalloc buffers as the modules do; each
+ * write of a number of rounds to "copy" copies one buffer into the other
+ * that many times, and "ns" then reads the nanoseconds each copy took,
+ * space-separated.
+ *
+ *   insmod kudp_memcpy.ko size=1G
+ *   echo 3 > /sys/module/kudp_memcpy/parameters/copy
+ *   cat /sys/module/kudp_memcpy/parameters/ns
+ */
+#define pr_fmt(fmt) "kudp_memcpy: " fmt
+
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/vmalloc.h>
+
+#define ROUNDS_MAX	16
+
+static unsigned long size = 64UL << 20;
+static void *src, *dst;
+/* Under kernel_param_lock: only the parameter callbacks touch them. */
+static u64 ns[ROUNDS_MAX];
+static unsigned int rounds;
+
+static int copy_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n, i;
+	u64 t0;
+
+	if (kstrtouint(val, 0, &n) || !n || n > ROUNDS_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		t0 = ktime_get_ns();
+		memcpy(dst, src, size);
+		ns[i] = ktime_get_ns() - t0;
+		cond_resched();
+	}
+	rounds = n;
+	return 0;
+}
+
+static int ns_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < rounds; i++)
+		len += sysfs_emit_at(buf, len, "%llu%c", ns[i], i + 1 < rounds ? ' ' : '\n');
+	return len;
+}
+
+static const struct kernel_param_ops copy_ops = { .set = copy_set };
+static const struct kernel_param_ops ns_ops = { .get = ns_get };
+
+module_param(size, ulong, 0444);
+MODULE_PARM_DESC(size, "Bytes per copy (load time; default 64 MiB)");
+module_param_cb(copy, &copy_ops, NULL, 0200);
+MODULE_PARM_DESC(copy, "Write N (1-16): copy the buffer N times");
+module_param_cb(ns, &ns_ops, NULL, 0444);
+MODULE_PARM_DESC(ns, "The nanoseconds of each copy of the last write to copy");
+
+static int __init kudp_memcpy_init(void)
+{
+	src = vmalloc(size);
+	dst = vmalloc(size);
+	if (!src || !dst) {
+		vfree(src);
+		vfree(dst);
+		return -ENOMEM;
+	}
+	/* Every page is there before the first copy (as init_on_alloc does). */
+	memset(src, 0x5a, size);
+	memset(dst, 0, size);
+	return 0;
+}
+
+static void __exit kudp_memcpy_exit(void)
+{
+	vfree(dst);
+	vfree(src);
+}
+
+module_init(kudp_memcpy_init);
+module_exit(kudp_memcpy_exit);
+
+MODULE_DESCRIPTION("The speed of one in-kernel copy of a vmalloc buffer, for make bench");
+MODULE_AUTHOR("The kudp authors");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Draw make bench's figures: MB/s against datagram size, for kudp and
+iperf3 on loopback, with the in-kernel memcpy as the ceiling, one colour
+per kernel.
+
+  bench-plot.py OUT.svg BENCH.json...
+
+Each BENCH.json is what tests/bench.py wrote in one guest. Needs gnuplot.
+"""
+import json
+import statistics
+import subprocess
+import sys
+
+SERIES = [
+    # (title, {datagram size: result name}, line style)
+    ("kudp", {1472: "kudp 1472, gso/gro", 65507: "kudp 65507"}, "lp pt 7"),
+    ("kudp without gso/gro", {1472: "kudp 1472, no gso/gro", 65507: "kudp 65507"}, "lp pt 6 dt 2"),
+    ("iperf3 received", {1472: "iperf3 -l 1472", 65507: "iperf3 -l 65507"}, "lp pt 5 dt 3"),
+]
+
+
+def median(runs, key="MB/s"):
+    return statistics.median(r[key] for r in runs)
+
+
+def main():
+    out, files = sys.argv[1], sys.argv[2:]
+    plots, data = [], []
+    for i, path in enumerate(files):
+        b = json.load(open(path))
+        res, kernel = b["results"], b["kernel"].split("+")[0]
+        colour = "lc %d" % (i + 1)
+        for title, points, style in SERIES:
+            block = "".join("%d %.2f\n" % (size, median(res[name]))
+                            for size, name in sorted(points.items()))
+            data.append(block + "e\n")
+            plots.append("'-' with %s %s title '%s, %s'" % (style, colour, title, kernel))
+        data.append("1000 %.2f\n70000 %.2f\ne\n" % ((median(res["in-kernel memcpy"]),) * 2))
+        plots.append("'-' with lines dt 4 %s title 'in-kernel memcpy, %s'" % (colour, kernel))
+    script = """set terminal svg size 800,500 dynamic font 'sans,11'
+set output '%s'
+set logscale x
+set xrange [1000:70000]
+set xtics ('1472' 1472, '8972' 8972, '65507' 65507)
+set xlabel 'datagram payload (bytes)'
+set ylabel 'MB/s (received; median of the rounds)'
+set yrange [0:*]
+set key outside right
+set title 'kudp over loopback, one guest, software emulation (make bench)'
+plot %s
+%s""" % (out, ", ".join(plots), "".join(data))
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

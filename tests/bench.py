@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench, inside one guest (as root): how fast kudp is over loopback,
+next to the limits and to iperf3, in the same boot.
+
+  bench.py MODDIR OUT.json SIZE ROUNDS
+
+MODDIR holds send_udp.ko, receive_udp.ko, bench/kudp_memcpy.ko and tests/.
+Each figure is measured ROUNDS times, the kinds interleaved (A B A B: a
+slow moment of the machine touches every kind alike); the table gives the
+median and the range, and OUT.json every value. A transfer's MB/s is from
+the kernel's clock: first datagram to last, on each side (netlink events).
+It fails (exit 1) only if something breaks: a drop, a CRC-32 that differs,
+a module that does not load; never on a speed.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import zlib
+
+MOD, OUT, SIZE, ROUNDS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+TESTS = MOD + "/tests"
+sys.path.insert(0, TESTS)
+import stream  # noqa: E402  (the 1 MiB blocks the tests send)
+
+KUDPCTL = TESTS + "/kudpctl"
+DS = "/sys/class/send_udp/send_udp"
+DR = "/sys/class/receive_udp/receive_udp"
+IPERF_SECONDS = 5 if SIZE >= 1 << 28 else 1
+MB = 1e6
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def cpu_busy():
+    """Seconds all CPUs spent busy (user, system, interrupts) so far."""
+    f = read("/proc/stat").splitlines()[0].split()[1:]
+    return sum(int(f[i]) for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
+
+
+# ------------------------------------------------------------- the limits
+
+def memcpy_setup():
+    sh("insmod %s/bench/kudp_memcpy.ko size=%d" % (MOD, SIZE))
+
+
+def memcpy():
+    """One in-kernel memcpy() of a SIZE-byte vmalloc buffer."""
+    with open("/sys/module/kudp_memcpy/parameters/copy", "w") as f:
+        f.write("1")
+    return {"MB/s": SIZE / (int(read("/sys/module/kudp_memcpy/parameters/ns")) / 1e9) / MB}
+
+
+USER = {}
+
+
+def user_copy():
+    """One copy of a SIZE-byte buffer in user space (a memcpy in Python)."""
+    if not USER:
+        USER["src"] = bytearray(os.urandom(1 << 20)) * (SIZE >> 20 or 1)
+        USER["dst"] = bytearray(len(USER["src"]))
+    t0 = time.monotonic()
+    USER["dst"][:] = USER["src"]
+    return {"MB/s": len(USER["src"]) / (time.monotonic() - t0) / MB}
+
+
+# ---------------------------------------------------------- userspace peers
+
+def iperf(length):
+    """iperf3 -u -b 0 -l LENGTH over loopback: sent and received MB/s, loss."""
+    srv = subprocess.Popen(["iperf3", "-s", "-1"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    out = subprocess.run(["iperf3", "-u", "-b", "0", "-l", str(length), "-t",
+                          str(IPERF_SECONDS), "-c", "127.0.0.1"],
+                         capture_output=True, text=True).stdout
+    srv.wait(timeout=30)
+    res = {}
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[-1] in ("sender", "receiver"):
+            res[f[-1]] = float(f[f.index("Mbits/sec") - 1]) / 8
+            if f[-1] == "receiver":
+                res["loss %"] = float(f[-2].strip("()%"))
+    if len(res) != 3:
+        raise SystemExit("iperf3 said:\n" + out)
+    return {"MB/s": res["receiver"], "sent MB/s": res["sender"], "loss %": res["loss %"]}
+
+
+# ---------------------------------------------------------------- kudp
+
+def kudp(payload=0, offload=1, debug=0):
+    """SIZE bytes from /dev/send_udp to receive_udp over loopback; the
+    buffer fills, so the message completes at its last datagram."""
+    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d" % (MOD, SIZE, offload, debug))
+    sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d"
+       % (MOD, SIZE, payload, offload, debug))
+    mon_path = "/tmp/bench-monitor"
+    mon = subprocess.Popen([KUDPCTL, "monitor", "--json"], stdout=open(mon_path, "w"))
+    time.sleep(0.3)
+    crc = 0
+    fd = os.open("/dev/send_udp", os.O_WRONLY)
+    for c in stream.chunks(SIZE):
+        crc = zlib.crc32(c, crc)
+        off = 0
+        while off < len(c):
+            off += os.write(fd, c[off:])
+    cpu0 = cpu_busy()
+    os.close(fd)            # the send starts
+    deadline = time.monotonic() + 600
+    while read(DR + "/seq") == "0" or read(DS + "/state") != "idle":
+        if time.monotonic() > deadline:
+            raise SystemExit("no completion in 600 s")
+        time.sleep(0.02)
+    cpu = cpu_busy() - cpu0
+    time.sleep(0.3)
+    mon.terminate()
+    mon.wait()
+    ev = {}
+    for line in open(mon_path):
+        e = json.loads(line)
+        ev[e["module"]] = e
+    res = {
+        "sent MB/s": SIZE / (ev["send_udp"]["duration_ns"] / 1e9) / MB,
+        "MB/s": SIZE / (ev["receive_udp"]["duration_ns"] / 1e9) / MB,
+        "datagrams/s": ev["receive_udp"]["datagrams"] / (ev["receive_udp"]["duration_ns"] / 1e9),
+        "CPU s": cpu,
+        "drops": int(read(DR + "/drops")),
+    }
+    ok = (ev["receive_udp"]["bytes"] == SIZE and res["drops"] == 0
+          and read(DS + "/crc32") == read(DR + "/crc32") == "%08x" % crc)
+    sh("rmmod send_udp receive_udp")
+    if not ok:
+        raise SystemExit("kudp payload=%d offload=%d debug=%d: %s, drops %d, CRC-32 %s %s %08x"
+                         % (payload, offload, debug, ev["receive_udp"], res["drops"],
+                            read(DS + "/crc32"), read(DR + "/crc32"), crc))
+    return res
+
+
+# ------------------------------------------------------------- load, memory
+
+def load_4g():
+    """insmod receive_udp buffer_size=4G: seconds, and kernel memory used
+    beyond the buffer (MemAvailable's drop less 4 GiB)."""
+    avail = int(read("/proc/meminfo").split("MemAvailable:")[1].split()[0]) << 10
+    t0 = time.monotonic()
+    sh("insmod %s/receive_udp.ko buffer_size=4G" % MOD)
+    secs = time.monotonic() - t0
+    after = int(read("/proc/meminfo").split("MemAvailable:")[1].split()[0]) << 10
+    sh("rmmod receive_udp")
+    return {"s": secs, "beyond the buffer, MiB": (avail - after - (4 << 30)) / (1 << 20)}
+
+
+KINDS = [
+    ("in-kernel memcpy", memcpy),
+    ("user-space copy", user_copy),
+    ("iperf3 -l 65507", lambda: iperf(65507)),
+    ("kudp 65507", lambda: kudp()),
+    ("iperf3 -l 1472", lambda: iperf(1472)),
+    ("kudp 1472, gso/gro", lambda: kudp(1472, 1)),
+    ("kudp 1472, no gso/gro", lambda: kudp(1472, 0)),
+    ("kudp 65507, debug=1", lambda: kudp(debug=1)),
+]
+
+
+def main():
+    memcpy_setup()
+    results = {name: [] for name, _ in KINDS}
+    for r in range(ROUNDS):
+        for name, fn in KINDS:
+            results[name].append(fn())
+    sh("rmmod kudp_memcpy")
+    if SIZE >= 1 << 30:
+        results["load with buffer_size=4G"] = [load_4g()]
+    print("# %d bytes, %d rounds (median, and min-max)" % (SIZE, ROUNDS))
+    for name, runs in results.items():
+        cols = []
+        for key in runs[0]:
+            vals = [run[key] for run in runs]
+            cols.append("%s %.1f (%.1f-%.1f)" % (key, statistics.median(vals), min(vals), max(vals)))
+        print("# %-24s %s" % (name + ":", "; ".join(cols)))
+    with open(OUT, "w") as f:
+        json.dump({"kernel": os.uname().release, "size": SIZE, "rounds": ROUNDS,
+                   "results": results}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
