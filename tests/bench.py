@@ -15,6 +15,7 @@ a module that does not load; never on a speed.
 """
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -124,8 +125,8 @@ def kudp(payload=0, offload=1, debug=0):
         time.sleep(0.02)
     cpu = cpu_busy() - cpu0
     time.sleep(0.3)
-    mon.terminate()
-    mon.wait()
+    mon.send_signal(signal.SIGINT)     # kudpctl ends cleanly on SIGINT
+    mon.wait(timeout=30)
     ev = {}
     for line in open(mon_path):
         e = json.loads(line)
