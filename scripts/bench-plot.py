@@ -30,7 +30,8 @@ def main():
     plots, data = [], []
     for i, path in enumerate(files):
         b = json.load(open(path))
-        res, kernel = b["results"], b["kernel"].split("+")[0]
+        res = b["results"]
+        kernel = ".".join(b["kernel"].split(".")[:2])     # 6.1, 6.12
         colour = "lc %d" % (i + 1)
         for title, points, style in SERIES:
             block = "".join("%d %.2f\n" % (size, median(res[name]))
@@ -39,7 +40,7 @@ def main():
             plots.append("'-' with %s %s title '%s, %s'" % (style, colour, title, kernel))
         data.append("1000 %.2f\n70000 %.2f\ne\n" % ((median(res["in-kernel memcpy"]),) * 2))
         plots.append("'-' with lines dt 4 %s title 'in-kernel memcpy, %s'" % (colour, kernel))
-    script = """set terminal svg size 800,500 dynamic font 'sans,11'
+    script = """set terminal svg size 900,600 dynamic font 'sans,11'
 set output '%s'
 set logscale x
 set xrange [1000:70000]
@@ -47,8 +48,8 @@ set xtics ('1472' 1472, '8972' 8972, '65507' 65507)
 set xlabel 'datagram payload (bytes)'
 set ylabel 'MB/s (received; median of the rounds)'
 set yrange [0:*]
-set key outside right
-set title 'kudp over loopback, one guest, software emulation (make bench)'
+set key below maxcols 2
+set title 'Over loopback in one guest (software emulation): make bench'
 plot %s
 %s""" % (out, ", ".join(plots), "".join(data))
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
