@@ -90,7 +90,9 @@ def iperf(length):
     for line in out.splitlines():
         f = line.split()
         if f and f[-1] in ("sender", "receiver"):
-            res[f[-1]] = float(f[f.index("Mbits/sec") - 1]) / 8
+            unit = next(i for i, w in enumerate(f) if w.endswith("bits/sec"))
+            scale = {"K": 1e-3, "M": 1, "G": 1e3}.get(f[unit][0], 1e-6)
+            res[f[-1]] = float(f[unit - 1]) * scale / 8
             if f[-1] == "receiver":
                 res["loss %"] = float(f[-2].strip("()%"))
     if len(res) != 3:
@@ -107,7 +109,8 @@ def kudp(payload=0, offload=1, debug=0):
     sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d"
        % (MOD, SIZE, payload, offload, debug))
     mon_path = "/tmp/bench-monitor"
-    mon = subprocess.Popen([KUDPCTL, "monitor", "--json"], stdout=open(mon_path, "w"))
+    mon = subprocess.Popen([KUDPCTL, "monitor", "--json"], stdout=open(mon_path, "w"),
+                           stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     crc = 0
     fd = os.open("/dev/send_udp", os.O_WRONLY)
