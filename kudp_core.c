@@ -6,7 +6,6 @@
  * This object is linked into both modules.
  */
 #include <linux/capability.h>
-#include <linux/crc32.h>
 #include <linux/device.h>
 #include <linux/in.h>
 #include <linux/kernel.h>
@@ -371,20 +370,18 @@ void kudp_xfer_start(struct kudp_xfer *xfer)
 /**
  * kudp_xfer_add() - count datagrams of a message
  * @xfer: the counters
- * @data: the payload bytes that belong to the message
- * @len: how many
+ * @len: the payload bytes that belong to the message, now in its buffer or
+ *	sent from it
  * @datagrams: how many datagrams carried them on the wire: more than one
  *	for a UDP GSO send or a UDP GRO receive
  *
- * Context: any.
+ * Context: any; one writer at a time.
  */
-void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len,
-		   unsigned int datagrams)
+void kudp_xfer_add(struct kudp_xfer *xfer, size_t len, unsigned int datagrams)
 {
 	xfer->last_ns = ktime_get_ns();
 	if (!xfer->datagrams)
 		xfer->first_ns = xfer->last_ns;
-	WRITE_ONCE(xfer->crc, crc32_le(xfer->crc, data, len));
 	WRITE_ONCE(xfer->bytes, xfer->bytes + len);
 	WRITE_ONCE(xfer->datagrams, xfer->datagrams + datagrams);
 }
@@ -584,7 +581,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		/* UDP sends a datagram whole or not at all. */
 		if (WARN_ON_ONCE(ret != chunk))
 			return -EIO;
-		kudp_xfer_add(xfer, buf + off, chunk, n);
+		kudp_xfer_add(xfer, chunk, n);
 		off += chunk;
 		if (opts->rate)
 			next_ns += div64_u64((u64)chunk * NSEC_PER_SEC, opts->rate);

@@ -123,7 +123,10 @@ size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
  * struct kudp_xfer - what one message moved so far
  * @bytes: payload bytes sent or stored
  * @datagrams: datagrams sent or received
- * @crc: running CRC-32 state; kudp_xfer_crc32() gives the value
+ * @crc: running CRC-32 state (crc32_le() from ~0); kudp_xfer_crc32() gives
+ *	the value. kudp_xfer_add() leaves it alone: each side computes it off
+ *	the datagram path (send_udp while the buffer is filled, receive_udp
+ *	on another CPU while the socket is drained)
  * @first_ns: when the first datagram was sent or stored (ktime_get_ns())
  * @last_ns: when the last one was
  *
@@ -139,8 +142,7 @@ struct kudp_xfer {
 };
 
 void kudp_xfer_start(struct kudp_xfer *xfer);
-void kudp_xfer_add(struct kudp_xfer *xfer, const void *data, size_t len,
-		   unsigned int datagrams);
+void kudp_xfer_add(struct kudp_xfer *xfer, size_t len, unsigned int datagrams);
 u32 kudp_xfer_crc32(const struct kudp_xfer *xfer);
 u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 

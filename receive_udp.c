@@ -15,12 +15,15 @@
  *   drain_work, complete_work, process context, on an ordered (so never
  *   control_work               concurrent), unbound, high-priority workqueue;
  *                              they send the netlink events
+ *   crc_work                   process context, on the system's unbound
+ *                              workqueue: beside the drain, on another CPU
  *   parameter callbacks        process context, kernel_param_lock held
  *   file operations, sysfs     process context
  */
 #define pr_fmt(fmt) "receive_udp: " fmt
 
 #include <linux/bitops.h>
+#include <linux/crc32.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/inet.h>
@@ -49,6 +52,12 @@
  * cancel waits for one pass at most.
  */
 #define RX_DRAIN_BUDGET		64
+/*
+ * The message's CRC-32 is computed behind the drain, RX_CRC_CHUNK bytes at
+ * a time: crc_work is queued once that much is waiting, and a reset,
+ * discard or exit waits for one chunk at most.
+ */
+#define RX_CRC_CHUNK		SZ_1M
 /* rcvbuf's limit: the kernel doubles the value into an int. */
 #define RX_RCVBUF_MAX		SZ_1G
 
@@ -83,6 +92,8 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
  * @drain_work: takes the queued datagrams off @sock, RX_DRAIN_BUDGET a
  *	pass
  * @complete_work: completes the message when @idle_timer has expired
+ * @crc_work: brings @cur's CRC-32 up to the bytes stored, while the drain
+ *	stores more
  * @control_work: carries out @control (a reset or a discard)
  * @idle_timer: armed (re-armed) for 5 s at each datagram; "queued" means a
  *	datagram came less than 5 s ago. Armed only by @drain_work.
@@ -94,13 +105,23 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
  * @control_lock: one reset or discard at a time
  * @stopping: set first thing by exit: the drain stops at its next datagram
  *	and does not queue itself again. Written once, read with READ_ONCE()
+ * @crc_end: bytes of @cur stored in @buf: written by the work items on @wq
+ *	with smp_store_release() once the bytes are there, read by @crc_work
+ *	with smp_load_acquire()
+ * @crc_lock: protects @crc_done and @cur.crc (a mutex: a chunk takes a
+ *	millisecond or more). Taken by @crc_work, by the work item that
+ *	completes the message (which computes the rest of the CRC-32 itself
+ *	before it does), and inside @lock by a new message's reset of @cur
+ * @crc_done: bytes of @cur that @cur.crc covers; read without @crc_lock
+ *	(READ_ONCE) to decide whether to queue @crc_work
  * @lock: protects the fields below it, and @buf's contents while @state
  *	is %KUDP_STATE_COMPLETE. Process context only. The work items are the
  *	only writers; they may read the fields without it. @state is also
  *	read without it (READ_ONCE) to wait and poll.
  * @state: %KUDP_STATE_EMPTY, %KUDP_STATE_RECEIVING or %KUDP_STATE_COMPLETE
  * @reason: why the last message completed
- * @cur: the current message: bytes (its length), datagrams, CRC-32
+ * @cur: the current message: bytes (its length), datagrams, CRC-32 (under
+ *	@crc_lock, see above)
  * @seq: sequence number of the last completed message, from 1
  * @last: the last completed message's figures, kept after it is discarded
  * @messages: messages completed since load or reset
@@ -119,6 +140,7 @@ struct kudp_rx {
 	struct work_struct drain_work;
 	struct work_struct complete_work;
 	struct work_struct control_work;
+	struct work_struct crc_work;
 	struct hrtimer idle_timer;
 	void (*saved_data_ready)(struct sock *sk);
 	wait_queue_head_t read_wq;
@@ -127,6 +149,9 @@ struct kudp_rx {
 	/* Serializes resets and discards (process context, ioctl). */
 	struct mutex control_lock;
 	bool stopping;
+	size_t crc_end;
+	struct mutex crc_lock;
+	size_t crc_done;
 
 	/* Protects what follows, from the work items and everything else. */
 	struct mutex lock;
@@ -159,6 +184,7 @@ static struct kudp_rx rx = {
 	},
 	.read_wq = __WAIT_QUEUE_HEAD_INITIALIZER(rx.read_wq),
 	.control_lock = __MUTEX_INITIALIZER(rx.control_lock),
+	.crc_lock = __MUTEX_INITIALIZER(rx.crc_lock),
 	.lock = __MUTEX_INITIALIZER(rx.lock),
 	.state = KUDP_STATE_EMPTY,
 };
@@ -208,8 +234,77 @@ static void receive_udp_set_empty(enum kudp_cause cause)
 			.cause = cause,
 		});
 	}
+	mutex_lock(&rx.crc_lock);
 	kudp_xfer_start(&rx.cur);
+	WRITE_ONCE(rx.crc_done, 0);
+	smp_store_release(&rx.crc_end, 0);
+	mutex_unlock(&rx.crc_lock);
 	WRITE_ONCE(rx.state, KUDP_STATE_EMPTY);
+}
+
+/*
+ * Bring @cur's CRC-32 up to the bytes stored, by at most @budget bytes.
+ * Return whether bytes are left. Called with rx.crc_lock held.
+ */
+static bool receive_udp_crc_step(size_t budget)
+{
+	size_t end = smp_load_acquire(&rx.crc_end);
+	size_t len = min(end - rx.crc_done, budget);
+
+	if (!len)
+		return false;
+	WRITE_ONCE(rx.cur.crc, crc32_le(rx.cur.crc, rx.buf + rx.crc_done, len));
+	WRITE_ONCE(rx.crc_done, rx.crc_done + len);
+	return rx.crc_done < end;
+}
+
+static void receive_udp_crc_work(struct work_struct *work)
+{
+	bool more;
+
+	mutex_lock(&rx.crc_lock);
+	more = receive_udp_crc_step(RX_CRC_CHUNK);
+	mutex_unlock(&rx.crc_lock);
+	if (more && !READ_ONCE(rx.stopping))
+		queue_work(system_unbound_wq, &rx.crc_work);
+}
+
+/*
+ * The drain stored bytes of the message: hand them to crc_work once a
+ * chunk is waiting. From the work items on rx.wq.
+ */
+static void receive_udp_crc_feed(void)
+{
+	size_t end = rx.cur.bytes;
+
+	/* Pairs with smp_load_acquire() in receive_udp_crc_step(). */
+	smp_store_release(&rx.crc_end, end);
+	if (end - READ_ONCE(rx.crc_done) >= RX_CRC_CHUNK)
+		queue_work(system_unbound_wq, &rx.crc_work);
+}
+
+/*
+ * Complete the message for @reason, once its CRC-32 covers every byte
+ * (this work item computes what crc_work has not yet). Nothing is
+ * completed when exit has begun. From the work items on rx.wq, without
+ * rx.lock.
+ */
+static void receive_udp_finish(enum kudp_reason reason)
+{
+	bool more;
+
+	mutex_lock(&rx.crc_lock);
+	do {
+		more = receive_udp_crc_step(RX_CRC_CHUNK);
+		cond_resched();
+	} while (more && !READ_ONCE(rx.stopping));
+	mutex_unlock(&rx.crc_lock);
+	if (more)
+		return;
+
+	mutex_lock(&rx.lock);
+	receive_udp_complete(reason);
+	mutex_unlock(&rx.lock);
 }
 
 static void receive_udp_arm_timer(void)
@@ -264,9 +359,7 @@ static int receive_udp_one(void)
 
 	if (rx.state == KUDP_STATE_RECEIVING && !burst) {
 		/* complete_work is queued behind us and will find nothing to do. */
-		mutex_lock(&rx.lock);
-		receive_udp_complete(KUDP_REASON_IDLE);
-		mutex_unlock(&rx.lock);
+		receive_udp_finish(KUDP_REASON_IDLE);
 	}
 
 	if (rx.state != KUDP_STATE_RECEIVING) {
@@ -316,12 +409,13 @@ static int receive_udp_one(void)
 
 	stored = min_t(size_t, ret, room);
 	mutex_lock(&rx.lock);
-	kudp_xfer_add(&rx.cur, dest, stored, kudp_dgram_count(&dg, stored));
+	kudp_xfer_add(&rx.cur, stored, kudp_dgram_count(&dg, stored));
 	if (ret > room)
 		rx.overflow += ret - room;
-	if (rx.cur.bytes == rx.size)
-		receive_udp_complete(KUDP_REASON_FULL);
 	mutex_unlock(&rx.lock);
+	receive_udp_crc_feed();
+	if (rx.cur.bytes == rx.size)
+		receive_udp_finish(KUDP_REASON_FULL);
 	return ret;
 }
 
@@ -356,11 +450,9 @@ static void receive_udp_drain(struct work_struct *work)
 static void receive_udp_complete_work(struct work_struct *work)
 {
 	kudp_enter("");
-	mutex_lock(&rx.lock);
 	/* A datagram drained since the expiry re-armed the timer. */
 	if (rx.state == KUDP_STATE_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
-		receive_udp_complete(KUDP_REASON_IDLE);
-	mutex_unlock(&rx.lock);
+		receive_udp_finish(KUDP_REASON_IDLE);
 }
 
 /* Resets and discards change what only the work items may write. */
@@ -805,6 +897,7 @@ static int __init receive_udp_init(void)
 	INIT_WORK(&rx.drain_work, receive_udp_drain);
 	INIT_WORK(&rx.complete_work, receive_udp_complete_work);
 	INIT_WORK(&rx.control_work, receive_udp_control_work);
+	INIT_WORK(&rx.crc_work, receive_udp_crc_work);
 	kudp_hrtimer_setup(&rx.idle_timer, receive_udp_idle_expired,
 			   CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 
@@ -843,6 +936,7 @@ err_restore_callback:
 	cancel_work_sync(&rx.drain_work);
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);
+	cancel_work_sync(&rx.crc_work);
 err_release_sock:
 	sock_release(rx.sock);
 err_destroy_wq:
@@ -861,13 +955,14 @@ static void __exit receive_udp_exit(void)
 	kudp_dev_unregister(&rx.dev);
 	receive_udp_set_callback(false);
 	/*
-	 * The drain arms the timer and queues itself again; the timer queues
-	 * complete_work. cancel_work_sync() also stops a work item that
-	 * queues itself.
+	 * The drain arms the timer, queues crc_work and itself again; the
+	 * timer queues complete_work. cancel_work_sync() also stops a work
+	 * item that queues itself.
 	 */
 	cancel_work_sync(&rx.drain_work);
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);
+	cancel_work_sync(&rx.crc_work);
 	sock_release(rx.sock);
 	destroy_workqueue(rx.wq);
 	vfree(rx.buf);

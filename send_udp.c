@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) "send_udp: " fmt
 
+#include <linux/crc32.h>
 #include <linux/fs.h>
 #include <linux/inet.h>
 #include <linux/module.h>
@@ -59,6 +60,10 @@ static char *insmod_data;
  *	IDLE owns @buf, @len, @dest and @payload until it moves on; the send
  *	work only reads them.
  * @len: bytes of the current (or last) message in @buf
+ * @fill_crc: running CRC-32 of the bytes written into @buf since it was
+ *	claimed, computed as they are
+ *	written (by the writer, in its own context: the send work only moves
+ *	bytes)
  * @fill_error: 0 while the message being filled can be sent; else why it
  *	will not be: a write that failed (its errno) or a discard
  *	(-ECANCELED). The writer's further writes fail with it, and its
@@ -69,7 +74,8 @@ static char *insmod_data;
  * @rate: the "rate" parameter then
  * @cur: progress of the current send; reset under @lock when the send is
  *	queued, then written by @send_work with WRITE_ONCE() without @lock,
- *	read by the statistics with READ_ONCE()
+ *	read by the statistics with READ_ONCE(). Its CRC-32 is the message's
+ *	(@fill_crc) from the start: @cur.bytes says how much of it went
  * @seq: sends finished since load
  * @messages: sends finished since load or reset
  * @errors: sends that failed since load or reset
@@ -89,6 +95,7 @@ struct kudp_tx {
 	struct mutex lock;
 	enum kudp_state state;
 	size_t len;
+	u32 fill_crc;
 	int fill_error;
 	__be32 dest;
 	unsigned int payload;
@@ -186,6 +193,7 @@ static int send_udp_claim(bool wait)
 		if (tx.state == KUDP_STATE_IDLE) {
 			WRITE_ONCE(tx.state, KUDP_STATE_FILLING);
 			tx.len = 0;
+			tx.fill_crc = ~0U;
 			tx.fill_error = 0;
 			mutex_unlock(&tx.lock);
 			return 0;
@@ -209,6 +217,7 @@ static void send_udp_queue(void)
 {
 	kudp_enter("len=%zu", tx.len);
 	kudp_xfer_start(&tx.cur);
+	tx.cur.crc = tx.fill_crc;
 	tx.dest = dest_addr;
 	tx.payload = payload;
 	tx.gso = gso;
@@ -239,6 +248,7 @@ static int send_udp_start(const char *data, size_t len)
 	mutex_lock(&tx.lock);
 	memcpy(tx.buf, data, len);
 	tx.len = len;
+	tx.fill_crc = crc32_le(~0U, data, len);
 	send_udp_queue();
 	mutex_unlock(&tx.lock);
 	return 0;
@@ -436,6 +446,7 @@ static ssize_t send_udp_write(struct file *file, const char __user *ubuf,
 		ret = -EFAULT;
 		goto fail;
 	}
+	tx.fill_crc = crc32_le(tx.fill_crc, tx.buf + tx.len, n);
 	tx.len += n;
 	mutex_unlock(&tx.lock);
 	return n;

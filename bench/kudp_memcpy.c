@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kudp_memcpy: the speed limit of a transfer, for make bench. Loaded with
+ * kudp_memcpy: the speed limits of a transfer, for make bench. Loaded with
  * size=N, it allocates two N-byte vmalloc buffers as the modules do; each
  * write of a number of rounds to "copy" copies one buffer into the other
- * that many times, and "ns" then reads the nanoseconds each copy took,
- * space-separated.
+ * that many times, each write to "crc" computes the CRC-32 of one buffer
+ * (crc32_le(), as the modules do) that many times, and "ns" then reads the
+ * nanoseconds each round took, space-separated.
  *
  *   insmod kudp_memcpy.ko size=1G
  *   echo 3 > /sys/module/kudp_memcpy/parameters/copy
@@ -12,6 +13,7 @@
  */
 #define pr_fmt(fmt) "kudp_memcpy: " fmt
 
+#include <linux/crc32.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -29,7 +31,11 @@ static void *src, *dst;
 static u64 ns[ROUNDS_MAX];
 static unsigned int rounds;
 
-static int copy_set(const char *val, const struct kernel_param *kp)
+/* The checksum of the last "crc" round, which reading "crc" shows. */
+static u32 crc;
+
+/* Run @val (1-ROUNDS_MAX) rounds of a copy, or of a CRC-32 if @do_crc. */
+static int run(const char *val, bool do_crc)
 {
 	unsigned int n, i;
 	u64 t0;
@@ -38,12 +44,25 @@ static int copy_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		t0 = ktime_get_ns();
-		memcpy(dst, src, size);
+		if (do_crc)
+			crc = crc32_le(~0U, src, size);
+		else
+			memcpy(dst, src, size);
 		ns[i] = ktime_get_ns() - t0;
 		cond_resched();
 	}
 	rounds = n;
 	return 0;
+}
+
+static int copy_set(const char *val, const struct kernel_param *kp)
+{
+	return run(val, false);
+}
+
+static int crc_set(const char *val, const struct kernel_param *kp)
+{
+	return run(val, true);
 }
 
 static int ns_get(char *buf, const struct kernel_param *kp)
@@ -57,14 +76,23 @@ static int ns_get(char *buf, const struct kernel_param *kp)
 }
 
 static const struct kernel_param_ops copy_ops = { .set = copy_set };
+/* Read: the CRC-32 of the buffer (crc32_le() is __pure: used, it stays). */
+static int crc_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%08x\n", ~crc);
+}
+
+static const struct kernel_param_ops crc_ops = { .set = crc_set, .get = crc_get };
 static const struct kernel_param_ops ns_ops = { .get = ns_get };
 
 module_param(size, ulong, 0444);
 MODULE_PARM_DESC(size, "Bytes per copy (load time; default 64 MiB)");
 module_param_cb(copy, &copy_ops, NULL, 0200);
 MODULE_PARM_DESC(copy, "Write N (1-16): copy the buffer N times");
+module_param_cb(crc, &crc_ops, NULL, 0600);
+MODULE_PARM_DESC(crc, "Write N (1-16): compute the CRC-32 of the buffer N times; read: the CRC-32");
 module_param_cb(ns, &ns_ops, NULL, 0444);
-MODULE_PARM_DESC(ns, "The nanoseconds of each copy of the last write to copy");
+MODULE_PARM_DESC(ns, "The nanoseconds of each round of the last write to copy or crc");
 
 static int __init kudp_memcpy_init(void)
 {

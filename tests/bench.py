@@ -15,6 +15,7 @@ a module that does not load; never on a speed.
 """
 import json
 import os
+import select
 import signal
 import statistics
 import subprocess
@@ -55,10 +56,16 @@ def memcpy_setup():
     sh("insmod %s/bench/kudp_memcpy.ko size=%d" % (MOD, SIZE))
 
 
-def memcpy():
-    """One in-kernel memcpy() of a SIZE-byte vmalloc buffer."""
-    with open("/sys/module/kudp_memcpy/parameters/copy", "w") as f:
+def in_kernel(what):
+    """One in-kernel memcpy() of a SIZE-byte vmalloc buffer ("copy"), or
+    one crc32_le() of it ("crc")."""
+    with open("/sys/module/kudp_memcpy/parameters/" + what, "w") as f:
         f.write("1")
+    if what == "crc":
+        if "crc" not in USER:
+            USER["crc"] = "%08x" % zlib.crc32(b"\x5a" * SIZE)
+        if read("/sys/module/kudp_memcpy/parameters/crc") != USER["crc"]:
+            raise SystemExit("kudp_memcpy: wrong CRC-32")
     return {"MB/s": SIZE / (int(read("/sys/module/kudp_memcpy/parameters/ns")) / 1e9) / MB}
 
 
@@ -67,7 +74,7 @@ USER = {}
 
 def user_copy():
     """One copy of a SIZE-byte buffer in user space (a memcpy in Python)."""
-    if not USER:
+    if "src" not in USER:
         USER["src"] = bytearray(os.urandom(1 << 20)) * (SIZE >> 20 or 1)
         USER["dst"] = bytearray(len(USER["src"]))
     t0 = time.monotonic()
@@ -119,12 +126,20 @@ def kudp(payload=0, offload=1, debug=0):
         off = 0
         while off < len(c):
             off += os.write(fd, c[off:])
+    rfd = os.open("/dev/receive_udp", os.O_RDONLY)
+    poll = select.poll()
+    poll.register(rfd, select.POLLIN)
     cpu0 = cpu_busy()
+    t0 = time.monotonic()
     os.close(fd)            # the send starts
+    if not poll.poll(600 * 1000):
+        raise SystemExit("no completion in 600 s")
+    t_complete = time.monotonic() - t0
+    os.close(rfd)
     deadline = time.monotonic() + 600
-    while read(DR + "/seq") == "0" or read(DS + "/state") != "idle":
+    while read(DS + "/state") != "idle":
         if time.monotonic() > deadline:
-            raise SystemExit("no completion in 600 s")
+            raise SystemExit("the send did not end in 600 s")
         time.sleep(0.02)
     cpu = cpu_busy() - cpu0
     time.sleep(0.3)
@@ -137,6 +152,7 @@ def kudp(payload=0, offload=1, debug=0):
     res = {
         "sent MB/s": SIZE / (ev["send_udp"]["duration_ns"] / 1e9) / MB,
         "MB/s": SIZE / (ev["receive_udp"]["duration_ns"] / 1e9) / MB,
+        "to completion MB/s": SIZE / t_complete / MB,
         "datagrams/s": ev["receive_udp"]["datagrams"] / (ev["receive_udp"]["duration_ns"] / 1e9),
         "CPU s": cpu,
         "drops": int(read(DR + "/drops")),
@@ -153,20 +169,27 @@ def kudp(payload=0, offload=1, debug=0):
 
 # ------------------------------------------------------------- load, memory
 
+def meminfo(field):
+    return int(read("/proc/meminfo").split(field + ":")[1].split()[0]) << 10
+
+
 def load_4g():
-    """insmod receive_udp buffer_size=4G: seconds, and kernel memory used
-    beyond the buffer (MemAvailable's drop less 4 GiB)."""
-    avail = int(read("/proc/meminfo").split("MemAvailable:")[1].split()[0]) << 10
+    """insmod receive_udp buffer_size=4G: seconds, and the kernel memory
+    it took beyond the buffer (MemFree's drop less 4 GiB: page tables, the
+    module, its slab objects)."""
+    sh("sync; echo 3 >/proc/sys/vm/drop_caches")
+    free = meminfo("MemFree")
     t0 = time.monotonic()
     sh("insmod %s/receive_udp.ko buffer_size=4G" % MOD)
     secs = time.monotonic() - t0
-    after = int(read("/proc/meminfo").split("MemAvailable:")[1].split()[0]) << 10
+    used = free - meminfo("MemFree")
     sh("rmmod receive_udp")
-    return {"s": secs, "beyond the buffer, MiB": (avail - after - (4 << 30)) / (1 << 20)}
+    return {"s": secs, "beyond the buffer, MiB": (used - (4 << 30)) / (1 << 20)}
 
 
 KINDS = [
-    ("in-kernel memcpy", memcpy),
+    ("in-kernel memcpy", lambda: in_kernel("copy")),
+    ("in-kernel CRC-32", lambda: in_kernel("crc")),
     ("user-space copy", user_copy),
     ("iperf3 -l 65507", lambda: iperf(65507)),
     ("kudp 65507", lambda: kudp()),
@@ -178,6 +201,11 @@ KINDS = [
 
 
 def main():
+    # BENCH_KINDS="kudp 65507;in-kernel memcpy": only those (while trying
+    # a change).
+    only = os.environ.get("BENCH_KINDS")
+    if only:
+        KINDS[:] = [k for k in KINDS if k[0] in only.split(";")]
     memcpy_setup()
     results = {name: [] for name, _ in KINDS}
     for r in range(ROUNDS):
