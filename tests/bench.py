@@ -8,8 +8,10 @@ next to the limits and to iperf3, in the same boot.
 MODDIR holds send_udp.ko, receive_udp.ko, bench/kudp_memcpy.ko and tests/.
 Each figure is measured ROUNDS times, the kinds interleaved (A B A B: a
 slow moment of the machine touches every kind alike); the table gives the
-median and the range, and OUT.json every value. A transfer's MB/s is from
-the kernel's clock: first datagram to last, on each side (netlink events).
+median and the range, and OUT.json every value. A transfer's "MB/s" is
+from the kernel's clock: first datagram to last, on each side (netlink
+events); "to completion MB/s" from the close() that starts the send to the
+poll() on /dev/receive_udp that sees the message complete, CRC-32 included.
 It fails (exit 1) only if something breaks: a drop, a CRC-32 that differs,
 a module that does not load; never on a speed.
 """
