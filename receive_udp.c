@@ -108,12 +108,14 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
  * @crc_end: bytes of @cur stored in @buf: written by the work items on @wq
  *	with smp_store_release() once the bytes are there, read by @crc_work
  *	with smp_load_acquire()
- * @crc_lock: protects @crc_done and @cur.crc (a mutex: a chunk takes a
- *	millisecond or more). Taken by @crc_work, by the work item that
- *	completes the message (which computes the rest of the CRC-32 itself
- *	before it does), and inside @lock by a new message's reset of @cur
+ * @crc_lock: protects @crc_done, @crc_limit and @cur.crc (a mutex: a
+ *	chunk takes a millisecond or more). Taken by @crc_work, by the work
+ *	item that completes the message (receive_udp_finish()), and inside
+ *	@lock by a new message's reset of @cur
  * @crc_done: bytes of @cur that @cur.crc covers; read without @crc_lock
  *	(READ_ONCE) to decide whether to queue @crc_work
+ * @crc_limit: where @crc_work stops: %SIZE_MAX, or, while the message
+ *	completes, the half that receive_udp_finish() leaves to it
  * @lock: protects the fields below it, and @buf's contents while @state
  *	is %KUDP_STATE_COMPLETE. Process context only. The work items are the
  *	only writers; they may read the fields without it. @state is also
@@ -152,6 +154,7 @@ struct kudp_rx {
 	size_t crc_end;
 	struct mutex crc_lock;
 	size_t crc_done;
+	size_t crc_limit;
 
 	/* Protects what follows, from the work items and everything else. */
 	struct mutex lock;
@@ -185,6 +188,7 @@ static struct kudp_rx rx = {
 	.read_wq = __WAIT_QUEUE_HEAD_INITIALIZER(rx.read_wq),
 	.control_lock = __MUTEX_INITIALIZER(rx.control_lock),
 	.crc_lock = __MUTEX_INITIALIZER(rx.crc_lock),
+	.crc_limit = SIZE_MAX,
 	.lock = __MUTEX_INITIALIZER(rx.lock),
 	.state = KUDP_STATE_EMPTY,
 };
@@ -243,13 +247,14 @@ static void receive_udp_set_empty(enum kudp_cause cause)
 }
 
 /*
- * Bring @cur's CRC-32 up to the bytes stored, by at most @budget bytes.
- * Return whether bytes are left. Called with rx.crc_lock held.
+ * Bring @cur's CRC-32 up to the bytes stored (or to crc_limit), by at most
+ * RX_CRC_CHUNK bytes. Return whether bytes are left. Called with
+ * rx.crc_lock held.
  */
-static bool receive_udp_crc_step(size_t budget)
+static bool receive_udp_crc_step(void)
 {
-	size_t end = smp_load_acquire(&rx.crc_end);
-	size_t len = min(end - rx.crc_done, budget);
+	size_t end = min(smp_load_acquire(&rx.crc_end), rx.crc_limit);
+	size_t len = min_t(size_t, end - rx.crc_done, RX_CRC_CHUNK);
 
 	if (!len)
 		return false;
@@ -263,7 +268,7 @@ static void receive_udp_crc_work(struct work_struct *work)
 	bool more;
 
 	mutex_lock(&rx.crc_lock);
-	more = receive_udp_crc_step(RX_CRC_CHUNK);
+	more = receive_udp_crc_step();
 	mutex_unlock(&rx.crc_lock);
 	if (more && !READ_ONCE(rx.stopping))
 		queue_work(system_unbound_wq, &rx.crc_work);
@@ -284,22 +289,43 @@ static void receive_udp_crc_feed(void)
 }
 
 /*
- * Complete the message for @reason, once its CRC-32 covers every byte
- * (this work item computes what crc_work has not yet). Nothing is
- * completed when exit has begun. From the work items on rx.wq, without
- * rx.lock.
+ * Complete the message for @reason, once its CRC-32 covers every byte.
+ * What crc_work has not done yet is split in two: crc_work goes on with
+ * the first half, on another CPU, while this work item computes the second
+ * from a zero seed, then joins them (crc32_le_combine()). Nothing is
+ * completed when exit has begun. From the work items on rx.wq (so the
+ * message's bytes do not change meanwhile), without rx.lock.
  */
 static void receive_udp_finish(enum kudp_reason reason)
 {
-	bool more;
+	size_t end = rx.cur.bytes, mid, off, len;
+	bool stopped;
+	u32 tail = 0;
 
 	mutex_lock(&rx.crc_lock);
-	do {
-		more = receive_udp_crc_step(RX_CRC_CHUNK);
-		cond_resched();
-	} while (more && !READ_ONCE(rx.stopping));
+	mid = rx.crc_done + (end - rx.crc_done) / 2;
+	rx.crc_limit = mid;
 	mutex_unlock(&rx.crc_lock);
-	if (more)
+	queue_work(system_unbound_wq, &rx.crc_work);
+
+	for (off = mid; off < end && !READ_ONCE(rx.stopping); off += len) {
+		len = min_t(size_t, end - off, RX_CRC_CHUNK);
+		tail = crc32_le(tail, rx.buf + off, len);
+		cond_resched();
+	}
+
+	mutex_lock(&rx.crc_lock);
+	/* The part of the first half that crc_work has not reached. */
+	while (receive_udp_crc_step() && !READ_ONCE(rx.stopping))
+		cond_resched();
+	stopped = READ_ONCE(rx.stopping);
+	if (!stopped) {
+		WRITE_ONCE(rx.cur.crc, crc32_le_combine(rx.cur.crc, tail, end - mid));
+		WRITE_ONCE(rx.crc_done, end);
+	}
+	rx.crc_limit = SIZE_MAX;
+	mutex_unlock(&rx.crc_lock);
+	if (stopped)
 		return;
 
 	mutex_lock(&rx.lock);

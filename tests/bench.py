@@ -111,12 +111,12 @@ def iperf(length):
 
 # ---------------------------------------------------------------- kudp
 
-def kudp(payload=0, offload=1, debug=0):
+def kudp(payload=0, offload=1, debug=0, mod=MOD):
     """SIZE bytes from /dev/send_udp to receive_udp over loopback; the
     buffer fills, so the message completes at its last datagram."""
-    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d" % (MOD, SIZE, offload, debug))
+    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d" % (mod, SIZE, offload, debug))
     sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d"
-       % (MOD, SIZE, payload, offload, debug))
+       % (mod, SIZE, payload, offload, debug))
     mon_path = "/tmp/bench-monitor"
     mon = subprocess.Popen([KUDPCTL, "monitor", "--json"], stdout=open(mon_path, "w"),
                            stderr=subprocess.DEVNULL)
@@ -203,11 +203,15 @@ KINDS = [
 
 
 def main():
-    # BENCH_KINDS="kudp 65507;in-kernel memcpy": only those (while trying
-    # a change).
+    # While trying a change: BENCH_KINDS="kudp 65507;in-kernel memcpy"
+    # runs only those; BENCH_BASE=DIR adds "kudp 65507, DIR", the modules
+    # built in DIR (before the change), interleaved with the others.
+    base = os.environ.get("BENCH_BASE")
+    if base:
+        KINDS.append(("kudp 65507, " + base, lambda: kudp(mod=base)))
     only = os.environ.get("BENCH_KINDS")
     if only:
-        KINDS[:] = [k for k in KINDS if k[0] in only.split(";")]
+        KINDS[:] = [k for k in KINDS if k[0] in only.split(";") or k[0].endswith(str(base))]
     memcpy_setup()
     results = {name: [] for name, _ in KINDS}
     for r in range(ROUNDS):
