@@ -7,6 +7,8 @@
 #   2. static    make static: sparse, checkpatch, kernel-doc, coccinelle,
 #                cppcheck, gcc -fanalyzer
 #   3. dkms      scripts/dkms-check.sh
+#   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
+#                arm64 and armmp kernels, kudpctl for arm64 and armhf
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
@@ -14,8 +16,9 @@
 #                256 MiB, fault injection, a minute of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
-# Static checks and DKMS need no guest: they run in the background while the
-# first guest boots and tests, and their output is printed once they end.
+# Static checks, DKMS and the cross-builds need no guest: they run in the
+# background while the first guest boots and tests, and their output is
+# printed once they end.
 # Every section runs even if an earlier one failed; the end shows the time
 # of each (and of each guest) and the total, and the exit status is
 # non-zero if any failed.
@@ -69,13 +72,14 @@ background() {
 (
 	background static make -s static
 	background dkms scripts/dkms-check.sh
+	background cross scripts/cross.sh
 ) 8>&- &
 bg=$!
 
 KUDP_TIMES=$top/$times section guests tests/run.sh
 
 wait $bg
-for s in static dkms; do
+for s in static dkms cross; do
 	echo "== $s (ran beside the guests)"
 	cat build/$s.log
 	cat build/$s.time >>"$times"
