@@ -29,6 +29,9 @@
 #                   armmp (6.1) kernels and kudpctl for arm64 and armhf,
 #                   with the cross compilers, warning-free and sparse-clean
 #                   (headers and libnl fetched into build/cross-cache)
+# make check-arm    the ARM guests alone (tests/arm.sh): the sysfs round
+#                   trip, 16 MiB through the devices, the buffer limits,
+#                   unload in each state, on arm64 6.1/6.12 and armmp 6.1
 # make install INSTALL_MOD_PATH=ROOT   into a board's root file system
 #                   (depmod -b ROOT); with KDIR, ARCH and CROSS_COMPILE
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
@@ -182,6 +185,12 @@ cross:
 	@scripts/setup.sh >/dev/null
 	scripts/cross.sh
 
+# The suite on Debian's arm64 (6.1, 6.12) and armmp (6.1) kernels under
+# QEMU (tests/arm.sh); make check runs it too.
+check-arm:
+	@scripts/setup.sh >/dev/null
+	tests/arm.sh
+
 # --- tests ------------------------------------------------------------------
 
 check:
@@ -217,4 +226,4 @@ demo:
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check cross check check-slow check-debug fuzz stress bench demo
+	cppcheck static dkms-check cross check-arm check check-slow check-debug fuzz stress bench demo

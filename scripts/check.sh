@@ -10,6 +10,9 @@
 #   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
 #                arm64 and armmp kernels, kudpctl for arm64 and armhf
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
+#   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12) and armmp (6.1)
+#                kernels under qemu-system-aarch64/-arm, the cross-built
+#                modules and kudpctl in a busybox initramfs (about 2 min)
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
 #                several contexts or tear down under load, the big suite at
@@ -85,6 +88,9 @@ for s in static dkms cross; do
 	cat build/$s.time >>"$times"
 	[ "$(cut -d'|' -f3 build/$s.time)" = 0 ] || failed="$failed $s"
 done
+
+# After make cross (beside the guests above), which built what they load.
+KUDP_TIMES=$top/$times section arm tests/arm.sh
 
 if dir=$(scripts/debug-kernel.sh --cached); then
 	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,big,fuzz \
