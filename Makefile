@@ -29,6 +29,10 @@
 #                   armmp (6.1) kernels and kudpctl for arm64 and armhf,
 #                   with the cross compilers, warning-free and sparse-clean
 #                   (headers and libnl fetched into build/cross-cache)
+# make deb          the Debian packages kudp-dkms and kudpctl (debian/),
+#                   lintian-clean, into build/deb
+# make deb-check    make deb, then install both in a guest, load the
+#                   DKMS-built modules, round trip, purge, nothing left
 # make check-arm    the ARM guests alone (tests/arm.sh): the sysfs round
 #                   trip, 16 MiB through the devices, the buffer limits,
 #                   unload in each state, on arm64 6.1/6.12 and armmp 6.1
@@ -59,7 +63,9 @@ SOURCES := kudp_core.c kudp_core.h kudp_netlink.c send_udp.c receive_udp.c \
 TOOLS := tests/kudp_ioctl.c tests/flood.c tests/kmsg.c tools/kudpctl.c
 
 # kudpctl: user space, built against the project's UAPI header and libnl.
-# -Wno-unused-parameter: libnl callbacks have a fixed signature.
+# CPPFLAGS, CFLAGS and LDFLAGS are added after these (debian/rules passes
+# Debian's hardening flags). -Wno-unused-parameter: libnl callbacks have a
+# fixed signature.
 # _FILE_OFFSET_BITS=64: files over 2 GiB on 32-bit user space too.
 TOOL_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -D_FILE_OFFSET_BITS=64 \
 	-Iinclude/uapi
@@ -94,7 +100,7 @@ tools: $(KUDPCTL)
 
 tools/kudpctl: tools/kudpctl.c include/uapi/kudp.h
 	@pkg-config --exists libnl-genl-3.0 || { echo "kudpctl needs libnl-genl-3-dev: run make setup" >&2; exit 1; }
-	$(TOOL_CC) $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o $@ $< $(LIBNL_LIBS)
+	$(TOOL_CC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBNL_LIBS)
 
 tools/$(TOOL_ARCH)/kudpctl: tools/kudpctl.c include/uapi/kudp.h
 ifeq ($(NL_SYSROOT),)
@@ -185,6 +191,16 @@ cross:
 	@scripts/setup.sh >/dev/null
 	scripts/cross.sh
 
+# Debian packages kudp-dkms and kudpctl (debian/), lintian-clean, into
+# build/deb; deb-check also installs them in a guest and purges them.
+deb:
+	@scripts/setup.sh >/dev/null
+	scripts/deb.sh
+
+deb-check:
+	@scripts/setup.sh >/dev/null
+	tests/deb.sh
+
 # The suite on Debian's arm64 (6.1, 6.12) and armmp (6.1) kernels under
 # QEMU (tests/arm.sh); make check runs it too.
 check-arm:
@@ -226,4 +242,4 @@ demo:
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check cross check-arm check check-slow check-debug fuzz stress bench demo
+	cppcheck static dkms-check cross check-arm deb deb-check check check-slow check-debug fuzz stress bench demo

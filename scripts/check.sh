@@ -9,6 +9,9 @@
 #   3. dkms      scripts/dkms-check.sh
 #   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
 #                arm64 and armmp kernels, kudpctl for arm64 and armhf
+#   3c. deb      make deb (scripts/deb.sh): the Debian packages, lintian.
+#                (make deb-check installs them in a guest: some 11 minutes
+#                under TCG, most of it DKMS compiling; not run here.)
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
 #   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12) and armmp (6.1)
 #                kernels under qemu-system-aarch64/-arm, the cross-built
@@ -19,7 +22,7 @@
 #                256 MiB, fault injection, a minute of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
-# Static checks, DKMS and the cross-builds need no guest: they run in the
+# Static checks, DKMS, the cross-builds and the packages need no guest: they run in the
 # background while the first guest boots and tests, and their output is
 # printed once they end.
 # Every section runs even if an earlier one failed; the end shows the time
@@ -76,13 +79,14 @@ background() {
 	background static make -s static
 	background dkms scripts/dkms-check.sh
 	background cross scripts/cross.sh
+	background deb scripts/deb.sh
 ) 8>&- &
 bg=$!
 
 KUDP_TIMES=$top/$times section guests tests/run.sh
 
 wait $bg
-for s in static dkms cross; do
+for s in static dkms cross deb; do
 	echo "== $s (ran beside the guests)"
 	cat build/$s.log
 	cat build/$s.time >>"$times"
