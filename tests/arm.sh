@@ -11,7 +11,9 @@
 # guest's loopback.
 #
 #   tests/arm.sh                      every ARM guest
-#   KUDP_ARM="armmp-6.1" tests/arm.sh    only those named
+#   KUDP_ARM="armmp-6.1" tests/arm.sh    only those named; a second armmp
+#                    guest, armmp-6.1:vmalloc=512M, boots with that on the
+#                    kernel command line and loads a 300 MiB buffer
 #   KUDP_ARM_TESTS="binary_16m" tests/arm.sh   only those tests
 #
 # One guest at a time, holding /tmp/kudp-vm.lock like tests/run.sh. Prints
@@ -22,7 +24,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-targets=${KUDP_ARM:-arm64-6.1 arm64-6.12 armmp-6.1}
+# TARGET[:EXTRA]: EXTRA is added to the kernel's command line.
+targets=${KUDP_ARM:-arm64-6.1 arm64-6.12 armmp-6.1 armmp-6.1:vmalloc=512M}
 BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|Kernel panic|Unable to handle|Internal error'
 passed=0
 failed=0
@@ -30,7 +33,8 @@ start=$(date +%s)
 
 # guest TARGET: build the initramfs, boot, count the results.
 guest() {
-	local t=$1 arch triplet debarch qemu cpu machine img kimg out root lib bb rc t0
+	local t=${1%%:*} extra= arch triplet debarch qemu cpu machine img kimg out root lib bb rc t0
+	[ "$t" = "$1" ] || extra=${1#*:}
 	case $t in
 	arm64-*)
 		arch=arm64 triplet=aarch64-linux-gnu debarch=arm64
@@ -47,7 +51,7 @@ guest() {
 		return
 		;;
 	esac
-	out=build/arm/$t
+	out=build/arm/$t${extra:+-$extra}
 	rm -rf "$out"
 	mkdir -p "$out"
 	if [ ! -f "build/cross/$t/send_udp.ko" ] || [ ! -f "build/cross/$arch/kudpctl" ] ||
@@ -87,7 +91,7 @@ EOF
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
 
-	echo "# $t: $(basename "$kimg") ($(basename "$img" | cut -d_ -f2)), $qemu -M $machine -cpu $cpu, 1 GiB"
+	echo "# $t: $(basename "$kimg") ($(basename "$img" | cut -d_ -f2)), $qemu -M $machine -cpu $cpu, 1 GiB${extra:+, $extra}"
 	exec 9>/tmp/kudp-vm.lock
 	if ! flock -n 9; then
 		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
@@ -96,7 +100,7 @@ EOF
 	t0=$(date +%s)
 	timeout 900 "$qemu" -M "$machine" -cpu "$cpu" -smp 2 -m 1024 \
 		-kernel "$kimg" -initrd "$out/initrd.gz" \
-		-append "console=ttyAMA0 panic=-1 slub_debug=FZPU" \
+		-append "console=ttyAMA0 panic=-1 slub_debug=FZPU $extra" \
 		-display none -monitor none -serial "file:$out/console.log" \
 		-nic none -no-reboot </dev/null >"$out/qemu.log" 2>&1 9>&-
 	rc=$?
