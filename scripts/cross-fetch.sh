@@ -20,14 +20,16 @@
 #   arm64-6.1    Debian's linux-headers-arm64 (bookworm's 6.1)
 #   arm64-6.12   linux-headers-6.12-arm64
 #   armmp-6.1    linux-headers-armmp (32-bit ARMv7)
-#   armmp-lpae-6.1   linux-headers-armmp-lpae (the image: LPAE, the headers:
-#                the same ABI as armmp)
+#   armmp-lpae-6.1   linux-headers-armmp-lpae (ARMv7 with LPAE; fetched
+#                on request, not built by make cross)
 #
 # A headers tree is linux-headers-VER-FLAVOUR with the -common tree and the
 # host's linux-kbuild of the same version beside it (the headers' scripts
 # symlink points at it; the Makefile's include is redirected into the
 # cache). Package lists are refreshed when older than a day; what was
-# unpacked once is reused (nothing is downloaded again).
+# unpacked once is reused (nothing is downloaded again). An index that does
+# not download (a mirror in sync) is reported and the others are used: the
+# version taken is then the newest the lists that came have.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -178,7 +180,7 @@ case "${1:-} ${2:-}" in
 	echo "$d/bin/busybox"
 	;;
 *)
-	sed -n '3,27s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,32s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 	;;
 esac
