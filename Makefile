@@ -25,8 +25,8 @@
 #                   how close rate keeps to what it is asked
 # make check-slow   the long forms of tests that make check runs short: 100
 #                   rounds of load and unload on every Debian kernel
-# make cross        build the modules for Debian's arm64 (6.1, 6.12) and
-#                   armmp (6.1) kernels and kudpctl for arm64 and armhf,
+# make cross        build the modules for Debian's arm64 (6.1, 6.12), armmp
+#                   (6.1) and s390x (6.1) kernels and kudpctl for each,
 #                   with the cross compilers, warning-free and sparse-clean
 #                   (headers and libnl fetched into build/cross-cache)
 # make deb          the Debian packages kudp-dkms and kudpctl (debian/),
@@ -35,7 +35,8 @@
 #                   DKMS-built modules, round trip, purge, nothing left
 # make check-arm    the ARM guests alone (tests/arm.sh): the sysfs round
 #                   trip, 16 MiB through the devices, the buffer limits,
-#                   unload in each state, on arm64 6.1/6.12 and armmp 6.1
+#                   unload in each state, on arm64 6.1/6.12, armmp 6.1
+#                   and big-endian s390x 6.1
 # make install INSTALL_MOD_PATH=ROOT   into a board's root file system
 #                   (depmod -b ROOT); with KDIR, ARCH and CROSS_COMPILE
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
@@ -137,7 +138,7 @@ clean:
 	@# everything under build/ but the downloads of make cross.
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order .module-common.o
 	find build -mindepth 1 -maxdepth 1 ! -name cross-cache -exec rm -rf {} + 2>/dev/null || true
-	rm -rf tools/kudpctl tools/arm64 tools/arm
+	rm -rf tools/kudpctl tools/arm64 tools/arm tools/s390
 
 setup:
 	scripts/setup.sh
@@ -184,8 +185,8 @@ static: sparse checkpatch kernel-doc coccicheck cppcheck
 dkms-check:
 	scripts/dkms-check.sh
 
-# Cross-builds for the boards: Debian's arm64 (6.1, 6.12) and armmp (6.1)
-# headers, fetched once into build/cross-cache (scripts/cross-fetch.sh);
+# Cross-builds for the boards: Debian's arm64 (6.1, 6.12), armmp (6.1) and
+# s390x (6.1) headers, fetched once into build/cross-cache (scripts/cross-fetch.sh);
 # warning-free and sparse-clean, and kudpctl for arm64 and armhf.
 cross:
 	@scripts/setup.sh >/dev/null
@@ -201,8 +202,8 @@ deb-check:
 	@scripts/setup.sh >/dev/null
 	tests/deb.sh
 
-# The suite on Debian's arm64 (6.1, 6.12) and armmp (6.1) kernels under
-# QEMU (tests/arm.sh); make check runs it too.
+# The suite on Debian's arm64 (6.1, 6.12), armmp (6.1) and s390x (6.1)
+# kernels under QEMU (tests/arm.sh); make check runs it too.
 check-arm:
 	@scripts/setup.sh >/dev/null
 	tests/arm.sh

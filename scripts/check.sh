@@ -8,14 +8,15 @@
 #                cppcheck, gcc -fanalyzer
 #   3. dkms      scripts/dkms-check.sh
 #   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
-#                arm64 and armmp kernels, kudpctl for arm64 and armhf
+#                arm64, armmp and s390x kernels, kudpctl for each
 #   3c. deb      make deb (scripts/deb.sh): the Debian packages, lintian.
 #                (make deb-check installs them in a guest: some 11 minutes
 #                under TCG, most of it DKMS compiling; not run here.)
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
-#   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12) and armmp (6.1)
-#                kernels under qemu-system-aarch64/-arm, the cross-built
-#                modules and kudpctl in a busybox initramfs (about 2 min)
+#   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12), armmp (6.1) and
+#                s390x (6.1) kernels under qemu-system-aarch64/-arm/-s390x,
+#                the cross-built modules and kudpctl in a busybox initramfs
+#                (about 2.5 min)
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
 #                several contexts or tear down under load, the big suite at

@@ -22,6 +22,7 @@
 #   armmp-6.1    linux-headers-armmp (32-bit ARMv7)
 #   armmp-lpae-6.1   linux-headers-armmp-lpae (ARMv7 with LPAE; fetched
 #                on request, not built by make cross)
+#   s390x-6.1    linux-headers-s390x (big-endian)
 #
 # A headers tree is linux-headers-VER-FLAVOUR with the -common tree and the
 # host's linux-kbuild of the same version beside it (the headers' scripts
@@ -151,6 +152,7 @@ image() {
 case "${2:-}" in
 arm64* | arm64) refresh arm64 ;;
 armmp* | armhf) refresh armhf ;;
+s390x*) refresh s390x ;;
 *) ;;
 esac
 case "${1:-} ${2:-}" in
@@ -158,11 +160,13 @@ case "${1:-} ${2:-}" in
 "headers arm64-6.12") headers linux-headers-6.12-arm64 arm64 ;;
 "headers armmp-6.1") headers linux-headers-armmp armhf ;;
 "headers armmp-lpae-6.1") headers linux-headers-armmp-lpae armhf ;;
+"headers s390x-6.1") headers linux-headers-s390x s390x ;;
+"image s390x-6.1") image linux-image-s390x s390x ;;
 "image arm64-6.1") image linux-image-arm64 arm64 ;;
 "image arm64-6.12") image linux-image-6.12-arm64 arm64 ;;
 "image armmp-6.1") image linux-image-armmp armhf ;;
 "image armmp-lpae-6.1") image linux-image-armmp-lpae armhf ;;
-"sysroot arm64" | "sysroot armhf")
+"sysroot arm64" | "sysroot armhf" | "sysroot s390x")
 	out=$cache/sysroot-$2
 	if [ ! -f "$out/.ready" ]; then
 		rm -rf "$out"
@@ -175,12 +179,12 @@ case "${1:-} ${2:-}" in
 	fi
 	echo "$out"
 	;;
-"busybox arm64" | "busybox armhf")
+"busybox arm64" | "busybox armhf" | "busybox s390x")
 	d=$(unpack "busybox-static:$2")
 	echo "$d/bin/busybox"
 	;;
 *)
-	sed -n '3,32s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,33s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 	;;
 esac

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make cross: build send_udp.ko and receive_udp.ko with the cross compilers
-# against Debian's arm64 (6.1, 6.12) and armmp (6.1, 32-bit ARMv7) headers,
-# and kudpctl for arm64 and armhf against Debian's libnl of each. The
+# against Debian's arm64 (6.1, 6.12), armmp (6.1, 32-bit ARMv7) and s390x
+# (6.1, big-endian) headers, and kudpctl for arm64, armhf and s390x against
+# Debian's libnl of each. The
 # headers and libraries come from scripts/cross-fetch.sh (unpacked into
 # build/cross-cache, never installed through apt; fetched once). Each
 # module build runs sparse on every file (C=2) and fails on any compiler or
@@ -18,7 +19,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-targets=${KUDP_CROSS:-arm64-6.1 arm64-6.12 armmp-6.1}
+targets=${KUDP_CROSS:-arm64-6.1 arm64-6.12 armmp-6.1 s390x-6.1}
 status=0
 start=$(date +%s)
 
@@ -27,6 +28,7 @@ arch_of() {
 	case $1 in
 	arm64-*) echo "arm64 aarch64-linux-gnu- arm64" ;;
 	armmp*) echo "arm arm-linux-gnueabihf- armhf" ;;
+	s390x-*) echo "s390 s390x-linux-gnu- s390x" ;;
 	*) return 1 ;;
 	esac
 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The suite of the ARM guests (tests/arm.sh), run by busybox sh as the
-# initramfs's payload: no Python, no tc, no network but loopback. The
+# The suite of the ARM and s390x guests (tests/arm.sh), run by busybox sh
+# as the initramfs's payload: no Python, no tc, no network but loopback. The
 # cross-built modules and kudpctl are in /kudp. Prints KTAP, one line per
 # test with its seconds, and ends with "arm-guest: N passed, N failed".
 #
@@ -72,6 +72,9 @@ t_roundtrip_sysfs() {
 	expect "reason" "idle" "$(cat $DR/reason)" || return 1
 	expect "data" "hello" "$(cat $R/data)" || return 1
 	expect "bytes" "68656c6c6f0a" "$(od -An -tx1 $R/data | tr -d ' \n')" || return 1
+	# zlib's CRC-32 of "hello\n", whatever the byte order (s390x).
+	expect "CRC-32" "363a3020" "$(cat $DR/crc32)" || return 1
+	expect "sender's CRC-32" "363a3020" "$(cat $DS/crc32)" || return 1
 	expect "send state" "idle" "$(cat $S/state)" || return 1
 	expect "last_error" "0" "$(cat $S/last_error)"
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The suite on ARM guests: Debian's arm64 kernels (6.1, 6.12) and its
-# 32-bit armmp kernel (6.1), each booted from the archive's linux-image
+# 32-bit armmp kernel (6.1), and on a big-endian one, s390x (6.1, under
+# qemu-system-s390x), each booted from the archive's linux-image
 # package (unpacked by scripts/cross-fetch.sh, never installed) under
 # qemu-system-aarch64 / qemu-system-arm -M virt, software emulation, with a
 # minimal initramfs: Debian's busybox-static of the guest's architecture,
@@ -25,7 +26,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 # TARGET[:EXTRA]: EXTRA is added to the kernel's command line.
-targets=${KUDP_ARM:-arm64-6.1 arm64-6.12 armmp-6.1 armmp-6.1:vmalloc=512M}
+targets=${KUDP_ARM:-arm64-6.1 arm64-6.12 armmp-6.1 armmp-6.1:vmalloc=512M s390x-6.1}
 BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|Kernel panic|Unable to handle|Internal error'
 passed=0
 failed=0
@@ -33,7 +34,7 @@ start=$(date +%s)
 
 # guest TARGET: build the initramfs, boot, count the results.
 guest() {
-	local t=${1%%:*} extra= arch triplet debarch qemu cpu machine img kimg out root lib bb rc t0
+	local t=${1%%:*} extra= arch triplet debarch qemu cpu machine img kimg out root lib bb rc t0 interp console=ttyAMA0
 	[ "$t" = "$1" ] || extra=${1#*:}
 	case $t in
 	arm64-*)
@@ -44,6 +45,12 @@ guest() {
 		arch=arm triplet=arm-linux-gnueabihf debarch=armhf
 		# highmem=off: no device above 4 GiB for a kernel without LPAE.
 		qemu=qemu-system-arm machine=virt,highmem=off cpu=cortex-a15
+		;;
+	s390x-*)
+		# Big-endian: the UAPI and the wire must not depend on byte
+		# order. The console is the SCLP one (-serial).
+		arch=s390 triplet=s390x-linux-gnu debarch=s390x
+		qemu=qemu-system-s390x machine=s390-ccw-virtio cpu=max console=ttysclp0
 		;;
 	*)
 		echo "not ok - arm: unknown guest $t"
@@ -67,7 +74,10 @@ guest() {
 	lib=/usr/$triplet/lib
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,kudp,lib/$triplet}
 	cp "$bb" "$root/bin/busybox"
-	cp -L "$lib"/ld-linux-*.so.* "$root/lib/"
+	# The program interpreter kudpctl names (/lib/ld-linux-aarch64.so.1,
+	# /lib/ld64.so.1 on s390x).
+	interp=$(readelf -l "build/cross/$arch/kudpctl" | sed -n 's/.*interpreter: \(.*\)]$/\1/p')
+	cp -L "$lib/$(basename "$interp")" "$root$interp"
 	cp -L "$lib/libc.so.6" "$lib/libm.so.6" "$root/lib/$triplet/"
 	cp "build/cross/$t/send_udp.ko" "build/cross/$t/receive_udp.ko" "build/cross/$arch/kudpctl" \
 		"$root/kudp/"
@@ -100,7 +110,7 @@ EOF
 	t0=$(date +%s)
 	timeout 900 "$qemu" -M "$machine" -cpu "$cpu" -smp 2 -m 1024 \
 		-kernel "$kimg" -initrd "$out/initrd.gz" \
-		-append "console=ttyAMA0 panic=-1 slub_debug=FZPU $extra" \
+		-append "console=$console panic=-1 slub_debug=FZPU $extra" \
 		-display none -monitor none -serial "file:$out/console.log" \
 		-nic none -no-reboot </dev/null >"$out/qemu.log" 2>&1 9>&-
 	rc=$?
