@@ -186,8 +186,9 @@ dkms-check:
 	scripts/dkms-check.sh
 
 # Cross-builds for the boards: Debian's arm64 (6.1, 6.12), armmp (6.1) and
-# s390x (6.1) headers, fetched once into build/cross-cache (scripts/cross-fetch.sh);
-# warning-free and sparse-clean, and kudpctl for arm64 and armhf.
+# s390x (6.1) headers, fetched once into build/cross-cache
+# (scripts/cross-fetch.sh); warning-free and sparse-clean, and kudpctl for
+# arm64, armhf and s390x.
 cross:
 	@scripts/setup.sh >/dev/null
 	scripts/cross.sh

@@ -23,7 +23,7 @@ src=$out/kudp-$ver
 mkdir -p "$src"
 cp -r Kbuild Makefile dkms.conf ./*.c ./*.h include tools debian Documentation README.md "$src"/
 rm -f "$src/tools/kudpctl"
-rm -rf "$src/tools/arm64" "$src/tools/arm"
+rm -rf "$src/tools/arm64" "$src/tools/arm" "$src/tools/s390"
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1 ||
 	{ tail -n 30 "$out/build.log"; echo "deb: dpkg-buildpackage failed (build/deb/build.log)" >&2; exit 1; }
 changes=$(ls "$out"/kudp_"$ver"_*.changes)
