@@ -103,6 +103,8 @@ unpack() {
 		(cd "$apt/debs" && apt-get "${aptopts[@]}" download -qq "$pkg:$arch=$ver" >/dev/null) || return 1
 		deb=$(ls "$apt/debs/${pkg}_${ver//:/%3a}_$arch.deb")
 		dpkg -x "$deb" "$dir"
+		# The unpacked tree is what is kept.
+		rm -f "$deb"
 		touch "$dir/.unpacked"
 		echo "cross-fetch: unpacked $pkg $ver ($arch)" >&2
 	fi
