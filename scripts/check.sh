@@ -23,9 +23,9 @@
 #                256 MiB, fault injection, a minute of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
-# Static checks, DKMS, the cross-builds and the packages need no guest: they run in the
-# background while the first guest boots and tests, and their output is
-# printed once they end.
+# Static checks, DKMS, the cross-builds and the packages need no guest:
+# they run in the background while the first guest boots and tests, and
+# their output is printed once they end.
 # Every section runs even if an earlier one failed; the end shows the time
 # of each (and of each guest) and the total, and the exit status is
 # non-zero if any failed.
