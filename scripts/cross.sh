@@ -33,6 +33,12 @@ arch_of() {
 	esac
 }
 
+# machine FILE: what readelf says FILE is for ("AArch64, ELF64, little endian")
+machine() {
+	readelf -h "$1" | sed -n 's/^ *Machine: *//p; s/^ *Class: *//p; s/^ *Data: *2.s complement, //p' |
+		paste -sd, | sed 's/,/, /g'
+}
+
 mkdir -p build/cross
 done_tools=""
 for t in $targets; do
@@ -64,7 +70,7 @@ for t in $targets; do
 		continue
 	fi
 	echo "ok - cross: modules for $t ($(basename "$kdir"), $(cat "$kdir/../../../.version" 2>/dev/null)," \
-		"$(file -b "$out/send_udp.ko" | cut -d, -f1-2)): $sparse ($(($(date +%s) - t0)) s)"
+		"$(machine "$out/send_udp.ko")): $sparse ($(($(date +%s) - t0)) s)"
 
 	# kudpctl once per architecture, against that architecture's libnl.
 	case " $done_tools " in *" $arch "*) continue ;; esac
@@ -79,7 +85,7 @@ for t in $targets; do
 	if env -u MAKEFLAGS -u MFLAGS make -s -B ARCH="$arch" CROSS_COMPILE="$cross" \
 		NL_SYSROOT="$sysroot" "tools/$arch/kudpctl" >"build/cross/$arch/build.log" 2>&1 &&
 	   [ ! -s "build/cross/$arch/build.log" ] && mv "tools/$arch/kudpctl" "build/cross/$arch/kudpctl"; then
-		echo "ok - cross: kudpctl for $arch, no warning ($(file -b "build/cross/$arch/kudpctl" | cut -d, -f1-2))"
+		echo "ok - cross: kudpctl for $arch, no warning ($(machine "build/cross/$arch/kudpctl"))"
 	else
 		sed 's/^/# /' "build/cross/$arch/build.log"
 		echo "not ok - cross: kudpctl for $arch"
