@@ -14,7 +14,10 @@
 #   KUDP_CROSS="arm64-6.1" scripts/cross.sh   only those named
 #
 # The modules land in build/cross/TARGET/, kudpctl in build/cross/ARCH/
-# (the ARM guests, tests/arm.sh, take them from there).
+# (the ARM guests, tests/arm.sh, take them from there). With arm64-6.1, it
+# also checks make install INSTALL_MOD_PATH=build/cross/root-arm64-6.1
+# (depmod -b, an AArch64 kudpctl) and that a cross make without NL_SYSROOT
+# skips kudpctl with one line.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,5 +96,44 @@ for t in $targets; do
 	fi
 	rmdir "tools/$arch" 2>/dev/null
 done
+# make install into a board's root, as the README shows: the modules under
+# ROOT/lib/modules/<release>, depmod -b ROOT, kudpctl for the target; and
+# without NL_SYSROOT, kudpctl skipped with one line, no binary.
+install_check() {
+	local t=arm64-6.1 kdir root rel work
+	kdir=$(scripts/cross-fetch.sh headers $t 2>/dev/null) || return 1
+	rel=$(sed -n 's/^override KERNELRELEASE = //p' "$kdir/.kernelvariables")
+	work=build/cross/install
+	root=$top/build/cross/root-$t
+	rm -rf "$work" "$root"
+	mkdir -p "$work"
+	cp -r Kbuild Makefile ./*.c ./*.h include tools Documentation "$work"/
+	rm -rf "$work/tools/kudpctl" "$work/tools/arm64"
+	env -u MAKEFLAGS -u MFLAGS make -C "$work" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		KDIR="$kdir" NL_SYSROOT="$(scripts/cross-fetch.sh sysroot arm64 2>/dev/null)" \
+		INSTALL_MOD_PATH="$root" install >"$work/install.log" 2>&1 || { sed 's/^/# /' "$work/install.log"; return 1; }
+	grep -qx 'extra/send_udp.ko:' "$root/lib/modules/$rel/modules.dep" &&
+		grep -qx 'extra/receive_udp.ko:' "$root/lib/modules/$rel/modules.dep" ||
+		{ echo "# no modules.dep naming both modules under $root/lib/modules/$rel"; return 1; }
+	[ "$(machine "$root/usr/local/sbin/kudpctl" | sed 's/.*, //')" = AArch64 ] ||
+		{ echo "# $root/usr/local/sbin/kudpctl is not an AArch64 binary"; return 1; }
+	rm -rf "$work/tools/arm64"
+	env -u MAKEFLAGS -u MFLAGS make -s -C "$work" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		tools >"$work/skip.log" 2>&1 || return 1
+	grep -q '^kudpctl: not built for arm64: pass NL_SYSROOT' "$work/skip.log" && [ "$(wc -l <"$work/skip.log")" -eq 1 ] &&
+		[ ! -e "$work/tools/kudpctl" ] && [ ! -e "$work/tools/arm64/kudpctl" ] ||
+		{ sed 's/^/# /' "$work/skip.log"; echo "# kudpctl not skipped as it should be"; return 1; }
+	echo "# install: $root/lib/modules/$rel/extra/{send,receive}_udp.ko, modules.dep, usr/local/sbin/kudpctl (AArch64)"
+}
+case " $targets " in
+*" arm64-6.1 "*)
+	if install_check; then
+		echo "ok - cross: make install INSTALL_MOD_PATH= for arm64 (depmod -b), kudpctl skipped without NL_SYSROOT"
+	else
+		echo "not ok - cross: make install INSTALL_MOD_PATH= for arm64"
+		status=1
+	fi
+	;;
+esac
 echo "# cross: $(($(date +%s) - start)) s"
 exit $status
