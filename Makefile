@@ -29,51 +29,120 @@
 #                   it is asked
 # make check-slow   the long forms of tests that make check runs short: 100
 #                   rounds of load and unload on every Debian kernel
+# make cross        build the modules for Debian's arm64 (6.1, 6.12), armmp
+#                   (6.1) and s390x (6.1) kernels and kudpctl for each,
+#                   with the cross compilers, warning-free and sparse-clean
+#                   (headers and libnl fetched into build/cross-cache)
+# make deb          the Debian packages kudp-dkms and kudpctl (debian/),
+#                   lintian-clean, into build/deb
+# make deb-check    make deb, then install both in a guest, load the
+#                   DKMS-built modules, round trip, purge, nothing left
+# make check-arm    the ARM guests alone (tests/arm.sh): the sysfs round
+#                   trip, 16 MiB through the devices, the buffer limits,
+#                   unload in each state, on arm64 6.1/6.12, armmp 6.1
+#                   and big-endian s390x 6.1
+# make install INSTALL_MOD_PATH=ROOT   into a board's root file system
+#                   (depmod -b ROOT); with KDIR, ARCH and CROSS_COMPILE
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
 #                   gcc -fanalyzer; each fails on any finding
 # make demo         show a round trip in a guest
 # make setup        install what the build and the tests need (root)
 
+comma := ,
 KVER ?= $(shell uname -r)
-# The running kernel's build tree if there is one, else the newest
-# installed Debian headers.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
-	$(shell ls -d /usr/src/linux-headers-*-amd64 /usr/src/linux-headers-*-arm64 \
-		/usr/src/linux-headers-*-armmp 2>/dev/null | sort -V | tail -n 1))
+# The build tree of KVER if there is one (the running kernel's, or Debian's
+# linux-headers-KVER), else the newest installed Debian headers of the
+# build machine's own architecture: foreign headers under /usr/src are
+# used only when named (KDIR=..., or make cross).
+HOST_FLAVOUR := $(patsubst armhf,armmp*,$(shell dpkg --print-architecture 2>/dev/null || echo amd64))
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)) \
+	$(shell ls -d /usr/src/linux-headers-*-$(HOST_FLAVOUR) 2>/dev/null | sort -V | tail -n 1))
+# The release the modules are built for, as KDIR says: where modules_install
+# puts them, and what depmod indexes. Debian's headers set it in
+# .kernelvariables (their kernel.release holds the upstream version).
+KRELEASE = $(or $(shell sed -n 's/^override KERNELRELEASE = //p' $(KDIR)/.kernelvariables 2>/dev/null),\
+	$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),$(KVER))
 
 SOURCES := kudp_core.c kudp_core.h kudp_netlink.c send_udp.c receive_udp.c \
 	include/uapi/kudp.h
 TOOLS := tests/kudp_ioctl.c tests/flood.c tests/kmsg.c tools/kudpctl.c
 
 # kudpctl: user space, built against the project's UAPI header and libnl.
-LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
-LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
-# -Wno-unused-parameter: libnl callbacks have a fixed signature.
+# CPPFLAGS, CFLAGS and LDFLAGS are added after these (debian/rules passes
+# Debian's hardening flags). -Wno-unused-parameter: libnl callbacks have a
+# fixed signature.
 # _FILE_OFFSET_BITS=64: files over 2 GiB on 32-bit user space too.
 TOOL_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -D_FILE_OFFSET_BITS=64 \
 	-Iinclude/uapi
+ifeq ($(CROSS_COMPILE),)
+LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
+LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+KUDPCTL := tools/kudpctl
+TOOL_CC := $(CC)
+else
+# Cross-building: the target's compiler, and the target's libnl from
+# NL_SYSROOT (Debian's libnl-3-dev and libnl-genl-3-dev of the target
+# architecture, unpacked: scripts/cross-fetch.sh sysroot arm64|armhf
+# prints one). libnl is linked statically (the board needs no libnl),
+# glibc dynamically (Debian 12's, 2.36, or newer on the board).
+# KUDPCTL_STATIC=1 links glibc statically too, for a board without it: the
+# linker then warns that libnl refers to getaddrinfo and getprotobyname
+# (which kudpctl never calls). The binary goes to tools/ARCH/, never under
+# the host tool's name.
+TRIPLET := $(patsubst %-,%,$(CROSS_COMPILE))
+TOOL_ARCH := $(or $(ARCH),$(if $(filter aarch64%,$(TRIPLET)),arm64,$(if $(filter arm%,$(TRIPLET)),arm,$(TRIPLET))))
+LIBNL_CFLAGS = -I$(NL_SYSROOT)/usr/include/libnl3
+LIBNL_LIBS = -L$(NL_SYSROOT)/usr/lib/$(TRIPLET) -L$(NL_SYSROOT)/lib/$(TRIPLET) \
+	$(if $(KUDPCTL_STATIC),-static,-Wl$(comma)-Bstatic) -lnl-genl-3 -lnl-3 \
+	$(if $(KUDPCTL_STATIC),,-Wl$(comma)-Bdynamic) -lpthread -lm
+KUDPCTL := tools/$(TOOL_ARCH)/kudpctl
+TOOL_CC := $(CROSS_COMPILE)gcc
+endif
 
 all: modules tools
 
-tools: tools/kudpctl
+tools: $(KUDPCTL)
 
 tools/kudpctl: tools/kudpctl.c include/uapi/kudp.h
 	@pkg-config --exists libnl-genl-3.0 || { echo "kudpctl needs libnl-genl-3-dev: run make setup" >&2; exit 1; }
-	$(CC) $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o $@ $< $(LIBNL_LIBS)
+	$(TOOL_CC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBNL_LIBS)
+
+tools/$(TOOL_ARCH)/kudpctl: tools/kudpctl.c include/uapi/kudp.h
+ifeq ($(NL_SYSROOT),)
+	@echo "kudpctl: not built for $(TOOL_ARCH): pass NL_SYSROOT=<the target's libnl sysroot> (scripts/cross-fetch.sh sysroot arm64 or armhf makes one)"
+else
+	@test -f $(NL_SYSROOT)/usr/include/libnl3/netlink/genl/genl.h || \
+		{ echo "kudpctl: no libnl-genl-3 headers under NL_SYSROOT=$(NL_SYSROOT)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(TOOL_CC) $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o $@ $< $(LIBNL_LIBS)
+endif
 
 modules:
 	@test -n "$(KDIR)" || { echo "No kernel build tree found: install linux-headers or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# INSTALL_MOD_PATH=ROOT installs into ROOT/lib/modules/<release> (a board's
+# root file system) and runs depmod there; kudpctl and its manual go under
+# DESTDIR, which defaults to the same root.
+DESTDIR ?= $(INSTALL_MOD_PATH)
 install: modules tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KVER)
-	install -D -m 0755 tools/kudpctl $(DESTDIR)/usr/local/sbin/kudpctl
-	install -D -m 0644 Documentation/kudpctl.1 $(DESTDIR)/usr/local/share/man/man1/kudpctl.1
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
+	@if [ -f $(KUDPCTL) ]; then \
+		install -D -m 0755 $(KUDPCTL) $(DESTDIR)/usr/local/sbin/kudpctl && \
+		install -D -m 0644 Documentation/kudpctl.1 $(DESTDIR)/usr/local/share/man/man1/kudpctl.1 && \
+		echo "installed $(DESTDIR)/usr/local/sbin/kudpctl"; \
+	else \
+		echo "kudpctl: not installed (not built)"; \
+	fi
 
 clean:
-	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf build tools/kudpctl
+	@# What Kbuild leaves in this directory (its own "clean" would also
+	@# delete the *.a libraries of the cross sysroots under build/), and
+	@# everything under build/ but the downloads of make cross.
+	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order .module-common.o
+	find build -mindepth 1 -maxdepth 1 ! -name cross-cache -exec rm -rf {} + 2>/dev/null || true
+	rm -rf tools/kudpctl tools/arm64 tools/arm tools/s390
 
 setup:
 	scripts/setup.sh
@@ -120,6 +189,30 @@ static: sparse checkpatch kernel-doc coccicheck cppcheck
 dkms-check:
 	scripts/dkms-check.sh
 
+# Cross-builds for the boards: Debian's arm64 (6.1, 6.12), armmp (6.1) and
+# s390x (6.1) headers, fetched once into build/cross-cache
+# (scripts/cross-fetch.sh); warning-free and sparse-clean, and kudpctl for
+# arm64, armhf and s390x.
+cross:
+	@scripts/setup.sh >/dev/null
+	scripts/cross.sh
+
+# Debian packages kudp-dkms and kudpctl (debian/), lintian-clean, into
+# build/deb; deb-check also installs them in a guest and purges them.
+deb:
+	@scripts/setup.sh >/dev/null
+	scripts/deb.sh
+
+deb-check:
+	@scripts/setup.sh >/dev/null
+	tests/deb.sh
+
+# The suite on Debian's arm64 (6.1, 6.12), armmp (6.1) and s390x (6.1)
+# kernels under QEMU (tests/arm.sh); make check runs it too.
+check-arm:
+	@scripts/setup.sh >/dev/null
+	tests/arm.sh
+
 # --- tests ------------------------------------------------------------------
 
 check:
@@ -157,4 +250,4 @@ demo:
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check check check-slow check-debug fuzz stress bench demo
+	cppcheck static dkms-check cross check-arm deb deb-check check check-slow check-debug fuzz stress bench demo

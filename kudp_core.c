@@ -221,28 +221,38 @@ int kudp_param_set_readonly(const char *val, const struct kernel_param *kp)
  *
  * Refuses a size the machine cannot provide with one log line, before
  * vmalloc() could print an allocation-failure stack dump or wake the OOM
- * killer.
+ * killer: a size beyond the kernel's vmalloc area (the address space that
+ * maps the buffer: some hundred MiB on a 32-bit kernel, set by vmalloc= on
+ * its command line), then a size beyond the memory available. Every size
+ * allowed fits in a size_t.
  *
  * Context: process context (module init); may sleep for a long time: every
  * page is allocated now (and zeroed, with init_on_alloc, Debian's default).
  * Return: the buffer (free it with vfree()), or NULL if there is not enough
- * memory.
+ * memory or address space.
  */
 void *kudp_buf_alloc(u64 size, const char *param)
 {
 	u64 avail = (u64)si_mem_available() << PAGE_SHIFT;
+	u64 area = min_t(u64, VMALLOC_TOTAL, SIZE_MAX);
 	void *buf;
 
 	kudp_enter("size=%llu, param=%s", size, param);
-	if (size > SIZE_MAX || size > avail) {
+	if (size > area) {
+		pr_err("%s=%llu: more than this kernel can map: its vmalloc area is %llu bytes (%llu MiB) in all; load with a smaller %s, or boot with a larger vmalloc= on the kernel command line\n",
+		       param, size, area, area >> 20, param);
+		return NULL;
+	}
+	if (size > avail) {
 		pr_err("%s=%llu: only %llu bytes of memory are available; load with a smaller %s (for example %s=64M)\n",
 		       param, size, avail, param, param);
 		return NULL;
 	}
 	buf = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
 	if (!buf)
-		pr_err("%s=%llu: vmalloc failed; load with a smaller %s\n",
-		       param, size, param);
+		pr_err("%s=%llu: vmalloc failed: no free range that large in the %llu MiB vmalloc area, or no memory; load with a smaller %s%s\n",
+		       param, size, area >> 20, param,
+		       BITS_PER_LONG == 32 ? ", or boot with a larger vmalloc=" : "");
 	return buf;
 }
 

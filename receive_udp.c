@@ -60,10 +60,13 @@
 #define RX_CRC_CHUNK		SZ_1M
 /* rcvbuf's limit: the kernel doubles the value into an int. */
 #define RX_RCVBUF_MAX		SZ_1G
+/* rcvbuf when not given: 128 MiB, or a sixteenth of the RAM if less. */
+#define RX_RCVBUF_DEFAULT	SZ_128M
+#define RX_RCVBUF_RAM_SHARE	16
 
 /* Load-time settings, read by init. */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
-static u64 rcvbuf = 128ULL << 20;
+static u64 rcvbuf;	/* 0: not given (its set refuses 0); init picks it */
 /*
  * gro: whether the stack may coalesce a run of datagrams into one receive
  * (UDP GRO). Written by its parameter callback, which sets the socket
@@ -773,7 +776,7 @@ MODULE_PARM_DESC(buffer_size,
 
 module_param_cb(rcvbuf, &kudp_param_ops_size, &rcvbuf, 0444);
 MODULE_PARM_DESC(rcvbuf,
-		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 128M; the kernel doubles it)");
+		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 128M, or a sixteenth of the RAM if less; the kernel doubles it)");
 
 /*
  * peer: an IPv4 address ("192.0.2.1", that host) or prefix
@@ -908,6 +911,12 @@ static int __init receive_udp_init(void)
 		pr_err("rcvbuf=%llu: at most 1G (%u bytes)\n", rcvbuf, RX_RCVBUF_MAX);
 		return kudp_ret(-EINVAL);
 	}
+	/* Under the lock: a reader of the parameter sees all of the u64. */
+	kernel_param_lock(THIS_MODULE);
+	if (!rcvbuf)
+		rcvbuf = min_t(u64, RX_RCVBUF_DEFAULT,
+			       ((u64)totalram_pages() << PAGE_SHIFT) / RX_RCVBUF_RAM_SHARE);
+	kernel_param_unlock(THIS_MODULE);
 
 	rx.buf = kudp_buf_alloc(buffer_size, "buffer_size");
 	if (!rx.buf)

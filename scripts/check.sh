@@ -7,15 +7,25 @@
 #   2. static    make static: sparse, checkpatch, kernel-doc, coccinelle,
 #                cppcheck, gcc -fanalyzer
 #   3. dkms      scripts/dkms-check.sh
+#   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
+#                arm64, armmp and s390x kernels, kudpctl for each
+#   3c. deb      make deb (scripts/deb.sh): the Debian packages, lintian.
+#                (make deb-check installs them in a guest: some 11 minutes
+#                under TCG, most of it DKMS compiling; not run here.)
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
+#   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12), armmp (6.1) and
+#                s390x (6.1) kernels under qemu-system-aarch64/-arm/-s390x,
+#                the cross-built modules and kudpctl in a busybox initramfs
+#                (about 2.5 min)
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
 #                several contexts or tear down under load, the big suite at
 #                256 MiB, fault injection, a minute of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
-# Static checks and DKMS need no guest: they run in the background while the
-# first guest boots and tests, and their output is printed once they end.
+# Static checks, DKMS, the cross-builds and the packages need no guest:
+# they run in the background while the first guest boots and tests, and
+# their output is printed once they end.
 # Every section runs even if an earlier one failed; the end shows the time
 # of each (and of each guest) and the total, and the exit status is
 # non-zero if any failed.
@@ -69,18 +79,23 @@ background() {
 (
 	background static make -s static
 	background dkms scripts/dkms-check.sh
+	background cross scripts/cross.sh
+	background deb scripts/deb.sh
 ) 8>&- &
 bg=$!
 
 KUDP_TIMES=$top/$times section guests tests/run.sh
 
 wait $bg
-for s in static dkms; do
+for s in static dkms cross deb; do
 	echo "== $s (ran beside the guests)"
 	cat build/$s.log
 	cat build/$s.time >>"$times"
 	[ "$(cut -d'|' -f3 build/$s.time)" = 0 ] || failed="$failed $s"
 done
+
+# After make cross (beside the guests above), which built what they load.
+KUDP_TIMES=$top/$times section arm tests/arm.sh
 
 if dir=$(scripts/debug-kernel.sh --cached); then
 	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,big,fuzz \

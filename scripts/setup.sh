@@ -4,7 +4,12 @@
 # Install everything kudp needs on Debian 12 (bookworm): kernel headers and
 # images for the Debian 6.1 and 6.12 kernels, QEMU, virtme-ng (from trixie,
 # pinned so that nothing else is upgraded), sparse, the kernel sources for
-# checkpatch/coccinelle, and the userspace test clients.
+# checkpatch/coccinelle, the userspace test clients, and for the boards:
+# the arm64, armhf and s390x cross compilers, qemu-system-arm (which has
+# qemu-system-aarch64 too), qemu-system-misc (qemu-system-s390x: a
+# big-endian guest) and the Debian packaging tools (make deb).
+# Foreign-architecture headers, kernels and libraries are never installed
+# through apt: scripts/cross-fetch.sh unpacks them into build/cross-cache.
 #
 # Idempotent: a second run installs nothing and takes a second or two.
 set -euo pipefail
@@ -19,6 +24,10 @@ want=(
 	linux-source-6.1 linux-source-6.12
 	libnl-genl-3-dev pkg-config
 	virtme-ng
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
+	gcc-s390x-linux-gnu libc6-dev-s390x-cross
+	qemu-system-arm qemu-system-misc
+	debhelper dh-dkms lintian
 )
 
 missing=()
