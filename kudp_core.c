@@ -306,7 +306,9 @@ int kudp_sock_bind_any(struct socket *sock)
  *
  * Connecting picks the route (and so the MTU) and makes the socket report
  * ICMP errors such as port unreachable (ECONNREFUSED). Any error left over
- * from an earlier transfer is cleared.
+ * from an earlier transfer is cleared. A send then waits for room in the
+ * socket's send buffer for at most %KUDP_LEAVE_TIMEOUT_MS: datagrams that
+ * a device holds forever (its link went down) must not hold the send.
  *
  * Context: process context.
  * Return: 0, or a negative errno from kernel_connect() (for example
@@ -324,9 +326,12 @@ int kudp_sock_connect(struct socket *sock, __be32 addr)
 	kudp_enter("sock=%p, addr=%pI4", sock, &addr);
 	sock_error(sock->sk);
 	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
-	if (ret < 0)
+	if (ret < 0) {
 		pr_err("cannot connect to %pI4:%u: error %d\n", &addr, KUDP_PORT, ret);
-	return kudp_ret(ret);
+		return kudp_ret(ret);
+	}
+	sock_set_sndtimeo(sock->sk, KUDP_LEAVE_TIMEOUT_MS / MSEC_PER_SEC);
+	return 0;
 }
 
 /**
@@ -553,8 +558,9 @@ static int kudp_wait_sent(struct socket *sock)
  * Context: process context; sleeps.
  * Return: 0 once every byte is sent, or a negative errno:
  * -ECONNREFUSED when nothing listens at the destination, -EHOSTUNREACH
- * when no host answers ARP for it, -ETIMEDOUT when the datagrams were
- * still in the machine %KUDP_LEAVE_TIMEOUT_MS after the last one, -EPIPE
+ * when no host answers ARP for it, -ETIMEDOUT when datagrams stayed in the
+ * machine for %KUDP_LEAVE_TIMEOUT_MS (after the last one, or before the
+ * next found room in the send buffer: a link that went down), -EPIPE
  * when the socket was shut down (the module is unloading).
  */
 int kudp_send(struct socket *sock, const void *buf, size_t len,
@@ -586,6 +592,9 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 			segs = 1;
 			continue;
 		}
+		/* No room in the send buffer for KUDP_LEAVE_TIMEOUT_MS. */
+		if (ret == -EAGAIN)
+			return kudp_ret(-ETIMEDOUT);
 		if (ret < 0)
 			return kudp_ret(ret);
 		/* UDP sends a datagram whole or not at all. */

@@ -151,8 +151,8 @@ static void send_udp_work(struct work_struct *work)
 		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
 		       &tx.dest, tx.cur.bytes);
 	else if (ret == -ETIMEDOUT)
-		pr_err("%pI4: the datagrams were still queued in this machine %u s after the last one (link down?)\n",
-		       &tx.dest, KUDP_LEAVE_TIMEOUT_MS / 1000);
+		pr_err("%pI4: datagrams stayed queued in this machine for %u s (link down?): %llu bytes sent\n",
+		       &tx.dest, KUDP_LEAVE_TIMEOUT_MS / 1000, tx.cur.bytes);
 	else if (ret == -EPIPE)
 		pr_warn("send aborted after %llu of %zu bytes: the module is going away\n",
 			tx.cur.bytes, tx.len);
