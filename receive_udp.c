@@ -155,6 +155,7 @@ struct kudp_rx {
 	struct mutex control_lock;
 	bool stopping;
 	size_t crc_end;
+	/* Protects crc_done, crc_limit and cur.crc (see above). */
 	struct mutex crc_lock;
 	size_t crc_done;
 	size_t crc_limit;
@@ -244,6 +245,7 @@ static void receive_udp_set_empty(enum kudp_cause cause)
 	mutex_lock(&rx.crc_lock);
 	kudp_xfer_start(&rx.cur);
 	WRITE_ONCE(rx.crc_done, 0);
+	/* Pairs with smp_load_acquire() in receive_udp_crc_step(). */
 	smp_store_release(&rx.crc_end, 0);
 	mutex_unlock(&rx.crc_lock);
 	WRITE_ONCE(rx.state, KUDP_STATE_EMPTY);
@@ -256,6 +258,7 @@ static void receive_udp_set_empty(enum kudp_cause cause)
  */
 static bool receive_udp_crc_step(void)
 {
+	/* Pairs with receive_udp_crc_feed(): the bytes counted are there. */
 	size_t end = min(smp_load_acquire(&rx.crc_end), rx.crc_limit);
 	size_t len = min_t(size_t, end - rx.crc_done, RX_CRC_CHUNK);
 
