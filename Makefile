@@ -54,9 +54,12 @@ KVER ?= $(shell uname -r)
 # linux-headers-KVER), else the newest installed Debian headers of the
 # build machine's own architecture: foreign headers under /usr/src are
 # used only when named (KDIR=..., or make cross).
+# HEADERS: where Debian puts them (scripts/cross.sh tests the choice on a
+# directory of its own).
+HEADERS ?= /usr/src
 HOST_FLAVOUR := $(patsubst armhf,armmp*,$(shell dpkg --print-architecture 2>/dev/null || echo amd64))
-KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build /usr/src/linux-headers-$(KVER)) \
-	$(shell ls -d /usr/src/linux-headers-*-$(HOST_FLAVOUR) 2>/dev/null | sort -V | tail -n 1))
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build $(HEADERS)/linux-headers-$(KVER)) \
+	$(shell ls -d $(HEADERS)/linux-headers-*-$(HOST_FLAVOUR) 2>/dev/null | sort -V | tail -n 1))
 # The release the modules are built for, as KDIR says: where modules_install
 # puts them, and what depmod indexes. Debian's headers set it in
 # .kernelvariables (their kernel.release holds the upstream version).

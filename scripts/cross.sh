@@ -135,5 +135,25 @@ case " $targets " in
 	fi
 	;;
 esac
+# The default KDIR: with foreign headers beside the build machine's own
+# (newer ones too), make picks its own architecture's newest.
+kdir_check() {
+	local dir=build/cross/kdir host flavour got
+	host=$(dpkg --print-architecture | sed 's/armhf/armmp/')
+	rm -rf "$dir"
+	mkdir -p "$dir/linux-headers-6.1.0-57-$host" "$dir/linux-headers-6.12.117+deb12-$host"
+	for flavour in amd64 arm64 armmp; do
+		[ "$flavour" = "$host" ] || mkdir -p "$dir/linux-headers-6.13.1-$flavour"
+	done
+	got=$(make -s --eval 'print-kdir: ; @echo $(KDIR)' KVER=none HEADERS="$top/$dir" print-kdir)
+	[ "$got" = "$top/$dir/linux-headers-6.12.117+deb12-$host" ] ||
+		{ echo "# default KDIR: $got"; return 1; }
+}
+if kdir_check; then
+	echo "ok - cross: the default KDIR is the newest headers of this machine's architecture ($(dpkg --print-architecture))"
+else
+	echo "not ok - cross: the default KDIR picked another architecture's headers"
+	status=1
+fi
 echo "# cross: $(($(date +%s) - start)) s"
 exit $status
