@@ -61,9 +61,8 @@ static char *insmod_data;
  *	work only reads them.
  * @len: bytes of the current (or last) message in @buf
  * @fill_crc: running CRC-32 of the bytes written into @buf since it was
- *	claimed, computed as they are
- *	written (by the writer, in its own context: the send work only moves
- *	bytes)
+ *	claimed, computed as they are written (by the writer, in its own
+ *	context: the send work only moves bytes)
  * @fill_error: 0 while the message being filled can be sent; else why it
  *	will not be: a write that failed (its errno) or a discard
  *	(-ECANCELED). The writer's further writes fail with it, and its
