@@ -66,7 +66,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build $(HEADERS)/linux-heade
 KRELEASE = $(or $(shell sed -n 's/^override KERNELRELEASE = //p' $(KDIR)/.kernelvariables 2>/dev/null),\
 	$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),$(KVER))
 
-SOURCES := kudp_core.c kudp_core.h kudp_netlink.c send_udp.c receive_udp.c \
+SOURCES := kudp_core.c kudp_core.h kudp_netlink.c kudp_proto.c kudp_proto.h send_udp.c receive_udp.c \
 	include/uapi/kudp.h
 TOOLS := tests/kudp_ioctl.c tests/flood.c tests/kmsg.c tools/kudpctl.c
 

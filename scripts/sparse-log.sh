@@ -11,7 +11,7 @@ log=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 checked=""
-for f in kudp_core.c kudp_netlink.c send_udp.c receive_udp.c; do
+for f in kudp_core.c kudp_netlink.c kudp_proto.c send_udp.c receive_udp.c; do
 	if grep -Eq " CHECK .*/$f\$" "$log"; then
 		checked="$checked $f"
 	else
@@ -21,7 +21,7 @@ for f in kudp_core.c kudp_netlink.c send_udp.c receive_udp.c; do
 done
 # Every C file of ours is in the list above.
 for f in "$top"/*.c; do
-	case " kudp_core.c kudp_netlink.c send_udp.c receive_udp.c " in
+	case " kudp_core.c kudp_netlink.c kudp_proto.c send_udp.c receive_udp.c " in
 	*" $(basename "$f") "*) ;;
 	*) echo "sparse-log: $(basename "$f") is not in scripts/sparse-log.sh's list"; status=1 ;;
 	esac
