@@ -84,6 +84,7 @@ struct kudp_nack_range {
  * @c: the common header
  * @ranges: how many &struct kudp_nack_range follow
  * @zero: 0
+ * @range: the runs of missing segments
  */
 struct kudp_nack_hdr {
 	struct kudp_common_hdr c;
