@@ -428,17 +428,17 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer)
 }
 
 /*
- * Send @len bytes as one call: one datagram, or, if @seg_size is not 0,
- * datagrams of @seg_size bytes cut by UDP GSO (the last may be shorter).
+ * Send the @nvec pieces of @vec, @len bytes in all, as one call: one
+ * datagram, or, if @seg_size is not 0, datagrams of @seg_size bytes cut by
+ * UDP GSO (the last may be shorter).
  */
-static int kudp_sendmsg(struct socket *sock, const void *data, size_t len,
-			u16 seg_size)
+static int kudp_sendmsg(struct socket *sock, struct kvec *vec, size_t nvec,
+			size_t len, u16 seg_size)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(u16))];
 		struct cmsghdr align;
 	} control;
-	struct kvec vec = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr msg = { };
 	struct cmsghdr *cmsg;
 
@@ -451,7 +451,34 @@ static int kudp_sendmsg(struct socket *sock, const void *data, size_t len,
 		cmsg->cmsg_len = CMSG_LEN(sizeof(u16));
 		memcpy(CMSG_DATA(cmsg), &seg_size, sizeof(u16));
 	}
-	return kernel_sendmsg(sock, &msg, &vec, 1, len);
+	return kernel_sendmsg(sock, &msg, vec, nvec, len);
+}
+
+/*
+ * The pieces of one call's @n datagrams, @len payload bytes from @data:
+ * without a header, the payload whole; with @opts->hdr_len, each
+ * datagram's header (in @hdrs, filled by @opts->hdr) before its payload.
+ * Return how many pieces @vec holds.
+ */
+static size_t kudp_frame(const struct kudp_send_opts *opts, const void *data,
+			 size_t len, unsigned int n, void *hdrs, struct kvec *vec)
+{
+	size_t hl = opts->hdr_len, off = 0, i;
+
+	if (!hl) {
+		vec[0] = (struct kvec){ .iov_base = (void *)data, .iov_len = len };
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		size_t piece = min(len - off, opts->payload);
+
+		opts->hdr(hdrs + i * hl, data + off, piece, opts->ctx);
+		vec[2 * i] = (struct kvec){ .iov_base = hdrs + i * hl, .iov_len = hl };
+		vec[2 * i + 1] = (struct kvec){ .iov_base = (void *)data + off,
+						.iov_len = piece };
+		off += piece;
+	}
+	return 2 * n;
 }
 
 /*
@@ -539,21 +566,21 @@ static int kudp_wait_sent(struct socket *sock)
  * @sock: a connected socket
  * @buf: the data
  * @len: bytes in @buf; 0 sends one empty datagram
- * @opts: datagram size, UDP GSO, rate
+ * @opts: datagram size, UDP GSO, rate, and a header for each datagram
  * @xfer: progress, updated after each call (kudp_xfer_start() first)
  *
  * With @opts->gso, each call hands the stack up to 64 KiB, which UDP GSO
- * cuts into datagrams of @opts->payload bytes: the same datagrams on the
- * wire, for one trip through the stack. Where the route cannot (6.1 needs
- * checksum offload on the device; a payload above the route's MTU cannot
- * be segmented), the call fails whole and the rest of the send goes one
- * datagram per call.
+ * cuts into datagrams of @opts->payload bytes (each after its header, if
+ * @opts->hdr_len): the same datagrams on the wire, for one trip through
+ * the stack. Where the route cannot (6.1 needs checksum offload on the
+ * device; a payload above the route's MTU cannot be segmented), the call
+ * fails whole and the rest of the send goes one datagram per call.
  *
  * Stops at the first error: the call that failed sent nothing. Once all is
  * sent, waits for the datagrams to leave the machine: an error the socket
  * has recorded since (an ICMP port unreachable) or an unanswered ARP is
  * returned too. Yields between calls; sleeps between them to keep to
- * @opts->rate.
+ * @opts->rate (headers included).
  *
  * Context: process context; sleeps.
  * Return: 0 once every byte is sent, or a negative errno:
@@ -561,32 +588,43 @@ static int kudp_wait_sent(struct socket *sock)
  * when no host answers ARP for it, -ETIMEDOUT when datagrams stayed in the
  * machine for %KUDP_LEAVE_TIMEOUT_MS (after the last one, or before the
  * next found room in the send buffer: a link that went down), -EPIPE
- * when the socket was shut down (the module is unloading).
+ * when the socket was shut down (the module is unloading), -ENOMEM.
  */
 int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer)
 {
-	size_t payload = opts->payload, off = 0;
+	size_t payload = opts->payload, hl = opts->hdr_len, off = 0;
 	u64 next_ns = ktime_get_ns();
+	struct kvec one, *vec = &one;
 	unsigned int segs = 1;
+	void *hdrs = NULL;
 	int ret;
 
-	kudp_enter("sock=%p, len=%zu, payload=%zu, gso=%d, rate=%llu", sock, len,
-		   payload, opts->gso, opts->rate);
+	kudp_enter("sock=%p, len=%zu, payload=%zu, header=%zu, gso=%d, rate=%llu",
+		   sock, len, payload, hl, opts->gso, opts->rate);
 	if (opts->gso)
-		segs = min_t(size_t, UDP_MAX_SEGMENTS, KUDP_MAX_PAYLOAD / payload);
+		segs = min_t(size_t, UDP_MAX_SEGMENTS, KUDP_MAX_PAYLOAD / (hl + payload));
+	if (hl) {
+		/* Each datagram's header, and the two pieces of each. */
+		hdrs = kmalloc_array(segs, hl + 2 * sizeof(*vec), GFP_KERNEL);
+		if (!hdrs)
+			return kudp_ret(-ENOMEM);
+		vec = hdrs + segs * hl;
+	}
 	do {
 		size_t chunk = min(len - off, payload * segs);
 		unsigned int n = chunk > payload ? DIV_ROUND_UP(chunk, payload) : 1;
+		size_t wire = chunk + n * hl;
+		size_t nvec = kudp_frame(opts, buf + off, chunk, n, hdrs, vec);
 
 		if (opts->rate) {
-			ret = kudp_pace(sock, &next_ns, chunk, opts->rate);
+			ret = kudp_pace(sock, &next_ns, wire, opts->rate);
 			if (ret)
-				return kudp_ret(ret);
+				goto out;
 		}
-		ret = kudp_sendmsg(sock, buf + off, chunk, n > 1 ? payload : 0);
+		ret = kudp_sendmsg(sock, vec, nvec, wire, n > 1 ? hl + payload : 0);
 		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu) = %d%s\n",
-			    chunk, off, ret, n > 1 ? ", cut by UDP GSO" : "");
+			    wire, off, ret, n > 1 ? ", cut by UDP GSO" : "");
 		if ((ret == -EIO || ret == -EMSGSIZE) && n > 1) {
 			kudp_dbg("UDP GSO refused (%d): one datagram per call\n", ret);
 			segs = 1;
@@ -594,20 +632,25 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		}
 		/* No room in the send buffer for KUDP_LEAVE_TIMEOUT_MS. */
 		if (ret == -EAGAIN)
-			return kudp_ret(-ETIMEDOUT);
+			ret = -ETIMEDOUT;
 		if (ret < 0)
-			return kudp_ret(ret);
+			goto out;
 		/* UDP sends a datagram whole or not at all. */
-		if (WARN_ON_ONCE(ret != chunk))
-			return -EIO;
+		if (WARN_ON_ONCE(ret != wire)) {
+			ret = -EIO;
+			goto out;
+		}
 		kudp_xfer_add(xfer, chunk, n);
 		off += chunk;
 		if (opts->rate)
-			next_ns += div64_u64((u64)chunk * NSEC_PER_SEC, opts->rate);
+			next_ns += div64_u64((u64)wire * NSEC_PER_SEC, opts->rate);
 		cond_resched();
 	} while (off < len);
 
-	return kudp_ret(kudp_wait_sent(sock));
+	ret = kudp_wait_sent(sock);
+out:
+	kfree(hdrs);
+	return kudp_ret(ret);
 }
 
 /**

@@ -148,14 +148,24 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 
 /**
  * struct kudp_send_opts - how kudp_send() sends a message
- * @payload: bytes per datagram (the last one may be shorter), at least 1
+ * @payload: bytes per datagram (the last one may be shorter), at least 1,
+ *	header not included
  * @gso: hand the stack up to 64 KiB per call, cut by UDP GSO
- * @rate: bytes per second, 0 for as fast as the socket takes them
+ * @rate: bytes per second on the wire, 0 for as fast as the socket takes
+ *	them
+ * @hdr_len: bytes of a header before each datagram's payload; 0 for none
+ *	(the raw mode)
+ * @hdr: fills the @hdr_len-byte header @hdr of the datagram that carries
+ *	the @len bytes at @payload; process context
+ * @ctx: @hdr's last argument
  */
 struct kudp_send_opts {
 	size_t payload;
 	bool gso;
 	u64 rate;
+	size_t hdr_len;
+	void (*hdr)(void *hdr, const void *payload, size_t len, void *ctx);
+	void *ctx;
 };
 
 /**
