@@ -279,7 +279,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 		off = first * seg;
 		len = min(count * seg, t->len - off);
 		if (len > *budget) {
-			kudp_dbg_rl("NACKs asked for more than the message this round: the rest waits\n");
+			kudp_dbg_rl("NACKs asked for more than the message: the rest waits\n");
 			return 0;
 		}
 		*budget -= len;
@@ -341,6 +341,7 @@ static int kudp_rel_refused(struct kudp_rel_tx *t)
  */
 static int kudp_rel_closing(struct kudp_rel_tx *t)
 {
+	const struct kudp_nack_hdr *nack = t->ctl;
 	struct kudp_rel_sender *s = t->s;
 	u32 rto = s->srtt_us ? clamp(4 * s->srtt_us, KUDP_RTO_MIN_US, KUDP_RTO_MAX_US) :
 			       KUDP_RTO_INIT_US;
@@ -393,7 +394,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 		}
 
 		/* A NACK. The round's first says whether the receiver gets there. */
-		missing = get_unaligned_be32(&((struct kudp_nack_hdr *)t->ctl)->missing);
+		missing = get_unaligned_be32(&nack->missing);
 		if (first) {
 			if (missing < last_missing)
 				tries = 0;
@@ -407,7 +408,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 		ret = kudp_rel_resend(t, &budget);
 		if (ret)
 			return ret;
-		if (!(get_unaligned_be16(&((struct kudp_nack_hdr *)t->ctl)->flags) & KUDP_NACK_MORE))
+		if (!(get_unaligned_be16(&nack->flags) & KUDP_NACK_MORE))
 			open = false;
 	}
 }
@@ -538,6 +539,7 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 {
 	u64 bits = DIV_ROUND_UP_ULL(size, KUDP_SEGMENT_MIN);
 
+	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
 	/* A chunk is at least half of KUDP_CRC_CHUNK: segments are below 64 KiB. */
 	r->max_chunks = DIV_ROUND_UP_ULL(size, KUDP_CRC_CHUNK / 2) + 1;
 	r->buf = buf;
@@ -549,7 +551,6 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 	r->chunk_crc = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
 	r->chunk_ready = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
 	r->chunk_done = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
-	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
 	if (!r->stage || !r->ctl || !r->map || !r->chunk_left || !r->chunk_crc ||
 	    !r->chunk_ready || !r->chunk_done) {
 		kudp_rel_rx_free(r);
@@ -559,25 +560,33 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 }
 
 /**
- * kudp_rel_rx_stop() - stop the CRC-32 work for good (exit)
+ * kudp_rel_rx_stop() - stop computing CRC-32s (exit begins)
  * @r: the receiver's state
  *
- * Context: process context; the receiving work items no longer run.
+ * The CRC-32 work does not queue itself again, and a completion that is
+ * computing the message's CRC-32 gives up at its next chunk.
+ *
+ * Context: any.
  */
 void kudp_rel_rx_stop(struct kudp_rel_rx *r)
 {
 	WRITE_ONCE(r->stopping, true);
-	cancel_work_sync(&r->crc_work);
 }
 
 /**
  * kudp_rel_rx_free() - free what kudp_rel_rx_init() allocated
- * @r: the receiver's state, stopped
+ * @r: the receiver's state: zeroed, or set up by kudp_rel_rx_init(), and
+ *	no receiving work item runs or will run (kudp_rel_rx_stop() first
+ *	if one ran)
+ *
+ * Waits for the CRC-32 work.
  *
  * Context: process context.
  */
 void kudp_rel_rx_free(struct kudp_rel_rx *r)
 {
+	if (r->crc_work.func)
+		cancel_work_sync(&r->crc_work);
 	kvfree(r->chunk_done);
 	kvfree(r->chunk_ready);
 	kvfree(r->chunk_crc);
@@ -682,7 +691,8 @@ size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
 	r->fresh = true;
 	if (!--r->chunk_left[c]) {
 		set_bit(c, r->chunk_ready);
-		queue_work(system_unbound_wq, &r->crc_work);
+		if (!READ_ONCE(r->stopping))
+			queue_work(system_unbound_wq, &r->crc_work);
 	}
 	return len - sizeof(*d);
 }
