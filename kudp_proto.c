@@ -250,6 +250,9 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 					    ret);
 		}
 		WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+		/* A flood of them does not hold off the deadline. */
+		if (ktime_get_ns() >= deadline_ns)
+			return -EAGAIN;
 	}
 }
 
@@ -262,9 +265,12 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 	const struct kudp_nack_hdr *n = t->ctl;
 	unsigned int i, ranges = get_unaligned_be16(&n->ranges);
 	u64 seg = t->opts.payload, nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	struct kudp_send_opts opts = t->opts;
 	struct kudp_xfer again;
 	int ret;
 
+	/* The next CLOSE follows at once; its answer says what arrived. */
+	opts.nowait = true;
 	for (i = 0; i < ranges; i++) {
 		u64 first = get_unaligned_be32(&n->range[i].first);
 		u64 count = get_unaligned_be32(&n->range[i].count);
@@ -285,7 +291,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 		*budget -= len;
 		/* Each byte counts once in the message's figures; datagrams all. */
 		kudp_xfer_start(&again);
-		ret = kudp_send(t->sock, t->buf + off, len, &t->opts, &again);
+		ret = kudp_send(t->sock, t->buf + off, len, &opts, &again);
 		WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
 		t->s->resent += again.datagrams;
 		if (ret)
@@ -346,7 +352,8 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 	u32 rto = s->srtt_us ? clamp(4 * s->srtt_us, KUDP_RTO_MIN_US, KUDP_RTO_MAX_US) :
 			       KUDP_RTO_INIT_US;
 	bool open = false, first = false, again = false;
-	u32 missing, last_missing = U32_MAX;
+	/* More than the message has is no progress either. */
+	u64 missing, last_missing = DIV_ROUND_UP_ULL(t->len, t->opts.payload) + 1;
 	unsigned int tries = 0;
 	u64 sent_ns = 0, budget = 0;
 	int ret, type;
@@ -403,7 +410,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 			last_missing = missing;
 			first = false;
 			again = false;
-			kudp_dbg("message %#llx: %u segments missing\n", t->id, missing);
+			kudp_dbg("message %#llx: %llu segments missing\n", t->id, missing);
 		}
 		ret = kudp_rel_resend(t, &budget);
 		if (ret)
@@ -471,6 +478,8 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 	while (!ret && off < len) {
 		size_t n = min(len - off, step);
 
+		/* Waits for the datagrams to leave after the last step only. */
+		t.opts.nowait = off + n < len;
 		ret = kudp_send(sock, buf + off, n, &t.opts, xfer);
 		off += n;
 		if (!ret)
