@@ -11,6 +11,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -63,7 +64,7 @@ int kudp_proto_check(const void *buf, size_t len)
 	const struct kudp_data_hdr *d = buf;
 	const struct kudp_nack_hdr *n = buf;
 	size_t hdr;
-	u32 seg;
+	u32 seg, rem;
 	u64 off, total;
 
 	if (len < sizeof(*c) || get_unaligned_be32(&c->magic) != KUDP_PROTO_MAGIC ||
@@ -78,7 +79,8 @@ int kudp_proto_check(const void *buf, size_t len)
 	case KUDP_T_DATA:
 		off = get_unaligned_be64(&d->offset);
 		total = get_unaligned_be64(&d->total);
-		if (off >= total || off % seg ||
+		div_u64_rem(off, seg, &rem);
+		if (off >= total || rem ||
 		    len - hdr != min_t(u64, seg, total - off))
 			return -EBADMSG;
 		break;
@@ -264,7 +266,8 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 {
 	const struct kudp_nack_hdr *n = t->ctl;
 	unsigned int i, ranges = get_unaligned_be16(&n->ranges);
-	u64 seg = t->opts.payload, nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	u32 seg = t->opts.payload;
+	u64 nsegs = DIV_ROUND_UP_ULL(t->len, seg);
 	struct kudp_send_opts opts = t->opts;
 	struct kudp_xfer again;
 	int ret;
@@ -282,7 +285,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 			WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
 			return 0;
 		}
-		off = first * seg;
+		off = first * seg;	/* below len: no overflow */
 		len = min(count * seg, t->len - off);
 		if (len > *budget) {
 			kudp_dbg_rl("NACKs asked for more than the message: the rest waits\n");
@@ -303,7 +306,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 /* A round trip measured: fold it into the smoothed one (7/8 old, 1/8 new). */
 static void kudp_rel_rtt(struct kudp_rel_sender *s, u64 sent_ns)
 {
-	u32 us = min_t(u64, (ktime_get_ns() - sent_ns) / NSEC_PER_USEC, KUDP_RTO_MAX_US);
+	u32 us = min_t(u64, div_u64(ktime_get_ns() - sent_ns, NSEC_PER_USEC), KUDP_RTO_MAX_US);
 
 	s->srtt_us = s->srtt_us ? s->srtt_us - s->srtt_us / 8 + us / 8 : us;
 }
