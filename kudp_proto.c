@@ -12,6 +12,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -24,6 +25,10 @@
 #endif
 
 #include "kudp_proto.h"
+
+/* The log prefix: the module this copy is linked into (as in kudp_core.c). */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
 /* Each type's header length; 0 for an unknown type. */
 static size_t kudp_proto_hdr_len(unsigned int type)
