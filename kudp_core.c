@@ -700,6 +700,57 @@ int kudp_sock_set_gro(struct socket *sock, bool on)
 }
 
 /**
+ * kudp_recv_vec() - take one datagram off a socket without waiting, in pieces
+ * @sock: the socket
+ * @vec: where the payload goes, piece after piece
+ * @nvec: pieces in @vec
+ * @flags: extra MSG_ flags (MSG_PEEK to look without taking)
+ * @dg: where its source and segment size go, or NULL
+ *
+ * As kudp_recv(), the payload spread over @vec: the reliable mode takes a
+ * datagram's header in one piece and its payload straight into its place.
+ *
+ * Context: process context.
+ * Return: the full payload length, which may exceed the room in @vec;
+ * -EAGAIN when no datagram is queued; another negative errno on error.
+ */
+int kudp_recv_vec(struct socket *sock, struct kvec *vec, size_t nvec, int flags,
+		  struct kudp_dgram *dg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = { };
+	struct cmsghdr *cmsg;
+	size_t room = 0, i;
+	int ret, seg_size;
+
+	for (i = 0; i < nvec; i++)
+		room += vec[i].iov_len;
+	if (dg) {
+		msg.msg_name = &dg->from;
+		msg.msg_namelen = sizeof(dg->from);
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof(control.buf);
+		dg->seg_size = 0;
+	}
+	ret = kernel_recvmsg(sock, &msg, vec, nvec, room,
+			     MSG_DONTWAIT | MSG_TRUNC | flags);
+	if (ret != -EAGAIN)
+		kudp_dbg_rl("kernel_recvmsg(room %zu%s) = %d\n", room,
+			    flags & MSG_PEEK ? ", peek" : "", ret);
+	/* put_cmsg() moved msg_control past what it wrote: UDP_GRO only. */
+	cmsg = (struct cmsghdr *)control.buf;
+	if (ret >= 0 && dg && msg.msg_control != &control &&
+	    cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
+		memcpy(&seg_size, CMSG_DATA(cmsg), sizeof(seg_size));
+		dg->seg_size = seg_size;
+	}
+	return ret;
+}
+
+/**
  * kudp_recv() - take one datagram off a socket without waiting
  * @sock: the socket
  * @buf: where the payload goes
@@ -719,35 +770,9 @@ int kudp_sock_set_gro(struct socket *sock, bool on)
 int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
 	      struct kudp_dgram *dg)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
 	struct kvec vec = { .iov_base = buf, .iov_len = room };
-	struct msghdr msg = { };
-	struct cmsghdr *cmsg;
-	int ret, seg_size;
 
-	if (dg) {
-		msg.msg_name = &dg->from;
-		msg.msg_namelen = sizeof(dg->from);
-		msg.msg_control = &control;
-		msg.msg_controllen = sizeof(control.buf);
-		dg->seg_size = 0;
-	}
-	ret = kernel_recvmsg(sock, &msg, &vec, 1, room,
-			     MSG_DONTWAIT | MSG_TRUNC | flags);
-	if (ret != -EAGAIN)
-		kudp_dbg_rl("kernel_recvmsg(room %zu%s) = %d\n", room,
-			    flags & MSG_PEEK ? ", peek" : "", ret);
-	/* put_cmsg() moved msg_control past what it wrote: UDP_GRO only. */
-	cmsg = (struct cmsghdr *)control.buf;
-	if (ret >= 0 && dg && msg.msg_control != &control &&
-	    cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
-		memcpy(&seg_size, CMSG_DATA(cmsg), sizeof(seg_size));
-		dg->seg_size = seg_size;
-	}
-	return ret;
+	return kudp_recv_vec(sock, &vec, 1, flags, dg);
 }
 
 /**

@@ -203,6 +203,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 int kudp_sock_set_gro(struct socket *sock, bool on);
 int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
 	      struct kudp_dgram *dg);
+int kudp_recv_vec(struct socket *sock, struct kvec *vec, size_t nvec, int flags,
+		  struct kudp_dgram *dg);
 unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len);
 
 /**

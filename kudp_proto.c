@@ -683,26 +683,45 @@ void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *dgram,
 }
 
 /**
- * kudp_rel_rx_place() - store a DATA's payload at its offset
+ * kudp_rel_rx_slot() - where a DATA's payload may go straight from the socket
  * @r: the receiver's state
- * @dgram: a DATA of the current message
- * @len: its length
- *
- * A chunk made whole is handed to the CRC-32 work.
+ * @hdr: the datagram's first bytes, peeked: its header
+ * @len: the datagram's whole length
  *
  * Context: the receiving work item.
- * Return: the payload bytes stored; 0 for a duplicate.
+ * Return: the place of its payload in the buffer if it is a DATA of the
+ * current message whose segment has not arrived; else NULL, and the
+ * datagram goes through the stage (kudp_rel_rx_place()).
  */
-size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
+void *kudp_rel_rx_slot(const struct kudp_rel_rx *r, const void *hdr, size_t len)
 {
-	const struct kudp_data_hdr *d = dgram;
-	u64 off = get_unaligned_be64(&d->offset);
-	u64 seg = div_u64(off, r->segment);
+	const struct kudp_data_hdr *d = hdr;
+	u64 off;
+
+	if (kudp_rel_rx_classify(r, hdr, len) != KUDP_REL_DATA)
+		return NULL;
+	off = get_unaligned_be64(&d->offset);
+	return test_bit(div_u64(off, r->segment), r->map) ? NULL : r->buf + off;
+}
+
+/**
+ * kudp_rel_rx_placed() - count a DATA whose payload is in its place
+ * @r: the receiver's state
+ * @hdr: the DATA's header (a DATA of the current message)
+ * @len: the datagram's length
+ *
+ * Its segment is marked as arrived; a chunk made whole is handed to the
+ * CRC-32 work.
+ *
+ * Context: the receiving work item.
+ * Return: the payload bytes stored.
+ */
+size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const void *hdr, size_t len)
+{
+	const struct kudp_data_hdr *d = hdr;
+	u64 seg = div_u64(get_unaligned_be64(&d->offset), r->segment);
 	size_t c = div_u64(seg, r->chunk_segs);
 
-	if (test_bit(seg, r->map))
-		return 0;
-	memcpy(r->buf + off, d + 1, len - sizeof(*d));
 	__set_bit(seg, r->map);
 	r->have++;
 	r->fresh = true;
@@ -712,6 +731,27 @@ size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
 			queue_work(system_unbound_wq, &r->crc_work);
 	}
 	return len - sizeof(*d);
+}
+
+/**
+ * kudp_rel_rx_place() - store a DATA's payload at its offset
+ * @r: the receiver's state
+ * @dgram: a DATA of the current message, whole (in the stage)
+ * @len: its length
+ *
+ * Context: the receiving work item.
+ * Return: the payload bytes stored; 0 for a duplicate (not copied: the
+ * bytes of a segment never change once it arrived).
+ */
+size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
+{
+	const struct kudp_data_hdr *d = dgram;
+	void *slot = kudp_rel_rx_slot(r, dgram, len);
+
+	if (!slot)
+		return 0;
+	memcpy(slot, d + 1, len - sizeof(*d));
+	return kudp_rel_rx_placed(r, dgram, len);
 }
 
 /**

@@ -253,6 +253,8 @@ enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r,
 					   const void *dgram, size_t len);
 void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *dgram,
 		       const struct sockaddr_in *from);
+void *kudp_rel_rx_slot(const struct kudp_rel_rx *r, const void *hdr, size_t len);
+size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const void *hdr, size_t len);
 size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len);
 void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram);
 bool kudp_rel_rx_whole(const struct kudp_rel_rx *r);

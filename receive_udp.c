@@ -530,10 +530,11 @@ static void receive_udp_rel_finish(const void *close, const struct sockaddr_in *
 
 /*
  * mode=reliable: file one datagram of @len bytes at @dgram, from @from
- * (Documentation/protocol.rst, "The receiver").
+ * (Documentation/protocol.rst, "The receiver"). If @in_place, @dgram is
+ * only its header: the payload is already where kudp_rel_rx_slot() said.
  */
 static void receive_udp_rel_take(const void *dgram, size_t len,
-				 const struct sockaddr_in *from)
+				 const struct sockaddr_in *from, bool in_place)
 {
 	const struct kudp_common_hdr *c = dgram;
 	size_t stored;
@@ -569,7 +570,8 @@ static void receive_udp_rel_take(const void *dgram, size_t len,
 	}
 	receive_udp_arm_timer();
 	if (c->type == KUDP_T_DATA) {
-		stored = kudp_rel_rx_place(&rx.rel, dgram, len);
+		stored = in_place ? kudp_rel_rx_placed(&rx.rel, dgram, len) :
+				    kudp_rel_rx_place(&rx.rel, dgram, len);
 		if (!stored)
 			return;
 		mutex_lock(&rx.lock);
@@ -585,18 +587,40 @@ static void receive_udp_rel_take(const void *dgram, size_t len,
 }
 
 /*
- * mode=reliable: take one receive off the socket into the stage (with
- * GRO, a run of datagrams from one source) and file each of its
- * datagrams. Return its length, or -EAGAIN once the socket is empty.
+ * mode=reliable: take one receive off the socket and file each of its
+ * datagrams. A DATA that is due goes straight to its place: its header is
+ * peeked first. Anything else (with GRO, a run of datagrams from one
+ * source) goes through the stage. Return its length, or -EAGAIN once the
+ * socket is empty.
  */
 static int receive_udp_rel_one(void)
 {
+	struct kudp_data_hdr head;
 	struct kudp_dgram dg;
 	size_t off, piece;
+	void *slot = NULL;
 	int ret;
 
 	if (rx.state == KUDP_STATE_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
 		receive_udp_rel_incomplete();
+
+	ret = kudp_recv(rx.sock, &head, sizeof(head), MSG_PEEK, &dg);
+	if (ret < 0)
+		return ret;
+	if (ret >= sizeof(head) && !dg.seg_size && receive_udp_from_peer(&dg))
+		slot = kudp_rel_rx_slot(&rx.rel, &head, ret);
+	if (slot) {
+		/* Only the drain takes datagrams: the one peeked comes next. */
+		struct kvec vec[] = {
+			{ .iov_base = &head, .iov_len = sizeof(head) },
+			{ .iov_base = slot, .iov_len = ret - sizeof(head) },
+		};
+
+		ret = kudp_recv_vec(rx.sock, vec, ARRAY_SIZE(vec), 0, &dg);
+		if (ret >= 0)
+			receive_udp_rel_take(&head, ret, &dg.from, true);
+		return ret;
+	}
 
 	ret = kudp_recv(rx.sock, rx.rel.stage, KUDP_STAGE_SIZE, 0, &dg);
 	if (ret < 0)
@@ -611,7 +635,7 @@ static int receive_udp_rel_one(void)
 	}
 	for (off = 0; off < ret; off += piece) {
 		piece = dg.seg_size ? min_t(size_t, ret - off, dg.seg_size) : ret - off;
-		receive_udp_rel_take(rx.rel.stage + off, piece, &dg.from);
+		receive_udp_rel_take(rx.rel.stage + off, piece, &dg.from, false);
 	}
 	return ret;
 }
