@@ -12,6 +12,8 @@ PY="/usr/bin/python3 -S"
 UDP="$PY $HERE/udp.py"
 STREAM="$PY $HERE/stream.py"
 GENL="$PY $HERE/genl.py"
+# kudp's reliable mode in user space (Documentation/protocol.rst).
+REL="$PY $HERE/reliable.py"
 KMSG=$HERE/kmsg
 IOCTL=$HERE/kudp_ioctl
 FLOOD=$HERE/flood
@@ -152,8 +154,31 @@ pseudo_random() {
 		head -c "$2"
 }
 
-# pyrun CODE: run Python with the helpers' directory importable.
-pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
+# pyrun CODE [ARG...]: run Python with the helpers' directory importable
+# (sys.argv[1:] are the ARGs).
+pyrun() { PYTHONPATH=$HERE $PY -c "$@"; }
+
+# crc32_of FILE: zlib's CRC-32 of FILE, as the modules' crc32 files show it.
+crc32_of() { pyrun 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$1"; }
+
+# monitor FILE: kudpctl monitor --json in the background, its events into
+# FILE; returns once it listens ($! is its pid; the runner kills it).
+monitor() {
+	$KUDPCTL monitor --json >"$1" 2>"$1.err" 3>&- &
+	wait_for grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(cat "$1.err")"
+}
+
+# events FILE MODULE: MODULE's events in the monitor's FILE, one a line:
+# "EVENT:SEQ:BYTES:RESULT|REASON|CAUSE".
+events() {
+	pyrun '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["module"] == sys.argv[2]:
+        print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"],
+                               e.get("result", e.get("reason", e.get("cause")))))' "$1" "$2"
+}
 
 # transfer SIZE: send SIZE bytes through /dev/send_udp, wait for the
 # completion, read /dev/receive_udp back; compare the CRC-32s of the source,

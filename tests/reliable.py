@@ -5,16 +5,19 @@ Documentation/protocol.rst (not from the modules), so that the tests prove
 the document: it sends to receive_udp and receives from send_udp.
 
   reliable.py send ADDR FILE [--port P] [--segment N] [--drop F] [--seed S]
-                   [--id ID] [--bad-crc]
+                   [--id ID] [--bad-crc] [--vanish]
       send FILE to ADDR:P (8808); exit 0 once the receiver confirmed it
       (ACK), else print the errno's name and exit 1. Prints "stats
       rounds=R nacks=N resent=S tries=T" (S: DATA datagrams sent again).
       --drop F skips a fraction F of the DATA datagrams on the first pass
       (a lossy sender, to exercise NACK); --id sets the message id (the
       instance in its upper 32 bits); --bad-crc announces a CRC-32 that
-      does not match the bytes (the receiver must refuse it: EBADMSG).
+      does not match the bytes (the receiver must refuse it: EBADMSG);
+      --vanish sends the DATA (less --drop) and no CLOSE: a sender that
+      vanished.
   reliable.py receive OUT [--port P] [--buffer N] [--bind ADDR]
-                      [--linger S] [--flip] [--noise] [--ready FILE]
+                      [--linger S] [--flip] [--noise] [--lose F]
+                      [--ready FILE]
       receive one message into OUT; print its length and CRC-32, exit 0 once
       it is complete, 1 if it was discarded or refused. After the ACK it
       answers repeated CLOSEs for S (2) seconds of silence (the ACK may be
@@ -22,8 +25,10 @@ the document: it sends to receive_udp and receives from send_udp.
       check (corruption nobody detected on the way: the receiver must
       REFUSE EBADMSG); --noise sends the sender, before its first answer,
       a truncated NACK and an ACK of another message id (the sender must
-      drop and count both). --ready: a file created once the socket is
-      bound.
+      drop and count both); --lose F loses a fraction F of the DATA that
+      arrive (1: all, so that no round makes progress). Prints a line per
+      CLOSE answered with NACKs. --ready: a file created once the socket
+      is bound.
   reliable.py forge ADDR CASE... [--port P] [--id ID] [--buffer N]
                     [--wait S]
       send one crafted datagram per CASE to ADDR:P, each one that the
@@ -106,14 +111,15 @@ class Sender:
         hdr = DATA_HDR.pack(MAGIC, VERSION, DATA, self.segment, msg_id, off, len(data))
         self.sock.send(hdr + data[off:off + self.segment])
 
-    def send(self, data, drop=0.0, rng=random, msg_id=None, bad_crc=False):
-        """0 once the receiver confirmed DATA; else a negative errno."""
+    def send(self, data, drop=0.0, rng=random, msg_id=None, bad_crc=False, vanish=False):
+        """0 once the receiver confirmed DATA; else a negative errno. With
+        @vanish, only the first pass of DATA (0)."""
         try:
-            return self._send(data, drop, rng, msg_id, bad_crc)
+            return self._send(data, drop, rng, msg_id, bad_crc, vanish)
         except ConnectionRefusedError:
             return -errno.ECONNREFUSED
 
-    def _send(self, data, drop, rng, msg_id, bad_crc):
+    def _send(self, data, drop, rng, msg_id, bad_crc, vanish):
         if msg_id is None:
             self.count += 1
             msg_id = self.instance << 32 | self.count
@@ -133,6 +139,8 @@ class Sender:
                 ans = self._answer(msg_id, 0)
                 if ans and ans[0] == REFUSE:
                     return -REFUSE_HDR.unpack_from(ans[1])[5]
+        if vanish:
+            return 0
         crc = crc32(data) ^ (1 if bad_crc else 0)
         close = CLOSE_HDR.pack(MAGIC, VERSION, CLOSE, seg, msg_id, len(data), crc, 0)
         rto = max(4 * self.srtt, RTO_MIN) if self.srtt else RTO_FIRST
@@ -227,13 +235,17 @@ class Sender:
 class Receiver:
     """The receiver of protocol.rst, for one message at a time."""
 
-    def __init__(self, port=8808, buffer=1 << 30, bind="0.0.0.0", flip=False, noise=False):
+    def __init__(self, port=8808, buffer=1 << 30, bind="0.0.0.0", flip=False, noise=False,
+                 lose=0.0, verbose=False):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         big_rcvbuf(self.sock)
         self.sock.bind((bind, port))
         self.buffer = buffer
         self.flip = flip
         self.noise = noise
+        self.lose = lose
+        self.rng = random.Random(2)
+        self.verbose = verbose
         self.counts = {"malformed": 0, "stale": 0, "duplicate": 0, "control": 0,
                        "refused": 0, "nacks": 0}
         self.cur = None         # [id, segment, total, bytearray, have, missing]
@@ -292,8 +304,13 @@ class Receiver:
             self._control(src, NACK, mid, seg,
                           struct.pack(">HHI", len(part), flags, missing) + b"".join(part))
             self.counts["nacks"] += 1
+        if self.verbose:
+            print("NACK: %d segments missing, %d ranges in %d NACKs"
+                  % (missing, len(ranges), len(batch)), flush=True)
 
     def _datagram(self, body, src):
+        if self.lose and len(body) > CLOSE_HDR.size and self.rng.random() < self.lose:
+            return None
         if len(body) < COMMON.size:
             self.counts["malformed"] += 1
             return None
@@ -439,15 +456,6 @@ def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0):
     return 0
 
 
-class Stuck(Receiver):
-    """A receiver that loses every DATA: its NACKs never make progress."""
-
-    def _datagram(self, body, src):
-        if len(body) > CLOSE_HDR.size:
-            return None
-        return super()._datagram(body, src)
-
-
 def selftest():
     """This sender against this receiver over 127.0.0.1: a clean pass, a
     lossy one (NACKs, several a round), a refusal for a message larger than
@@ -516,7 +524,7 @@ def selftest():
     if after - before != len(FORGE) or rx.cur is not None or mid not in rx.done \
             or "answer REFUSE EFBIG" not in buf.getvalue():
         fails.append("forge")
-    stuck = Stuck(port=port + 1, bind="127.0.0.1")
+    stuck = Receiver(port=port + 1, bind="127.0.0.1", lose=1.0)
     threading.Thread(target=stuck.receive, daemon=True).start()
     tx2 = Sender("127.0.0.1", port + 1)
     tx = tx2
@@ -540,6 +548,7 @@ def main():
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--id", type=lambda v: int(v, 0))
     s.add_argument("--bad-crc", action="store_true")
+    s.add_argument("--vanish", action="store_true")
     r = sub.add_parser("receive")
     r.add_argument("out")
     r.add_argument("--port", type=int, default=8808)
@@ -548,6 +557,7 @@ def main():
     r.add_argument("--linger", type=float, default=2.0)
     r.add_argument("--flip", action="store_true")
     r.add_argument("--noise", action="store_true")
+    r.add_argument("--lose", type=float, default=0.0)
     r.add_argument("--ready")
     f = sub.add_parser("forge")
     f.add_argument("addr")
@@ -566,12 +576,12 @@ def main():
         with open(a.file, "rb") as fp:
             data = fp.read()
         tx = Sender(a.addr, a.port, a.segment)
-        ret = tx.send(data, a.drop, random.Random(a.seed), a.id, a.bad_crc)
+        ret = tx.send(data, a.drop, random.Random(a.seed), a.id, a.bad_crc, a.vanish)
         print("stats " + " ".join("%s=%d" % kv for kv in tx.stats.items()))
         if ret:
             print("send: %s" % errno.errorcode.get(-ret, ret))
         return 0 if ret == 0 else 1
-    rx = Receiver(a.port, a.buffer, a.bind, a.flip, a.noise)
+    rx = Receiver(a.port, a.buffer, a.bind, a.flip, a.noise, a.lose, verbose=True)
     if a.ready:
         open(a.ready, "w").close()
     got = rx.receive(a.linger)

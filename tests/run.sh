@@ -15,7 +15,8 @@
 #                            prints), through tests/debug-guest.sh: also
 #                            kmemleak and fault injection (make check-debug)
 #   KUDP_SUITES=contexts,big  the suites to run (tests/guest.sh): by default
-#                            main,small,big, all in one boot per kernel, and
+#                            main,small,big,reliable, all in one boot per
+#                            kernel, and
 #                            pair, the two-machine suite (tests/pair-guest.sh)
 #                            in two guests of each kernel
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
@@ -42,7 +43,7 @@ debug=${KUDP_DEBUG_KERNEL:-}
 [ -n "$debug" ] && kernels=$(cat "$debug/kernelrelease")
 guest=guest.sh
 [ -n "$debug" ] && guest=debug-guest.sh
-suites=${KUDP_SUITES:-main,small,big,pair}
+suites=${KUDP_SUITES:-main,small,big,reliable,pair}
 # The two-machine suite boots Debian kernels only.
 [ -n "$debug" ] && suites=${KUDP_SUITES:-main,small,big}
 # One boot for all the suites: 10 GiB for the 4 GiB transfer (two 4 GiB
@@ -249,6 +250,16 @@ for t in kudp_ioctl flood kmsg; do
 		failed=$((failed + 1))
 	fi
 done
+# The user-space implementation of the reliable mode against itself (the
+# guests run it against the modules).
+if python3 tests/reliable.py selftest >build/reliable-selftest.log 2>&1; then
+	echo "ok - tests/reliable.py selftest"
+	passed=$((passed + 1))
+else
+	sed 's/^/# /' build/reliable-selftest.log
+	echo "not ok - tests/reliable.py selftest"
+	failed=$((failed + 1))
+fi
 # kudpctl, as the top-level make builds it.
 if make -s tools >build/tools.log 2>&1; then
 	echo "ok - tools/kudpctl builds (no warning)"
