@@ -197,6 +197,35 @@ const struct kernel_param_ops kudp_param_ops_switch = {
 	.get = kudp_param_get_switch,
 };
 
+static const char * const kudp_mode_names[] = {
+	[KUDP_MODE_RAW] = "raw",
+	[KUDP_MODE_RELIABLE] = "reliable",
+};
+
+/* mode: "raw" or "reliable", a trailing newline accepted. */
+static int kudp_param_set_mode(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(kudp_mode_names, val);
+
+	if (i < 0) {
+		pr_err("%s: '%s' is not raw or reliable\n", kp->name, val);
+		return kudp_ret(-EINVAL);
+	}
+	*(enum kudp_mode *)kp->arg = i;
+	return 0;
+}
+
+static int kudp_param_get_mode(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", kudp_mode_names[*(enum kudp_mode *)kp->arg]);
+}
+
+/* An &enum kudp_mode shown and set by name. */
+const struct kernel_param_ops kudp_param_ops_mode = {
+	.set = kudp_param_set_mode,
+	.get = kudp_param_get_mode,
+};
+
 /**
  * kudp_param_set_readonly() - the set operation of a read-only parameter
  * @val: the value given (ignored)
@@ -755,6 +784,7 @@ static const char * const kudp_reason_names[] = {
 	[KUDP_REASON_NONE] = "none",
 	[KUDP_REASON_IDLE] = "idle",
 	[KUDP_REASON_FULL] = "full",
+	[KUDP_REASON_WHOLE] = "whole",
 };
 
 /**

@@ -103,11 +103,24 @@ enum kudp_phase kudp_phase(void);
 void kudp_set_phase(enum kudp_phase phase);
 int kudp_param_check_ready(const struct kernel_param *kp);
 
+/**
+ * enum kudp_mode - the protocol on the wire (the "mode" parameter)
+ * @KUDP_MODE_RAW: the specification's: bare payload, complete when the
+ *	buffer is full or after 5 s without data
+ * @KUDP_MODE_RELIABLE: Documentation/protocol.rst: a header on each
+ *	datagram, what is lost is sent again, complete when whole
+ */
+enum kudp_mode {
+	KUDP_MODE_RAW,
+	KUDP_MODE_RELIABLE,
+};
+
 /* Parameter operations and helpers (see kudp_core.c). */
 extern const struct kernel_param_ops kudp_param_ops_size;
 extern const struct kernel_param_ops kudp_param_ops_stat;
 extern const struct kernel_param_ops kudp_param_ops_rate;
 extern const struct kernel_param_ops kudp_param_ops_switch;
+extern const struct kernel_param_ops kudp_param_ops_mode;
 int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on);
 int kudp_param_get_switch(char *buf, const struct kernel_param *kp);
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);

@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kudp's reliable mode on the wire: the checks every received datagram
- * passes before anything acts on it (Documentation/protocol.rst, "What a
- * forged or malformed datagram can do"). Linked into both modules.
+ * kudp's reliable mode (Documentation/protocol.rst), linked into both
+ * modules: the checks every received datagram passes before anything acts
+ * on it, the sender's side (kudp_rel_send(), from send_udp's send work),
+ * and the receiver's (struct kudp_rel_rx, from receive_udp's work items).
+ * The raw mode uses none of it.
  */
+#include <linux/bitmap.h>
+#include <linux/crc32.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
 #ifdef KUDP_HAVE_LINUX_UNALIGNED
 #include <linux/unaligned.h>
 #else
@@ -73,9 +83,766 @@ int kudp_proto_check(const void *buf, size_t len)
 			return -EBADMSG;
 		break;
 	case KUDP_T_NACK:
-		if ((len - hdr) / sizeof(n->range[0]) < get_unaligned_be32(&n->ranges))
+		if (get_unaligned_be16(&n->ranges) > KUDP_NACK_RANGES ||
+		    (len - hdr) / sizeof(n->range[0]) < get_unaligned_be16(&n->ranges))
 			return -EBADMSG;
 		break;
 	}
 	return c->type;
+}
+
+/**
+ * kudp_proto_is_reliable() - whether a datagram claims to be a reliable-mode one
+ * @buf: the start of the datagram
+ * @len: bytes at @buf
+ *
+ * What a raw receiver checks to refuse a reliable sender's datagrams: the
+ * magic and the version (a raw message that starts with those 5 bytes is
+ * refused too).
+ *
+ * Context: any.
+ * Return: true if it starts like one.
+ */
+bool kudp_proto_is_reliable(const void *buf, size_t len)
+{
+	const struct kudp_common_hdr *c = buf;
+
+	return len >= sizeof(*c) && get_unaligned_be32(&c->magic) == KUDP_PROTO_MAGIC &&
+	       c->version == KUDP_PROTO_VERSION;
+}
+
+/* The message length a DATA or a CLOSE carries. */
+static u64 kudp_proto_total(const void *dgram)
+{
+	const struct kudp_data_hdr *d = dgram;
+	const struct kudp_close_hdr *h = dgram;
+
+	return get_unaligned_be64(d->c.type == KUDP_T_DATA ? &d->total : &h->total);
+}
+
+static void kudp_proto_common(struct kudp_common_hdr *c, unsigned int type,
+			      u32 segment, u64 id)
+{
+	put_unaligned_be32(KUDP_PROTO_MAGIC, &c->magic);
+	c->version = KUDP_PROTO_VERSION;
+	c->type = type;
+	put_unaligned_be16(segment, &c->segment);
+	put_unaligned_be64(id, &c->id);
+}
+
+/* Send @len bytes of @buf as one datagram, to @to or where @sock is connected. */
+static int kudp_proto_send(struct socket *sock, const struct sockaddr_in *to,
+			   void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = (void *)to,
+		.msg_namelen = to ? sizeof(*to) : 0,
+	};
+	int ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The sender
+ */
+
+/* The CLOSE timer: 4 round trips, from 10 ms to 2 s; 200 ms before any. */
+#define KUDP_RTO_INIT_US	200000U
+#define KUDP_RTO_MIN_US		10000U
+#define KUDP_RTO_MAX_US		2000000U
+/* While sending DATA, look for a REFUSE after about this many bytes. */
+#define KUDP_REFUSE_CHECK	SZ_4M
+
+/**
+ * struct kudp_rel_tx - one reliable send (kudp_rel_send())
+ * @s: the sender's state kept between messages
+ * @sock: its socket, connected to the receiver
+ * @buf: the message
+ * @len: its length
+ * @crc: its CRC-32
+ * @id: its id
+ * @opts: how DATA goes: its header, the segment as the payload
+ * @xfer: the message's progress: each byte once, and every DATA datagram
+ * @ctl: a control datagram received, %KUDP_CONTROL_MAX bytes
+ */
+struct kudp_rel_tx {
+	struct kudp_rel_sender *s;
+	struct socket *sock;
+	const void *buf;
+	size_t len;
+	u32 crc;
+	u64 id;
+	struct kudp_send_opts opts;
+	struct kudp_xfer *xfer;
+	void *ctl;
+};
+
+/* kudp_send()'s header callback: a DATA header for the bytes at @payload. */
+static void kudp_rel_data_hdr(void *hdr, const void *payload, size_t len, void *ctx)
+{
+	struct kudp_rel_tx *t = ctx;
+	struct kudp_data_hdr *d = hdr;
+
+	kudp_proto_common(&d->c, KUDP_T_DATA, t->opts.payload, t->id);
+	put_unaligned_be64(payload - t->buf, &d->offset);
+	put_unaligned_be64(t->len, &d->total);
+}
+
+static int kudp_rel_send_close(struct kudp_rel_tx *t)
+{
+	struct kudp_close_hdr h = { };
+
+	kudp_proto_common(&h.c, KUDP_T_CLOSE, t->opts.payload, t->id);
+	put_unaligned_be64(t->len, &h.total);
+	put_unaligned_be32(t->crc, &h.crc);
+	kudp_dbg_rl("CLOSE of message %#llx (%zu bytes, CRC-32 %08x)\n",
+		    t->id, t->len, t->crc);
+	return kudp_proto_send(t->sock, NULL, &h, sizeof(h));
+}
+
+/* Whether the socket has something for kudp_rel_recv(), or is done for. */
+static bool kudp_rel_readable(struct sock *sk)
+{
+	return !skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+	       READ_ONCE(sk->sk_err) || (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/*
+ * Take the next control datagram of this message into t->ctl, waiting
+ * until @deadline_ns at most (0: not at all). Control datagrams that are
+ * malformed or of another message are dropped and counted. Return its type,
+ * -EAGAIN when the deadline passed, or a negative errno: the socket's error
+ * (an ICMP port unreachable: -ECONNREFUSED), -EPIPE when it was shut down
+ * (the module is unloading).
+ */
+static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
+{
+	const struct kudp_common_hdr *c = t->ctl;
+	struct sock *sk = t->sock->sk;
+	int ret, type;
+	u64 now;
+
+	for (;;) {
+		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+			return -EPIPE;
+		ret = kudp_recv(t->sock, t->ctl, KUDP_CONTROL_MAX, 0, NULL);
+		if (ret == -EAGAIN) {
+			now = ktime_get_ns();
+			if (now >= deadline_ns)
+				return -EAGAIN;
+			/* Interruptible: the socket's wakeups are. */
+			wait_event_interruptible_hrtimeout(*sk_sleep(sk), kudp_rel_readable(sk),
+							   ns_to_ktime(deadline_ns - now));
+			continue;
+		}
+		if (ret < 0)
+			return ret;
+		type = ret <= KUDP_CONTROL_MAX ? kudp_proto_check(t->ctl, ret) : -EBADMSG;
+		if (type == KUDP_T_NACK || type == KUDP_T_ACK || type == KUDP_T_REFUSE) {
+			if (get_unaligned_be64(&c->id) == t->id)
+				return type;
+			kudp_dbg_rl("control datagram for message %#llx dropped: sending %#llx\n",
+				    get_unaligned_be64(&c->id), t->id);
+		} else {
+			pr_warn_ratelimited("malformed control datagram (%d bytes) from the receiver dropped\n",
+					    ret);
+		}
+		WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+	}
+}
+
+/*
+ * Send again the segments a NACK in t->ctl names, @budget bytes at most
+ * (what is left of this round's: the message's length).
+ */
+static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
+{
+	const struct kudp_nack_hdr *n = t->ctl;
+	unsigned int i, ranges = get_unaligned_be16(&n->ranges);
+	u64 seg = t->opts.payload, nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	struct kudp_xfer again;
+	int ret;
+
+	for (i = 0; i < ranges; i++) {
+		u64 first = get_unaligned_be32(&n->range[i].first);
+		u64 count = get_unaligned_be32(&n->range[i].count);
+		u64 off, len;
+
+		if (!count || first >= nsegs || count > nsegs - first) {
+			pr_warn_ratelimited("NACK of message %#llx names segments %llu+%llu of %llu: ignored\n",
+					    t->id, first, count, nsegs);
+			WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+			return 0;
+		}
+		off = first * seg;
+		len = min(count * seg, t->len - off);
+		if (len > *budget) {
+			kudp_dbg_rl("NACKs asked for more than the message this round: the rest waits\n");
+			return 0;
+		}
+		*budget -= len;
+		/* Each byte counts once in the message's figures; datagrams all. */
+		kudp_xfer_start(&again);
+		ret = kudp_send(t->sock, t->buf + off, len, &t->opts, &again);
+		WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
+		t->s->resent += again.datagrams;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A round trip measured: fold it into the smoothed one (7/8 old, 1/8 new). */
+static void kudp_rel_rtt(struct kudp_rel_sender *s, u64 sent_ns)
+{
+	u32 us = min_t(u64, (ktime_get_ns() - sent_ns) / NSEC_PER_USEC, KUDP_RTO_MAX_US);
+
+	s->srtt_us = s->srtt_us ? s->srtt_us - s->srtt_us / 8 + us / 8 : us;
+}
+
+/* The errno a REFUSE in t->ctl carries, negated. */
+static int kudp_rel_refusal(const struct kudp_rel_tx *t)
+{
+	const struct kudp_refuse_hdr *r = t->ctl;
+	u32 err = get_unaligned_be32(&r->err);
+
+	pr_warn("%pI4: the receiver refused message %#llx with error %u\n",
+		&inet_sk(t->sock->sk)->inet_daddr, t->id, err);
+	return err == EFBIG || err == EBADMSG ? -err : -EPROTO;
+}
+
+/*
+ * While DATA goes: whether the receiver refused the message. Looks at what
+ * is queued, without waiting, and at most a NACK batch of it; nothing but
+ * a REFUSE is expected before CLOSE. Return 0, a REFUSE's errno, or the
+ * socket's.
+ */
+static int kudp_rel_refused(struct kudp_rel_tx *t)
+{
+	unsigned int budget = KUDP_NACK_BATCH;
+	int type;
+
+	do {
+		type = kudp_rel_recv(t, 0);
+		if (type == KUDP_T_REFUSE)
+			return kudp_rel_refusal(t);
+	} while (type > 0 && --budget);
+	return type == -EAGAIN || type > 0 ? 0 : type;
+}
+
+/*
+ * CLOSING: send CLOSE until the receiver answers for this message; resend
+ * what its NACKs name; end on its ACK or REFUSE. Gives up after
+ * KUDP_CLOSE_TRIES CLOSEs without an answer, or rounds (a CLOSE and the
+ * NACKs that answer it) that bring no progress: the loop is bounded by
+ * this side, not by what the receiver sends.
+ */
+static int kudp_rel_closing(struct kudp_rel_tx *t)
+{
+	struct kudp_rel_sender *s = t->s;
+	u32 rto = s->srtt_us ? clamp(4 * s->srtt_us, KUDP_RTO_MIN_US, KUDP_RTO_MAX_US) :
+			       KUDP_RTO_INIT_US;
+	bool open = false, first = false, again = false;
+	u32 missing, last_missing = U32_MAX;
+	unsigned int tries = 0;
+	u64 sent_ns = 0, budget = 0;
+	int ret, type;
+
+	for (;;) {
+		if (!open) {
+			/* A round: CLOSE, with its timer and its resend budget. */
+			ret = kudp_rel_send_close(t);
+			if (ret)
+				return ret;
+			sent_ns = ktime_get_ns();
+			budget = t->len;
+			open = true;
+			first = true;
+		}
+		type = kudp_rel_recv(t, sent_ns + (u64)rto * NSEC_PER_USEC);
+		if (type == -EAGAIN) {
+			if (++tries == KUDP_CLOSE_TRIES)
+				return -ETIMEDOUT;
+			kudp_dbg("no answer to CLOSE in %u us: try %u of %u\n",
+				 rto, tries + 1, KUDP_CLOSE_TRIES);
+			rto = min(rto * 2, KUDP_RTO_MAX_US);
+			open = false;
+			again = true;
+			continue;
+		}
+		if (type < 0)
+			return type;
+		/* Karn: the answer to a CLOSE sent again says nothing of the round trip. */
+		if (first && !again)
+			kudp_rel_rtt(s, sent_ns);
+
+		if (type == KUDP_T_REFUSE)
+			return kudp_rel_refusal(t);
+		if (type == KUDP_T_ACK) {
+			const struct kudp_close_hdr *a = t->ctl;
+
+			if (get_unaligned_be64(&a->total) == t->len &&
+			    get_unaligned_be32(&a->crc) == t->crc)
+				return 0;
+			pr_warn_ratelimited("ACK of message %#llx with another length or CRC-32: dropped\n",
+					    t->id);
+			WRITE_ONCE(s->rejected, s->rejected + 1);
+			continue;
+		}
+
+		/* A NACK. The round's first says whether the receiver gets there. */
+		missing = get_unaligned_be32(&((struct kudp_nack_hdr *)t->ctl)->missing);
+		if (first) {
+			if (missing < last_missing)
+				tries = 0;
+			else if (++tries == KUDP_CLOSE_TRIES)
+				return -ETIMEDOUT;
+			last_missing = missing;
+			first = false;
+			again = false;
+			kudp_dbg("message %#llx: %u segments missing\n", t->id, missing);
+		}
+		ret = kudp_rel_resend(t, &budget);
+		if (ret)
+			return ret;
+		if (!(get_unaligned_be16(&((struct kudp_nack_hdr *)t->ctl)->flags) & KUDP_NACK_MORE))
+			open = false;
+	}
+}
+
+/**
+ * kudp_rel_send() - send a message in the reliable mode
+ * @s: the sender's state kept between messages
+ * @sock: a socket connected to the receiver's port
+ * @buf: the message
+ * @len: its length, at most the receiver's buffer
+ * @crc: its CRC-32 (zlib's)
+ * @opts: as for kudp_send(); @opts->payload is the route's datagram
+ *	payload, which the DATA header shares
+ * @xfer: the message's progress (kudp_xfer_start() first): each byte once,
+ *	every DATA datagram, resent ones included
+ *
+ * Sends every DATA once, then CLOSE, and resends what the receiver says is
+ * missing until it confirms the whole message (Documentation/protocol.rst,
+ * "The sender"). Looks for a REFUSE every few MiB while sending DATA.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 once the receiver confirmed the message (length and CRC-32),
+ * or a negative errno: -ETIMEDOUT (no answer, or no progress, after
+ * %KUDP_CLOSE_TRIES tries), -EFBIG or -EBADMSG (the receiver refused it:
+ * too large, or its CRC-32 did not match), -EPROTO (a refusal with another
+ * errno), -ENOMEM, or what kudp_send() returns.
+ */
+int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
+		  const void *buf, size_t len, u32 crc,
+		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer)
+{
+	struct kudp_rel_tx t = {
+		.s = s,
+		.sock = sock,
+		.buf = buf,
+		.len = len,
+		.crc = crc,
+		.opts = *opts,
+		.xfer = xfer,
+	};
+	size_t off = 0, step;
+	int ret;
+
+	t.opts.payload = clamp_t(size_t, opts->payload - sizeof(struct kudp_data_hdr),
+				 KUDP_SEGMENT_MIN, KUDP_SEGMENT_MAX);
+	t.opts.hdr_len = sizeof(struct kudp_data_hdr);
+	t.opts.hdr = kudp_rel_data_hdr;
+	t.opts.ctx = &t;
+	t.id = (u64)s->instance << 32 | ++s->count;
+	s->resent = 0;
+	kudp_enter("id=%#llx, len=%zu, segment=%zu", t.id, len, t.opts.payload);
+	t.ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
+	if (!t.ctl)
+		return kudp_ret(-ENOMEM);
+
+	/* Answers to earlier messages still queued are dropped here. */
+	ret = kudp_rel_refused(&t);
+	/* Every DATA once, a few MiB at a time, a REFUSE looked for between. */
+	step = rounddown(KUDP_REFUSE_CHECK, t.opts.payload);
+	while (!ret && off < len) {
+		size_t n = min(len - off, step);
+
+		ret = kudp_send(sock, buf + off, n, &t.opts, xfer);
+		off += n;
+		if (!ret)
+			ret = kudp_rel_refused(&t);
+	}
+	if (!ret)
+		ret = kudp_rel_closing(&t);
+	kfree(t.ctl);
+	return kudp_ret(ret);
+}
+
+/* ------------------------------------------------------------------------
+ * The receiver
+ */
+
+/*
+ * The message's CRC-32 is computed a chunk at a time, as each chunk
+ * becomes whole, in whatever order: about this many bytes (a whole number
+ * of segments), joined in order at the end (crc32_le_combine()).
+ */
+#define KUDP_CRC_CHUNK		SZ_1M
+
+static u64 kudp_rel_chunk_bytes(const struct kudp_rel_rx *r)
+{
+	return (u64)r->chunk_segs * r->segment;
+}
+
+/* The CRC-32 of chunk @c: from ~0 for the first, 0 for the others. */
+static void kudp_rel_chunk_crc(struct kudp_rel_rx *r, size_t c)
+{
+	u64 off = c * kudp_rel_chunk_bytes(r);
+	u64 len = min(kudp_rel_chunk_bytes(r), r->total - off);
+
+	r->chunk_crc[c] = crc32_le(c ? 0 : ~0U, r->buf + off, len);
+	/* Orders the CRC before the bit for kudp_rel_rx_crc(). */
+	smp_mb__before_atomic();
+	set_bit(c, r->chunk_done);
+}
+
+/* One whole chunk a pass, then behind the other work: see struct kudp_rel_rx. */
+static void kudp_rel_crc_work(struct work_struct *work)
+{
+	struct kudp_rel_rx *r = container_of(work, struct kudp_rel_rx, crc_work);
+	size_t c = find_first_bit(r->chunk_ready, r->nchunks);
+
+	if (c >= r->nchunks || !test_and_clear_bit(c, r->chunk_ready))
+		return;
+	kudp_rel_chunk_crc(r, c);
+	if (!READ_ONCE(r->stopping) && find_first_bit(r->chunk_ready, r->nchunks) < r->nchunks)
+		queue_work(system_unbound_wq, &r->crc_work);
+}
+
+/**
+ * kudp_rel_rx_init() - set up the reliable mode's receiving side
+ * @r: the receiver's state, zeroed
+ * @buf: the receiver's buffer
+ * @size: its capacity
+ *
+ * Allocates the map of what arrived, one bit per segment of the smallest
+ * size: @size / 4096 bytes (1 MiB for 4 GiB), and the per-chunk CRC-32s.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
+{
+	u64 bits = DIV_ROUND_UP_ULL(size, KUDP_SEGMENT_MIN);
+
+	/* A chunk is at least half of KUDP_CRC_CHUNK: segments are below 64 KiB. */
+	r->max_chunks = DIV_ROUND_UP_ULL(size, KUDP_CRC_CHUNK / 2) + 1;
+	r->buf = buf;
+	r->size = size;
+	r->stage = kvmalloc(KUDP_STAGE_SIZE, GFP_KERNEL);
+	r->ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
+	r->map = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), GFP_KERNEL);
+	r->chunk_left = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
+	r->chunk_crc = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
+	r->chunk_ready = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
+	r->chunk_done = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
+	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
+	if (!r->stage || !r->ctl || !r->map || !r->chunk_left || !r->chunk_crc ||
+	    !r->chunk_ready || !r->chunk_done) {
+		kudp_rel_rx_free(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * kudp_rel_rx_stop() - stop the CRC-32 work for good (exit)
+ * @r: the receiver's state
+ *
+ * Context: process context; the receiving work items no longer run.
+ */
+void kudp_rel_rx_stop(struct kudp_rel_rx *r)
+{
+	WRITE_ONCE(r->stopping, true);
+	cancel_work_sync(&r->crc_work);
+}
+
+/**
+ * kudp_rel_rx_free() - free what kudp_rel_rx_init() allocated
+ * @r: the receiver's state, stopped
+ *
+ * Context: process context.
+ */
+void kudp_rel_rx_free(struct kudp_rel_rx *r)
+{
+	kvfree(r->chunk_done);
+	kvfree(r->chunk_ready);
+	kvfree(r->chunk_crc);
+	kvfree(r->chunk_left);
+	kvfree(r->map);
+	kfree(r->ctl);
+	kvfree(r->stage);
+}
+
+/**
+ * kudp_rel_rx_classify() - what a datagram is to the receiver
+ * @r: the receiver's state
+ * @dgram: the datagram
+ * @len: its length
+ *
+ * Context: the receiving work item.
+ * Return: an &enum kudp_rel_verdict.
+ */
+enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r,
+					   const void *dgram, size_t len)
+{
+	const struct kudp_common_hdr *c = dgram;
+	int type = kudp_proto_check(dgram, len);
+	u64 id, total;
+
+	if (type != KUDP_T_DATA && type != KUDP_T_CLOSE)
+		return KUDP_REL_BAD;
+	id = get_unaligned_be64(&c->id);
+	total = kudp_proto_total(dgram);
+	if (r->active && id == r->id) {
+		if (get_unaligned_be16(&c->segment) != r->segment || total != r->total)
+			return KUDP_REL_BAD;
+		return type == KUDP_T_DATA ? KUDP_REL_DATA : KUDP_REL_CLOSE;
+	}
+	/* Same instance, an earlier count: a late datagram of an old message. */
+	if (id >> 32 == r->id >> 32 && (u32)id < (u32)r->id)
+		return KUDP_REL_STALE;
+	return total > r->size ? KUDP_REL_TOO_BIG : KUDP_REL_NEW;
+}
+
+/**
+ * kudp_rel_rx_begin() - start receiving the message a datagram belongs to
+ * @r: the receiver's state
+ * @dgram: a DATA or CLOSE that kudp_rel_rx_classify() called new
+ * @from: where it came from: the answers about this message go there
+ *
+ * Forgets the previous message: its CRC-32 work is cancelled, the map
+ * cleared.
+ *
+ * Context: the receiving work item; sleeps.
+ */
+void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *dgram,
+		       const struct sockaddr_in *from)
+{
+	const struct kudp_common_hdr *h = dgram;
+	size_t c;
+
+	cancel_work_sync(&r->crc_work);
+	r->from = *from;
+	r->id = get_unaligned_be64(&h->id);
+	r->segment = get_unaligned_be16(&h->segment);
+	r->total = kudp_proto_total(dgram);
+	r->nsegs = DIV_ROUND_UP_ULL(r->total, r->segment);
+	r->have = 0;
+	r->chunk_segs = max(KUDP_CRC_CHUNK / r->segment, 1U);
+	r->nchunks = DIV_ROUND_UP_ULL(r->nsegs, r->chunk_segs);
+	r->closed = false;
+	r->fresh = false;
+	r->active = true;
+	bitmap_zero(r->map, r->nsegs);
+	bitmap_zero(r->chunk_ready, r->nchunks);
+	bitmap_zero(r->chunk_done, r->nchunks);
+	for (c = 0; c < r->nchunks; c++)
+		r->chunk_left[c] = min_t(u64, r->chunk_segs, r->nsegs - c * r->chunk_segs);
+	kudp_dbg("message %#llx: %llu bytes in %llu segments of %u\n",
+		 r->id, r->total, r->nsegs, r->segment);
+}
+
+/**
+ * kudp_rel_rx_place() - store a DATA's payload at its offset
+ * @r: the receiver's state
+ * @dgram: a DATA of the current message
+ * @len: its length
+ *
+ * A chunk made whole is handed to the CRC-32 work.
+ *
+ * Context: the receiving work item.
+ * Return: the payload bytes stored; 0 for a duplicate.
+ */
+size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
+{
+	const struct kudp_data_hdr *d = dgram;
+	u64 off = get_unaligned_be64(&d->offset);
+	u64 seg = div_u64(off, r->segment);
+	size_t c = div_u64(seg, r->chunk_segs);
+
+	if (test_bit(seg, r->map))
+		return 0;
+	memcpy(r->buf + off, d + 1, len - sizeof(*d));
+	__set_bit(seg, r->map);
+	r->have++;
+	r->fresh = true;
+	if (!--r->chunk_left[c]) {
+		set_bit(c, r->chunk_ready);
+		queue_work(system_unbound_wq, &r->crc_work);
+	}
+	return len - sizeof(*d);
+}
+
+/**
+ * kudp_rel_rx_close() - note the CLOSE of the current message
+ * @r: the receiver's state
+ * @dgram: its CLOSE
+ *
+ * Context: the receiving work item.
+ */
+void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram)
+{
+	const struct kudp_close_hdr *h = dgram;
+
+	r->crc = get_unaligned_be32(&h->crc);
+	r->closed = true;
+}
+
+/**
+ * kudp_rel_rx_whole() - whether every segment of the message is there
+ * @r: the receiver's state
+ *
+ * Context: the receiving work item.
+ * Return: true when it is.
+ */
+bool kudp_rel_rx_whole(const struct kudp_rel_rx *r)
+{
+	return r->active && r->have == r->nsegs;
+}
+
+/**
+ * kudp_rel_rx_crc() - the CRC-32 of a whole message
+ * @r: the receiver's state; kudp_rel_rx_whole()
+ * @state: the result, as crc32_le() from ~0 leaves it (zlib's value is
+ *	its complement)
+ *
+ * Computes the chunks the CRC-32 work has not claimed, waits for the one
+ * it may be computing, and joins them in order.
+ *
+ * Context: the receiving work item; sleeps.
+ * Return: false if the receiver is stopping (@state not set).
+ */
+bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state)
+{
+	u64 chunk = kudp_rel_chunk_bytes(r), off;
+	size_t c;
+	u32 crc = ~0U;
+
+	for (c = 0; c < r->nchunks; c++) {
+		if (READ_ONCE(r->stopping))
+			return false;
+		if (test_and_clear_bit(c, r->chunk_ready)) {
+			kudp_rel_chunk_crc(r, c);
+			cond_resched();
+		}
+	}
+	/* The chunk crc_work claimed last is done after this. */
+	cancel_work_sync(&r->crc_work);
+	for (c = 0, off = 0; c < r->nchunks; c++, off += chunk) {
+		u64 len = min(chunk, r->total - off);
+
+		if (WARN_ON_ONCE(!test_bit(c, r->chunk_done)))
+			return false;
+		crc = c ? crc32_le_combine(crc, r->chunk_crc[c], len) : r->chunk_crc[0];
+	}
+	*state = crc;
+	return true;
+}
+
+/**
+ * kudp_rel_rx_nack() - tell the sender what is missing
+ * @r: the receiver's state: a message not whole
+ * @sock: the receiver's socket
+ *
+ * To where the message's first datagram came from: up to
+ * %KUDP_NACK_BATCH NACKs of %KUDP_NACK_RANGES ranges each, the first
+ * missing segments first; all but the last say more follow. Only one
+ * unless DATA arrived since the last answer: a CLOSE sent again, or forged
+ * (from anywhere), never brings more than one datagram back, of at most
+ * one range per DATA received.
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the first send's error.
+ */
+int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock)
+{
+	unsigned int batch, k, most = r->fresh ? KUDP_NACK_BATCH : 1;
+	struct kudp_nack_hdr *n = r->ctl;
+	u64 seg = 0, end;
+	int ret = 0;
+
+	r->fresh = false;
+	for (batch = 0; batch < most && ret == 0; batch++) {
+		for (k = 0; k < KUDP_NACK_RANGES; k++) {
+			seg = find_next_zero_bit(r->map, r->nsegs, seg);
+			if (seg >= r->nsegs)
+				break;
+			end = find_next_bit(r->map, r->nsegs, seg);
+			put_unaligned_be32(seg, &n->range[k].first);
+			put_unaligned_be32(end - seg, &n->range[k].count);
+			seg = end;
+		}
+		if (!k)
+			break;
+		kudp_proto_common(&n->c, KUDP_T_NACK, r->segment, r->id);
+		put_unaligned_be16(k, &n->ranges);
+		put_unaligned_be32(r->nsegs - r->have, &n->missing);
+		/* More to come, unless the map is done or the batch is. */
+		seg = find_next_zero_bit(r->map, r->nsegs, seg);
+		put_unaligned_be16(seg < r->nsegs && batch + 1 < most ?
+				   KUDP_NACK_MORE : 0, &n->flags);
+		ret = kudp_proto_send(sock, &r->from, n, struct_size(n, range, k));
+	}
+	kudp_dbg_rl("message %#llx: %llu of %llu segments missing, %u NACKs\n",
+		    r->id, r->nsegs - r->have, r->nsegs, batch);
+	return ret;
+}
+
+/**
+ * kudp_rel_rx_answer() - ACK the current message, or REFUSE a datagram's
+ * @r: the receiver's state
+ * @sock: the receiver's socket
+ * @to: where the datagram came from
+ * @dgram: a DATA or CLOSE; its message is the one answered
+ * @err: 0 for an ACK of the current message (whole, its CRC-32 right), or
+ *	a positive errno to refuse @dgram's message with (EFBIG, EBADMSG)
+ *
+ * A message too large is refused at its first DATA, then at each of its
+ * CLOSEs only.
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the send's error.
+ */
+int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock,
+		       const struct sockaddr_in *to, const void *dgram, int err)
+{
+	const struct kudp_common_hdr *c = dgram;
+	u64 id = get_unaligned_be64(&c->id);
+	union {
+		struct kudp_close_hdr ack;
+		struct kudp_refuse_hdr refuse;
+	} h = { };
+
+	if (err == EFBIG) {
+		if (id == r->refused_id && c->type == KUDP_T_DATA)
+			return 0;
+		r->refused_id = id;
+		pr_warn_ratelimited("message %#llx from %pI4:%u: %llu bytes do not fit the %llu-byte buffer: refused\n",
+				    id, &to->sin_addr, ntohs(to->sin_port),
+				    kudp_proto_total(dgram), r->size);
+	}
+
+	kudp_proto_common(&h.ack.c, err ? KUDP_T_REFUSE : KUDP_T_ACK,
+			  get_unaligned_be16(&c->segment), id);
+	if (err) {
+		put_unaligned_be32(err, &h.refuse.err);
+		return kudp_proto_send(sock, to, &h, sizeof(h.refuse));
+	}
+	put_unaligned_be64(r->total, &h.ack.total);
+	put_unaligned_be32(r->crc, &h.ack.crc);
+	return kudp_proto_send(sock, to, &h, sizeof(h.ack));
 }

@@ -9,6 +9,11 @@
  * full-buffer completion, datagrams of the same burst (less than 5 s apart)
  * are counted as overflow and dropped; a 5 s pause ends the burst.
  *
+ * With mode=reliable (Documentation/protocol.rst, kudp_proto.c), each
+ * datagram says where its payload goes, the sender resends what is
+ * missing, and the message is complete as soon as it is whole and its
+ * CRC-32 is the one announced; an incomplete one is discarded after 5 s.
+ *
  * Contexts:
  *   receive_udp_data_ready()   softirq: only queues drain_work
  *   receive_udp_idle_expired() hard IRQ: only queues complete_work
@@ -43,6 +48,7 @@
 #include <net/udp.h>
 
 #include "kudp_core.h"
+#include "kudp_proto.h"
 
 #define RX_IDLE_TIMEOUT_MS	5000
 /*
@@ -64,8 +70,9 @@
 #define RX_RCVBUF_DEFAULT	SZ_128M
 #define RX_RCVBUF_RAM_SHARE	16
 
-/* Load-time settings, read by init. */
+/* Load-time settings, read by init (and mode by the work items). */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
+static enum kudp_mode mode;
 static u64 rcvbuf;	/* 0: not given (its set refuses 0); init picks it */
 /*
  * gro: whether the stack may coalesce a run of datagrams into one receive
@@ -136,6 +143,8 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
  * @rejected: datagrams from outside peer, dropped, since load or reset
  * @drops_base: the socket's drop count (sk_drops, 32 bits) at load or reset
  * @udp_errors_base: the system's UDP InErrors at load or reset
+ * @rel: mode=reliable: where each segment goes and what arrived
+ *	(kudp_proto.h); the work items on @wq own it
  */
 struct kudp_rx {
 	void *buf;
@@ -174,6 +183,8 @@ struct kudp_rx {
 	u64 rejected;
 	u32 drops_base;
 	unsigned long udp_errors_base;
+
+	struct kudp_rel_rx rel;
 };
 
 static void receive_udp_snapshot(struct kudp_stats *st);
@@ -213,7 +224,8 @@ static void receive_udp_complete(enum kudp_reason reason)
 	rx.seq++;
 	WRITE_ONCE(rx.state, KUDP_STATE_COMPLETE);
 	kudp_dbg("message %llu completed (%s): %llu bytes in %llu datagrams, CRC-32 %08x\n",
-		 rx.seq, reason == KUDP_REASON_FULL ? "buffer full" : "5 s idle",
+		 rx.seq, reason == KUDP_REASON_FULL ? "buffer full" :
+			 reason == KUDP_REASON_IDLE ? "5 s idle" : "whole, CRC-32 right",
 		 rx.cur.bytes, rx.cur.datagrams, kudp_xfer_crc32(&rx.cur));
 	wake_up_interruptible_all(&rx.read_wq);
 	kudp_genl_notify(&(struct kudp_event){
@@ -248,6 +260,8 @@ static void receive_udp_set_empty(enum kudp_cause cause)
 	/* Pairs with smp_load_acquire() in receive_udp_crc_step(). */
 	smp_store_release(&rx.crc_end, 0);
 	mutex_unlock(&rx.crc_lock);
+	/* mode=reliable: its next datagram starts it anew. */
+	rx.rel.active = false;
 	WRITE_ONCE(rx.state, KUDP_STATE_EMPTY);
 }
 
@@ -361,17 +375,27 @@ static bool receive_udp_from_peer(const struct kudp_dgram *dg)
 }
 
 /*
- * Count the @len-byte receive @dg, not from peer, as rejected datagrams;
- * it is already off the socket.
+ * Count @datagrams from @from, already off the socket, as rejected, for
+ * the reason @why.
  */
-static void receive_udp_rejected(const struct kudp_dgram *dg, size_t len)
+static void receive_udp_reject(const struct sockaddr_in *from,
+			       unsigned int datagrams, const char *why)
 {
-	pr_warn_ratelimited("datagram from %pI4:%u dropped: not from peer\n",
-			    &dg->from.sin_addr, ntohs(dg->from.sin_port));
+	pr_warn_ratelimited("datagram from %pI4:%u dropped: %s\n",
+			    &from->sin_addr, ntohs(from->sin_port), why);
 	mutex_lock(&rx.lock);
-	rx.rejected += kudp_dgram_count(dg, len);
+	rx.rejected += datagrams;
 	mutex_unlock(&rx.lock);
 }
+
+/* The @len-byte receive @dg is not from peer. */
+static void receive_udp_rejected(const struct kudp_dgram *dg, size_t len)
+{
+	receive_udp_reject(&dg->from, kudp_dgram_count(dg, len), "not from peer");
+}
+
+/* What a raw receiver says of a reliable sender's datagrams. */
+#define RX_NOT_RAW	"a reliable-mode datagram (this receiver is in mode=raw)"
 
 /*
  * Take one datagram (with GRO, a run of them from one source) off the
@@ -383,6 +407,7 @@ static int receive_udp_one(void)
 {
 	/* Not queued: 5 s have passed since the last datagram (or none came). */
 	bool burst = hrtimer_is_queued(&rx.idle_timer);
+	u8 head[sizeof(struct kudp_common_hdr)];
 	struct kudp_dgram dg;
 	size_t stored;
 	void *dest;
@@ -395,7 +420,7 @@ static int receive_udp_one(void)
 	}
 
 	if (rx.state != KUDP_STATE_RECEIVING) {
-		ret = kudp_recv(rx.sock, NULL, 0, MSG_PEEK, &dg);
+		ret = kudp_recv(rx.sock, head, sizeof(head), MSG_PEEK, &dg);
 		if (ret < 0)
 			return ret;
 
@@ -404,6 +429,12 @@ static int receive_udp_one(void)
 			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
 			if (ret >= 0)
 				receive_udp_rejected(&dg, ret);
+			return ret;
+		}
+		if (kudp_proto_is_reliable(head, min_t(size_t, ret, sizeof(head)))) {
+			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
+			if (ret >= 0)
+				receive_udp_reject(&dg.from, kudp_dgram_count(&dg, ret), RX_NOT_RAW);
 			return ret;
 		}
 
@@ -432,9 +463,13 @@ static int receive_udp_one(void)
 	ret = kudp_recv(rx.sock, dest, room, 0, &dg);
 	if (ret < 0)
 		return ret;
+	/* Its bytes lie beyond the message's end: nobody sees them. */
 	if (!receive_udp_from_peer(&dg)) {
-		/* Its bytes lie beyond the message's end: nobody sees them. */
 		receive_udp_rejected(&dg, ret);
+		return ret;
+	}
+	if (kudp_proto_is_reliable(dest, min_t(size_t, ret, room))) {
+		receive_udp_reject(&dg.from, kudp_dgram_count(&dg, ret), RX_NOT_RAW);
 		return ret;
 	}
 	receive_udp_arm_timer();
@@ -451,6 +486,135 @@ static int receive_udp_one(void)
 	return ret;
 }
 
+/*
+ * mode=reliable: the message stayed incomplete for 5 s after its last
+ * datagram. Called from the work items.
+ */
+static void receive_udp_rel_incomplete(void)
+{
+	pr_warn("message %#llx incomplete 5 s after its last datagram (%llu of %llu bytes): discarded\n",
+		rx.rel.id, rx.cur.bytes, rx.rel.total);
+	mutex_lock(&rx.lock);
+	receive_udp_set_empty(KUDP_CAUSE_INCOMPLETE);
+	mutex_unlock(&rx.lock);
+}
+
+/*
+ * mode=reliable: the message is whole and @close, its CLOSE, came from
+ * @from: complete the message and ACK it if its CRC-32 is the one
+ * announced, else discard it and REFUSE it.
+ */
+static void receive_udp_rel_finish(const void *close, const struct sockaddr_in *from)
+{
+	bool right;
+	u32 crc;
+
+	if (!kudp_rel_rx_crc(&rx.rel, &crc))
+		return;
+	mutex_lock(&rx.lock);
+	right = ~crc == rx.rel.crc;
+	if (right) {
+		mutex_lock(&rx.crc_lock);
+		WRITE_ONCE(rx.cur.crc, crc);
+		mutex_unlock(&rx.crc_lock);
+		receive_udp_complete(KUDP_REASON_WHOLE);
+	} else {
+		pr_warn("message %#llx: its CRC-32 is %08x, the sender announced %08x: discarded\n",
+			rx.rel.id, ~crc, rx.rel.crc);
+		receive_udp_set_empty(KUDP_CAUSE_CRC);
+	}
+	mutex_unlock(&rx.lock);
+	kudp_rel_rx_answer(&rx.rel, rx.sock, &rx.rel.from, close, right ? 0 : EBADMSG);
+}
+
+/*
+ * mode=reliable: file one datagram of @len bytes at @dgram, from @from
+ * (Documentation/protocol.rst, "The receiver").
+ */
+static void receive_udp_rel_take(const void *dgram, size_t len,
+				 const struct sockaddr_in *from)
+{
+	const struct kudp_common_hdr *c = dgram;
+	size_t stored;
+
+	switch (kudp_rel_rx_classify(&rx.rel, dgram, len)) {
+	case KUDP_REL_BAD:
+		receive_udp_reject(from, 1, "malformed, or not a reliable-mode DATA or CLOSE");
+		return;
+	case KUDP_REL_STALE:
+		receive_udp_reject(from, 1, "of an earlier message");
+		return;
+	case KUDP_REL_TOO_BIG:
+		receive_udp_reject(from, 1, "of a message larger than the buffer");
+		kudp_rel_rx_answer(&rx.rel, rx.sock, from, dgram, EFBIG);
+		return;
+	case KUDP_REL_NEW:
+		/* The previous message, if any, is discarded. */
+		mutex_lock(&rx.lock);
+		receive_udp_set_empty(KUDP_CAUSE_REPLACED);
+		WRITE_ONCE(rx.state, KUDP_STATE_RECEIVING);
+		mutex_unlock(&rx.lock);
+		kudp_rel_rx_begin(&rx.rel, dgram, from);
+		break;
+	default:
+		break;
+	}
+
+	if (rx.state == KUDP_STATE_COMPLETE) {
+		/* Late or resent: the ACK went missing if it is a CLOSE. */
+		if (c->type == KUDP_T_CLOSE)
+			kudp_rel_rx_answer(&rx.rel, rx.sock, &rx.rel.from, dgram, 0);
+		return;
+	}
+	receive_udp_arm_timer();
+	if (c->type == KUDP_T_DATA) {
+		stored = kudp_rel_rx_place(&rx.rel, dgram, len);
+		if (!stored)
+			return;
+		mutex_lock(&rx.lock);
+		kudp_xfer_add(&rx.cur, stored, 1);
+		mutex_unlock(&rx.lock);
+	} else {
+		kudp_rel_rx_close(&rx.rel, dgram);
+		if (!kudp_rel_rx_whole(&rx.rel))
+			kudp_rel_rx_nack(&rx.rel, rx.sock);
+	}
+	if (rx.rel.closed && kudp_rel_rx_whole(&rx.rel))
+		receive_udp_rel_finish(dgram, from);
+}
+
+/*
+ * mode=reliable: take one receive off the socket into the stage (with
+ * GRO, a run of datagrams from one source) and file each of its
+ * datagrams. Return its length, or -EAGAIN once the socket is empty.
+ */
+static int receive_udp_rel_one(void)
+{
+	struct kudp_dgram dg;
+	size_t off, piece;
+	int ret;
+
+	if (rx.state == KUDP_STATE_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
+		receive_udp_rel_incomplete();
+
+	ret = kudp_recv(rx.sock, rx.rel.stage, KUDP_STAGE_SIZE, 0, &dg);
+	if (ret < 0)
+		return ret;
+	if (!receive_udp_from_peer(&dg)) {
+		receive_udp_rejected(&dg, ret);
+		return ret;
+	}
+	if (!ret || ret > KUDP_STAGE_SIZE) {
+		receive_udp_reject(&dg.from, 1, "empty, or larger than any reliable-mode datagram");
+		return ret;
+	}
+	for (off = 0; off < ret; off += piece) {
+		piece = dg.seg_size ? min_t(size_t, ret - off, dg.seg_size) : ret - off;
+		receive_udp_rel_take(rx.rel.stage + off, piece, &dg.from);
+	}
+	return ret;
+}
+
 static void receive_udp_drain(struct work_struct *work)
 {
 	unsigned int budget = RX_DRAIN_BUDGET;
@@ -460,7 +624,7 @@ static void receive_udp_drain(struct work_struct *work)
 	do {
 		if (READ_ONCE(rx.stopping))
 			return;
-		ret = receive_udp_one();
+		ret = mode == KUDP_MODE_RELIABLE ? receive_udp_rel_one() : receive_udp_one();
 	} while (ret >= 0 && --budget);
 
 	if (ret >= 0) {
@@ -483,7 +647,11 @@ static void receive_udp_complete_work(struct work_struct *work)
 {
 	kudp_enter("");
 	/* A datagram drained since the expiry re-armed the timer. */
-	if (rx.state == KUDP_STATE_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
+	if (rx.state != KUDP_STATE_RECEIVING || hrtimer_is_queued(&rx.idle_timer))
+		return;
+	if (mode == KUDP_MODE_RELIABLE)
+		receive_udp_rel_incomplete();
+	else
 		receive_udp_finish(KUDP_REASON_IDLE);
 }
 
@@ -777,6 +945,10 @@ module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
 MODULE_PARM_DESC(buffer_size,
 		 "Message buffer size in bytes, K/M/G suffixes allowed (load time only; default 4G)");
 
+module_param_cb(mode, &kudp_param_ops_mode, &mode, 0444);
+MODULE_PARM_DESC(mode,
+		 "raw (default): the specification's bare datagrams, complete when the buffer is full or after 5 s without data; reliable: Documentation/protocol.rst, complete as soon as whole (load time only; the sender must use the same)");
+
 module_param_cb(rcvbuf, &kudp_param_ops_size, &rcvbuf, 0444);
 MODULE_PARM_DESC(rcvbuf,
 		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 128M, or a sixteenth of the RAM if less; the kernel doubles it)");
@@ -925,12 +1097,19 @@ static int __init receive_udp_init(void)
 	if (!rx.buf)
 		return kudp_ret(-ENOMEM);
 	rx.size = buffer_size;
+	if (mode == KUDP_MODE_RELIABLE) {
+		ret = kudp_rel_rx_init(&rx.rel, rx.buf, rx.size);
+		if (ret) {
+			pr_err("mode=reliable: no memory for the map of what arrived\n");
+			goto err_free_buf;
+		}
+	}
 
 	rx.wq = alloc_ordered_workqueue("receive_udp", WQ_HIGHPRI);
 	if (!rx.wq) {
 		pr_err("cannot create the workqueue: out of memory\n");
 		ret = -ENOMEM;
-		goto err_free_buf;
+		goto err_free_rel;
 	}
 	INIT_WORK(&rx.drain_work, receive_udp_drain);
 	INIT_WORK(&rx.complete_work, receive_udp_complete_work);
@@ -964,8 +1143,8 @@ static int __init receive_udp_init(void)
 		goto err_restore_callback;
 
 	kudp_set_phase(KUDP_READY);
-	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u\n",
-		rx.size, KUDP_PORT);
+	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u, mode=%s\n",
+		rx.size, KUDP_PORT, mode == KUDP_MODE_RELIABLE ? "reliable" : "raw");
 	return 0;
 
 err_restore_callback:
@@ -975,10 +1154,14 @@ err_restore_callback:
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);
 	cancel_work_sync(&rx.crc_work);
+	if (mode == KUDP_MODE_RELIABLE)
+		kudp_rel_rx_stop(&rx.rel);
 err_release_sock:
 	sock_release(rx.sock);
 err_destroy_wq:
 	destroy_workqueue(rx.wq);
+err_free_rel:
+	kudp_rel_rx_free(&rx.rel);
 err_free_buf:
 	vfree(rx.buf);
 	return kudp_ret(ret);
@@ -1001,8 +1184,11 @@ static void __exit receive_udp_exit(void)
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);
 	cancel_work_sync(&rx.crc_work);
+	if (mode == KUDP_MODE_RELIABLE)
+		kudp_rel_rx_stop(&rx.rel);
 	sock_release(rx.sock);
 	destroy_workqueue(rx.wq);
+	kudp_rel_rx_free(&rx.rel);
 	vfree(rx.buf);
 	pr_info("unloaded\n");
 }

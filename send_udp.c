@@ -6,7 +6,8 @@
  * stores the bytes in the send buffer and queues a work item that sends
  * them, one datagram per route MTU, to the address in the "ip" parameter.
  * The write (or close) returns as soon as the send is queued; the send runs
- * on this module's workqueue.
+ * on this module's workqueue. With mode=reliable, the send goes on until
+ * the receiver confirms the whole message (kudp_proto.c).
  *
  *   echo hello > /sys/module/send_udp/parameters/data
  *   cat picture.jpg > /dev/send_udp
@@ -19,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -28,6 +30,7 @@
 #include <net/sock.h>
 
 #include "kudp_core.h"
+#include "kudp_proto.h"
 
 /*
  * Load-time and run-time settings. Written by parameter callbacks and read
@@ -39,6 +42,7 @@ static __be32 dest_addr = htonl(INADDR_LOOPBACK);
 static unsigned int payload;
 static bool gso = true;
 static u64 rate;
+static enum kudp_mode mode;
 /* Data given on the insmod command line, kept until init sends it. */
 static char *insmod_data;
 
@@ -71,6 +75,7 @@ static char *insmod_data;
  * @payload: the "payload" parameter when the send started
  * @gso: the "gso" parameter then
  * @rate: the "rate" parameter then
+ * @mode: the "mode" parameter then
  * @cur: progress of the current send; reset under @lock when the send is
  *	queued, then written by @send_work with WRITE_ONCE() without @lock,
  *	read by the statistics with READ_ONCE(). Its CRC-32 is the message's
@@ -80,6 +85,9 @@ static char *insmod_data;
  * @errors: sends that failed since load or reset
  * @last_error: result of the last finished send: 0 or a negative errno
  * @last: what the last finished send moved
+ * @rejected_base: @rel.rejected at the last reset
+ * @rel: mode=reliable: the message ids, the round trip; written by
+ *	@send_work only (see struct kudp_rel_sender)
  */
 struct kudp_tx {
 	void *buf;
@@ -100,12 +108,16 @@ struct kudp_tx {
 	unsigned int payload;
 	bool gso;
 	u64 rate;
+	enum kudp_mode mode;
 	struct kudp_xfer cur;
 	u64 seq;
 	u64 messages;
 	u64 errors;
 	int last_error;
 	struct kudp_xfer last;
+	u64 rejected_base;
+
+	struct kudp_rel_sender rel;
 };
 
 static void send_udp_snapshot(struct kudp_stats *st);
@@ -120,8 +132,7 @@ static struct kudp_tx tx = {
 		.snapshot = send_udp_snapshot,
 		.reset = send_udp_reset,
 		.discard = send_udp_discard,
-		.hidden = KUDP_STAT_REASON | KUDP_STAT_OVERFLOW | KUDP_STAT_DROPS |
-			  KUDP_STAT_REJECTED,
+		.hidden = KUDP_STAT_REASON | KUDP_STAT_OVERFLOW | KUDP_STAT_DROPS,
 	},
 	.lock = __MUTEX_INITIALIZER(tx.lock),
 	.idle_wq = __WAIT_QUEUE_HEAD_INITIALIZER(tx.idle_wq),
@@ -137,18 +148,26 @@ static void send_udp_work(struct work_struct *work)
 	ret = kudp_sock_connect(tx.sock, tx.dest);
 	if (!ret) {
 		opts.payload = kudp_sock_payload(tx.sock, tx.payload);
-		ret = kudp_send(tx.sock, tx.buf, tx.len, &opts, &tx.cur);
+		if (tx.mode == KUDP_MODE_RELIABLE)
+			ret = kudp_rel_send(&tx.rel, tx.sock, tx.buf, tx.len,
+					    kudp_xfer_crc32(&tx.cur), &opts, &tx.cur);
+		else
+			ret = kudp_send(tx.sock, tx.buf, tx.len, &opts, &tx.cur);
 	}
 
 	if (!ret)
-		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u\n",
-			 tx.cur.bytes, tx.cur.datagrams, &tx.dest, KUDP_PORT);
+		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u%s\n",
+			 tx.cur.bytes, tx.cur.datagrams, &tx.dest, KUDP_PORT,
+			 tx.mode == KUDP_MODE_RELIABLE ? ", confirmed" : "");
 	else if (ret == -ECONNREFUSED)
 		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
 			&tx.dest, KUDP_PORT, tx.cur.bytes, tx.len);
 	else if (ret == -EHOSTUNREACH)
 		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
 		       &tx.dest, tx.cur.bytes);
+	else if (ret == -ETIMEDOUT && tx.mode == KUDP_MODE_RELIABLE)
+		pr_err("%pI4: the receiver did not confirm the message (%zu bytes, %llu datagrams sent): no answer, or no progress, after %u tries\n",
+		       &tx.dest, tx.len, tx.cur.datagrams, KUDP_CLOSE_TRIES);
 	else if (ret == -ETIMEDOUT)
 		pr_err("%pI4: datagrams stayed queued in this machine for %u s (link down?): %llu bytes sent\n",
 		       &tx.dest, KUDP_LEAVE_TIMEOUT_MS / 1000, tx.cur.bytes);
@@ -221,6 +240,7 @@ static void send_udp_queue(void)
 	tx.payload = payload;
 	tx.gso = gso;
 	tx.rate = rate;
+	tx.mode = mode;
 	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
 	queue_work(tx.wq, &tx.send_work);
 }
@@ -379,6 +399,10 @@ MODULE_PARM_DESC(gso,
 module_param_cb(rate, &kudp_param_ops_rate, &rate, 0644);
 MODULE_PARM_DESC(rate,
 		 "Pace sends to this many bytes per second, K/M/G suffixes allowed, in bursts of at most 64 KiB (default 0: as fast as the socket takes them); used by the next send");
+
+module_param_cb(mode, &kudp_param_ops_mode, &mode, 0644);
+MODULE_PARM_DESC(mode,
+		 "raw (default): the specification's bare datagrams; reliable: Documentation/protocol.rst, each datagram with a header, what is lost sent again, the send ends when the receiver confirms it (it must be in the same mode); used by the next send");
 
 module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
 MODULE_PARM_DESC(buffer_size,
@@ -543,6 +567,7 @@ static void send_udp_snapshot(struct kudp_stats *st)
 	st->errors = tx.errors;
 	st->last_error = tx.last_error;
 	st->capacity = tx.size;
+	st->rejected = READ_ONCE(tx.rel.rejected) - tx.rejected_base;
 	mutex_unlock(&tx.lock);
 }
 
@@ -553,6 +578,7 @@ static void send_udp_reset(void)
 	tx.messages = 0;
 	tx.errors = 0;
 	tx.last_error = 0;
+	tx.rejected_base = READ_ONCE(tx.rel.rejected);
 	mutex_unlock(&tx.lock);
 }
 
@@ -609,6 +635,8 @@ static int __init send_udp_init(void)
 	if (ret)
 		goto err_destroy_wq;
 	kudp_xfer_start(&tx.last);
+	/* mode=reliable: message ids of this load never meet an earlier load's. */
+	tx.rel.instance = get_random_u32();
 
 	/* insmod send_udp.ko data=...: nothing else can be writing yet. */
 	kernel_param_lock(THIS_MODULE);

@@ -206,8 +206,8 @@ static const char *const state_names[] = {
 	"idle", "filling", "sending", "empty", "receiving", "complete",
 };
 
-static const char *const reason_names[] = { "none", "idle", "full" };
-static const char *const cause_names[] = { "?", "request", "replaced" };
+static const char *const reason_names[] = { "none", "idle", "full", "whole" };
+static const char *const cause_names[] = { "?", "request", "replaced", "incomplete", "crc" };
 static const char *const event_names[KUDP_CMD_MAX + 1] = {
 	[KUDP_CMD_COMPLETE] = "complete",
 	[KUDP_CMD_DISCARDED] = "discarded",

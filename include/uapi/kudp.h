@@ -30,6 +30,7 @@ enum kudp_reason {
 	KUDP_REASON_NONE,	/* no message has completed */
 	KUDP_REASON_IDLE,	/* no datagram for 5 seconds */
 	KUDP_REASON_FULL,	/* the buffer is full */
+	KUDP_REASON_WHOLE,	/* mode=reliable: every byte there, CRC-32 right */
 };
 
 #define KUDP_STATS_VERSION	2
@@ -145,6 +146,8 @@ enum kudp_cmd {
 enum kudp_cause {
 	KUDP_CAUSE_REQUEST = 1,	/* KUDP_IOC_DISCARD or KUDP_CMD_DISCARD */
 	KUDP_CAUSE_REPLACED,	/* a datagram started a new message */
+	KUDP_CAUSE_INCOMPLETE,	/* mode=reliable: 5 s without data, not whole */
+	KUDP_CAUSE_CRC,		/* mode=reliable: the CRC-32 announced differs */
 };
 
 enum kudp_attr {
