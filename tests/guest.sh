@@ -41,9 +41,9 @@ t_modinfo() {
 			ok=1
 		fi
 	done
-	expect "send_udp parameters" "buffer_size data debug gso ip last_error payload rate state" \
+	expect "send_udp parameters" "buffer_size data debug gso ip last_error mode payload rate state" \
 		"$(modinfo -p "$MOD/send_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
-	expect "receive_udp parameters" "buffer_size data debug drops gro overflow peer rcvbuf state" \
+	expect "receive_udp parameters" "buffer_size data debug drops gro mode overflow peer rcvbuf state" \
 		"$(modinfo -p "$MOD/receive_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
 	return $ok
 }
@@ -838,7 +838,7 @@ t_dev_stats_agree() {
 		"$($IOCTL stats-as /dev/receive_udp 24)" || return 1
 	expect "a newer caller" "size 120 version 2 seq 1 untouched 16" \
 		"$($IOCTL stats-as /dev/receive_udp 136)" || return 1
-	expect "sysfs files of send_udp" "capacity crc32 cur_bytes cur_datagrams errors last_bytes last_datagrams last_error messages seq state" \
+	expect "sysfs files of send_udp" "capacity crc32 cur_bytes cur_datagrams errors last_bytes last_datagrams last_error messages rejected seq state" \
 		"$(cd $DS && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)" || return 1
 	expect "sysfs files of receive_udp" "capacity crc32 cur_bytes cur_datagrams drops errors last_bytes last_datagrams last_error messages overflow_bytes reason rejected seq state udp_errors" \
 		"$(cd $DR && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)"

@@ -214,7 +214,7 @@ nl_matches_sysfs() {
 		want=$(cat "$1/$k") || return 1
 		case $k in
 		state) want=$(pyrun "print(['idle','filling','sending','empty','receiving','complete'].index('$want'))") ;;
-		reason) want=$(pyrun "print(['none','idle','full'].index('$want'))") ;;
+		reason) want=$(pyrun "print(['none','idle','full','whole'].index('$want'))") ;;
 		esac
 		expect "netlink $k = $1/$k" "$want" "$v" || return 1
 	done
