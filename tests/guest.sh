@@ -1561,13 +1561,6 @@ t_fuzz() {
 # against each other, against tests/reliable.py (the protocol written in
 # user space from the document, both ways) and against forged datagrams.
 
-# past FILE N: the number in FILE is above N.
-past() { [ "$(cat "$1")" -gt "$2" ]; }
-
-# has_event FILE MODULE REGEX: one of MODULE's events in the monitor's
-# FILE (as events prints them) matches REGEX.
-has_event() { events "$1" "$2" | grep -Eq "$3"; }
-
 t_rel_roundtrip_sysfs() {
 	load_rx mode=reliable && load_tx mode=reliable || return 1
 	expect "modes" "reliable reliable" "$(cat $S/mode) $(cat $R/mode)" || return 1

@@ -91,6 +91,17 @@ wait_for() {
 	return 1
 }
 
+# wait_until SECONDS CMD... : retry CMD every second for up to SECONDS.
+wait_until() {
+	local i n=$1
+	shift
+	for i in $(seq "$n"); do
+		"$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
 rx_complete() { grep -q '^complete' $R/state; }
 rx_started() { ! grep -qx empty $R/state; }
 tx_idle() { [ "$(cat $S/state)" = idle ]; }
@@ -161,6 +172,9 @@ pyrun() { PYTHONPATH=$HERE $PY -c "$@"; }
 # crc32_of FILE: zlib's CRC-32 of FILE, as the modules' crc32 files show it.
 crc32_of() { pyrun 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$1"; }
 
+# past FILE N: the number in FILE is above N.
+past() { [ "$(cat "$1")" -gt "$2" ]; }
+
 # monitor FILE: kudpctl monitor --json in the background, its events into
 # FILE; returns once it listens ($! is its pid; the runner kills it).
 monitor() {
@@ -179,6 +193,10 @@ for line in open(sys.argv[1]):
         print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"],
                                e.get("result", e.get("reason", e.get("cause")))))' "$1" "$2"
 }
+
+# has_event FILE MODULE REGEX: one of MODULE's events in the monitor's
+# FILE (as events prints them) matches REGEX.
+has_event() { events "$1" "$2" | grep -Eq "$3"; }
 
 # transfer SIZE: send SIZE bytes through /dev/send_udp, wait for the
 # completion, read /dev/receive_udp back; compare the CRC-32s of the source,

@@ -39,6 +39,12 @@ the document: it sends to receive_udp and receives from send_udp.
       given, what came back within S seconds ("answer REFUSE EFBIG",
       "answer none"). CASEs: short truncated magic version type segment
       offset beyond length efbig badcrc nack ack refuse stale (see FORGE).
+  reliable.py watch [--timeout S] [--ready FILE]
+      on receive_udp's machine: watch the CLOSEs that arrive for port 8808
+      (a packet socket, the kernel's arrival time of each) and
+      receive_udp's events (tests/genl.py); at its first complete event,
+      print "complete seq=N reason=R: D s after the last CLOSE arrived" and
+      exit 0 (1 after S seconds, 600 by default, without one).
   reliable.py selftest
       a sender and a receiver of this file over 127.0.0.1, with loss,
       reordering and duplicates, a refusal, a CRC-32 mismatch and a
@@ -456,6 +462,74 @@ def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0):
     return 0
 
 
+def close_filter():
+    """A classic BPF program for a packet socket (SOCK_DGRAM, from the IP
+    header): IPv4 UDP to port 8808, not a fragment, whose payload's type
+    byte is CLOSE."""
+    ins = [
+        (0x30, 0, 0, 9),            # ldb [9]: protocol
+        (0x15, 0, 7, 17),           # jeq UDP, else drop
+        (0x28, 0, 0, 6),            # ldh [6]: flags, fragment offset
+        (0x45, 5, 0, 0x1fff),       # jset fragment offset: drop
+        (0xb1, 0, 0, 0),            # ldx 4 * ([0] & 0xf): IP header length
+        (0x48, 0, 0, 2),            # ldh [x + 2]: destination port
+        (0x15, 0, 2, 8808),         # jeq 8808, else drop
+        (0x50, 0, 0, 8 + 5),        # ldb [x + 13]: the datagram's type
+        (0x15, 1, 0, CLOSE),        # jeq CLOSE: accept
+        (0x06, 0, 0, 0),            # drop
+        (0x06, 0, 0, 0xFFFF),       # accept
+    ]
+    return b"".join(struct.pack("HBBI", *i) for i in ins), len(ins)
+
+
+def watch(timeout, ready):
+    import ctypes
+    import select
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import genl
+    SO_ATTACH_FILTER, SO_TIMESTAMPNS, PACKET_OUTGOING = 26, 35, 4
+    pkt = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+    prog, n = close_filter()
+    buf = ctypes.create_string_buffer(prog)
+    pkt.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER,
+                   struct.pack("HxxxxxxQ", n, ctypes.addressof(buf)))
+    pkt.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    nl = genl.Genl()
+    fid, groups = nl.family("receive_udp")
+    nl.sock.setsockopt(genl.SOL_NETLINK, genl.NETLINK_ADD_MEMBERSHIP, groups["events"])
+    if ready:
+        open(ready, "w").close()
+    last = None
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([pkt, nl.sock], [], [], deadline - time.time())
+        if pkt in r:
+            _, anc, _, addr = pkt.recvmsg(64, socket.CMSG_SPACE(16))
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            for level, kind, data in anc:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    sec, nsec = struct.unpack("qq", data[:16])
+                    last = sec + nsec / 1e9
+        if nl.sock in r:
+            now = time.time()
+            for mtype, _, body in nl.messages(0.001):
+                if mtype != fid:
+                    continue
+                cmd, fields = genl.describe(body)
+                if cmd != "complete":
+                    continue
+                f = dict(kv.split("=") for kv in fields.split())
+                if last is None:
+                    print("complete seq=%s reason=%s: no CLOSE seen" % (f["seq"], f["reason"]))
+                    return 1
+                print("complete seq=%s reason=%s: %.3f s after the last CLOSE arrived"
+                      % (f["seq"], f["reason"], now - last), flush=True)
+                return 0
+    print("no complete event within %d s" % timeout)
+    return 1
+
+
 def selftest():
     """This sender against this receiver over 127.0.0.1: a clean pass, a
     lossy one (NACKs, several a round), a refusal for a message larger than
@@ -566,8 +640,13 @@ def main():
     f.add_argument("--id", type=lambda v: int(v, 0))
     f.add_argument("--buffer", type=int, default=1 << 20)
     f.add_argument("--wait", type=float, default=0.0)
+    w = sub.add_parser("watch")
+    w.add_argument("--timeout", type=float, default=600)
+    w.add_argument("--ready")
     sub.add_parser("selftest")
     a = ap.parse_args()
+    if a.cmd == "watch":
+        return watch(a.timeout, a.ready)
     if a.cmd == "selftest":
         return selftest()
     if a.cmd == "forge":

@@ -27,6 +27,8 @@
 #   KUDP_SEED=N              the seed of the fuzz and stress suites (default
 #                            random; they print it)
 #   KUDP_STRESS_ROUNDS=20    rounds of each stress test (default 20)
+#   KUDP_RELIABLE_SIZE=N     bytes of each pair_rel_* transfer (default 32
+#                            MiB; make check-reliable: 256 MiB)
 #
 # Prints KTAP per test and ends with one line "N passed, N failed"; exits
 # non-zero if any test failed or a guest did not finish.
@@ -174,7 +176,7 @@ boot_pair() {
 	sleep 5
 	timeout --foreground 1500 vng "${common[@]}" \
 		--qemu-opts="${nic}1 -netdev socket,id=h0,connect=127.0.0.1:$port" \
-		--exec "$guest sender $top/build/$kver $top/$shared $*" \
+		--exec "env ${KUDP_RELIABLE_SIZE:+KUDP_RELIABLE_SIZE=$KUDP_RELIABLE_SIZE} $guest sender $top/build/$kver $top/$shared $*" \
 		2>"build/$kver/console-sender.log" </dev/null 9>&-
 	rc=$?
 	touch "$shared/done"
