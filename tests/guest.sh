@@ -1564,10 +1564,19 @@ t_fuzz() {
 t_rel_roundtrip_sysfs() {
 	load_rx mode=reliable && load_tx mode=reliable || return 1
 	expect "modes" "reliable reliable" "$(cat $S/mode) $(cat $R/mode)" || return 1
-	local t0=$(date +%s.%N) t
-	echo hello >$S/data || return 1
-	wait_for rx_complete || fail "no completion: state $(cat $R/state)" || return 1
-	t=$(since "$t0")
+	# One process writes and polls (a fork a poll would be most of what
+	# is measured under emulation).
+	local t
+	t=$(pyrun '
+import time
+t0 = time.monotonic()
+open("/sys/module/send_udp/parameters/data", "w").write("hello\n")
+while not open("/sys/module/receive_udp/parameters/state").read().startswith("complete"):
+    if time.monotonic() - t0 > 30:
+        break
+    time.sleep(0.002)
+print("%.3f" % (time.monotonic() - t0))')
+	rx_complete || fail "no completion: state $(cat $R/state)" || return 1
 	diag "completed $t s after the write (raw mode waits 5 s of silence)"
 	below "$t" 1 || fail "completion $t s after the write, not within 1 s" || return 1
 	expect "state" "complete (whole)" "$(cat $R/state)" || return 1
@@ -1635,13 +1644,13 @@ t_rel_interop_kernel_to_user() {
 
 t_rel_interop_user_to_kernel() {
 	# reliable.py to receive_udp, in 1440-byte segments (as between two
-	# machines). Its first pass leaves out 10 % of the DATA (--drop):
+	# machines). Its first pass leaves out 20 % of the DATA (--drop):
 	# receive_udp asks for them in NACKs, several for one CLOSE (MORE).
 	# Then 512-byte segments with half left out: more ranges than 16
 	# NACKs carry, which takes several rounds.
 	local size out n=0
 	load_rx mode=reliable buffer_size=8M || return 1
-	for size in "3000000 1440 0.1" "8000000 512 0.5"; do
+	for size in "3000000 1440 0.2" "8000000 512 0.5"; do
 		set -- $size
 		n=$((n + 1))
 		head -c $1 /dev/urandom >"$TMP/src" || return 1

@@ -182,14 +182,15 @@ monitor() {
 	wait_for grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(cat "$1.err")"
 }
 
-# events FILE MODULE: MODULE's events in the monitor's FILE, one a line:
+# events FILE MODULE: MODULE's events about messages in the monitor's
+# FILE (not its loads and unloads), one a line:
 # "EVENT:SEQ:BYTES:RESULT|REASON|CAUSE".
 events() {
 	pyrun '
 import json, sys
 for line in open(sys.argv[1]):
     e = json.loads(line)
-    if e["module"] == sys.argv[2]:
+    if e.get("module") == sys.argv[2] and "seq" in e:
         print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"],
                                e.get("result", e.get("reason", e.get("cause")))))' "$1" "$2"
 }
