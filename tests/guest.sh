@@ -1761,9 +1761,10 @@ t_rel_crc_mismatch() {
 t_rel_too_large() {
 	# 64 MiB to a 1 MiB receiver: REFUSE EFBIG at its first DATA; the
 	# sender, which looks for it every 4 MiB, stops long before the end.
-	local size=$((64 << 20)) rc
+	local size=$((64 << 20)) rc seq
 	load_rx mode=reliable buffer_size=1M && load_tx mode=reliable buffer_size=64M || return 1
 	head -c $size /dev/zero >"$TMP/big" || return 1
+	seq=$($KMSG last)
 	$KUDPCTL send "$TMP/big" 2>"$TMP/err"
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/err"
@@ -1772,7 +1773,13 @@ t_rel_too_large() {
 	diag "refused after $(cat $DS/last_bytes) of $size bytes in $(cat $DS/last_datagrams) datagrams; receive_udp rejected $(cat $DR/rejected)"
 	[ "$(cat $DS/last_bytes)" -le $((16 << 20)) ] || fail "more than 16 MiB sent before the refusal took effect" || return 1
 	[ "$(cat $DR/rejected)" -gt 0 ] || fail "receive_udp counted none of the refused message's DATA" || return 1
-	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)"
+	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
+	# Each side says it, under its own name.
+	log_since "$seq" | grep -E 'refused|do not fit' | sed 's/^/# log: /'
+	log_since "$seq" | grep -q '^receive_udp: .*1048576-byte buffer: refused' ||
+		fail "no receive_udp line for the refusal" || return 1
+	log_since "$seq" | grep -q '^send_udp: .*refused message .* with error 27' ||
+		fail "no send_udp line for the refusal"
 }
 
 t_rel_incomplete() {

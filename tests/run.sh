@@ -16,9 +16,9 @@
 #                            kmemleak and fault injection (make check-debug)
 #   KUDP_SUITES=contexts,big  the suites to run (tests/guest.sh): by default
 #                            main,small,big,reliable, all in one boot per
-#                            kernel, and
-#                            pair, the two-machine suite (tests/pair-guest.sh)
-#                            in two guests of each kernel
+#                            kernel, and pair, the two-machine suite
+#                            (tests/pair-guest.sh) in two guests of each
+#                            kernel
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
