@@ -520,6 +520,7 @@ def watch(timeout, ready):
                 if cmd != "complete":
                     continue
                 f = dict(kv.split("=") for kv in fields.split())
+                f["reason"] = {"1": "idle", "2": "full", "3": "whole"}.get(f["reason"], f["reason"])
                 if last is None:
                     print("complete seq=%s reason=%s: no CLOSE seen" % (f["seq"], f["reason"]))
                     return 1
