@@ -413,16 +413,22 @@ t_pair_rel_corrupt() { rel_transfer corrupt 0.1%; }
 t_pair_rel_all() { rel_transfer loss 10% duplicate 5% corrupt 0.1% delay 10ms reorder 25% 50% && resent; }
 
 t_pair_rel_link_down() {
-	# The receiving machine's link goes down for 2 s in the middle of the
-	# transfer (paced to last some 8 s), and comes back: the message
-	# arrives whole all the same.
+	# In the middle of a transfer (paced to last some 8 s, without GSO),
+	# the receiving machine's link goes down for 2 s, and comes back;
+	# then the cable loses everything, both ways, for 2 s (netem loss
+	# 100 %: with the link down, this virtual cable holds what is sent,
+	# and loses nothing). The message arrives whole all the same.
 	local size=$REL_SIZE seed=$RANDOM t0
 	t0=$(date +%s.%N)
-	rel_start $size $seed rate=$((size / 8)) || return 1
+	rel_start $size $seed rate=$((size / 8)) gso=0 || return 1
 	wait_for past $DS/cur_bytes $((size / 4)) || fail "the send never passed a quarter" || return 1
 	remote 'ip link set dev $(iface) down && sleep 2 && ip link set dev $(iface) up' || return 1
-	diag "the receiving machine's link was down for 2 s; $(cat $DS/cur_bytes) of $size bytes sent then"
-	rel_check $size $seed "$t0"
+	diag "the receiving machine's link was down for 2 s; $(cat $DS/cur_bytes) of $size bytes sent when it came back"
+	netem loss 100% || return 1
+	sleep 2
+	netem_off
+	diag "the cable lost everything for 2 s; $(cat $DS/cur_bytes) of $size bytes sent then"
+	rel_check $size $seed "$t0" && resent
 }
 
 t_pair_rel_interop() {
