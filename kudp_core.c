@@ -606,10 +606,10 @@ static int kudp_wait_sent(struct socket *sock)
  * fails whole and the rest of the send goes one datagram per call.
  *
  * Stops at the first error: the call that failed sent nothing. Once all is
- * sent, waits for the datagrams to leave the machine: an error the socket
- * has recorded since (an ICMP port unreachable) or an unanswered ARP is
- * returned too. Yields between calls; sleeps between them to keep to
- * @opts->rate (headers included).
+ * sent, waits for the datagrams to leave the machine (unless
+ * @opts->nowait): an error the socket has recorded since (an ICMP port
+ * unreachable) or an unanswered ARP is returned too. Yields between calls;
+ * sleeps between them to keep to @opts->rate (headers included).
  *
  * Context: process context; sleeps.
  * Return: 0 once every byte is sent, or a negative errno:
@@ -676,7 +676,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		cond_resched();
 	} while (off < len);
 
-	ret = kudp_wait_sent(sock);
+	ret = opts->nowait ? 0 : kudp_wait_sent(sock);
 out:
 	kfree(hdrs);
 	return kudp_ret(ret);

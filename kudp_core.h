@@ -171,11 +171,14 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
  * @hdr: fills the @hdr_len-byte header @hdr of the datagram that carries
  *	the @len bytes at @payload; process context
  * @ctx: @hdr's last argument
+ * @nowait: return after the last call, without waiting for the datagrams
+ *	to leave the machine (the reliable mode: its CLOSE tells more)
  */
 struct kudp_send_opts {
 	size_t payload;
 	bool gso;
 	u64 rate;
+	bool nowait;
 	size_t hdr_len;
 	void (*hdr)(void *hdr, const void *payload, size_t len, void *ctx);
 	void *ctx;

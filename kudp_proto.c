@@ -11,6 +11,8 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -23,6 +25,10 @@
 #endif
 
 #include "kudp_proto.h"
+
+/* The log prefix: the module this copy is linked into (as in kudp_core.c). */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
 /* Each type's header length; 0 for an unknown type. */
 static size_t kudp_proto_hdr_len(unsigned int type)
@@ -63,7 +69,7 @@ int kudp_proto_check(const void *buf, size_t len)
 	const struct kudp_data_hdr *d = buf;
 	const struct kudp_nack_hdr *n = buf;
 	size_t hdr;
-	u32 seg;
+	u32 seg, rem;
 	u64 off, total;
 
 	if (len < sizeof(*c) || get_unaligned_be32(&c->magic) != KUDP_PROTO_MAGIC ||
@@ -78,7 +84,8 @@ int kudp_proto_check(const void *buf, size_t len)
 	case KUDP_T_DATA:
 		off = get_unaligned_be64(&d->offset);
 		total = get_unaligned_be64(&d->total);
-		if (off >= total || off % seg ||
+		div_u64_rem(off, seg, &rem);
+		if (off >= total || rem ||
 		    len - hdr != min_t(u64, seg, total - off))
 			return -EBADMSG;
 		break;
@@ -250,6 +257,9 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 					    ret);
 		}
 		WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+		/* A flood of them does not hold off the deadline. */
+		if (ktime_get_ns() >= deadline_ns)
+			return -EAGAIN;
 	}
 }
 
@@ -261,10 +271,14 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 {
 	const struct kudp_nack_hdr *n = t->ctl;
 	unsigned int i, ranges = get_unaligned_be16(&n->ranges);
-	u64 seg = t->opts.payload, nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	u32 seg = t->opts.payload;
+	u64 nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	struct kudp_send_opts opts = t->opts;
 	struct kudp_xfer again;
 	int ret;
 
+	/* The next CLOSE follows at once; its answer says what arrived. */
+	opts.nowait = true;
 	for (i = 0; i < ranges; i++) {
 		u64 first = get_unaligned_be32(&n->range[i].first);
 		u64 count = get_unaligned_be32(&n->range[i].count);
@@ -276,16 +290,16 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 			WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
 			return 0;
 		}
-		off = first * seg;
+		off = first * seg;	/* below len: no overflow */
 		len = min(count * seg, t->len - off);
 		if (len > *budget) {
-			kudp_dbg_rl("NACKs asked for more than the message this round: the rest waits\n");
+			kudp_dbg_rl("NACKs asked for more than the message: the rest waits\n");
 			return 0;
 		}
 		*budget -= len;
 		/* Each byte counts once in the message's figures; datagrams all. */
 		kudp_xfer_start(&again);
-		ret = kudp_send(t->sock, t->buf + off, len, &t->opts, &again);
+		ret = kudp_send(t->sock, t->buf + off, len, &opts, &again);
 		WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
 		t->s->resent += again.datagrams;
 		if (ret)
@@ -297,7 +311,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 /* A round trip measured: fold it into the smoothed one (7/8 old, 1/8 new). */
 static void kudp_rel_rtt(struct kudp_rel_sender *s, u64 sent_ns)
 {
-	u32 us = min_t(u64, (ktime_get_ns() - sent_ns) / NSEC_PER_USEC, KUDP_RTO_MAX_US);
+	u32 us = min_t(u64, div_u64(ktime_get_ns() - sent_ns, NSEC_PER_USEC), KUDP_RTO_MAX_US);
 
 	s->srtt_us = s->srtt_us ? s->srtt_us - s->srtt_us / 8 + us / 8 : us;
 }
@@ -341,11 +355,13 @@ static int kudp_rel_refused(struct kudp_rel_tx *t)
  */
 static int kudp_rel_closing(struct kudp_rel_tx *t)
 {
+	const struct kudp_nack_hdr *nack = t->ctl;
 	struct kudp_rel_sender *s = t->s;
 	u32 rto = s->srtt_us ? clamp(4 * s->srtt_us, KUDP_RTO_MIN_US, KUDP_RTO_MAX_US) :
 			       KUDP_RTO_INIT_US;
 	bool open = false, first = false, again = false;
-	u32 missing, last_missing = U32_MAX;
+	/* More than the message has is no progress either. */
+	u64 missing, last_missing = DIV_ROUND_UP_ULL(t->len, t->opts.payload) + 1;
 	unsigned int tries = 0;
 	u64 sent_ns = 0, budget = 0;
 	int ret, type;
@@ -393,7 +409,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 		}
 
 		/* A NACK. The round's first says whether the receiver gets there. */
-		missing = get_unaligned_be32(&((struct kudp_nack_hdr *)t->ctl)->missing);
+		missing = get_unaligned_be32(&nack->missing);
 		if (first) {
 			if (missing < last_missing)
 				tries = 0;
@@ -402,12 +418,12 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 			last_missing = missing;
 			first = false;
 			again = false;
-			kudp_dbg("message %#llx: %u segments missing\n", t->id, missing);
+			kudp_dbg("message %#llx: %llu segments missing\n", t->id, missing);
 		}
 		ret = kudp_rel_resend(t, &budget);
 		if (ret)
 			return ret;
-		if (!(get_unaligned_be16(&((struct kudp_nack_hdr *)t->ctl)->flags) & KUDP_NACK_MORE))
+		if (!(get_unaligned_be16(&nack->flags) & KUDP_NACK_MORE))
 			open = false;
 	}
 }
@@ -470,6 +486,8 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 	while (!ret && off < len) {
 		size_t n = min(len - off, step);
 
+		/* Waits for the datagrams to leave after the last step only. */
+		t.opts.nowait = off + n < len;
 		ret = kudp_send(sock, buf + off, n, &t.opts, xfer);
 		off += n;
 		if (!ret)
@@ -538,6 +556,7 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 {
 	u64 bits = DIV_ROUND_UP_ULL(size, KUDP_SEGMENT_MIN);
 
+	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
 	/* A chunk is at least half of KUDP_CRC_CHUNK: segments are below 64 KiB. */
 	r->max_chunks = DIV_ROUND_UP_ULL(size, KUDP_CRC_CHUNK / 2) + 1;
 	r->buf = buf;
@@ -549,7 +568,6 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 	r->chunk_crc = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
 	r->chunk_ready = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
 	r->chunk_done = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
-	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
 	if (!r->stage || !r->ctl || !r->map || !r->chunk_left || !r->chunk_crc ||
 	    !r->chunk_ready || !r->chunk_done) {
 		kudp_rel_rx_free(r);
@@ -559,25 +577,33 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 }
 
 /**
- * kudp_rel_rx_stop() - stop the CRC-32 work for good (exit)
+ * kudp_rel_rx_stop() - stop computing CRC-32s (exit begins)
  * @r: the receiver's state
  *
- * Context: process context; the receiving work items no longer run.
+ * The CRC-32 work does not queue itself again, and a completion that is
+ * computing the message's CRC-32 gives up at its next chunk.
+ *
+ * Context: any.
  */
 void kudp_rel_rx_stop(struct kudp_rel_rx *r)
 {
 	WRITE_ONCE(r->stopping, true);
-	cancel_work_sync(&r->crc_work);
 }
 
 /**
  * kudp_rel_rx_free() - free what kudp_rel_rx_init() allocated
- * @r: the receiver's state, stopped
+ * @r: the receiver's state: zeroed, or set up by kudp_rel_rx_init(), and
+ *	no receiving work item runs or will run (kudp_rel_rx_stop() first
+ *	if one ran)
+ *
+ * Waits for the CRC-32 work.
  *
  * Context: process context.
  */
 void kudp_rel_rx_free(struct kudp_rel_rx *r)
 {
+	if (r->crc_work.func)
+		cancel_work_sync(&r->crc_work);
 	kvfree(r->chunk_done);
 	kvfree(r->chunk_ready);
 	kvfree(r->chunk_crc);
@@ -682,7 +708,8 @@ size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
 	r->fresh = true;
 	if (!--r->chunk_left[c]) {
 		set_bit(c, r->chunk_ready);
-		queue_work(system_unbound_wq, &r->crc_work);
+		if (!READ_ONCE(r->stopping))
+			queue_work(system_unbound_wq, &r->crc_work);
 	}
 	return len - sizeof(*d);
 }

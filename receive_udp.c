@@ -434,7 +434,8 @@ static int receive_udp_one(void)
 		if (kudp_proto_is_reliable(head, min_t(size_t, ret, sizeof(head)))) {
 			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
 			if (ret >= 0)
-				receive_udp_reject(&dg.from, kudp_dgram_count(&dg, ret), RX_NOT_RAW);
+				receive_udp_reject(&dg.from, kudp_dgram_count(&dg, ret),
+						   RX_NOT_RAW);
 			return ret;
 		}
 
@@ -1149,13 +1150,12 @@ static int __init receive_udp_init(void)
 
 err_restore_callback:
 	WRITE_ONCE(rx.stopping, true);
+	kudp_rel_rx_stop(&rx.rel);
 	receive_udp_set_callback(false);
 	cancel_work_sync(&rx.drain_work);
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);
 	cancel_work_sync(&rx.crc_work);
-	if (mode == KUDP_MODE_RELIABLE)
-		kudp_rel_rx_stop(&rx.rel);
 err_release_sock:
 	sock_release(rx.sock);
 err_destroy_wq:
@@ -1172,6 +1172,7 @@ static void __exit receive_udp_exit(void)
 	kudp_enter("");
 	/* First: a drain in a flood stops at its next datagram. */
 	WRITE_ONCE(rx.stopping, true);
+	kudp_rel_rx_stop(&rx.rel);
 	kudp_set_phase(KUDP_STOPPING);
 	kudp_dev_unregister(&rx.dev);
 	receive_udp_set_callback(false);
@@ -1184,8 +1185,6 @@ static void __exit receive_udp_exit(void)
 	hrtimer_cancel(&rx.idle_timer);
 	cancel_work_sync(&rx.complete_work);
 	cancel_work_sync(&rx.crc_work);
-	if (mode == KUDP_MODE_RELIABLE)
-		kudp_rel_rx_stop(&rx.rel);
 	sock_release(rx.sock);
 	destroy_workqueue(rx.wq);
 	kudp_rel_rx_free(&rx.rel);

@@ -33,7 +33,7 @@ import stream  # noqa: E402  (the 1 MiB blocks the tests send)
 KUDPCTL = TESTS + "/kudpctl"
 DS = "/sys/class/send_udp/send_udp"
 DR = "/sys/class/receive_udp/receive_udp"
-IPERF_SECONDS = 5 if SIZE >= 1 << 28 else 1
+IPERF_SECONDS = 3 if SIZE >= 1 << 28 else 1
 MB = 1e6
 
 
@@ -111,19 +111,24 @@ def iperf(length):
 
 # ---------------------------------------------------------------- kudp
 
-def kudp(payload=0, offload=1, debug=0, mod=MOD):
-    """SIZE bytes from /dev/send_udp to receive_udp over loopback; the
-    buffer fills, so the message completes at its last datagram."""
-    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d" % (mod, SIZE, offload, debug))
-    sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d"
-       % (mod, SIZE, payload, offload, debug))
+def kudp(payload=0, offload=1, debug=0, mod=MOD, size=SIZE, mode="raw", netem=""):
+    """@size bytes from /dev/send_udp to receive_udp over loopback; the
+    buffer fills (raw mode), or the message is whole (reliable mode), so
+    it completes at its last datagram. @netem: a netem qdisc on lo
+    meanwhile ("loss 1%")."""
+    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d mode=%s"
+       % (mod, size, offload, debug, mode))
+    sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d mode=%s"
+       % (mod, size, payload, offload, debug, mode))
+    if netem:
+        sh("tc qdisc add dev lo root netem " + netem)
     mon_path = "/tmp/bench-monitor"
     mon = subprocess.Popen([KUDPCTL, "monitor", "--json"], stdout=open(mon_path, "w"),
                            stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     crc = 0
     fd = os.open("/dev/send_udp", os.O_WRONLY)
-    for c in stream.chunks(SIZE):
+    for c in stream.chunks(size):
         crc = zlib.crc32(c, crc)
         off = 0
         while off < len(c):
@@ -144,6 +149,8 @@ def kudp(payload=0, offload=1, debug=0, mod=MOD):
             raise SystemExit("the send did not end in 600 s")
         time.sleep(0.02)
     cpu = cpu_busy() - cpu0
+    if netem:
+        sh("tc qdisc del dev lo root")
     time.sleep(0.3)
     mon.send_signal(signal.SIGINT)     # kudpctl ends cleanly on SIGINT
     mon.wait(timeout=30)
@@ -152,20 +159,22 @@ def kudp(payload=0, offload=1, debug=0, mod=MOD):
         e = json.loads(line)
         ev[e["module"]] = e
     res = {
-        "sent MB/s": SIZE / (ev["send_udp"]["duration_ns"] / 1e9) / MB,
-        "MB/s": SIZE / (ev["receive_udp"]["duration_ns"] / 1e9) / MB,
-        "to completion MB/s": SIZE / t_complete / MB,
+        "sent MB/s": size / (ev["send_udp"]["duration_ns"] / 1e9) / MB,
+        "MB/s": size / (ev["receive_udp"]["duration_ns"] / 1e9) / MB,
+        "to completion MB/s": size / t_complete / MB,
         "datagrams/s": ev["receive_udp"]["datagrams"] / (ev["receive_udp"]["duration_ns"] / 1e9),
         "CPU s": cpu,
         "drops": int(read(DR + "/drops")),
     }
-    ok = (ev["receive_udp"]["bytes"] == SIZE and res["drops"] == 0
+    # The reliable mode sends again what the socket dropped.
+    ok = (ev["receive_udp"]["bytes"] == size and ev["send_udp"]["result"] == 0
+          and (res["drops"] == 0 or mode == "reliable")
           and read(DS + "/crc32") == read(DR + "/crc32") == "%08x" % crc)
     sh("rmmod send_udp receive_udp")
     if not ok:
-        raise SystemExit("kudp payload=%d offload=%d debug=%d: %s, drops %d, CRC-32 %s %s %08x"
-                         % (payload, offload, debug, ev["receive_udp"], res["drops"],
-                            read(DS + "/crc32"), read(DR + "/crc32"), crc))
+        raise SystemExit("kudp payload=%d offload=%d debug=%d mode=%s: %s %s, drops %d, CRC-32 %s %s %08x"
+                         % (payload, offload, debug, mode, ev["receive_udp"], ev["send_udp"],
+                            res["drops"], read(DS + "/crc32"), read(DR + "/crc32"), crc))
     return res
 
 
@@ -200,9 +209,23 @@ KINDS = [
     ("kudp 65507", lambda: kudp()),
     ("iperf3 -l 1472", lambda: iperf(1472)),
     ("kudp 1472, gso/gro", lambda: kudp(1472, 1)),
-    ("kudp 1472, no gso/gro", lambda: kudp(1472, 0)),
+    # A quarter of SIZE: at a tenth of the speed, the whole would take most
+    # of make bench's time, and its MB/s do not depend on the size.
+    ("kudp 1472, no gso/gro", lambda: kudp(1472, 0, size=SIZE // 4)),
     ("kudp 65507, debug=1", lambda: kudp(debug=1)),
+    ("kudp reliable 65507", lambda: kudp(mode="reliable")),
+    ("kudp reliable 65507, 1 % loss", lambda: kudp(mode="reliable", netem="loss 1%")),
 ]
+
+
+def ratio(a, b, what):
+    """Print the ratio of the median goodputs (to completion) of kinds @a and @b."""
+    if a in RESULTS and b in RESULTS:
+        med = [statistics.median(r["to completion MB/s"] for r in RESULTS[k]) for k in (a, b)]
+        print("# %s: %.2f" % (what, med[0] / med[1]))
+
+
+RESULTS = {}
 
 
 def main():
@@ -216,7 +239,8 @@ def main():
     if only:
         KINDS[:] = [k for k in KINDS if k[0] in only.split(";") or base and k[0].endswith(base)]
     memcpy_setup()
-    results = {name: [] for name, _ in KINDS}
+    results = RESULTS
+    results.update({name: [] for name, _ in KINDS})
     for r in range(ROUNDS):
         for name, fn in KINDS:
             results[name].append(fn())
@@ -232,6 +256,9 @@ def main():
             vals = [run[key] for run in runs]
             cols.append("%s %.1f (%.1f-%.1f)" % (key, statistics.median(vals), min(vals), max(vals)))
         print("# %-24s %s" % (name + ":", "; ".join(cols)))
+    ratio("kudp reliable 65507", "kudp 65507", "reliable / raw, clean loopback (target 0.9)")
+    ratio("kudp reliable 65507, 1 % loss", "kudp reliable 65507",
+          "reliable, 1 % loss / clean (target 0.8)")
     with open(OUT, "w") as f:
         json.dump({"kernel": os.uname().release, "size": SIZE, "rounds": ROUNDS,
                    "results": results}, f, indent=1)
