@@ -202,20 +202,18 @@ class Sender:
                     budget += size
                     self._data(msg_id, data, i)
                     st["resent"] += 1
-            deadline = time.monotonic() + rto
             if not flags & NACK_MORE:
                 sent_at, first, budget = new_round()
                 deadline = sent_at + rto
 
     def _answer(self, msg_id, timeout):
-        """The next control datagram of @msg_id within @timeout (0: only
-        what is queued), as (type, bytes), or None."""
+        """The next control datagram of @msg_id within @timeout, as (type,
+        bytes), or None. What is queued is taken even once @timeout is
+        past (0 or less: only what is queued)."""
         deadline = time.monotonic() + timeout
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0 and timeout > 0:
-                return None
-            self.sock.settimeout(max(left, 0) if timeout > 0 else 0)
+            # 0: non-blocking.
+            self.sock.settimeout(max(deadline - time.monotonic(), 0))
             try:
                 body = self.sock.recv(65535)
             except (socket.timeout, BlockingIOError):
