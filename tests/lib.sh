@@ -12,6 +12,8 @@ PY="/usr/bin/python3 -S"
 UDP="$PY $HERE/udp.py"
 STREAM="$PY $HERE/stream.py"
 GENL="$PY $HERE/genl.py"
+# kudp's reliable mode in user space (Documentation/protocol.rst).
+REL="$PY $HERE/reliable.py"
 KMSG=$HERE/kmsg
 IOCTL=$HERE/kudp_ioctl
 FLOOD=$HERE/flood
@@ -89,6 +91,17 @@ wait_for() {
 	return 1
 }
 
+# wait_until SECONDS CMD... : retry CMD every second for up to SECONDS.
+wait_until() {
+	local i n=$1
+	shift
+	for i in $(seq "$n"); do
+		"$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
 rx_complete() { grep -q '^complete' $R/state; }
 rx_started() { ! grep -qx empty $R/state; }
 tx_idle() { [ "$(cat $S/state)" = idle ]; }
@@ -152,8 +165,39 @@ pseudo_random() {
 		head -c "$2"
 }
 
-# pyrun CODE: run Python with the helpers' directory importable.
-pyrun() { PYTHONPATH=$HERE $PY -c "$1"; }
+# pyrun CODE [ARG...]: run Python with the helpers' directory importable
+# (sys.argv[1:] are the ARGs).
+pyrun() { PYTHONPATH=$HERE $PY -c "$@"; }
+
+# crc32_of FILE: zlib's CRC-32 of FILE, as the modules' crc32 files show it.
+crc32_of() { pyrun 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$1"; }
+
+# past FILE N: the number in FILE is above N.
+past() { [ "$(cat "$1")" -gt "$2" ]; }
+
+# monitor FILE: kudpctl monitor --json in the background, its events into
+# FILE; returns once it listens ($! is its pid; the runner kills it).
+monitor() {
+	$KUDPCTL monitor --json >"$1" 2>"$1.err" 3>&- &
+	wait_for grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(cat "$1.err")"
+}
+
+# events FILE MODULE: MODULE's events about messages in the monitor's
+# FILE (not its loads and unloads), one a line:
+# "EVENT:SEQ:BYTES:RESULT|REASON|CAUSE".
+events() {
+	pyrun '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("module") == sys.argv[2] and "seq" in e:
+        print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"],
+                               e.get("result", e.get("reason", e.get("cause")))))' "$1" "$2"
+}
+
+# has_event FILE MODULE REGEX: one of MODULE's events in the monitor's
+# FILE (as events prints them) matches REGEX.
+has_event() { events "$1" "$2" | grep -Eq "$3"; }
 
 # transfer SIZE: send SIZE bytes through /dev/send_udp, wait for the
 # completion, read /dev/receive_udp back; compare the CRC-32s of the source,
@@ -189,7 +233,7 @@ nl_matches_sysfs() {
 		want=$(cat "$1/$k") || return 1
 		case $k in
 		state) want=$(pyrun "print(['idle','filling','sending','empty','receiving','complete'].index('$want'))") ;;
-		reason) want=$(pyrun "print(['none','idle','full'].index('$want'))") ;;
+		reason) want=$(pyrun "print(['none','idle','full','whole'].index('$want'))") ;;
 		esac
 		expect "netlink $k = $1/$k" "$want" "$v" || return 1
 	done

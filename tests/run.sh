@@ -15,9 +15,10 @@
 #                            prints), through tests/debug-guest.sh: also
 #                            kmemleak and fault injection (make check-debug)
 #   KUDP_SUITES=contexts,big  the suites to run (tests/guest.sh): by default
-#                            main,small,big, all in one boot per kernel, and
-#                            pair, the two-machine suite (tests/pair-guest.sh)
-#                            in two guests of each kernel
+#                            main,small,big,reliable, all in one boot per
+#                            kernel, and pair, the two-machine suite
+#                            (tests/pair-guest.sh) in two guests of each
+#                            kernel
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
@@ -26,6 +27,8 @@
 #   KUDP_SEED=N              the seed of the fuzz and stress suites (default
 #                            random; they print it)
 #   KUDP_STRESS_ROUNDS=20    rounds of each stress test (default 20)
+#   KUDP_RELIABLE_SIZE=N     bytes of each pair_rel_* transfer (default 32
+#                            MiB; make check-reliable: 256 MiB)
 #
 # Prints KTAP per test and ends with one line "N passed, N failed"; exits
 # non-zero if any test failed or a guest did not finish.
@@ -42,7 +45,7 @@ debug=${KUDP_DEBUG_KERNEL:-}
 [ -n "$debug" ] && kernels=$(cat "$debug/kernelrelease")
 guest=guest.sh
 [ -n "$debug" ] && guest=debug-guest.sh
-suites=${KUDP_SUITES:-main,small,big,pair}
+suites=${KUDP_SUITES:-main,small,big,reliable,pair}
 # The two-machine suite boots Debian kernels only.
 [ -n "$debug" ] && suites=${KUDP_SUITES:-main,small,big}
 # One boot for all the suites: 10 GiB for the 4 GiB transfer (two 4 GiB
@@ -173,7 +176,7 @@ boot_pair() {
 	sleep 5
 	timeout --foreground 1500 vng "${common[@]}" \
 		--qemu-opts="${nic}1 -netdev socket,id=h0,connect=127.0.0.1:$port" \
-		--exec "$guest sender $top/build/$kver $top/$shared $*" \
+		--exec "env ${KUDP_RELIABLE_SIZE:+KUDP_RELIABLE_SIZE=$KUDP_RELIABLE_SIZE} $guest sender $top/build/$kver $top/$shared $*" \
 		2>"build/$kver/console-sender.log" </dev/null 9>&-
 	rc=$?
 	touch "$shared/done"
@@ -249,6 +252,16 @@ for t in kudp_ioctl flood kmsg; do
 		failed=$((failed + 1))
 	fi
 done
+# The user-space implementation of the reliable mode against itself (the
+# guests run it against the modules).
+if python3 tests/reliable.py selftest >build/reliable-selftest.log 2>&1; then
+	echo "ok - tests/reliable.py selftest"
+	passed=$((passed + 1))
+else
+	sed 's/^/# /' build/reliable-selftest.log
+	echo "not ok - tests/reliable.py selftest"
+	failed=$((failed + 1))
+fi
 # kudpctl, as the top-level make builds it.
 if make -s tools >build/tools.log 2>&1; then
 	echo "ok - tools/kudpctl builds (no warning)"
