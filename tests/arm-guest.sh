@@ -14,43 +14,16 @@
 # with vmalloc= on the command line, only the test of that.
 
 MOD=/kudp
+HERE=$(cd "$(dirname "$0")" && pwd)
+# diag, fail, expect, the module loaders, wait_for, the sysfs paths and
+# BAD, shared with the x86 suites (tests/arm.sh packs it next to this).
+. "$HERE/common.sh"
 KUDPCTL=$MOD/kudpctl
-S=/sys/module/send_udp/parameters
-R=/sys/module/receive_udp/parameters
-DS=/sys/class/send_udp/send_udp
-DR=/sys/class/receive_udp/receive_udp
-BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|Unable to handle|Internal error'
 BITS=64
 case $(uname -m) in armv7* | armv6* | arm) BITS=32 ;; esac
 
-diag() { echo "# $*"; }
-fail() { diag "FAIL: $*"; return 1; }
-expect() {
-	[ "$2" = "$3" ] && return 0
-	diag "FAIL: $1: expected '$2', saw '$3'"
-	return 1
-}
-loaded() { grep -q "^$1 " /proc/modules; }
-load_rx() { insmod $MOD/receive_udp.ko buffer_size=1M "$@"; }
-load_tx() { insmod $MOD/send_udp.ko buffer_size=1M "$@"; }
-unload_all() {
-	loaded send_udp && rmmod send_udp
-	loaded receive_udp && rmmod receive_udp
-	! loaded send_udp && ! loaded receive_udp
-}
 # centiseconds since boot
 now() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
-# wait_for SECONDS CMD...: retry CMD every 0.1 s.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 # rx_state STATE: the receiver's state is STATE ("complete (idle)" is
 # complete).
 rx_state() { case "$(cat $R/state)" in "$1" | "$1 "*) return 0 ;; esac; return 1; }

@@ -8,7 +8,8 @@
 # qemu-system-aarch64 / qemu-system-arm -M virt, software emulation, with a
 # minimal initramfs: Debian's busybox-static of the guest's architecture,
 # the cross-built modules and kudpctl (make cross; glibc's loader and libc
-# from the cross compiler's), and tests/arm-guest.sh. No network but the
+# from the cross compiler's), and tests/arm-guest.sh with the helpers it
+# shares with the x86 suites, tests/common.sh. No network but the
 # guest's loopback.
 #
 #   tests/arm.sh                      every ARM guest
@@ -69,7 +70,8 @@ guest() {
 	img=$(scripts/cross-fetch.sh image "$t") && bb=$(scripts/cross-fetch.sh busybox "$debarch") ||
 		{ echo "not ok - arm: $t: could not fetch the kernel image or busybox"; failed=$((failed + 1)); return; }
 	kimg=$(ls "$img"/boot/vmlinuz-*)
-	# The initramfs: busybox, glibc for kudpctl, the modules, the suite.
+	# The initramfs: busybox, glibc for kudpctl, the modules, the suite
+	# and its helpers.
 	root=$out/root
 	lib=/usr/$triplet/lib
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,kudp,lib/$triplet}
@@ -81,7 +83,7 @@ guest() {
 	cp -L "$lib/libc.so.6" "$lib/libm.so.6" "$root/lib/$triplet/"
 	cp "build/cross/$t/send_udp.ko" "build/cross/$t/receive_udp.ko" "build/cross/$arch/kudpctl" \
 		"$root/kudp/"
-	cp tests/arm-guest.sh "$root/arm-guest.sh"
+	cp tests/arm-guest.sh tests/common.sh "$root/"
 	mknod "$root/dev/console" c 5 1
 	cat >"$root/init" <<EOF
 #!/bin/busybox sh

@@ -79,7 +79,7 @@ t_roundtrip_sysfs() {
 	expect "data before" "" "$(cat $R/data)" || return 1
 	local t0=$(date +%s.%N)
 	echo hello >$S/data || return 1
-	wait_for rx_complete || fail "no completion: state $(cat $R/state)" || return 1
+	wait_for 30 rx_complete || fail "no completion: state $(cat $R/state)" || return 1
 	diag "completed $(since "$t0") s after the write"
 	expect "cat receive_udp data" "hello" "$(cat $R/data)" || return 1
 	# Byte for byte, newline included.
@@ -96,9 +96,9 @@ t_client_to_receiver() {
 	cmp "$TMP/payload" $R/data || fail "received bytes differ" || return 1
 	echo -n "socat says hi" | socat -u - UDP4-SENDTO:127.0.0.1:8808 || return 1
 	# Receiving for 5 s after the datagram: poll, no fixed sleep.
-	wait_for grep -qx receiving $R/state ||
+	wait_for 30 grep -qx receiving $R/state ||
 		fail "state while receiving: $(cat $R/state)" || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "socat payload" "socat says hi" "$(cat $R/data)"
 }
 
@@ -109,7 +109,7 @@ t_sender_to_listener() {
 	local n=$(stat -c %s "$TMP/src")
 	$UDP listen --bytes "$n" --timeout 20 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
 	local pid=$!
-	wait_for test -e "$TMP/ready" || return 1
+	wait_for 30 test -e "$TMP/ready" || return 1
 	cat "$TMP/src" >$S/data || return 1
 	wait $pid
 	expect "datagrams and bytes" "$(( (n + 999) / 1000 )) $n" "$(cat "$TMP/count")" || return 1
@@ -131,9 +131,9 @@ t_discard_on_new_data() {
 	$UDP send old-message --wait-complete 8 >/dev/null || return 1
 	expect "first message" "old-message" "$(cat $R/data)" || return 1
 	$UDP send new || return 1
-	wait_for grep -q receiving $R/state || return 1
+	wait_for 30 grep -q receiving $R/state || return 1
 	expect "data while the new one is incomplete" "" "$(cat $R/data)" || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "second message replaces the first" "new" "$(cat $R/data)"
 }
 
@@ -148,7 +148,7 @@ t_full_buffer_overflow() {
 	gap=$($UDP send --max-gap 0123456789 abcdefghij %complete=3 12345 %sleep=2 678) ||
 		fail "no full-buffer completion: $gap" || return 1
 	diag "longest gap between two datagrams: $gap s"
-	wait_for grep -qx 12 $R/overflow ||
+	wait_for 30 grep -qx 12 $R/overflow ||
 		fail "overflow after the burst: expected 12, saw $(cat $R/overflow)" || return 1
 	expect "data unchanged" "0123456789abcdef" "$(cat $R/data)" || return 1
 	expect "state unchanged" "complete (full)" "$(cat $R/state)" || return 1
@@ -193,7 +193,7 @@ t_data_efbig() {
 	log_since "$seq" | grep -q 'send larger or binary data through /dev/send_udp' ||
 		fail "no log line saying how to send larger data" || return 1
 	expect "4095-byte write" "ok" "$(write $S/data "$(head -c 4095 /dev/zero | tr '\0' z)")" || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "only the 4095-byte message was sent" "4095 z" \
 		"$(wc -c <$R/data) $(tr -d '\n' <$R/data | tr -s z)"
 }
@@ -204,14 +204,14 @@ t_data_ebusy() {
 	load_tx payload=1 || return 1
 	$UDP listen --bytes 4000 --first 60 --timeout 3 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
 	local pid=$! seq=$($KMSG last)
-	wait_for test -e "$TMP/ready" || return 1
+	wait_for 30 test -e "$TMP/ready" || return 1
 	hold_loopback || return 1
 	expect "two writes" "ok EBUSY" \
 		"$(write $S/data "$(head -c 2000 /dev/zero | tr '\0' a)" second)"
 	local rc=$?
 	expect "state during the send" "sending" "$(cat $S/state)" || rc=1
 	release_loopback
-	wait_for tx_idle || fail "the send never ended" || rc=1
+	wait_for 30 tx_idle || fail "the send never ended" || rc=1
 	wait $pid	# until 3 s pass without data: a second message would show
 	[ $rc -eq 0 ] || return 1
 	expect "sends" "1 2000 0" "$(cat $DS/messages) $(cat $DS/last_bytes) $(cat $S/last_error)" || return 1
@@ -276,7 +276,7 @@ t_bad_load_params() {
 t_insmod_data() {
 	load_rx || return 1
 	load_tx data=from-insmod || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "message sent by init" "from-insmod" "$(cat $R/data)" || return 1
 	expect "send data" "from-insmod" "$(cat $S/data)"
 }
@@ -286,21 +286,21 @@ t_port_unreachable() {
 	load_tx || return 1
 	local seq=$($KMSG last)
 	echo hello >$S/data || return 1
-	wait_for tx_idle || fail "send never finished" || return 1
+	wait_for 30 tx_idle || fail "send never finished" || return 1
 	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
 	log_since "$seq" | grep -q 'port unreachable' || fail "no log line" || return 1
 	# A longer message stops at the first refusal.
 	echo 100 >$S/payload
 	seq=$($KMSG last)
 	head -c 4000 /dev/zero | tr '\0' q >$S/data || return 1
-	wait_for tx_idle || fail "send never finished" || return 1
+	wait_for 30 tx_idle || fail "send never finished" || return 1
 	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
 	log_since "$seq" | grep 'port unreachable' | grep -q 'after [0-9]* of 4000 bytes' ||
 		fail "no log line with progress" || return 1
 	# And a later send to a listener succeeds.
 	load_rx || return 1
 	echo again >$S/data || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "data" "again" "$(cat $R/data)" || return 1
 	expect "last_error after success" "0" "$(cat $S/last_error)"
 }
@@ -309,7 +309,7 @@ t_debug_output() {
 	load_rx debug=1 && load_tx debug=1 || return 1
 	local seq=$($KMSG last)
 	echo dbg >$S/data || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	local log=$(log_since "$seq") p
 	for p in 'send_udp: send_udp_start(len=4)' 'send_udp: kernel_sendmsg(4 bytes at offset 0) = 4' \
 		 'receive_udp: kernel_recvmsg(room 65507) = 4' 'receive_udp: idle timer armed' \
@@ -324,7 +324,7 @@ t_debug_output() {
 	echo 1 >$S/payload
 	seq=$($KMSG last)
 	head -c 3000 /dev/zero | tr '\0' d >$S/data || return 1
-	wait_for tx_idle || return 1
+	wait_for 30 tx_idle || return 1
 	local n=$(log_since "$seq" | grep -c 'kernel_sendmsg(')
 	diag "$n kernel_sendmsg lines for 3000 datagrams"
 	[ "$n" -le 100 ] || fail "$n lines: not rate-limited"
@@ -350,7 +350,7 @@ for name, call in (("write", lambda: os.write(os.open(S + "data", os.O_WRONLY), 
         out.append(name + ":" + errno.errorcode[e.errno])
 print(" ".join(out))' >"$TMP/early" &
 	local pid=$!
-	wait_for test -e "$TMP/ready" || return 1
+	wait_for 30 test -e "$TMP/ready" || return 1
 	insmod "$MOD/send_udp.ko" buffer_size=1G || return 1
 	wait $pid
 	expect "write and read during init" "write:ENODEV read:ENODEV" "$(cat "$TMP/early")" || return 1
@@ -367,7 +367,7 @@ t_unload_states() {
 	diag "unloading receive_udp: receiving, idle timer armed"
 	load_rx debug=1 || return 1
 	$UDP send part || return 1
-	wait_for grep -q receiving $R/state || return 1
+	wait_for 30 grep -q receiving $R/state || return 1
 	seq=$($KMSG last)
 	cat $R/state | sed 's/^/# state: /'
 	rmmod receive_udp && ! loaded receive_udp || fail "still loaded" || return 1
@@ -391,7 +391,7 @@ while time.monotonic() < end:
 ' &
 	local pid=$!
 	# The burst fills the 1 MiB buffer at once; the rest is overflow.
-	wait_for rx_started || fail "the burst never came" || return 1
+	wait_for 30 rx_started || fail "the burst never came" || return 1
 	cat $R/state | sed 's/^/# state: /'
 	rmmod receive_udp && ! loaded receive_udp || fail "still loaded" || return 1
 	wait $pid
@@ -431,7 +431,7 @@ t_flood() {
 		nice -n 19 $FLOOD 127.0.0.1 8808 15 >"$TMP/flood$i" &
 		pids="$pids $!"
 	done
-	wait_for grep -qx receiving $R/state || fail "the flood never came" || return 1
+	wait_for 30 grep -qx receiving $R/state || fail "the flood never came" || return 1
 	sleep 2
 	diag "queued on the socket: $((16#$(awk '$2 ~ /:2268$/ { split($5, q, ":"); print q[2] }' /proc/net/udp))) bytes"
 	out=$($GENL status receive_udp --cmd 3 --ack --time)
@@ -494,7 +494,7 @@ t_small_memory() {
 	small_machine 512 || return 1
 	load_rx buffer_size=64M && load_tx buffer_size=64M || return 1
 	echo small >$S/data || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "data" "small" "$(cat $R/data)"
 }
 
@@ -578,7 +578,7 @@ except OSError as e:
 print(open("/sys/class/send_udp/send_udp/cur_bytes").read().strip(), " ".join(out))
 os.close(fd)')" || return 1
 	# A message that did not fit is not sent at all.
-	wait_for tx_idle || return 1
+	wait_for 30 tx_idle || return 1
 	expect "sends, receiver state" "0 empty" "$(cat $DS/seq) $(cat $DR/state)"
 }
 
@@ -596,7 +596,7 @@ import os, signal
 fd = os.open("/dev/send_udp", os.O_WRONLY)
 os.write(fd, b"partial")
 os.kill(os.getpid(), signal.SIG'$sig')'
-		wait_for tx_idle || fail "SIG$sig: the sender stayed $(cat $S/state)" || return 1
+		wait_for 30 tx_idle || fail "SIG$sig: the sender stayed $(cat $S/state)" || return 1
 	done
 	# KUDP_IOC_DISCARD is _IO(0xb9, 3), from root on another open file.
 	expect "O_DIRECT open, full buffer, writes and close after a discard" \
@@ -619,7 +619,7 @@ fcntl.ioctl(os.open("/dev/send_udp", os.O_RDONLY), 0xb903)
 out.append(call(lambda: os.write(fd, b"more")))
 out.append(call(lambda: os.close(fd)))
 print(" ".join(out))')" || return 1
-	wait_for tx_idle || return 1
+	wait_for 30 tx_idle || return 1
 	expect "sends, receiver" "1 1 complete keep" \
 		"$(cat $DS/seq) $(cat $DR/seq) $(cat $DR/state) $(cat $R/data)" || return 1
 	log_since "$seq" | grep 'not sent' | sed 's/^/# log: /'
@@ -630,11 +630,11 @@ print(" ".join(out))')" || return 1
 	# (Not a pipeline: wait would wait for the sleep too.)
 	$KUDPCTL send - 2>"$TMP/err" < <(head -c 1000 /dev/urandom; sleep 30) &
 	local pid=$!
-	wait_for grep -qx 1000 $DS/cur_bytes || fail "kudpctl never wrote" || return 1
+	wait_for 30 grep -qx 1000 $DS/cur_bytes || fail "kudpctl never wrote" || return 1
 	kill -INT $pid
 	wait $pid && fail "kudpctl send succeeded" && return 1
 	grep -q "interrupted; nothing sent" "$TMP/err" || fail "kudpctl said: $(cat "$TMP/err")" || return 1
-	wait_for tx_idle || return 1
+	wait_for 30 tx_idle || return 1
 	expect "sends after kudpctl" "1 keep" "$(cat $DS/seq) $(cat $R/data)"
 }
 
@@ -932,7 +932,7 @@ t_peer() {
 	expect "one host" "127.0.0.2/32" "$(cat $R/peer)" || return 1
 	# A foreign datagram alone: the message stays empty.
 	$UDP send --from 127.0.0.1 foreign || return 1
-	wait_for grep -qx 1 $DR/rejected || fail "rejected: $(cat $DR/rejected)" || return 1
+	wait_for 30 grep -qx 1 $DR/rejected || fail "rejected: $(cat $DR/rejected)" || return 1
 	expect "state after a foreign datagram" "empty 0" "$(cat $DR/state) $(cat $DR/cur_bytes)" || return 1
 	# Peer's message, with a foreign datagram in its middle.
 	$UDP send --from 127.0.0.2 mine || return 1
@@ -1018,7 +1018,7 @@ t_rate() {
 	# rmmod in the middle of a slow paced send returns at once.
 	echo 64K >$S/rate || return 1
 	head -c 2000000 /dev/zero >/dev/send_udp || return 1
-	wait_for grep -qx sending $DS/state || return 1
+	wait_for 30 grep -qx sending $DS/state || return 1
 	rmmod_within send_udp 2
 }
 
@@ -1040,7 +1040,7 @@ t_interop_100m() {
 	load_tx buffer_size=128M || return 1
 	$STREAM udp-listen $size --ready "$TMP/ready" >"$TMP/got" &
 	local pid=$!
-	wait_for test -e "$TMP/ready" || return 1
+	wait_for 30 test -e "$TMP/ready" || return 1
 	src=$($STREAM send $size) || return 1
 	wait $pid
 	got=$(cat "$TMP/got")
@@ -1218,7 +1218,7 @@ t_nl_two_listeners() {
 	for i in 1 2; do
 		$GENL listen send_udp receive_udp --count 2 --ready "$TMP/ready$i" >"$TMP/ev$i" 3>&- &
 	done
-	wait_for test -e "$TMP/ready1" -a -e "$TMP/ready2" || return 1
+	wait_for 30 test -e "$TMP/ready1" -a -e "$TMP/ready2" || return 1
 	echo -n both >$S/data
 	wait || true
 	wait_seq 1 || return 1
@@ -1269,10 +1269,10 @@ t_kudpctl_monitor() {
 	load_rx && load_tx || return 1
 	$KUDPCTL monitor --json >"$TMP/mon" 2>"$TMP/mon.err" 3>&- &
 	local pid=$!
-	wait_for grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
+	wait_for 30 grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
 	$KUDPCTL monitor >"$TMP/mon.txt" 2>"$TMP/mon2.err" 3>&- &
 	local pid2=$!
-	wait_for grep -q monitoring "$TMP/mon2.err" || fail "text monitor never started" || return 1
+	wait_for 30 grep -q monitoring "$TMP/mon2.err" || fail "text monitor never started" || return 1
 	echo -n first >$S/data
 	wait_seq 1 || return 1
 	$IOCTL discard /dev/receive_udp || return 1
@@ -1312,16 +1312,16 @@ t_nl_unload_listener() {
 	local pid=$!
 	$GENL listen receive_udp --count 1 --timeout 60 --ready "$TMP/raw.ready" >"$TMP/raw" 3>&- &
 	local raw=$!
-	wait_for grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
-	wait_for test -e "$TMP/raw.ready" || fail "the raw listener never subscribed" || return 1
+	wait_for 30 grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
+	wait_for 30 test -e "$TMP/raw.ready" || fail "the raw listener never subscribed" || return 1
 	# Subscribed listeners do not hold the modules.
 	rmmod send_udp && rmmod receive_udp || fail "rmmod with listeners subscribed" || return 1
-	wait_for grep -q "receive_udp unloaded" "$TMP/mon" || fail "monitor did not see the unload" || return 1
+	wait_for 30 grep -q "receive_udp unloaded" "$TMP/mon" || fail "monitor did not see the unload" || return 1
 	load_rx && load_tx || return 1
-	wait_for grep -q "send_udp loaded" "$TMP/mon" || fail "monitor did not see the load" || return 1
+	wait_for 30 grep -q "send_udp loaded" "$TMP/mon" || fail "monitor did not see the load" || return 1
 	echo -n again >$S/data
 	wait_seq 1 || return 1
-	wait_for grep -q "receive_udp complete seq=1" "$TMP/mon" || fail "no event after reloading" || return 1
+	wait_for 30 grep -q "receive_udp complete seq=1" "$TMP/mon" || fail "no event after reloading" || return 1
 	kill -INT $pid
 	wait $pid || fail "monitor exited with $?" || return 1
 	kill $raw 2>/dev/null
@@ -1385,7 +1385,7 @@ print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || ret
 	head -c 100000 /dev/urandom >"$TMP/in"
 	timeout 60 $KUDPCTL send "$TMP/in" 2>"$TMP/err2" 3>&- &
 	pid2=$!
-	wait_for grep -qx sending $DS/state || fail "the send never started" || return 1
+	wait_for 30 grep -qx sending $DS/state || fail "the send never started" || return 1
 	sleep 1
 	rmmod send_udp && rmmod receive_udp || return 1
 	wait $pid1; rc=$?
@@ -1406,7 +1406,7 @@ demo() {
 	echo "\$ cat /sys/module/receive_udp/parameters/state"
 	cat $R/state
 	echo "(waiting for 5 s without data...)"
-	wait_for rx_complete
+	wait_for 30 rx_complete
 	echo "\$ cat /sys/module/receive_udp/parameters/state"
 	cat $R/state
 	echo "\$ cat /sys/module/receive_udp/parameters/data"
@@ -1483,7 +1483,7 @@ stress_midway() {
 # wait until the receiver is receiving it.
 send_gib() {
 	dd if=/dev/zero of=/dev/send_udp bs=1M count=1024 status=none || return 1
-	wait_for rx_started || fail "the receiver never saw the send"
+	wait_for 30 rx_started || fail "the receiver never saw the send"
 }
 
 # summary WHAT: "N rmmods of MODULE WHAT: at most S s", from rmmod_within's
@@ -1536,7 +1536,7 @@ t_stress_rmmod_flood() {
 			nice -n 19 $FLOOD 127.0.0.1 8808 4 >/dev/null &
 			pids="$pids $!"
 		done
-		wait_for rx_started || fail "the flood never came" || return 1
+		wait_for 30 rx_started || fail "the flood never came" || return 1
 		dd if=/dev/zero of=/dev/send_udp bs=1M count=64 status=none || return 1
 		stress_pause
 		rmmod_within send_udp "$limit" || return 1
@@ -1582,7 +1582,7 @@ print("%.3f" % (time.monotonic() - t0))')
 	expect "state" "complete (whole)" "$(cat $R/state)" || return 1
 	expect "reason" "whole" "$(cat $DR/reason)" || return 1
 	expect "data" "hello" "$(cat $R/data)" || return 1
-	wait_for tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
+	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
 	expect "send result" "0" "$(cat $S/last_error)" || return 1
 	expect "rejected (send_udp, receive_udp)" "0 0" "$(cat $DS/rejected) $(cat $DR/rejected)" || return 1
 	# send_udp's mode applies to the next send; receive_udp's is set at
@@ -1594,7 +1594,7 @@ print("%.3f" % (time.monotonic() - t0))')
 	insmod "$MOD/receive_udp.ko" mode=bogus 2>/dev/null && fail "receive_udp loaded with mode=bogus" && return 1
 	echo raw >$S/mode && load_rx || return 1
 	echo -n raw-again >$S/data || return 1
-	wait_for rx_complete || return 1
+	wait_for 30 rx_complete || return 1
 	expect "after mode=raw at run time" "raw raw-again complete (idle)" \
 		"$(cat $S/mode) $(cat $R/data) $(cat $R/state)"
 }
@@ -1609,7 +1609,7 @@ t_rel_dev_16m() {
 	cat "$TMP/src" >/dev/send_udp || return 1
 	wait_seq 1 60 || return 1
 	diag "complete $(since "$t0") s after the write began; the receiver took $(cat $DR/last_datagrams) datagrams, its socket dropped $(cat $DR/drops)"
-	wait_for tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
+	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
 	expect "send result" "0" "$(cat $S/last_error)" || return 1
 	cmp "$TMP/src" /dev/receive_udp || fail "the bytes read back differ from the source" || return 1
 	expect "CRC-32 (send_udp, receive_udp)" "$crc $crc" "$(cat $DS/crc32) $(cat $DR/crc32)" || return 1
@@ -1626,7 +1626,7 @@ t_rel_interop_kernel_to_user() {
 	head -c 3000000 /dev/urandom >"$TMP/src" || return 1
 	$REL receive "$TMP/got" --bind 127.0.0.1 --lose 0.1 --noise --ready "$TMP/ready" >"$TMP/rx.out" 2>&1 &
 	local pid=$!
-	wait_for test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
+	wait_for 30 test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
 	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err"
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
@@ -1677,9 +1677,9 @@ t_rel_mode_mismatch() {
 	load_rx mode=reliable && load_tx || return 1
 	local seq=$($KMSG last) t0
 	echo hello >$S/data || return 1
-	wait_for past $DR/rejected 0 || fail "send_udp's raw datagram not rejected" || return 1
+	wait_for 30 past $DR/rejected 0 || fail "send_udp's raw datagram not rejected" || return 1
 	$UDP send plain-udp-client || return 1
-	wait_for past $DR/rejected 1 || fail "a raw client's datagram not rejected" || return 1
+	wait_for 30 past $DR/rejected 1 || fail "a raw client's datagram not rejected" || return 1
 	expect "rejected" "2" "$(cat $DR/rejected)" || return 1
 	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
 	expect "the raw send's result (it cannot know)" "0" "$(cat $S/last_error)" || return 1
@@ -1689,7 +1689,7 @@ t_rel_mode_mismatch() {
 	load_rx && load_tx mode=reliable || return 1
 	t0=$(date +%s.%N)
 	echo hello >$S/data || return 1
-	wait_for tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
+	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
 	diag "the reliable send to a raw receiver ended after $(since "$t0") s"
 	expect "send result" "-110" "$(cat $S/last_error)" || return 1
 	expect "rejected: the DATA and 8 CLOSEs" "9" "$(cat $DR/rejected)" || return 1
@@ -1718,7 +1718,7 @@ t_rel_malformed() {
 		want="answer none"
 		[ $c = efbig ] && want="answer REFUSE EFBIG"
 		echo "$out" | grep -q " $want\$" || fail "$c: $out (expected $want)" || ok=1
-		wait_for past $DR/rejected "$prev" || fail "$c: not counted in rejected" || { ok=1; continue; }
+		wait_for 30 past $DR/rejected "$prev" || fail "$c: not counted in rejected" || { ok=1; continue; }
 		expect "$c: rejected" "$((prev + 1))" "$(cat $DR/rejected)" || ok=1
 		expect "$c: receiver (state, seq)" "complete (whole) 1" "$(cat $R/state) $(cat $DR/seq)" || ok=1
 	done
@@ -1737,7 +1737,7 @@ t_rel_crc_mismatch() {
 	# refuses (EBADMSG) and discards the message, cause crc.
 	out=$($REL send 127.0.0.1 "$TMP/src" --bad-crc) && fail "a wrong CRC-32 was confirmed" && return 1
 	echo "$out" | grep -qx "send: EBADMSG" || fail "reliable.py said: $(echo $out)" || return 1
-	wait_for has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event" || return 1
+	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event" || return 1
 	expect "receive_udp's events" "discarded:0:100000:crc" "$(events "$TMP/mon" receive_udp | xargs)" || return 1
 	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
 	rmmod receive_udp || return 1
@@ -1747,14 +1747,14 @@ t_rel_crc_mismatch() {
 	load_tx mode=reliable || return 1
 	$REL receive "$TMP/got" --bind 127.0.0.1 --flip --ready "$TMP/ready" >"$TMP/rx.out" 2>&1 &
 	pid=$!
-	wait_for test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
+	wait_for 30 test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
 	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err"
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
 	[ $rc -ne 0 ] || fail "kudpctl send exited 0" || return 1
 	expect "send result" "-74" "$(cat $S/last_error)" || return 1
 	wait $pid && fail "reliable.py took the changed bytes" && return 1
-	wait_for has_event "$TMP/mon" send_udp '^sent:' || fail "no sent event" || return 1
+	wait_for 30 has_event "$TMP/mon" send_udp '^sent:' || fail "no sent event" || return 1
 	expect "send_udp's events" "sent:1:100000:-74" "$(events "$TMP/mon" send_udp | xargs)"
 }
 
@@ -1792,8 +1792,8 @@ t_rel_incomplete() {
 	head -c 100000 /dev/urandom >"$TMP/src" || return 1
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
 	t0=$(date +%s.%N)
-	wait_for grep -qx receiving $R/state || fail "state $(cat $R/state)" || return 1
-	wait_for has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event: $(cat $R/state)" || return 1
+	wait_for 30 grep -qx receiving $R/state || fail "state $(cat $R/state)" || return 1
+	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event: $(cat $R/state)" || return 1
 	t=$(since "$t0")
 	diag "discarded $t s after the sender vanished"
 	below 4.5 "$t" && below "$t" 7 || fail "discarded after $t s, not 5 s" || return 1
@@ -1813,31 +1813,31 @@ t_rel_unload() {
 
 	diag "receive_udp in the middle of the DATA (paced at 4 MiB/s)"
 	head -c $size /dev/zero >/dev/send_udp || return 1
-	wait_for past $DR/cur_bytes $((4 << 20)) || fail "the transfer never started" || return 1
+	wait_for 30 past $DR/cur_bytes $((4 << 20)) || fail "the transfer never started" || return 1
 	rmmod_within receive_udp 2 || return 1
-	wait_for tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
+	wait_for 30 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
 	diag "send_udp: last_error $(cat $S/last_error) after $(cat $DS/last_bytes) bytes"
 	[ "$(cat $S/last_error)" -lt 0 ] || fail "the send succeeded" || return 1
 
 	diag "send_udp in the middle of the DATA"
 	load_rx mode=reliable buffer_size=32M || return 1
 	head -c $size /dev/zero >/dev/send_udp || return 1
-	wait_for past $DR/cur_bytes $((4 << 20)) || fail "the transfer never started" || return 1
+	wait_for 30 past $DR/cur_bytes $((4 << 20)) || fail "the transfer never started" || return 1
 	rmmod_within send_udp 2 || return 1
-	wait_for has_event "$TMP/mon" receive_udp '^discarded:.*:incomplete$' ||
+	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:.*:incomplete$' ||
 		fail "receive_udp did not discard the message: $(cat $R/state)" || return 1
 
 	diag "receive_udp with an incomplete message (its sender vanished)"
 	head -c 100000 /dev/urandom >"$TMP/src"
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
-	wait_for grep -qx receiving $R/state || fail "state $(cat $R/state)" || return 1
+	wait_for 30 grep -qx receiving $R/state || fail "state $(cat $R/state)" || return 1
 	rmmod_within receive_udp 2 || return 1
 	t0=$(date +%s)
 
 	diag "send_udp waiting for an answer to its CLOSE (a raw receiver rejects it all)"
 	load_rx && load_tx mode=reliable || return 1
 	echo hello >$S/data || return 1
-	wait_for past $DR/rejected 1 || fail "the CLOSE never came" || return 1
+	wait_for 30 past $DR/rejected 1 || fail "the CLOSE never came" || return 1
 	expect "send state" "sending" "$(cat $S/state)" || return 1
 	rmmod_within send_udp 2 || return 1
 	rmmod receive_udp || return 1
@@ -1846,9 +1846,9 @@ t_rel_unload() {
 	load_tx mode=reliable buffer_size=4M rate=1M || return 1
 	$REL receive "$TMP/got" --bind 127.0.0.1 --lose 1 --ready "$TMP/ready" >"$TMP/rx.out" 2>&1 &
 	pid=$!
-	wait_for test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
+	wait_for 30 test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
 	head -c $((4 << 20)) /dev/zero >/dev/send_udp || return 1
-	wait_for grep -q '^NACK' "$TMP/rx.out" || fail "no NACK" || return 1
+	wait_for 30 grep -q '^NACK' "$TMP/rx.out" || fail "no NACK" || return 1
 	expect "send state" "sending" "$(cat $S/state)" || return 1
 	rmmod_within send_udp 2 || return 1
 	kill $pid

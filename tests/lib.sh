@@ -1,10 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The helpers of the kudp tests, sourced by tests/guest.sh, tests/fault.sh
-# and tests/debug-guest.sh (in the guest, as root). The sourcing script
-# sets MOD (the directory of send_udp.ko and receive_udp.ko) and HERE (the
-# tests' directory) first; TMP is the scratch directory of the running test
-# (guest.sh's runner makes one per test).
+# The helpers of the kudp tests, sourced by tests/guest.sh,
+# tests/pair-guest.sh, tests/fault.sh and tests/debug-guest.sh (in the
+# guest, as root). The sourcing script sets MOD (the directory of
+# send_udp.ko and receive_udp.ko) and HERE (the tests' directory) first;
+# TMP is the scratch directory of the running test (guest.sh's runner makes
+# one per test). What the ARM guests' suite shares with these (diag, fail,
+# expect, the module loaders, wait_for, the sysfs paths, BAD) is in
+# tests/common.sh.
+
+. "$HERE/common.sh"
 
 # -S: no site module (the helpers use the standard library alone): a
 # second less to start each time under software emulation.
@@ -18,41 +23,10 @@ KMSG=$HERE/kmsg
 IOCTL=$HERE/kudp_ioctl
 FLOOD=$HERE/flood
 KUDPCTL=$HERE/kudpctl
-S=/sys/module/send_udp/parameters
-R=/sys/module/receive_udp/parameters
-DS=/sys/class/send_udp/send_udp
-DR=/sys/class/receive_udp/receive_udp
 TMP=${KUDP_TMP:-}
-# What fails a test when the kernel logs it.
-BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|KFENCE|UBSAN|KASAN|kmemleak|circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|lockdep|DEBUG_LOCKS_WARN_ON|unreferenced object|ODEBUG'
 # The log scan's self-test writes this tag: the scan of every other test
 # ignores its lines.
 SELFTEST_TAG='kudp-scan-selftest'
-
-diag() { echo "# $*"; }
-
-# fail MESSAGE: explain a failure (the test function then returns 1).
-fail() { diag "FAIL: $*"; return 1; }
-
-# expect WHAT EXPECTED ACTUAL
-expect() {
-	[ "$2" = "$3" ] && return 0
-	diag "FAIL: $1: expected '$2', saw '$3'"
-	return 1
-}
-
-loaded() { grep -q "^$1 " /proc/modules; }
-
-load_rx() { insmod "$MOD/receive_udp.ko" buffer_size=1M "$@"; }
-load_tx() { insmod "$MOD/send_udp.ko" buffer_size=1M "$@"; }
-
-unload_all() {
-	local m
-	for m in send_udp receive_udp; do
-		loaded $m && rmmod $m
-	done
-	! loaded send_udp && ! loaded receive_udp
-}
 
 # write FILE VALUE...: write each VALUE in one write(2) of its own, in quick
 # succession, from one process; backslash escapes (\n) are decoded. Prints
@@ -80,27 +54,6 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; 
 
 # below A B: whether A < B (decimal numbers).
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-
-# wait_for CMD... : retry CMD for up to 30 s.
-wait_for() {
-	local i
-	for i in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_until SECONDS CMD... : retry CMD every second for up to SECONDS.
-wait_until() {
-	local i n=$1
-	shift
-	for i in $(seq "$n"); do
-		"$@" && return 0
-		sleep 1
-	done
-	return 1
-}
 
 rx_complete() { grep -q '^complete' $R/state; }
 rx_started() { ! grep -qx empty $R/state; }
@@ -179,7 +132,7 @@ past() { [ "$(cat "$1")" -gt "$2" ]; }
 # FILE; returns once it listens ($! is its pid; the runner kills it).
 monitor() {
 	$KUDPCTL monitor --json >"$1" 2>"$1.err" 3>&- &
-	wait_for grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(cat "$1.err")"
+	wait_for 30 grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(cat "$1.err")"
 }
 
 # events FILE MODULE: MODULE's events about messages in the monitor's

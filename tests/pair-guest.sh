@@ -123,7 +123,7 @@ t_pair_roundtrip_sysfs() {
 	remote "load_rx debug=1" || return 1
 	load_tx ip=$RX_ADDR || return 1
 	echo hello >$S/data || return 1
-	expect "the receiver's data" "hello" "$(remote --limit 30 'wait_for rx_complete && cat $R/data')" ||
+	expect "the receiver's data" "hello" "$(remote --limit 30 'wait_for 30 rx_complete && cat $R/data')" ||
 		return 1
 	local t=$(remote completion_delay)
 	diag "completed $t s after the datagram arrived (the receiver's kernel log)"
@@ -167,7 +167,7 @@ t_pair_refused() {
 	local size=$((32 << 20))
 	load_tx buffer_size=$size ip=$RX_ADDR || return 1
 	head -c $size /dev/zero >/dev/send_udp || return 1
-	wait_for tx_idle || return 1
+	wait_for 30 tx_idle || return 1
 	diag "$size bytes to a machine where nothing listens: stopped after $(cat $DS/last_bytes) bytes in $(cat $DS/last_datagrams) datagrams, last_error $(cat $S/last_error)"
 	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
 	[ "$(cat $DS/last_bytes)" -lt $size ] || fail "all $size bytes were sent"
@@ -180,7 +180,7 @@ t_pair_no_host() {
 	load_tx ip=192.0.2.99 || return 1
 	local t0=$(date +%s.%N) seq=$($KMSG last)
 	head -c 200000 /dev/zero >/dev/send_udp || return 1
-	wait_for tx_idle || fail "still $(cat $S/state) after 30 s" || return 1
+	wait_for 30 tx_idle || fail "still $(cat $S/state) after 30 s" || return 1
 	diag "the send to 192.0.2.99 ended after $(since "$t0") s: last_error $(cat $S/last_error)"
 	expect "last_error" "-113" "$(cat $S/last_error)" || return 1
 	log_since "$seq" | grep -q "192.0.2.99: no host answers ARP for it" || fail "no log line"
@@ -195,12 +195,12 @@ t_pair_gso_gro() {
 	local size=$((8 << 20)) dg=$((((8 << 20) + 1471) / 1472)) out in got src
 	load_tx buffer_size=8M ip=$RX_ADDR || return 1
 	remote "($STREAM udp-listen $size --ready $SHARED/ready $RX_ADDR >$SHARED/listen.out &)" || return 1
-	wait_for test -e "$SHARED/ready" || return 1
+	wait_for 30 test -e "$SHARED/ready" || return 1
 	out=$(snmp Udp OutDatagrams)
 	src=$($STREAM send $size) || return 1
-	wait_for tx_idle || return 1
+	wait_for 30 tx_idle || return 1
 	out=$(($(snmp Udp OutDatagrams) - out))
-	wait_for test -s "$SHARED/listen.out" || return 1
+	wait_for 30 test -s "$SHARED/listen.out" || return 1
 	got=$(cat "$SHARED/listen.out")
 	diag "send_udp (gso=1) -> Python: $dg datagrams in $out calls; the listener: $got (bytes, CRC-32, drops, datagrams)"
 	expect "what Python received" "$size $(echo $src | cut -d' ' -f2) 0 $dg" "$got" || return 1
@@ -254,15 +254,15 @@ t_pair_link_down() {
 	remote "load_rx buffer_size=$size" || return 1
 	load_tx buffer_size=$size ip=$RX_ADDR || return 1
 	$STREAM send $size >/dev/null || return 1
-	wait_for awk '$1 > 16777216 { ok = 1 } END { exit !ok }' $DS/cur_bytes || return 1
+	wait_for 30 awk '$1 > 16777216 { ok = 1 } END { exit !ok }' $DS/cur_bytes || return 1
 	ip link set dev "$dev" down || return 1
-	wait_for tx_idle || fail "the send did not end: $(cat $S/state)" || rc=1
+	wait_for 30 tx_idle || fail "the send did not end: $(cat $S/state)" || rc=1
 	diag "link down after $(cat $DS/last_bytes) of $size bytes: last_error $(cat $S/last_error)"
 	[ "$(cat $S/last_error)" -lt 0 ] || fail "no error" || rc=1
 	rmmod_within send_udp 1 || rc=1
 	ip link set dev "$dev" up
-	wait_for ping -c 1 -W 1 $RX_ADDR >/dev/null || fail "the link did not come back" || rc=1
-	remote "wait_for rx_complete" >/dev/null
+	wait_for 30 ping -c 1 -W 1 $RX_ADDR >/dev/null || fail "the link did not come back" || rc=1
+	remote "wait_for 30 rx_complete" >/dev/null
 	return $rc
 }
 
@@ -287,7 +287,7 @@ t_pair_rate() {
 		echo $1 >$S/rate && echo $2 >$S/gso || return 1
 		t0=$(date +%s.%N)
 		pseudo_random $n $size >/dev/send_udp || return 1
-		wait_for tx_idle || return 1
+		wait_for 30 tx_idle || return 1
 		diag "rate=$1 gso=$2: sent in $(since "$t0") s"
 		remote --limit 120 "wait_seq $n 120" || return 1
 		drops=$(remote 'cat $DR/drops; $IOCTL reset /dev/receive_udp >/dev/null')
@@ -358,7 +358,7 @@ rel_start() {
 rel_check() {
 	local size=$1 seed=$2 t0=$3
 	remote --limit 900 "wait_seq 1 900" || return 1
-	wait_until 120 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
+	wait_for 120 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
 	diag "$size bytes in $(since "$t0") s: $(cat $DS/last_datagrams) datagrams sent for $(((size + 1439) / 1440)) segments; the receiver's socket dropped $(remote 'cat $DR/drops')"
 	expect "send result" "0" "$(cat $S/last_error)" || return 1
 	expect "receiver (state, bytes)" "complete (whole) $size" \
@@ -388,11 +388,11 @@ t_pair_rel_clean() {
 	local d seed=$RANDOM t0
 	remote "load_rx mode=reliable buffer_size=$REL_SIZE" || return 1
 	remote "rm -f $SHARED/watch.*; ($REL watch --timeout 600 --ready $SHARED/watch.ready >$SHARED/watch.out 2>&1 &)" || return 1
-	wait_for test -e "$SHARED/watch.ready" || fail "the watcher never started: $(cat "$SHARED/watch.out")" || return 1
+	wait_for 30 test -e "$SHARED/watch.ready" || fail "the watcher never started: $(cat "$SHARED/watch.out")" || return 1
 	t0=$(date +%s.%N)
 	rel_start $REL_SIZE $seed || return 1
 	rel_check $REL_SIZE $seed "$t0" || return 1
-	wait_for test -s "$SHARED/watch.out" || fail "the watcher said nothing" || return 1
+	wait_for 30 test -s "$SHARED/watch.out" || fail "the watcher said nothing" || return 1
 	diag "the receiving machine: $(cat "$SHARED/watch.out")"
 	d=$(sed -n 's/.*reason=whole: \([0-9.]*\) s after the last CLOSE arrived/\1/p' "$SHARED/watch.out")
 	[ -n "$d" ] || fail "no completion delay" || return 1
@@ -425,12 +425,12 @@ t_pair_rel_link_down() {
 	rseq=$(remote '$KMSG last') || return 1
 	t0=$(date +%s.%N)
 	rel_start $size $seed rate=$((size / 16)) gso=0 || return 1
-	wait_for past $DS/cur_bytes $((size / 8)) || fail "the send never passed an eighth" || return 1
+	wait_for 30 past $DS/cur_bytes $((size / 8)) || fail "the send never passed an eighth" || return 1
 	remote 'ip link set dev $(iface) down && sleep 2 && ip link set dev $(iface) up' || return 1
 	got=$(remote 'cat $DR/cur_bytes') || return 1
 	diag "the receiving machine's link was down for 2 s; it had $got bytes, send_udp had sent $(cat $DS/cur_bytes)"
-	remote "wait_for past \$DR/cur_bytes $got" || fail "nothing arrived once the link was back" || return 1
-	wait_for past $DS/cur_bytes $((size * 5 / 8)) || fail "the send never passed five eighths" || return 1
+	remote "wait_for 30 past \$DR/cur_bytes $got" || fail "nothing arrived once the link was back" || return 1
+	wait_for 30 past $DS/cur_bytes $((size * 5 / 8)) || fail "the send never passed five eighths" || return 1
 	netem loss 100% || return 1
 	sleep 2
 	netem_off
@@ -448,12 +448,12 @@ t_pair_rel_interop() {
 	# send_udp here to reliable.py there.
 	load_tx mode=reliable buffer_size=$size ip=$RX_ADDR || return 1
 	remote "rm -f $SHARED/rel.*; ( ($REL receive /tmp/rel-got --bind $RX_ADDR --ready $SHARED/rel.ready >$SHARED/rel.out 2>&1; echo \$? >$SHARED/rel.rc) & )" || return 1
-	wait_for test -e "$SHARED/rel.ready" || fail "reliable.py never listened" || return 1
+	wait_for 30 test -e "$SHARED/rel.ready" || fail "reliable.py never listened" || return 1
 	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err"
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
 	[ $rc -eq 0 ] || fail "kudpctl send exited with $rc, last_error $(cat $S/last_error)" || return 1
-	wait_for test -s "$SHARED/rel.rc" || fail "reliable.py never ended" || return 1
+	wait_for 30 test -s "$SHARED/rel.rc" || fail "reliable.py never ended" || return 1
 	tail -n 3 "$SHARED/rel.out" | sed 's/^/# reliable.py receive: /'
 	expect "reliable.py receive" "0" "$(cat "$SHARED/rel.rc")" || return 1
 	remote "cmp <(pseudo_random $seed $size) /tmp/rel-got && rm /tmp/rel-got" ||
@@ -490,7 +490,7 @@ bench_message() {
 	sent=$(pseudo_random 1 $size | $KUDPCTL send - 2>&1) || fail "kudpctl send: $sent" || return 1
 	[ -z "${6:-}" ] || tc qdisc del dev "$(iface)" root || return 1
 	remote --limit 600 "wait_seq 1 600" >/dev/null || return 1
-	wait_for grep -q received "$SHARED/recv.out" || fail "kudpctl recv: $(cat "$SHARED/recv.out")" || return 1
+	wait_for 30 grep -q received "$SHARED/recv.out" || fail "kudpctl recv: $(cat "$SHARED/recv.out")" || return 1
 	got=$(cat "$SHARED/recv.out")
 	drops=$(remote 'cat $DR/drops')
 	unload_all && remote unload_all || return 1
