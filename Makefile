@@ -226,7 +226,8 @@ check-slow:
 	KUDP_SUITES=main KUDP_TESTS=load_unload KUDP_LOAD_ROUNDS=100 tests/run.sh
 
 # The reliable mode's tests at the size the issue asks (256 MiB under each
-# netem setting, two guests per kernel); make check moves 32 MiB.
+# netem setting alone and all at once, two guests per kernel); make check
+# moves 32 MiB, with the settings all at once only.
 REL_TESTS = rel_roundtrip_sysfs rel_dev_16m rel_interop_kernel_to_user \
 	rel_interop_user_to_kernel rel_mode_mismatch rel_malformed rel_crc_mismatch \
 	rel_too_large rel_incomplete rel_unload pair_rel_clean pair_rel_loss1 \

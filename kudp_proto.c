@@ -770,6 +770,21 @@ void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram)
 }
 
 /**
+ * kudp_rel_rx_closes() - whether a CLOSE is the one the message had
+ * @r: the receiver's state: its CLOSE came
+ * @dgram: a CLOSE of the current message (its length already checked)
+ *
+ * Context: the receiving work item.
+ * Return: true if it announces the same CRC-32.
+ */
+bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *dgram)
+{
+	const struct kudp_close_hdr *h = dgram;
+
+	return r->closed && get_unaligned_be32(&h->crc) == r->crc;
+}
+
+/**
  * kudp_rel_rx_whole() - whether every segment of the message is there
  * @r: the receiver's state
  *

@@ -257,6 +257,7 @@ void *kudp_rel_rx_slot(const struct kudp_rel_rx *r, const void *hdr, size_t len)
 size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const void *hdr, size_t len);
 size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len);
 void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram);
+bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *dgram);
 bool kudp_rel_rx_whole(const struct kudp_rel_rx *r);
 bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state);
 int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock);

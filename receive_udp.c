@@ -563,9 +563,13 @@ static void receive_udp_rel_take(const void *dgram, size_t len,
 	}
 
 	if (rx.state == KUDP_STATE_COMPLETE) {
-		/* Late or resent: the ACK went missing if it is a CLOSE. */
-		if (c->type == KUDP_T_CLOSE)
+		/* Late or resent: the ACK went missing if it is the CLOSE. */
+		if (c->type != KUDP_T_CLOSE)
+			return;
+		if (kudp_rel_rx_closes(&rx.rel, dgram))
 			kudp_rel_rx_answer(&rx.rel, rx.sock, &rx.rel.from, dgram, 0);
+		else
+			receive_udp_reject(from, 1, "a CLOSE whose CRC-32 is not the complete message's");
 		return;
 	}
 	receive_udp_arm_timer();
