@@ -569,7 +569,7 @@ static void receive_udp_rel_take(const void *dgram, size_t len,
 		if (kudp_rel_rx_closes(&rx.rel, dgram))
 			kudp_rel_rx_answer(&rx.rel, rx.sock, &rx.rel.from, dgram, 0);
 		else
-			receive_udp_reject(from, 1, "a CLOSE whose CRC-32 is not the complete message's");
+			receive_udp_reject(from, 1, "a CLOSE with another CRC-32");
 		return;
 	}
 	receive_udp_arm_timer();
