@@ -1654,7 +1654,7 @@ t_rel_interop_user_to_kernel() {
 		set -- $size
 		n=$((n + 1))
 		head -c $1 /dev/urandom >"$TMP/src" || return 1
-		out=$($REL send 127.0.0.1 "$TMP/src" --segment $2 --drop $3) ||
+		out=$($REL send 127.0.0.1 "$TMP/src" --segment $2 --drop $3 2>&1) ||
 			fail "reliable.py send: $(echo $out)" || return 1
 		diag "$1 bytes, segment $2, first pass less $3: $out"
 		wait_seq $n || return 1

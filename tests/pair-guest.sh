@@ -462,7 +462,7 @@ t_pair_rel_interop() {
 	rmmod send_udp || return 1
 	# reliable.py here to receive_udp there.
 	remote "load_rx mode=reliable buffer_size=$size" || return 1
-	out=$($REL send $RX_ADDR "$TMP/src") || fail "reliable.py send: $(echo $out)" || return 1
+	out=$($REL send $RX_ADDR "$TMP/src" 2>&1) || fail "reliable.py send: $(echo $out)" || return 1
 	diag "reliable.py send: $out"
 	remote "wait_seq 1 && cmp <(pseudo_random $seed $size) /dev/receive_udp" ||
 		fail "receive_udp has other bytes" || return 1

@@ -56,6 +56,7 @@ import errno
 import io
 import os
 import random
+import select
 import socket
 import struct
 import sys
@@ -212,14 +213,14 @@ class Sender:
         past (0 or less: only what is queued)."""
         deadline = time.monotonic() + timeout
         while True:
-            # 0: non-blocking.
-            self.sock.settimeout(max(deadline - time.monotonic(), 0))
+            # The socket stays blocking, for the sends: the wait is
+            # select's, the receive never blocks (a send on a socket left
+            # with a timeout of 0 fails with EAGAIN once its buffer fills).
+            select.select([self.sock], [], [], max(deadline - time.monotonic(), 0))
             try:
-                body = self.sock.recv(65535)
-            except (socket.timeout, BlockingIOError):
+                body = self.sock.recv(65535, socket.MSG_DONTWAIT)
+            except BlockingIOError:
                 return None
-            except ConnectionRefusedError:
-                raise
             if len(body) < COMMON.size:
                 self.stats["rejected"] += 1
                 continue
