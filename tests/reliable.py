@@ -339,6 +339,10 @@ class Receiver:
             if off % seg or off >= total or len(body) - need != min(seg, total - off):
                 self.counts["malformed"] += 1
                 return None
+        if kind == DATA and mid in self.done:
+            # Still in flight when the message completed.
+            self.counts["duplicate"] += 1
+            return None
         if kind == CLOSE and mid in self.done:
             if CLOSE_HDR.unpack_from(body)[5:7] != self.done[mid]:
                 self.counts["malformed"] += 1
@@ -533,8 +537,9 @@ def watch(timeout, ready):
 def selftest():
     """This sender against this receiver over 127.0.0.1: a clean pass, a
     lossy one (NACKs, several a round), a refusal for a message larger than
-    the buffer (early), a CRC-32 mismatch, and a receiver that never makes
-    progress (the bound on rounds)."""
+    the buffer (early), a CRC-32 mismatch, a late DATA of a complete
+    message, forged datagrams, and a receiver that never makes progress
+    (the bound on rounds)."""
     port = 18808
     rx = Receiver(port=port, buffer=8 << 20, bind="127.0.0.1")
     got = []
@@ -580,9 +585,18 @@ def selftest():
     tx.segment = FORGE_SEG
     msg = os.urandom(FORGE_TOTAL)
     case("for forge", 0, lambda: tx.send(msg), lambda: answered(5))
+    mid = tx.instance << 32 | tx.count
+    # A DATA of it still in flight at the ACK: a duplicate, not a new message.
+    dups = rx.counts["duplicate"]
+    tx._data(mid, msg, 1)
+    end = time.monotonic() + 2
+    while rx.counts["duplicate"] == dups and time.monotonic() < end:
+        time.sleep(0.01)
+    out.append("late DATA: %d duplicate" % (rx.counts["duplicate"] - dups))
+    if rx.counts["duplicate"] != dups + 1 or rx.cur is not None or mid not in rx.done:
+        fails.append("late DATA")
     tx.segment = 1440
     before = sum(rx.counts.values()) - rx.counts["duplicate"] - rx.counts["nacks"]
-    mid = tx.instance << 32 | tx.count
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         forge("127.0.0.1", [c for c in FORGE if c != "efbig"], port, mid, 8 << 20)
