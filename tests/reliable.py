@@ -256,6 +256,7 @@ class Receiver:
         self.cur = None         # [id, segment, total, bytearray, have, missing]
         self.done = {}          # id -> (total, crc): answered again with ACK
         self.refused = set()    # ids refused for their size
+        self.fresh = False      # DATA stored since the last answer
 
     def receive(self, linger=0.0):
         """(bytes, crc) of the next complete message, or None once one was
@@ -292,9 +293,12 @@ class Receiver:
         self.sock.sendto(COMMON.pack(MAGIC, VERSION, kind, seg, mid) + tail, src)
 
     def _nacks(self, src, mid, seg, have, missing):
-        """Up to NACK_BATCH NACKs: the first missing ranges."""
+        """Up to NACK_BATCH NACKs: the first missing ranges; one only
+        unless DATA arrived since the last answer."""
+        most = NACK_BATCH if self.fresh else 1
+        self.fresh = False
         ranges, i = [], 0
-        while i < len(have) and len(ranges) < NACK_RANGES * NACK_BATCH:
+        while i < len(have) and len(ranges) < NACK_RANGES * most:
             if have[i]:
                 i += 1
                 continue
@@ -376,6 +380,7 @@ class Receiver:
             buf[off:off + seg] = body[DATA_HDR.size:]
             have[i] = 1
             self.cur[5] = missing - 1
+            self.fresh = True
             return None
         crc = CLOSE_HDR.unpack_from(body)[6]
         if missing:
