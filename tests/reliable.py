@@ -543,7 +543,8 @@ def selftest():
     """This sender against this receiver over 127.0.0.1: a clean pass, a
     lossy one (NACKs, several a round), a refusal for a message larger than
     the buffer (early), a CRC-32 mismatch, a late DATA of a complete
-    message, forged datagrams, and a receiver that never makes progress
+    message, forged datagrams, a CLOSE sent again with no DATA between
+    (one NACK back), and a receiver that never makes progress
     (the bound on rounds)."""
     port = 18808
     rx = Receiver(port=port, buffer=8 << 20, bind="127.0.0.1")
@@ -617,6 +618,31 @@ def selftest():
     if after - before != len(FORGE) or rx.cur is not None or mid not in rx.done \
             or "answer REFUSE EFBIG" not in buf.getvalue():
         fails.append("forge")
+    # A CLOSE sent again with no DATA since: one NACK back, not a batch.
+    quiet = Receiver(port=port + 2, bind="127.0.0.1")
+    threading.Thread(target=quiet.receive, daemon=True).start()
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.connect(("127.0.0.1", port + 2))
+    qid, qseg, qtotal = 7 << 32 | 1, SEGMENT_MIN, 1000 * SEGMENT_MIN
+    for i in range(0, 1000, 2):     # every other segment: 500 ranges
+        peer.send(DATA_HDR.pack(MAGIC, VERSION, DATA, qseg, qid, i * qseg, qtotal)
+                  + bytes(qseg))
+    close = CLOSE_HDR.pack(MAGIC, VERSION, CLOSE, qseg, qid, qtotal, 0, 0)
+    answers = []
+    for _ in range(2):
+        peer.send(close)
+        n = 0
+        peer.settimeout(2)
+        with contextlib.suppress(socket.timeout):
+            while True:
+                body = peer.recv(65535)
+                n += 1
+                if not NACK_HDR.unpack_from(body)[6] & NACK_MORE:
+                    break
+        answers.append(n)
+    out.append("CLOSE twice, no DATA between: %s NACKs" % answers)
+    if answers != [3, 1]:
+        fails.append("one NACK")
     stuck = Receiver(port=port + 1, bind="127.0.0.1", lose=1.0)
     threading.Thread(target=stuck.receive, daemon=True).start()
     tx2 = Sender("127.0.0.1", port + 1)
