@@ -27,8 +27,10 @@
 #                   virtual Ethernet cable, 256 MiB with gso/gro on and off,
 #                   iperf3 between them, and how close rate keeps to what
 #                   it is asked
-# make check-slow   the long forms of tests that make check runs short: 100
-#                   rounds of load and unload on every Debian kernel
+# make check-slow   the long forms of tests that make check runs short, on
+#                   every Debian kernel: 100 rounds of load and unload,
+#                   4 GiB through the devices (the big suite) and 256 MiB
+#                   between two guests
 # make cross        build the modules for Debian's arm64 (6.1, 6.12), armmp
 #                   (6.1) and s390x (6.1) kernels and kudpctl for each,
 #                   with the cross compilers, warning-free and sparse-clean
@@ -223,7 +225,8 @@ check:
 
 check-slow:
 	scripts/setup.sh
-	KUDP_SUITES=main KUDP_TESTS=load_unload KUDP_LOAD_ROUNDS=100 tests/run.sh
+	KUDP_SUITES=main,big,pair KUDP_TESTS="load_unload big_4g pair_message" \
+		KUDP_LOAD_ROUNDS=100 KUDP_PAIR_SIZE=268435456 tests/run.sh
 
 # The reliable mode's tests at the size the issue asks (256 MiB under each
 # netem setting alone and all at once, two guests per kernel); make check

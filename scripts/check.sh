@@ -19,8 +19,8 @@
 #                (about 2.5 min)
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
-#                several contexts or tear down under load, the big suite at
-#                256 MiB, fault injection, a minute of the fuzzer and
+#                several contexts or tear down under load, 6 rounds of load
+#                and unload, fault injection, a minute of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
 # Static checks, DKMS, the cross-builds and the packages need no guest:
@@ -98,8 +98,8 @@ done
 KUDP_TIMES=$top/$times section arm tests/arm.sh
 
 if dir=$(scripts/debug-kernel.sh --cached); then
-	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,big,fuzz \
-		KUDP_FUZZ_SECONDS=60 section debug tests/run.sh
+	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,fuzz \
+		KUDP_LOAD_ROUNDS=6 KUDP_FUZZ_SECONDS=60 section debug tests/run.sh
 else
 	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
 fi

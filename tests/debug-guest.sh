@@ -13,7 +13,7 @@
 #  - the big suite with a 256 MiB buffer instead of 4 GiB (KUDP_BIG_SIZE):
 #    under KASAN and TCG the 4 GiB test alone would take most of the
 #    budget; the checkers see the same code paths at any size, and the
-#    4 GiB transfer itself still runs on the Debian kernels;
+#    4 GiB transfer itself runs on the Debian kernels (make check-slow);
 #  - after the main (or contexts) suite, the fault-injection tests
 #    (tests/fault.sh, also selected by the test name "fault");
 #  - at the end, with the modules unloaded, two kmemleak scans: any

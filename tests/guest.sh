@@ -9,8 +9,8 @@
 # MODDIR holds send_udp.ko and receive_udp.ko built for the running kernel;
 # OUTDIR is writable and shared with the host; SUITE is "demo", or one or
 # more of "main", "small" (its tests make the guest look like a machine
-# with 512 MiB: small_machine), "big" (a 4 GiB transfer: 10 GiB of memory)
-# "contexts" (the tests for the debug kernel), "reliable" (mode=reliable
+# with 512 MiB: small_machine), "big" (a 4 GiB transfer: 10 GiB of memory;
+# make check-slow), "contexts" (the tests for the debug kernel), "reliable" (mode=reliable
 # over loopback), "stress" (make stress),
 # "fuzz" (tests/fuzz.py: make fuzz) and "bench" (tests/bench.py: make
 # bench), joined with commas.
@@ -243,8 +243,8 @@ t_send_cpu_intensive() {
 
 t_bad_load_params() {
 	local seq=$($KMSG last) p
-	for p in buffer_size=0 buffer_size=abc buffer_size=12Q rcvbuf=0; do
-		if insmod "$MOD/receive_udp.ko" "$p" 2>/dev/null; then
+	for p in buffer_size=0 buffer_size=abc buffer_size=12Q "buffer_size=1M rcvbuf=0"; do
+		if insmod "$MOD/receive_udp.ko" $p 2>/dev/null; then
 			fail "receive_udp loaded with $p"
 			return 1
 		fi
