@@ -10,7 +10,7 @@
 #   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
 #                arm64, armmp and s390x kernels, kudpctl for each
 #   3c. deb      make deb (scripts/deb.sh): the Debian packages, lintian.
-#                (make deb-check installs them in a guest: some 11 minutes
+#                (make deb-check installs them in a guest: some 27 minutes
 #                under TCG, most of it DKMS compiling; not run here.)
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
 #   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12), armmp (6.1) and
