@@ -10,10 +10,10 @@
 # OUTDIR is writable and shared with the host; SUITE is "demo", or one or
 # more of "main", "small" (its tests make the guest look like a machine
 # with 512 MiB: small_machine), "big" (a 4 GiB transfer: 10 GiB of memory;
-# make check-slow), "contexts" (the tests for the debug kernel), "reliable" (mode=reliable
-# over loopback), "stress" (make stress),
-# "fuzz" (tests/fuzz.py: make fuzz) and "bench" (tests/bench.py: make
-# bench), joined with commas.
+# make check-slow), "contexts" (the tests for the debug kernel), "reliable"
+# (mode=reliable over loopback), "stress" (make stress), "fuzz"
+# (tests/fuzz.py: make fuzz) and "bench" (tests/bench.py: make bench),
+# joined with commas.
 # Prints KTAP; writes "PASSED FAILED" to OUTDIR/result. Every test also
 # fails if the kernel logged a warning, BUG, oops or atomic-sleep report
 # while it ran.

@@ -27,6 +27,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 TX_ADDR=192.0.2.1
 RX_ADDR=192.0.2.2
+# KUDP_PAIR_SIZE: the bytes of pair_message (64 MiB in make check; make
+# check-slow: 256 MiB).
+PAIR_SIZE=${KUDP_PAIR_SIZE:-$((64 << 20))}
 
 # iface: the guest's Ethernet interface. udev renames it some 20 s into
 # the boot: ask each time, never assume eth0.
@@ -325,9 +328,6 @@ t_pair_peer() {
 
 # ------------------------------------------------------------ reliable mode
 # mode=reliable between the two machines, with netem on the cable.
-# KUDP_PAIR_SIZE: the bytes of pair_message (64 MiB in make check; make
-# check-slow: 256 MiB).
-PAIR_SIZE=${KUDP_PAIR_SIZE:-$((64 << 20))}
 # KUDP_RELIABLE_SIZE: the bytes of each transfer (32 MiB in make check;
 # make check-reliable: 256 MiB, as the issue asks).
 REL_SIZE=${KUDP_RELIABLE_SIZE:-$((32 << 20))}
