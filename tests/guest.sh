@@ -424,9 +424,12 @@ t_flood() {
 	# is tested is the receive work, not the scheduler). The drain takes
 	# RX_DRAIN_BUDGET datagrams a pass and queues itself again, so that a
 	# discard through netlink, and rmmod, each return within 2 s while the
-	# flood goes on.
+	# flood goes on (rmmod: 5 s on the debug kernel, where KASAN, lockdep
+	# and kmemleak slow every step of the unload: 2.00 s was seen there;
+	# a drain that never let go would hold it for the flood's 15 s).
 	load_rx || return 1
-	local i pids="" out t0 t rc
+	local i pids="" out t0 t rc limit=2
+	case $(uname -r) in *-kudp-debug) limit=5 ;; esac
 	for i in 1 2 3 4; do
 		nice -n 19 $FLOOD 127.0.0.1 8808 15 >"$TMP/flood$i" &
 		pids="$pids $!"
@@ -446,7 +449,7 @@ t_flood() {
 	wait $pids
 	diag "rmmod during the flood: $t s; datagrams sent by each process: $(cat "$TMP"/flood* | xargs)"
 	[ $rc -eq 0 ] && ! loaded receive_udp || fail "rmmod failed" || return 1
-	below "$t" 2 || fail "rmmod took $t s"
+	below "$t" $limit || fail "rmmod took $t s (the limit: $limit s)"
 }
 
 t_param_race_rmmod() {

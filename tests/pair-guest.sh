@@ -418,7 +418,9 @@ t_pair_rel_corrupt() { rel_transfer corrupt 0.1%; }
 t_pair_rel_all() { rel_transfer loss 10% duplicate 5% corrupt 0.1% delay 10ms reorder 25% 50% && resent; }
 
 t_pair_rel_link_down() {
-	# In the middle of a transfer (paced to last some 16 s, without GSO),
+	# In the middle of a transfer (paced to last some 32 s, without GSO:
+	# a remote command took 10 s on a busy host, and the second outage
+	# must come while datagrams are still being sent, or nothing is lost),
 	# the receiving machine's link goes down for 2 s, and comes back;
 	# once datagrams arrive again, the cable loses everything, both ways,
 	# for 2 s (netem loss 100 %: with the link down, this virtual cable
@@ -426,10 +428,10 @@ t_pair_rel_link_down() {
 	# and the receiver never gave up on it meanwhile (back to back, the
 	# two outages made one longer than the 5 s idle rule: the message
 	# was discarded and sent again whole).
-	local size=$REL_SIZE seed=$RANDOM t0 rseq got
+	local size=$REL_SIZE seed=$RANDOM t0 rseq got sent
 	rseq=$(remote '$KMSG last') || return 1
 	t0=$(date +%s.%N)
-	rel_start $size $seed rate=$((size / 16)) gso=0 || return 1
+	rel_start $size $seed rate=$((size / 32)) gso=0 || return 1
 	wait_for 30 past $DS/cur_bytes $((size / 8)) || fail "the send never passed an eighth" || return 1
 	remote 'ip link set dev $(iface) down && sleep 2 && ip link set dev $(iface) up' || return 1
 	got=$(remote 'cat $DR/cur_bytes') || return 1
@@ -437,9 +439,10 @@ t_pair_rel_link_down() {
 	remote "wait_for 30 past \$DR/cur_bytes $got" || fail "nothing arrived once the link was back" || return 1
 	wait_for 30 past $DS/cur_bytes $((size * 5 / 8)) || fail "the send never passed five eighths" || return 1
 	netem loss 100% || return 1
+	sent=$(cat $DS/cur_bytes)
 	sleep 2
 	netem_off
-	diag "the cable lost everything for 2 s; $(cat $DS/cur_bytes) of $size bytes sent then"
+	diag "the cable lost everything for 2 s, from when send_udp had sent $sent of $size bytes"
 	rel_check $size $seed "$t0" && resent || return 1
 	remote "log_since $rseq" | grep -E 'receive_udp: .*(incomplete|discarded)' | sed 's/^/# receiver: /'
 	! remote "log_since $rseq" | grep -q 'incomplete 5 s after' || fail "the receiver discarded the message meanwhile"
