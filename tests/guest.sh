@@ -429,7 +429,7 @@ t_flood() {
 	# a drain that never let go would hold it for the flood's 15 s).
 	load_rx || return 1
 	local i pids="" out t0 t rc limit=2
-	case $(uname -r) in *-kudp-debug) limit=5 ;; esac
+	debug_kernel && limit=5
 	for i in 1 2 3 4; do
 		nice -n 19 $FLOOD 127.0.0.1 8808 15 >"$TMP/flood$i" &
 		pids="$pids $!"
@@ -1446,17 +1446,14 @@ STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20}
 stress_limit() {
 	local m
 	limit=2
-	case $(uname -r) in
-	*-kudp-debug)
-		for m in send_udp receive_udp; do
-			insmod "$MOD/$m.ko" buffer_size="$1" || return 1
-			rmmod_within $m 60 || return 1
-		done
-		diag "idle modules with $1 buffers unload in $(awk '{ printf "%s%s %s s", s, $1, $2; s = ", " }' "$TMP/rmmod-times") here"
-		rm "$TMP/rmmod-times"
-		limit=30
-		;;
-	esac
+	debug_kernel || return 0
+	for m in send_udp receive_udp; do
+		insmod "$MOD/$m.ko" buffer_size="$1" || return 1
+		rmmod_within $m 60 || return 1
+	done
+	diag "idle modules with $1 buffers unload in $(awk '{ printf "%s%s %s s", s, $1, $2; s = ", " }' "$TMP/rmmod-times") here"
+	rm "$TMP/rmmod-times"
+	limit=30
 }
 
 # stress_seed: seed RANDOM, from KUDP_SEED if set, and say which.

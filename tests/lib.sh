@@ -55,6 +55,9 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; 
 # below A B: whether A < B (decimal numbers).
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
+# debug_kernel: whether this guest runs scripts/debug-kernel.sh's kernel.
+debug_kernel() { [[ $(uname -r) == *-kudp-debug ]]; }
+
 rx_complete() { grep -q '^complete' $R/state; }
 rx_started() { ! grep -qx empty $R/state; }
 tx_idle() { [ "$(cat $S/state)" = idle ]; }
