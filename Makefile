@@ -226,7 +226,7 @@ check:
 check-slow:
 	scripts/setup.sh
 	KUDP_SUITES=main,big,pair KUDP_TESTS="load_unload big_4g pair_message" \
-		KUDP_LOAD_ROUNDS=100 KUDP_PAIR_SIZE=268435456 tests/run.sh
+		KUDP_LOAD_ROUNDS=100 KUDP_PAIR_SIZE=268435456 KUDP_PAIRS=same tests/run.sh
 
 # The reliable mode's tests at the size the issue asks (256 MiB under each
 # netem setting alone and all at once, two guests per kernel); make check
@@ -238,7 +238,8 @@ REL_TESTS = rel_roundtrip_sysfs rel_dev_16m rel_interop_kernel_to_user \
 	pair_rel_all pair_rel_link_down pair_rel_interop
 check-reliable:
 	scripts/setup.sh
-	KUDP_SUITES=reliable,pair KUDP_TESTS="$(REL_TESTS)" KUDP_RELIABLE_SIZE=268435456 tests/run.sh
+	KUDP_SUITES=reliable,pair KUDP_TESTS="$(REL_TESTS)" KUDP_RELIABLE_SIZE=268435456 \
+		KUDP_PAIRS=same tests/run.sh
 
 check-debug:
 	scripts/setup.sh
@@ -259,7 +260,7 @@ stress:
 
 bench:
 	scripts/setup.sh
-	KUDP_SUITES=bench,pair KUDP_TESTS="bench bench_link" tests/run.sh
+	KUDP_SUITES=bench,pair KUDP_TESTS="bench bench_link" KUDP_PAIRS=same tests/run.sh
 	scripts/bench-plot.py Documentation/bench.svg \
 		$(foreach k,$(notdir $(wildcard /boot/vmlinuz-*)),build/$(k:vmlinuz-%=%)/out-suite/bench.json)
 

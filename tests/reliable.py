@@ -30,15 +30,19 @@ the document: it sends to receive_udp and receives from send_udp.
       CLOSE answered with NACKs. --ready: a file created once the socket
       is bound.
   reliable.py forge ADDR CASE... [--port P] [--id ID] [--buffer N]
-                    [--wait S]
+                    [--wait S] [--counter FILE [--show FILE]...]
       send one crafted datagram per CASE to ADDR:P, each one that the
       receiver must drop and count in rejected; ID is the id of the
       receiver's current (or last complete) message, whose length is 1000
       bytes (stale cases use ID - 1, control and CRC cases ID itself).
       Prints one line per CASE: "CASE sent N bytes" and, when --wait S is
       given, what came back within S seconds ("answer REFUSE EFBIG",
-      "answer none"). CASEs: short truncated magic version type segment
-      offset beyond length efbig badcrc nack ack refuse stale (see FORGE).
+      "answer none"). --counter: after each CASE, wait (up to 10 s) until
+      the number in FILE (the receiver's rejected) changes, then add
+      "; NAME VALUE" to the line for it and for each --show FILE (the
+      receiver's state...), NAME the file's. CASEs: short truncated magic
+      version type segment offset beyond length efbig badcrc nack ack
+      refuse stale (see FORGE).
   reliable.py watch [--timeout S] [--ready FILE]
       on receive_udp's machine: watch the CLOSEs that arrive for port 8808
       (a packet socket, the kernel's arrival time of each) and
@@ -446,11 +450,18 @@ FORGE = {
 }
 
 
-def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0):
+def _read(path):
+    with open(path) as fp:
+        return fp.read().strip()
+
+
+def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0, counter=None,
+          show=()):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect((addr, port))
     mid = random.getrandbits(32) << 32 | 2 if mid is None else mid
     for case in cases:
+        before = _read(counter) if counter else None
         body = FORGE[case](mid, buffer)
         sock.send(body)
         line = "%s sent %d bytes" % (case, len(body))
@@ -466,6 +477,12 @@ def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0):
                 line += " answer none"
             except ConnectionRefusedError:
                 line += " answer ECONNREFUSED"
+        if counter:
+            deadline = time.monotonic() + 10
+            while _read(counter) == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+        for path in ([counter] if counter else []) + list(show):
+            line += "; %s %s" % (os.path.basename(path), _read(path))
         print(line, flush=True)
     return 0
 
@@ -685,6 +702,8 @@ def main():
     f.add_argument("--id", type=lambda v: int(v, 0))
     f.add_argument("--buffer", type=int, default=1 << 20)
     f.add_argument("--wait", type=float, default=0.0)
+    f.add_argument("--counter")
+    f.add_argument("--show", action="append", default=[])
     w = sub.add_parser("watch")
     w.add_argument("--timeout", type=float, default=600)
     w.add_argument("--ready")
@@ -695,7 +714,7 @@ def main():
     if a.cmd == "selftest":
         return selftest()
     if a.cmd == "forge":
-        return forge(a.addr, a.cases, a.port, a.id, a.buffer, a.wait)
+        return forge(a.addr, a.cases, a.port, a.id, a.buffer, a.wait, a.counter, a.show)
     if a.cmd == "send":
         with open(a.file, "rb") as fp:
             data = fp.read()

@@ -16,10 +16,12 @@
 #                            kmemleak and fault injection (make check-debug)
 #   KUDP_SUITES=contexts,big  the suites to run (tests/guest.sh): by default
 #                            main,small,reliable, all in one boot per
-#                            kernel, and pair, the two-machine suite
-#                            (tests/pair-guest.sh) in two guests of each
-#                            kernel; big (the 4 GiB transfer) runs in
-#                            make check-slow
+#                            kernel (main with once on the last kernel:
+#                            the tests no kernel version changes), and
+#                            pair, the two-machine suite
+#                            (tests/pair-guest.sh) in two guests
+#                            (KUDP_PAIRS); big (the 4 GiB transfer) runs
+#                            in make check-slow
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
@@ -33,6 +35,13 @@
 #                            MiB; make check-reliable: 256 MiB)
 #   KUDP_PAIR_SIZE=N         bytes of pair_message (default 64 MiB; make
 #                            check-slow: 256 MiB)
+#   KUDP_PAIRS="TX:RX ..."   the kernels of the two-machine suite's guests,
+#                            the sending one's and the receiving one's: by
+#                            default one pair, the last kernel sending to
+#                            the first (the newest to the oldest: two
+#                            boards of different ages); "same": each
+#                            kernel to itself (make check-slow,
+#                            check-reliable and bench)
 #
 # Prints KTAP per test and ends with one line "N passed, N failed"; exits
 # non-zero if any test failed or a guest did not finish.
@@ -152,19 +161,18 @@ boot() {
 	return $rc
 }
 
-# boot_pair KVER [TEST...]: the two-machine suite (tests/pair-guest.sh) on
-# two guests of KVER, one vCPU each, joined by one virtual Ethernet cable:
-# a QEMU socket netdev on a free port of 127.0.0.1, where the receiving
-# machine listens and the sending one connects. No other network. They
-# share build/KVER/pair; the consoles go to build/KVER/console-{sender,
-# receiver}.log.
+# boot_pair TX RX [TEST...]: the two-machine suite (tests/pair-guest.sh)
+# on a guest of kernel TX that sends and one of RX that receives, one vCPU
+# each, joined by one virtual Ethernet cable: a QEMU socket netdev on a
+# free port of 127.0.0.1, where the receiving machine listens and the
+# sending one connects. No other network. They share build/pair-TX-RX,
+# where the consoles go too (console-{sender,receiver}.log).
 boot_pair() {
-	local kver=$1 shared=build/$1/pair port rc rx
-	shift
+	local tx=$1 rx=$2 shared=build/pair-$1-$2 port rc rxpid
+	shift 2
 	local nic="-device virtio-net-pci,netdev=h0,mac=52:54:00:00:00:0"
-	local common=(--run "/boot/vmlinuz-$kver" --disable-kvm --force-9p --cpus 1
-		--memory 2G -v --append "slub_debug=FZPU" --rwdir "$top/$shared=$top/$shared")
-	local guest="bash $top/build/$kver/tests/pair-guest.sh"
+	local common=(--disable-kvm --force-9p --cpus 1 --memory 2G -v
+		--append "slub_debug=FZPU" --rwdir "$top/$shared=$top/$shared")
 	exec 9>/tmp/kudp-vm.lock
 	if ! flock -n 9; then
 		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
@@ -174,19 +182,20 @@ boot_pair() {
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	rm -rf "$shared"
 	mkdir -p "$shared"
-	timeout 1500 vng "${common[@]}" --qemu-opts="${nic}2 -netdev socket,id=h0,listen=127.0.0.1:$port" \
-		--exec "$guest receiver $top/build/$kver $top/$shared" \
-		>"build/$kver/console-receiver.log" 2>&1 </dev/null 9>&- &
-	rx=$!
+	timeout 1500 vng --run "/boot/vmlinuz-$rx" "${common[@]}" \
+		--qemu-opts="${nic}2 -netdev socket,id=h0,listen=127.0.0.1:$port" \
+		--exec "bash $top/build/$rx/tests/pair-guest.sh receiver $top/build/$rx $top/$shared" \
+		>"$shared/console-receiver.log" 2>&1 </dev/null 9>&- &
+	rxpid=$!
 	# The listening side first.
 	sleep 5
-	timeout --foreground 1500 vng "${common[@]}" \
+	timeout --foreground 1500 vng --run "/boot/vmlinuz-$tx" "${common[@]}" \
 		--qemu-opts="${nic}1 -netdev socket,id=h0,connect=127.0.0.1:$port" \
-		--exec "env ${KUDP_RELIABLE_SIZE:+KUDP_RELIABLE_SIZE=$KUDP_RELIABLE_SIZE} ${KUDP_PAIR_SIZE:+KUDP_PAIR_SIZE=$KUDP_PAIR_SIZE} $guest sender $top/build/$kver $top/$shared $*" \
-		2>"build/$kver/console-sender.log" </dev/null 9>&-
+		--exec "env ${KUDP_RELIABLE_SIZE:+KUDP_RELIABLE_SIZE=$KUDP_RELIABLE_SIZE} ${KUDP_PAIR_SIZE:+KUDP_PAIR_SIZE=$KUDP_PAIR_SIZE} bash $top/build/$tx/tests/pair-guest.sh sender $top/build/$tx $top/$shared $*" \
+		2>"$shared/console-sender.log" </dev/null 9>&-
 	rc=$?
 	touch "$shared/done"
-	wait $rx
+	wait $rxpid
 	exec 9>&-
 	return $rc
 }
@@ -201,11 +210,14 @@ count() {
 	failed=$((failed + f))
 }
 
-# run_one KVER: the suites of $suites but pair, in one guest of KVER.
+# run_one KVER: the suites of $suites but pair, in one guest of KVER; with
+# main, on the last kernel, the once suite (tests/guest.sh).
 run_one() {
 	local kver=$1 one sel t0 rc secs
 	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
 	[ -n "$one" ] || return 0
+	[[ ",$one," == *,main,* && $kver == "$(echo $kernels | awk '{ print $NF }')" ]] &&
+		one=${one/main/main,once}
 	if [ -n "${KUDP_TESTS:-}" ]; then
 		sel=$(for t in $(bash tests/$guest - - --list "$one"); do
 			case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
@@ -226,21 +238,21 @@ run_one() {
 	fi
 }
 
-# run_pair KVER: the two-machine suite, if $suites has it (and KUDP_TESTS,
-# if set, names a pair_ or bench_ test).
+# run_pair TX RX: the two-machine suite, TX's guest sending to RX's (and
+# KUDP_TESTS, if set, names a pair_ or bench_ test).
 run_pair() {
-	local kver=$1 t0 secs
-	[[ ",$suites," == *,pair,* ]] || return 0
+	local tx=$1 rx=$2 t0 secs shared=build/pair-$1-$2
 	[ -z "${KUDP_TESTS:-}" ] || [[ " $KUDP_TESTS" == *" pair_"* || " $KUDP_TESTS" == *" bench_"* ]] ||
 		return 0
+	echo "# two machines: $tx sends, $rx receives"
 	t0=$(date +%s)
-	boot_pair "$kver" ${KUDP_TESTS:-} | sed -u "s/^/    /"
+	boot_pair "$tx" "$rx" ${KUDP_TESTS:-} | sed -u "s/^/    /"
 	secs=$(($(date +%s) - t0))
-	echo "# time: the two guests of $kver: $secs s"
-	[ -n "${KUDP_TIMES:-}" ] && echo "pair $kver|$secs" >>"$KUDP_TIMES"
-	if ! count build/$kver/pair/result; then
-		echo "not ok - $kver: the two guests gave no result (consoles: build/$kver/console-{sender,receiver}.log)"
-		tail -n 20 "build/$kver/console-sender.log" | sed 's/^/# /'
+	echo "# time: the two guests, $tx to $rx: $secs s"
+	[ -n "${KUDP_TIMES:-}" ] && echo "pair $tx to $rx|$secs" >>"$KUDP_TIMES"
+	if ! count $shared/result; then
+		echo "not ok - $tx to $rx: the two guests gave no result (consoles: $shared/console-{sender,receiver}.log)"
+		tail -n 20 "$shared/console-sender.log" | sed 's/^/# /'
 		failed=$((failed + 1))
 	fi
 }
@@ -277,6 +289,7 @@ else
 	echo "not ok - tools/kudpctl builds (no warning)"
 	failed=$((failed + 1))
 fi
+built=""
 for kver in $kernels; do
 	echo "# kernel $kver"
 	if ! build "$kver"; then
@@ -286,17 +299,32 @@ for kver in $kernels; do
 	fi
 	echo "ok - build for $kver (no compiler or sparse warning)"
 	passed=$((passed + 1))
+	built="$built $kver"
 
 	if [ "$mode" = demo ]; then
 		boot "$kver" 1G demo demo
 		exit $?
 	fi
 
-	# The one-guest suites first: the static checks that make check runs
-	# beside the first guest are over before two guests share the cores.
 	run_one "$kver"
-	run_pair "$kver"
 done
+
+# The two-machine suite after the one-guest ones: the static checks that
+# make check runs beside the first guest are over before two guests share
+# the cores.
+if [[ ",$suites," == *,pair,* ]]; then
+	pairs=${KUDP_PAIRS:-$(echo $kernels | awk '{ print $NF ":" $1 }')}
+	[ "$pairs" = same ] && pairs=$(for k in $kernels; do echo "$k:$k"; done)
+	for p in $pairs; do
+		tx=${p%%:*} rx=${p#*:}
+		if [[ " $built " != *" $tx "* || " $built " != *" $rx "* ]]; then
+			echo "not ok - two machines, $tx to $rx: no modules built for both"
+			failed=$((failed + 1))
+			continue
+		fi
+		run_pair "$tx" "$rx"
+	done
+fi
 
 echo "# run time $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
