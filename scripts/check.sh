@@ -13,14 +13,16 @@
 #                (make deb-check installs them in a guest: some 27 minutes
 #                under TCG, most of it DKMS compiling; not run here.)
 #   4. guests    tests/run.sh: one guest per Debian kernel, every suite
+#                but pair; then the two-machine suite, 6.12 sending to 6.1
 #   4b. arm      tests/arm.sh: Debian's arm64 (6.1, 6.12), armmp (6.1) and
 #                s390x (6.1) kernels under qemu-system-aarch64/-arm/-s390x,
 #                the cross-built modules and kudpctl in a busybox initramfs
 #                (about 2.5 min)
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
-#                several contexts or tear down under load, 6 rounds of load
-#                and unload, fault injection, a minute of the fuzzer and
+#                several contexts or tear down under load (each context
+#                once), 6 rounds of load and unload, fault injection (3
+#                rounds of fault_transfer), 30 s of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
 # Static checks, DKMS, the cross-builds and the packages need no guest:
@@ -99,7 +101,7 @@ KUDP_TIMES=$top/$times section arm tests/arm.sh
 
 if dir=$(scripts/debug-kernel.sh --cached); then
 	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,fuzz \
-		KUDP_LOAD_ROUNDS=6 KUDP_FUZZ_SECONDS=60 section debug tests/run.sh
+		KUDP_LOAD_ROUNDS=6 KUDP_FUZZ_SECONDS=30 KUDP_FAULT_ROUNDS=3 section debug tests/run.sh
 else
 	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
 fi

@@ -179,6 +179,18 @@ transfer() {
 	expect "size $size: send result" "0" "$(cat $DS/last_error)"
 }
 
+# index_of WORD LIST...: the place of WORD in the LIST (from 0), or
+# nothing.
+index_of() {
+	local w=$1 i=0 x
+	shift
+	for x; do
+		[ "$x" = "$w" ] && echo $i && return 0
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # nl_matches_sysfs DIR REPLY: every attribute of a status reply ("reply
 # get_stats k=v ...") equals the statistics file of the same name.
 nl_matches_sysfs() {
@@ -188,8 +200,8 @@ nl_matches_sysfs() {
 		k=${kv%%=*} v=${kv#*=}
 		want=$(cat "$1/$k") || return 1
 		case $k in
-		state) want=$(pyrun "print(['idle','filling','sending','empty','receiving','complete'].index('$want'))") ;;
-		reason) want=$(pyrun "print(['none','idle','full','whole'].index('$want'))") ;;
+		state) want=$(index_of "$want" idle filling sending empty receiving complete) ;;
+		reason) want=$(index_of "$want" none idle full whole) ;;
 		esac
 		expect "netlink $k = $1/$k" "$want" "$v" || return 1
 	done

@@ -28,6 +28,8 @@
 #                            the debug pass of make check: 6; make
 #                            check-slow: 100)
 #   KUDP_FUZZ_SECONDS=1800   how long the fuzz suite runs (default 120)
+#   KUDP_FAULT_ROUNDS=3      rounds of the debug kernel's fault_transfer
+#                            (default 6; the debug pass of make check: 3)
 #   KUDP_SEED=N              the seed of the fuzz and stress suites (default
 #                            random; they print it)
 #   KUDP_STRESS_ROUNDS=20    rounds of each stress test (default 20)
@@ -154,7 +156,7 @@ boot() {
 		--force-9p --cpus 2 --memory "$mem" -v \
 		--append "$append" \
 		--rwdir "$top/$out=$top/$out" \
-		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
+		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_FAULT_ROUNDS:+KUDP_FAULT_ROUNDS=$KUDP_FAULT_ROUNDS} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
 		2>"build/$kver/console-$tag.log" </dev/null 9>&-
 	local rc=$?
 	exec 9>&-
