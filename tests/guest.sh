@@ -425,12 +425,10 @@ t_flood() {
 	# is tested is the receive work, not the scheduler). The drain takes
 	# RX_DRAIN_BUDGET datagrams a pass and queues itself again, so that a
 	# discard through netlink, and rmmod, each return within 2 s while the
-	# flood goes on (rmmod: 5 s on the debug kernel, where KASAN, lockdep
-	# and kmemleak slow every step of the unload: 2.00 s was seen there;
-	# a drain that never let go would hold it for the flood's 15 s).
+	# flood goes on (rmmod: rmmod_limit, 5 s on the debug kernel; a drain
+	# that never let go would hold it for the flood's 15 s).
 	load_rx || return 1
-	local i pids="" out t0 t rc limit=2
-	debug_kernel && limit=5
+	local i pids="" out t0 t rc limit=$(rmmod_limit)
 	for i in 1 2 3 4; do
 		nice -n 19 $FLOOD 127.0.0.1 8808 15 >"$TMP/flood$i" &
 		pids="$pids $!"
@@ -1810,12 +1808,10 @@ t_rel_incomplete() {
 
 t_rel_unload() {
 	# Unload either module at each moment of a reliable transfer: rmmod
-	# returns within 2 s (5 s on the debug kernel, where freeing the 32
-	# MiB buffers under KASAN took 2.05 s once); the other side reports an
-	# error or discards. (The runner's scan of the kernel log fails the
-	# test on any oops.)
-	local size=$((32 << 20)) t0 pid limit=2
-	debug_kernel && limit=5
+	# returns within 2 s (rmmod_limit: 5 s on the debug kernel); the other
+	# side reports an error or discards. (The runner's scan of the kernel
+	# log fails the test on any oops.)
+	local size=$((32 << 20)) t0 pid limit=$(rmmod_limit)
 	load_rx mode=reliable buffer_size=32M && load_tx mode=reliable buffer_size=32M rate=4M || return 1
 	monitor "$TMP/mon" || return 1
 
