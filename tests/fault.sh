@@ -17,7 +17,8 @@
 #                       returns an errno, logs a line of the module's own
 #                       and leaves nothing loaded (4 KiB buffers here:
 #                       fail-nth also walks the vmalloc's page allocations),
-#                       while another process keeps opening both devices
+#                       the two modules' walks at once, while another
+#                       process keeps opening both devices
 #   fault_transfer      6 times (KUDP_FAULT_ROUNDS): load, then
 #                       transfer (sysfs and the devices) and unload
 #                       with 20 % of the modules'
@@ -125,12 +126,18 @@ keep_opening() {
 }
 
 t_fault_insmod_walk() {
-	local ok=0 opener
+	local ok=0 opener rx
 	keep_opening &
 	opener=$!
-	walk receive_udp buffer_size=4K || ok=1
+	# Both walks at once, on the guest's two CPUs: fail-nth counts the
+	# allocations of its own thread only, and failnth.py takes only its
+	# module's lines for its own.
+	walk receive_udp buffer_size=4K >"$TMP/walk-rx" &
+	rx=$!
 	# data=: init also sends, through the path of a data write.
 	walk send_udp buffer_size=4K data=hello || ok=1
+	wait $rx || ok=1
+	cat "$TMP/walk-rx"
 	kill $opener
 	wait $opener 2>/dev/null
 	unload_all || ok=1
