@@ -55,8 +55,9 @@ if [ ! -w $KL ]; then
 	echo "0 1" >"$OUT/result"
 	exit 0
 fi
+t0=$(date +%s)
 kmemleak_scan "$OUT/kmemleak-boot.txt"
-diag "kmemleak: $(grep -c '^unreferenced object' "$OUT/kmemleak-boot.txt") suspects from boot (not ours, see kmemleak-boot.txt): cleared"
+diag "kmemleak: $(grep -c '^unreferenced object' "$OUT/kmemleak-boot.txt") suspects from boot (not ours, see kmemleak-boot.txt): cleared (the scans took $(($(date +%s) - t0)) s)"
 echo clear >$KL
 
 export KUDP_BIG_SIZE=$((256 << 20))

@@ -203,7 +203,7 @@ nl_matches_sysfs() {
 	for kv in $2; do
 		case $kv in *=*) ;; *) continue ;; esac
 		k=${kv%%=*} v=${kv#*=}
-		want=$(cat "$1/$k") || return 1
+		want=$(<"$1/$k") || return 1
 		case $k in
 		state) want=$(index_of "$want" idle filling sending empty receiving complete) ;;
 		reason) want=$(index_of "$want" none idle full whole) ;;
