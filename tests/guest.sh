@@ -368,14 +368,24 @@ t_unload_states() {
 	rmmod receive_udp && ! loaded receive_udp || fail "still loaded" || return 1
 
 	diag "unloading receive_udp: receiving, idle timer armed"
-	load_rx debug=1 || return 1
-	$UDP send part || return 1
-	wait_for 30 grep -q receiving $R/state || return 1
-	seq=$($KMSG last)
-	cat $R/state | sed 's/^/# state: /'
-	rmmod receive_udp && ! loaded receive_udp || fail "still loaded" || return 1
-	sleep 6		# past the timer's expiry
-	log_since "$seq" | grep -q 'idle timer expired' && fail "timer fired after unload" && return 1
+	local try when
+	for try in 1 2 3; do
+		load_rx debug=1 || return 1
+		seq=$($KMSG last)
+		$UDP send part || return 1
+		wait_for 30 grep -q receiving $R/state || return 1
+		rmmod receive_udp && ! loaded receive_udp || fail "still loaded" || return 1
+		sleep 6		# past the timer's expiry
+		# Where the timer's line falls: before the exit began (a slow
+		# guest took 5 s to get there from the datagram: try again),
+		# in it (before its hrtimer_cancel(): harmless), or after it.
+		when=$(log_since "$seq" | awk '/receive_udp_exit\(\)/ { s = 1 } /receive_udp: unloaded/ { u = 1 }
+			/idle timer expired/ { print u ? "after" : s ? "during" : "before" }')
+		[[ $when != *after* ]] || fail "timer fired after unload" || return 1
+		[[ $when == *before* ]] || break
+		diag "the idle timer expired before rmmod got to the exit: again"
+	done
+	[[ $when != *before* ]] || fail "rmmod never began within 5 s of the datagram" || return 1
 
 	diag "unloading receive_udp: complete"
 	load_rx || return 1
@@ -410,13 +420,13 @@ while time.monotonic() < end:
 	hold_loopback || return 1
 	head -c 4000 /dev/zero | tr '\0' s >$S/data || return 1
 	cat $S/state | sed 's/^/# state: /'
-	local t0=$(date +%s)
+	local t0=$(date +%s.%N) t rc
 	rmmod send_udp
-	local rc=$?
+	rc=$? t=$(since "$t0")
 	release_loopback
 	[ $rc -eq 0 ] && ! loaded send_udp || fail "still loaded" || return 1
-	diag "rmmod took $(($(date +%s) - t0)) s"
-	[ $(($(date +%s) - t0)) -le 3 ] || fail "rmmod waited for the send" || return 1
+	diag "rmmod took $t s"
+	below "$t" "$(rmmod_limit)" || fail "rmmod waited for the send" || return 1
 	log_since "$seq" | grep -E 'send aborted|unloaded' | sed 's/^/# log: /'
 	log_since "$seq" | grep -q 'send aborted after [0-9]* of 4000 bytes' || fail "send not aborted" || return 1
 	rmmod receive_udp && ! loaded receive_udp
@@ -427,8 +437,8 @@ t_flood() {
 	# is tested is the receive work, not the scheduler). The drain takes
 	# RX_DRAIN_BUDGET datagrams a pass and queues itself again, so that a
 	# discard through netlink, and rmmod, each return within 2 s while the
-	# flood goes on (rmmod: rmmod_limit, 5 s on the debug kernel; a drain
-	# that never let go would hold it for the flood's 15 s).
+	# flood goes on (rmmod: rmmod_limit, 3 s or 10 on the debug kernel; a
+	# drain that never let go would hold it for the flood's 15 s).
 	load_rx || return 1
 	local i pids="" out t0 t rc limit=$(rmmod_limit)
 	for i in 1 2 3 4; do
@@ -1036,11 +1046,12 @@ t_rate() {
 	t=$(since "$t0")
 	diag "2000000 bytes at rate=1M: $t s from the write to the receiver's completion (5 s idle included)"
 	below 6.8 "$t" || fail "the send took $t s: not paced" || return 1
-	# rmmod in the middle of a slow paced send returns at once.
+	# rmmod in the middle of a slow paced send (30 s at 64 KiB/s) returns
+	# at once.
 	echo 64K >$S/rate || return 1
 	head -c 2000000 /dev/zero >/dev/send_udp || return 1
 	wait_for 30 grep -qx sending $DS/state || return 1
-	rmmod_within send_udp 2
+	rmmod_within send_udp $(rmmod_limit)
 }
 
 t_interop_100m() {
@@ -1839,10 +1850,10 @@ t_rel_incomplete() {
 
 t_rel_unload() {
 	# Unload either module at each moment of a reliable transfer: rmmod
-	# returns within 2 s (rmmod_limit: 5 s on the debug kernel); the other
+	# returns within rmmod_limit (3 s, 10 on the debug kernel); the other
 	# side reports an error or discards. (The runner's scan of the kernel
 	# log fails the test on any oops.)
-	local size=$((32 << 20)) t0 pid limit=$(rmmod_limit)
+	local size=$((32 << 20)) t0 pid seq limit=$(rmmod_limit)
 	load_rx mode=reliable buffer_size=32M && load_tx mode=reliable buffer_size=32M rate=4M || return 1
 	monitor "$TMP/mon" || return 1
 
@@ -1858,7 +1869,11 @@ t_rel_unload() {
 	load_rx mode=reliable buffer_size=32M || return 1
 	head -c $size /dev/zero >/dev/send_udp || return 1
 	wait_for 30 past $DR/cur_bytes $((4 << 20)) || fail "the transfer never started" || return 1
+	seq=$($KMSG last)
 	rmmod_within send_udp $limit || return 1
+	# Aborted, not sent to its end (at 4 MiB/s, seconds more).
+	log_since "$seq" | grep -q "send aborted after [0-9]* of $size bytes: the module is going away" ||
+		fail "the send was not aborted" || return 1
 	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:.*:incomplete$' ||
 		fail "receive_udp did not discard the message: $(cat $R/state)" || return 1
 

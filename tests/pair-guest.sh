@@ -253,7 +253,8 @@ t_pair_jumbo() {
 
 t_pair_link_down() {
 	# The sending machine's link goes down in the middle of a 256 MiB
-	# send: the send ends with an error, state idle; rmmod works at once.
+	# send: the send ends with an error, state idle; rmmod works at once
+	# (rmmod_limit).
 	local size=$((256 << 20)) dev=$(iface) rc=0
 	remote "load_rx buffer_size=$size" || return 1
 	load_tx buffer_size=$size ip=$RX_ADDR || return 1
@@ -263,7 +264,7 @@ t_pair_link_down() {
 	wait_for 30 tx_idle || fail "the send did not end: $(cat $S/state)" || rc=1
 	diag "link down after $(cat $DS/last_bytes) of $size bytes: last_error $(cat $S/last_error)"
 	[ "$(cat $S/last_error)" -lt 0 ] || fail "no error" || rc=1
-	rmmod_within send_udp 1 || rc=1
+	rmmod_within send_udp $(rmmod_limit) || rc=1
 	ip link set dev "$dev" up
 	wait_for 30 ping -c 1 -W 1 $RX_ADDR >/dev/null || fail "the link did not come back" || rc=1
 	remote "wait_for 30 rx_complete" >/dev/null
