@@ -468,6 +468,40 @@ def wait(cond, seconds):
     return cond()
 
 
+def udp_queue(port):
+    """The bytes queued on the UDP socket bound to PORT (/proc/net/udp's
+    rx_queue), 0 if there is none."""
+    with open("/proc/net/udp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port:
+                return int(fields[4].split(":")[1], 16)
+    return 0
+
+
+def drained(seconds):
+    """Wait until receive_udp's socket queue is empty, for at most SECONDS,
+    failing sooner if the queue has not shrunk in 5 s. A send at
+    payload=1 leaves up to rcvbuf's worth of 1-byte datagrams (hundreds of
+    thousands) that a slow guest's drain takes minutes to work through.
+    Return "empty", "stalled" or "draining"."""
+    end = time.monotonic() + seconds
+    low, since = udp_queue(8808), time.monotonic()
+    while low:
+        time.sleep(0.5)
+        now, q = time.monotonic(), udp_queue(8808)
+        if q < low:
+            low, since = q, now
+        if not q:
+            break
+        if now - since > 5:
+            return "stalled"
+        if now > end:
+            return "draining"
+    return "empty"
+
+
 def state(mod):
     """The state's name, without the reason ("complete (idle)")."""
     return open("/sys/module/%s/parameters/state" % mod).read().split()[0]
@@ -488,10 +522,20 @@ def check(moddir, fails):
             print("# send_udp still sending after 30 s: rmmod", flush=True)
             os.system("rmmod send_udp")
     if loaded("receive_udp"):
-        # Nothing sends any more: after 5 s of silence a message completes.
-        time.sleep(1)
-        if not wait(lambda: state("receive_udp") != "receiving", 7):
-            fail("receive_udp still receiving 8 s after the last datagram")
+        # Nothing sends any more: once the drain has taken what the socket
+        # holds (progress, or a failure; after 60 s, rmmod ends it: itself
+        # a check), after 5 s of silence a message completes.
+        how = drained(60)
+        if how == "stalled":
+            fail("receive_udp's drain stalled: %d bytes queued" % udp_queue(8808))
+        elif how == "draining":
+            print("# receive_udp still draining %d queued bytes after 60 s: rmmod"
+                  % udp_queue(8808), flush=True)
+            os.system("rmmod receive_udp")
+        if loaded("receive_udp"):
+            time.sleep(1)
+            if not wait(lambda: state("receive_udp") != "receiving", 7):
+                fail("receive_udp still receiving 8 s after the last datagram")
     for mod in MODULES:
         if not loaded(mod):
             continue
