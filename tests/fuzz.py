@@ -469,14 +469,14 @@ def wait(cond, seconds):
     return cond()
 
 
-def udp_queue(port):
+def udp_queue():
     """The bytes queued on the UDP socket bound to PORT (/proc/net/udp's
     rx_queue), 0 if there is none."""
     with open("/proc/net/udp") as f:
         next(f)
         for line in f:
             fields = line.split()
-            if int(fields[1].split(":")[1], 16) == port:
+            if int(fields[1].split(":")[1], 16) == PORT:
                 return int(fields[4].split(":")[1], 16)
     return 0
 
@@ -488,10 +488,10 @@ def drained(seconds):
     thousands) that a slow guest's drain takes minutes to work through.
     Return "empty", "stalled" or "draining"."""
     end = time.monotonic() + seconds
-    low, since = udp_queue(8808), time.monotonic()
+    low, since = udp_queue(), time.monotonic()
     while low:
         time.sleep(0.5)
-        now, q = time.monotonic(), udp_queue(8808)
+        now, q = time.monotonic(), udp_queue()
         if q < low:
             low, since = q, now
         if not q:
@@ -528,10 +528,10 @@ def check(moddir, fails):
         # a check), after 5 s of silence a message completes.
         how = drained(60)
         if how == "stalled":
-            fail("receive_udp's drain stalled: %d bytes queued" % udp_queue(8808))
+            fail("receive_udp's drain stalled: %d bytes queued" % udp_queue())
         elif how == "draining":
             print("# receive_udp still draining %d queued bytes after 60 s: rmmod"
-                  % udp_queue(8808), flush=True)
+                  % udp_queue(), flush=True)
             os.system("rmmod receive_udp")
         if loaded("receive_udp"):
             time.sleep(1)
