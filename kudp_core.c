@@ -226,6 +226,26 @@ const struct kernel_param_ops kudp_param_ops_mode = {
 	.get = kudp_param_get_mode,
 };
 
+/* hold: whole seconds, 1 to KUDP_HOLD_MAX_S, a trailing newline accepted. */
+static int kudp_param_set_hold(const char *val, const struct kernel_param *kp)
+{
+	unsigned int s;
+
+	if (kstrtouint(val, 10, &s) || !s || s > KUDP_HOLD_MAX_S) {
+		pr_err("%s: '%s' is not a number of seconds from 1 to %u\n", kp->name, val,
+		       KUDP_HOLD_MAX_S);
+		return kudp_ret(-EINVAL);
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, s);
+	return 0;
+}
+
+/* An unsigned int of seconds, 1 to KUDP_HOLD_MAX_S; read with READ_ONCE(). */
+const struct kernel_param_ops kudp_param_ops_hold = {
+	.set = kudp_param_set_hold,
+	.get = param_get_uint,
+};
+
 /**
  * kudp_param_set_readonly() - the set operation of a read-only parameter
  * @val: the value given (ignored)
@@ -277,7 +297,8 @@ void *kudp_buf_alloc(u64 size, const char *param)
 		       param, size, avail, param, param);
 		return NULL;
 	}
-	buf = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	/* A board short of memory gets NULL, not the OOM killer. */
+	buf = __vmalloc(size, GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 	if (!buf)
 		pr_err("%s=%llu: vmalloc failed: no free range that large in the %llu MiB vmalloc area, or no memory; load with a smaller %s%s\n",
 		       param, size, area >> 20, param,
@@ -329,15 +350,19 @@ int kudp_sock_bind_any(struct socket *sock)
 }
 
 /**
- * kudp_sock_connect() - connect a UDP socket to @addr:8808
+ * kudp_sock_connect() - connect a UDP socket to @addr:8808, anew
  * @sock: a socket from kudp_sock_create()
  * @addr: the destination, network byte order
  *
- * Connecting picks the route (and so the MTU) and makes the socket report
- * ICMP errors such as port unreachable (ECONNREFUSED). Any error left over
- * from an earlier transfer is cleared. A send then waits for room in the
- * socket's send buffer for at most %KUDP_LEAVE_TIMEOUT_MS: datagrams that
- * a device holds forever (its link went down) must not hold the send.
+ * Connecting picks the route (and so the MTU and the source address) and
+ * makes the socket report ICMP errors such as port unreachable
+ * (ECONNREFUSED). The socket is disconnected first: a UDP socket connected
+ * again keeps the source address of its first connect, which is wrong (or
+ * gone) once @addr, the route or this host's own address changed. Any
+ * error left over from an earlier transfer is cleared. A send then waits
+ * for room in the socket's send buffer for at most %KUDP_LEAVE_TIMEOUT_MS:
+ * datagrams that a device holds forever (its link went down) must not hold
+ * the send.
  *
  * Context: process context.
  * Return: 0, or a negative errno from kernel_connect() (for example
@@ -345,6 +370,7 @@ int kudp_sock_bind_any(struct socket *sock)
  */
 int kudp_sock_connect(struct socket *sock, __be32 addr)
 {
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = addr,
@@ -353,6 +379,8 @@ int kudp_sock_connect(struct socket *sock, __be32 addr)
 	int ret;
 
 	kudp_enter("sock=%p, addr=%pI4", sock, &addr);
+	/* Forgets the source address and port (__udp_disconnect()). */
+	kernel_connect(sock, &unspec, sizeof(unspec), 0);
 	sock_error(sock->sk);
 	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
 	if (ret < 0) {
@@ -361,6 +389,53 @@ int kudp_sock_connect(struct socket *sock, __be32 addr)
 	}
 	sock_set_sndtimeo(sock->sk, KUDP_LEAVE_TIMEOUT_MS / MSEC_PER_SEC);
 	return 0;
+}
+
+/**
+ * kudp_sock_answer() - send one datagram without waiting, from a given address
+ * @sock: an unconnected socket
+ * @to: the destination
+ * @local: the source address: the one the datagram answered was sent to,
+ *	so that a host with several addresses answers from the one it was
+ *	asked on; 0 to let the route choose
+ * @buf: the payload
+ * @len: its length
+ *
+ * Never waits for room in the send buffer: an answer that does not fit
+ * now is dropped (the peer asks again), so a full queue never holds the
+ * caller.
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno (-EAGAIN: no room).
+ */
+int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 local,
+		     const void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} control = { };
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = (void *)to,
+		.msg_namelen = sizeof(*to),
+		.msg_flags = MSG_DONTWAIT,
+	};
+	struct in_pktinfo info = { .ipi_spec_dst.s_addr = local };
+	struct cmsghdr *cmsg;
+	int ret;
+
+	if (local) {
+		msg.msg_control = &control;
+		msg.msg_controllen = sizeof(control.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_IP;
+		cmsg->cmsg_type = IP_PKTINFO;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(info));
+		memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+	}
+	ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
+	return ret < 0 ? ret : 0;
 }
 
 /**
@@ -623,7 +698,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer)
 {
 	size_t payload = opts->payload, hl = opts->hdr_len, off = 0;
-	u64 next_ns = ktime_get_ns();
+	u64 own_ns = ktime_get_ns(), *next_ns = opts->next_ns ?: &own_ns;
 	struct kvec one, *vec = &one;
 	unsigned int segs = 1;
 	void *hdrs = NULL;
@@ -647,7 +722,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		size_t nvec = kudp_frame(opts, buf + off, chunk, n, hdrs, vec);
 
 		if (opts->rate) {
-			ret = kudp_pace(sock, &next_ns, wire, opts->rate);
+			ret = kudp_pace(sock, next_ns, wire, opts->rate);
 			if (ret)
 				goto out;
 		}
@@ -672,7 +747,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		kudp_xfer_add(xfer, chunk, n);
 		off += chunk;
 		if (opts->rate)
-			next_ns += div64_u64((u64)wire * NSEC_PER_SEC, opts->rate);
+			*next_ns += div64_u64((u64)wire * NSEC_PER_SEC, opts->rate);
 		cond_resched();
 	} while (off < len);
 
@@ -700,84 +775,89 @@ int kudp_sock_set_gro(struct socket *sock, bool on)
 }
 
 /**
- * kudp_recv_vec() - take one datagram off a socket without waiting, in pieces
- * @sock: the socket
- * @vec: where the payload goes, piece after piece
- * @nvec: pieces in @vec
- * @flags: extra MSG_ flags (MSG_PEEK to look without taking)
- * @dg: where its source and segment size go, or NULL
- *
- * As kudp_recv(), the payload spread over @vec: the reliable mode takes a
- * datagram's header in one piece and its payload straight into its place.
- *
- * Context: process context.
- * Return: the full payload length, which may exceed the room in @vec;
- * -EAGAIN when no datagram is queued; another negative errno on error.
- */
-int kudp_recv_vec(struct socket *sock, struct kvec *vec, size_t nvec, int flags,
-		  struct kudp_dgram *dg)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = { };
-	struct cmsghdr *cmsg;
-	size_t room = 0, i;
-	int ret, seg_size;
-
-	for (i = 0; i < nvec; i++)
-		room += vec[i].iov_len;
-	if (dg) {
-		msg.msg_name = &dg->from;
-		msg.msg_namelen = sizeof(dg->from);
-		msg.msg_control = &control;
-		msg.msg_controllen = sizeof(control.buf);
-		dg->seg_size = 0;
-	}
-	ret = kernel_recvmsg(sock, &msg, vec, nvec, room,
-			     MSG_DONTWAIT | MSG_TRUNC | flags);
-	if (ret != -EAGAIN)
-		kudp_dbg_rl("kernel_recvmsg(room %zu%s) = %d\n", room,
-			    flags & MSG_PEEK ? ", peek" : "", ret);
-	/* put_cmsg() moved msg_control past what it wrote: UDP_GRO only. */
-	cmsg = (struct cmsghdr *)control.buf;
-	if (ret >= 0 && dg && msg.msg_control != &control &&
-	    cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
-		memcpy(&seg_size, CMSG_DATA(cmsg), sizeof(seg_size));
-		dg->seg_size = seg_size;
-	}
-	return ret;
-}
-
-/**
- * kudp_recv() - take one datagram off a socket without waiting
+ * kudp_recv() - take one datagram off a connected socket without waiting
  * @sock: the socket
  * @buf: where the payload goes
  * @room: bytes available at @buf; a longer payload is cut, and the rest is
- *	discarded (0 discards the datagram)
- * @flags: extra MSG_ flags (MSG_PEEK to look without taking)
- * @dg: where its source and segment size go, or NULL
- *
- * With UDP GRO on (kudp_sock_set_gro()), what is taken may be a run of
- * datagrams that came back to back from one source, one after the other:
- * @dg->seg_size tells, and kudp_dgram_count() counts them.
+ *	discarded
  *
  * Context: process context.
  * Return: the full payload length, which may exceed @room; -EAGAIN when no
- * datagram is queued; another negative errno on error.
+ * datagram is queued; another negative errno on error (the socket's: an
+ * ICMP port unreachable gives -ECONNREFUSED).
  */
-int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
-	      struct kudp_dgram *dg)
+int kudp_recv(struct socket *sock, void *buf, size_t room)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = room };
+	struct msghdr msg = { };
 
-	return kudp_recv_vec(sock, &vec, 1, flags, dg);
+	return kernel_recvmsg(sock, &msg, &vec, 1, room, MSG_DONTWAIT | MSG_TRUNC);
+}
+
+/**
+ * kudp_recv_skb() - take the next receive off a socket, once
+ * @sock: a UDP socket
+ * @dg: where it goes: kudp_dgram_free() it once done
+ *
+ * Takes the socket buffer itself rather than a copy (udp_recvmsg()'s own
+ * steps): the caller reads its header with skb_header_pointer() and copies
+ * its payload with skb_copy_bits() straight to where it belongs, and the
+ * facts a copy would lose come with it: the run of datagrams that UDP GRO
+ * coalesced (whatever the socket's GRO setting is now), and the local
+ * address it was sent to. A datagram whose checksum is wrong is dropped
+ * and counted as udp_recvmsg() does (InCsumErrors, InErrors).
+ *
+ * Context: process context.
+ * Return: 0; -EAGAIN when nothing is queued; -EBADMSG for a datagram
+ * dropped for its checksum (the next one may be good); another negative
+ * errno on error.
+ */
+int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	int err = 0;
+
+	skb = skb_recv_udp(sk, MSG_DONTWAIT, &err);
+	if (!skb)
+		return err;
+	if (!udp_skb_csum_unnecessary(skb) && __udp_lib_checksum_complete(skb)) {
+		UDP_INC_STATS(sock_net(sk), UDP_MIB_CSUMERRORS, 0);
+		UDP_INC_STATS(sock_net(sk), UDP_MIB_INERRORS, 0);
+		kfree_skb(skb);
+		kudp_dbg_rl("a datagram with a wrong UDP checksum dropped\n");
+		return -EBADMSG;
+	}
+	UDP_INC_STATS(sock_net(sk), UDP_MIB_INDATAGRAMS, 0);
+	dg->skb = skb;
+	dg->len = skb->len;
+	dg->from = (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_port = udp_hdr(skb)->source,
+		.sin_addr.s_addr = ip_hdr(skb)->saddr,
+	};
+	/* The cast and multicast flags say whether daddr is ours alone. */
+	dg->to = skb->pkt_type == PACKET_HOST ? ip_hdr(skb)->daddr : 0;
+	dg->seg_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
+	return 0;
+}
+
+/**
+ * kudp_dgram_free() - give back what kudp_recv_skb() took
+ * @sock: its socket
+ * @dg: the receive
+ *
+ * Context: process context.
+ */
+void kudp_dgram_free(struct socket *sock, struct kudp_dgram *dg)
+{
+	skb_consume_udp(sock->sk, dg->skb, dg->len);
+	dg->skb = NULL;
 }
 
 /**
  * kudp_dgram_count() - how many datagrams brought the first bytes of a receive
- * @dg: what kudp_recv() filled in
+ * @dg: what kudp_recv_skb() filled in
  * @len: bytes counted from the start of its payload
  *
  * Context: any.

@@ -115,12 +115,21 @@ enum kudp_mode {
 	KUDP_MODE_RELIABLE,
 };
 
+/*
+ * hold: seconds a reliable message may go without progress (send_udp) or
+ * without a datagram (receive_udp) before it is given up; the default,
+ * and the largest value the parameter takes.
+ */
+#define KUDP_HOLD_DEFAULT_S	60
+#define KUDP_HOLD_MAX_S		3600
+
 /* Parameter operations and helpers (see kudp_core.c). */
 extern const struct kernel_param_ops kudp_param_ops_size;
 extern const struct kernel_param_ops kudp_param_ops_stat;
 extern const struct kernel_param_ops kudp_param_ops_rate;
 extern const struct kernel_param_ops kudp_param_ops_switch;
 extern const struct kernel_param_ops kudp_param_ops_mode;
+extern const struct kernel_param_ops kudp_param_ops_hold;
 int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on);
 int kudp_param_get_switch(char *buf, const struct kernel_param *kp);
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
@@ -130,6 +139,8 @@ void *kudp_buf_alloc(u64 size, const char *param);
 int kudp_sock_create(struct socket **res);
 int kudp_sock_bind_any(struct socket *sock);
 int kudp_sock_connect(struct socket *sock, __be32 addr);
+int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 local,
+		     const void *buf, size_t len);
 size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
 
 /**
@@ -166,6 +177,9 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
  * @gso: hand the stack up to 64 KiB per call, cut by UDP GSO
  * @rate: bytes per second on the wire, 0 for as fast as the socket takes
  *	them
+ * @next_ns: with @rate, when the next bytes may go, kept across calls (the
+ *	reliable mode's resends follow the schedule of its first pass); NULL
+ *	for a schedule of this call's own, from now
  * @hdr_len: bytes of a header before each datagram's payload; 0 for none
  *	(the raw mode)
  * @hdr: fills the @hdr_len-byte header @hdr of the datagram that carries
@@ -178,6 +192,7 @@ struct kudp_send_opts {
 	size_t payload;
 	bool gso;
 	u64 rate;
+	u64 *next_ns;
 	bool nowait;
 	size_t hdr_len;
 	void (*hdr)(void *hdr, const void *payload, size_t len, void *ctx);
@@ -185,13 +200,20 @@ struct kudp_send_opts {
 };
 
 /**
- * struct kudp_dgram - what kudp_recv() learnt of what it took
+ * struct kudp_dgram - a receive taken off a socket by kudp_recv_skb()
+ * @skb: it; its data is the UDP payload, whose checksum is verified
+ * @len: payload bytes
  * @from: the source address and port
+ * @to: the local address it was sent to: answers go from there (0 if it
+ *	was not a unicast address of this host's)
  * @seg_size: 0 for one datagram; else UDP GRO coalesced datagrams of this
  *	many bytes (the last may be shorter)
  */
 struct kudp_dgram {
+	struct sk_buff *skb;
+	size_t len;
 	struct sockaddr_in from;
+	__be32 to;
 	unsigned int seg_size;
 };
 
@@ -201,10 +223,9 @@ struct kudp_dgram {
 int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer);
 int kudp_sock_set_gro(struct socket *sock, bool on);
-int kudp_recv(struct socket *sock, void *buf, size_t room, int flags,
-	      struct kudp_dgram *dg);
-int kudp_recv_vec(struct socket *sock, struct kvec *vec, size_t nvec, int flags,
-		  struct kudp_dgram *dg);
+int kudp_recv(struct socket *sock, void *buf, size_t room);
+int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg);
+void kudp_dgram_free(struct socket *sock, struct kudp_dgram *dg);
 unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len);
 
 /**

@@ -137,15 +137,11 @@ static void kudp_proto_common(struct kudp_common_hdr *c, unsigned int type,
 	put_unaligned_be64(id, &c->id);
 }
 
-/* Send @len bytes of @buf as one datagram, to @to or where @sock is connected. */
-static int kudp_proto_send(struct socket *sock, const struct sockaddr_in *to,
-			   void *buf, size_t len)
+/* Send @len bytes of @buf as one datagram, where @sock is connected. */
+static int kudp_proto_send(struct socket *sock, void *buf, size_t len)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {
-		.msg_name = (void *)to,
-		.msg_namelen = to ? sizeof(*to) : 0,
-	};
+	struct msghdr msg = { };
 	int ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
 
 	return ret < 0 ? ret : 0;
@@ -155,7 +151,11 @@ static int kudp_proto_send(struct socket *sock, const struct sockaddr_in *to,
  * The sender
  */
 
-/* The CLOSE timer: 4 round trips, from 10 ms to 2 s; 200 ms before any. */
+/*
+ * The CLOSE timer: 4 round trips, from 10 ms to 2 s; 200 ms before any.
+ * It doubles after each expiry: a cable out for a minute costs some 30
+ * CLOSEs, and a receiver back on line hears the next within 2 s.
+ */
 #define KUDP_RTO_INIT_US	200000U
 #define KUDP_RTO_MIN_US		10000U
 #define KUDP_RTO_MAX_US		2000000U
@@ -170,9 +170,12 @@ static int kudp_proto_send(struct socket *sock, const struct sockaddr_in *to,
  * @len: its length
  * @crc: its CRC-32
  * @id: its id
- * @opts: how DATA goes: its header, the segment as the payload
+ * @opts: how DATA goes: its header, the segment as the payload, and the
+ *	pacing schedule that the resends follow too (@next_ns)
  * @xfer: the message's progress: each byte once, and every DATA datagram
  * @ctl: a control datagram received, %KUDP_CONTROL_MAX bytes
+ * @hold_ns: how long the send goes on without progress
+ * @next_ns: with a rate, when the next bytes may go
  */
 struct kudp_rel_tx {
 	struct kudp_rel_sender *s;
@@ -184,6 +187,8 @@ struct kudp_rel_tx {
 	struct kudp_send_opts opts;
 	struct kudp_xfer *xfer;
 	void *ctl;
+	u64 hold_ns;
+	u64 next_ns;
 };
 
 /* kudp_send()'s header callback: a DATA header for the bytes at @payload. */
@@ -206,7 +211,7 @@ static int kudp_rel_send_close(struct kudp_rel_tx *t)
 	put_unaligned_be32(t->crc, &h.crc);
 	kudp_dbg_rl("CLOSE of message %#llx (%zu bytes, CRC-32 %08x)\n",
 		    t->id, t->len, t->crc);
-	return kudp_proto_send(t->sock, NULL, &h, sizeof(h));
+	return kudp_proto_send(t->sock, &h, sizeof(h));
 }
 
 /* Whether the socket has something for kudp_rel_recv(), or is done for. */
@@ -234,7 +239,7 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 	for (;;) {
 		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 			return -EPIPE;
-		ret = kudp_recv(t->sock, t->ctl, KUDP_CONTROL_MAX, 0, NULL);
+		ret = kudp_recv(t->sock, t->ctl, KUDP_CONTROL_MAX);
 		if (ret == -EAGAIN) {
 			now = ktime_get_ns();
 			if (now >= deadline_ns)
@@ -316,6 +321,13 @@ static void kudp_rel_rtt(struct kudp_rel_sender *s, u64 sent_ns)
 	s->srtt_us = s->srtt_us ? s->srtt_us - s->srtt_us / 8 + us / 8 : us;
 }
 
+/* Whether the hold passed since @progress_ns, with two CLOSEs sent at least. */
+static bool kudp_rel_held_out(const struct kudp_rel_tx *t, u64 progress_ns,
+			      unsigned int closes)
+{
+	return closes >= 2 && ktime_get_ns() - progress_ns >= t->hold_ns;
+}
+
 /* The errno a REFUSE in t->ctl carries, negated. */
 static int kudp_rel_refusal(const struct kudp_rel_tx *t)
 {
@@ -348,10 +360,11 @@ static int kudp_rel_refused(struct kudp_rel_tx *t)
 
 /*
  * CLOSING: send CLOSE until the receiver answers for this message; resend
- * what its NACKs name; end on its ACK or REFUSE. Gives up after
- * KUDP_CLOSE_TRIES CLOSEs without an answer, or rounds (a CLOSE and the
- * NACKs that answer it) that bring no progress: the loop is bounded by
- * this side, not by what the receiver sends.
+ * what its NACKs name; end on its ACK or REFUSE. Gives up once the hold
+ * passed without progress (no answer to a CLOSE, or rounds - a CLOSE and
+ * the NACKs that answer it - whose first NACK does not say fewer segments
+ * missing than the round before), after two CLOSEs at least: the loop is
+ * bounded by this side's clock, not by what the receiver sends.
  */
 static int kudp_rel_closing(struct kudp_rel_tx *t)
 {
@@ -362,8 +375,8 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 	bool open = false, first = false, again = false;
 	/* More than the message has is no progress either. */
 	u64 missing, last_missing = DIV_ROUND_UP_ULL(t->len, t->opts.payload) + 1;
-	unsigned int tries = 0;
-	u64 sent_ns = 0, budget = 0;
+	u64 sent_ns = 0, budget = 0, progress_ns = ktime_get_ns();
+	unsigned int closes = 0;
 	int ret, type;
 
 	for (;;) {
@@ -376,13 +389,13 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 			budget = t->len;
 			open = true;
 			first = true;
+			closes++;
 		}
 		type = kudp_rel_recv(t, sent_ns + (u64)rto * NSEC_PER_USEC);
 		if (type == -EAGAIN) {
-			if (++tries == KUDP_CLOSE_TRIES)
+			if (kudp_rel_held_out(t, progress_ns, closes))
 				return -ETIMEDOUT;
-			kudp_dbg("no answer to CLOSE in %u us: try %u of %u\n",
-				 rto, tries + 1, KUDP_CLOSE_TRIES);
+			kudp_dbg_rl("no answer to CLOSE in %u us: CLOSE %u\n", rto, closes + 1);
 			rto = min(rto * 2, KUDP_RTO_MAX_US);
 			open = false;
 			again = true;
@@ -412,13 +425,13 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 		missing = get_unaligned_be32(&nack->missing);
 		if (first) {
 			if (missing < last_missing)
-				tries = 0;
-			else if (++tries == KUDP_CLOSE_TRIES)
+				progress_ns = ktime_get_ns();
+			else if (kudp_rel_held_out(t, progress_ns, closes))
 				return -ETIMEDOUT;
 			last_missing = missing;
 			first = false;
 			again = false;
-			kudp_dbg("message %#llx: %llu segments missing\n", t->id, missing);
+			kudp_dbg_rl("message %#llx: %llu segments missing\n", t->id, missing);
 		}
 		ret = kudp_rel_resend(t, &budget);
 		if (ret)
@@ -439,21 +452,25 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
  *	payload, which the DATA header shares
  * @xfer: the message's progress (kudp_xfer_start() first): each byte once,
  *	every DATA datagram, resent ones included
+ * @hold_s: seconds without progress before the send is given up
  *
  * Sends every DATA once, then CLOSE, and resends what the receiver says is
  * missing until it confirms the whole message (Documentation/protocol.rst,
- * "The sender"). Looks for a REFUSE every few MiB while sending DATA.
+ * "The sender"), all at @opts->rate. Looks for a REFUSE every few MiB
+ * while sending DATA.
  *
  * Context: process context; sleeps.
  * Return: 0 once the receiver confirmed the message (length and CRC-32),
- * or a negative errno: -ETIMEDOUT (no answer, or no progress, after
- * %KUDP_CLOSE_TRIES tries), -EFBIG or -EBADMSG (the receiver refused it:
- * too large, or its CRC-32 did not match), -EPROTO (a refusal with another
- * errno), -ENOMEM, or what kudp_send() returns.
+ * or a negative errno: -ETIMEDOUT (no answer, or no progress, for
+ * @hold_s), -EFBIG or -EBADMSG (the receiver refused it: too large, or
+ * its CRC-32 did not match), -EPROTO (a refusal with another errno),
+ * -EINVAL (datagrams of @opts->payload bytes cannot carry the smallest
+ * segment), -ENOMEM, or what kudp_send() returns.
  */
 int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		  const void *buf, size_t len, u32 crc,
-		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer)
+		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
+		  unsigned int hold_s)
 {
 	struct kudp_rel_tx t = {
 		.s = s,
@@ -463,12 +480,21 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		.crc = crc,
 		.opts = *opts,
 		.xfer = xfer,
+		.hold_ns = (u64)hold_s * NSEC_PER_SEC,
+		.next_ns = ktime_get_ns(),
 	};
 	size_t off = 0, step;
 	int ret;
 
-	t.opts.payload = clamp_t(size_t, opts->payload - sizeof(struct kudp_data_hdr),
-				 KUDP_SEGMENT_MIN, KUDP_SEGMENT_MAX);
+	if (opts->payload < sizeof(struct kudp_data_hdr) + KUDP_SEGMENT_MIN) {
+		pr_err("datagrams of %zu bytes (payload, or the route's MTU less %u) cannot carry the reliable mode's smallest, %zu: a %zu-byte header and %u bytes; not sent\n",
+		       opts->payload, KUDP_HEADERS, sizeof(struct kudp_data_hdr) + KUDP_SEGMENT_MIN,
+		       sizeof(struct kudp_data_hdr), KUDP_SEGMENT_MIN);
+		return kudp_ret(-EINVAL);
+	}
+	t.opts.payload = min_t(size_t, opts->payload - sizeof(struct kudp_data_hdr),
+			       KUDP_SEGMENT_MAX);
+	t.opts.next_ns = &t.next_ns;
 	t.opts.hdr_len = sizeof(struct kudp_data_hdr);
 	t.opts.hdr = kudp_rel_data_hdr;
 	t.opts.ctx = &t;
@@ -540,6 +566,58 @@ static void kudp_rel_crc_work(struct work_struct *work)
 		queue_work(system_unbound_wq, &r->crc_work);
 }
 
+/*
+ * The map of what arrived is set up lazily, a CRC chunk at a time, when
+ * the first DATA of the chunk arrives: a new message costs a few words
+ * (the chunk bitmaps), not a clear of up to 1 MiB that any datagram of a
+ * new id could ask for. A chunk not set up yet has every segment missing.
+ */
+
+/* The segments of chunk @c: the first, and the end. */
+static u64 kudp_rel_chunk_first(const struct kudp_rel_rx *r, size_t c)
+{
+	return (u64)c * r->chunk_segs;
+}
+
+static u64 kudp_rel_chunk_end(const struct kudp_rel_rx *r, size_t c)
+{
+	return min_t(u64, kudp_rel_chunk_first(r, c) + r->chunk_segs, r->nsegs);
+}
+
+/* Set up chunk @c's part of the map, if it is not yet. */
+static void kudp_rel_chunk_start(struct kudp_rel_rx *r, size_t c)
+{
+	u64 first = kudp_rel_chunk_first(r, c), end = kudp_rel_chunk_end(r, c);
+
+	if (test_bit(c, r->chunk_init))
+		return;
+	bitmap_clear(r->map, first, end - first);
+	r->chunk_left[c] = end - first;
+	__set_bit(c, r->chunk_init);
+}
+
+/* The first segment from @seg on that has (@have) or has not arrived. */
+static u64 kudp_rel_next(const struct kudp_rel_rx *r, u64 seg, bool have)
+{
+	while (seg < r->nsegs) {
+		size_t c = div_u64(seg, r->chunk_segs);
+		u64 end = kudp_rel_chunk_end(r, c), found;
+
+		if (!test_bit(c, r->chunk_init)) {
+			if (!have)
+				return seg;
+			seg = end;
+			continue;
+		}
+		found = have ? find_next_bit(r->map, end, seg) :
+			       find_next_zero_bit(r->map, end, seg);
+		if (found < end)
+			return found;
+		seg = end;
+	}
+	return r->nsegs;
+}
+
 /**
  * kudp_rel_rx_init() - set up the reliable mode's receiving side
  * @r: the receiver's state, zeroed
@@ -561,14 +639,14 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 	r->max_chunks = DIV_ROUND_UP_ULL(size, KUDP_CRC_CHUNK / 2) + 1;
 	r->buf = buf;
 	r->size = size;
-	r->stage = kvmalloc(KUDP_STAGE_SIZE, GFP_KERNEL);
 	r->ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
 	r->map = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), GFP_KERNEL);
 	r->chunk_left = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
 	r->chunk_crc = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
+	r->chunk_init = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
 	r->chunk_ready = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
 	r->chunk_done = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
-	if (!r->stage || !r->ctl || !r->map || !r->chunk_left || !r->chunk_crc ||
+	if (!r->ctl || !r->map || !r->chunk_left || !r->chunk_crc || !r->chunk_init ||
 	    !r->chunk_ready || !r->chunk_done) {
 		kudp_rel_rx_free(r);
 		return -ENOMEM;
@@ -606,108 +684,152 @@ void kudp_rel_rx_free(struct kudp_rel_rx *r)
 		cancel_work_sync(&r->crc_work);
 	kvfree(r->chunk_done);
 	kvfree(r->chunk_ready);
+	kvfree(r->chunk_init);
 	kvfree(r->chunk_crc);
 	kvfree(r->chunk_left);
 	kvfree(r->map);
 	kfree(r->ctl);
-	kvfree(r->stage);
+}
+
+/* Whether @id is of the same sender instance as @ref, and not later. */
+static bool kudp_rel_not_after(u64 id, u64 ref)
+{
+	return id >> 32 == ref >> 32 && (u32)id <= (u32)ref;
 }
 
 /**
  * kudp_rel_rx_classify() - what a datagram is to the receiver
  * @r: the receiver's state
- * @dgram: the datagram
- * @len: its length
+ * @hdr: the datagram's first bytes: its whole header, or all of it if
+ *	shorter
+ * @len: the datagram's length
+ * @from: where it came from
+ *
+ * A message belongs to its origin, the source of its first datagram:
+ * the same message's datagrams from anywhere else are foreign. While a
+ * message is being received, a new one from another address waits
+ * (busy) until it completes or is discarded; one from the origin's
+ * address (its sender, started again) replaces it. Stale: not later than
+ * the last message that completed, or than the one in progress from the
+ * same address. A message that never completed is never the reference:
+ * no forged count can make a sender's later messages stale for longer
+ * than the hold.
  *
  * Context: the receiving work item.
  * Return: an &enum kudp_rel_verdict.
  */
-enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r,
-					   const void *dgram, size_t len)
+enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const void *hdr,
+					   size_t len, const struct sockaddr_in *from)
 {
-	const struct kudp_common_hdr *c = dgram;
-	int type = kudp_proto_check(dgram, len);
+	const struct kudp_common_hdr *c = hdr;
+	int type = kudp_proto_check(hdr, len);
+	bool busy = r->active && !r->complete;
 	u64 id, total;
 
 	if (type != KUDP_T_DATA && type != KUDP_T_CLOSE)
 		return KUDP_REL_BAD;
 	id = get_unaligned_be64(&c->id);
-	total = kudp_proto_total(dgram);
+	total = kudp_proto_total(hdr);
 	if (r->active && id == r->id) {
+		if (from->sin_addr.s_addr != r->origin.sin_addr.s_addr ||
+		    from->sin_port != r->origin.sin_port)
+			return KUDP_REL_FOREIGN;
 		if (get_unaligned_be16(&c->segment) != r->segment || total != r->total)
 			return KUDP_REL_BAD;
 		return type == KUDP_T_DATA ? KUDP_REL_DATA : KUDP_REL_CLOSE;
 	}
-	/* Same instance, an earlier count: a late datagram of an old message. */
-	if (id >> 32 == r->id >> 32 && (u32)id < (u32)r->id)
+	if ((r->done_id && kudp_rel_not_after(id, r->done_id)) ||
+	    (busy && from->sin_addr.s_addr == r->origin.sin_addr.s_addr &&
+	     kudp_rel_not_after(id, r->id)))
 		return KUDP_REL_STALE;
-	return total > r->size ? KUDP_REL_TOO_BIG : KUDP_REL_NEW;
+	if (total > r->size)
+		return KUDP_REL_TOO_BIG;
+	if (busy && from->sin_addr.s_addr != r->origin.sin_addr.s_addr)
+		return KUDP_REL_BUSY;
+	return KUDP_REL_NEW;
 }
 
 /**
  * kudp_rel_rx_begin() - start receiving the message a datagram belongs to
  * @r: the receiver's state
- * @dgram: a DATA or CLOSE that kudp_rel_rx_classify() called new
- * @from: where it came from: the answers about this message go there
+ * @hdr: the header of a DATA or CLOSE that kudp_rel_rx_classify() called
+ *	new
+ * @from: where it came from: the message's origin, where its answers go
+ * @local: the address it was sent to: where its answers come from
  *
- * Forgets the previous message: its CRC-32 work is cancelled, the map
- * cleared.
+ * Forgets the previous message: its CRC-32 work is cancelled, the chunk
+ * bitmaps cleared (the map follows chunk by chunk).
  *
  * Context: the receiving work item; sleeps.
  */
-void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *dgram,
-		       const struct sockaddr_in *from)
+void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *hdr,
+		       const struct sockaddr_in *from, __be32 local)
 {
-	const struct kudp_common_hdr *h = dgram;
-	size_t c;
+	const struct kudp_common_hdr *h = hdr;
 
 	cancel_work_sync(&r->crc_work);
-	r->from = *from;
+	r->origin = *from;
+	r->local = local;
+	r->got = 0;
+	r->sent = 0;
 	r->id = get_unaligned_be64(&h->id);
 	r->segment = get_unaligned_be16(&h->segment);
-	r->total = kudp_proto_total(dgram);
+	r->total = kudp_proto_total(hdr);
 	r->nsegs = DIV_ROUND_UP_ULL(r->total, r->segment);
 	r->have = 0;
 	r->chunk_segs = max(KUDP_CRC_CHUNK / r->segment, 1U);
 	r->nchunks = DIV_ROUND_UP_ULL(r->nsegs, r->chunk_segs);
 	r->closed = false;
 	r->fresh = false;
+	r->complete = false;
 	r->active = true;
-	bitmap_zero(r->map, r->nsegs);
+	bitmap_zero(r->chunk_init, r->nchunks);
 	bitmap_zero(r->chunk_ready, r->nchunks);
 	bitmap_zero(r->chunk_done, r->nchunks);
-	for (c = 0; c < r->nchunks; c++)
-		r->chunk_left[c] = min_t(u64, r->chunk_segs, r->nsegs - c * r->chunk_segs);
-	kudp_dbg("message %#llx: %llu bytes in %llu segments of %u\n",
-		 r->id, r->total, r->nsegs, r->segment);
+	kudp_dbg("message %#llx from %pI4:%u: %llu bytes in %llu segments of %u\n",
+		 r->id, &from->sin_addr, ntohs(from->sin_port), r->total, r->nsegs,
+		 r->segment);
 }
 
 /**
- * kudp_rel_rx_slot() - where a DATA's payload may go straight from the socket
+ * kudp_rel_rx_received() - count a datagram of the message from its origin
  * @r: the receiver's state
- * @hdr: the datagram's first bytes, peeked: its header
- * @len: the datagram's whole length
+ * @len: its length
+ *
+ * What the origin sent for the message is what the receiver may answer
+ * it with (anti-amplification: see kudp_rel_rx_send()).
  *
  * Context: the receiving work item.
- * Return: the place of its payload in the buffer if it is a DATA of the
- * current message whose segment has not arrived; else NULL, and the
- * datagram goes through the stage (kudp_rel_rx_place()).
  */
-void *kudp_rel_rx_slot(const struct kudp_rel_rx *r, const void *hdr, size_t len)
+void kudp_rel_rx_received(struct kudp_rel_rx *r, size_t len)
+{
+	r->got += len + KUDP_HEADERS;
+}
+
+/**
+ * kudp_rel_rx_slot() - where a DATA's payload goes
+ * @r: the receiver's state
+ * @hdr: a DATA of the current message (kudp_rel_rx_classify()), its header
+ *
+ * Context: the receiving work item.
+ * Return: the place of its payload in the buffer, or NULL if its segment
+ * already arrived (a duplicate: the bytes of a segment never change once
+ * it arrived).
+ */
+void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const void *hdr)
 {
 	const struct kudp_data_hdr *d = hdr;
-	u64 off;
+	u64 off = get_unaligned_be64(&d->offset);
+	u64 seg = div_u64(off, r->segment);
 
-	if (kudp_rel_rx_classify(r, hdr, len) != KUDP_REL_DATA)
-		return NULL;
-	off = get_unaligned_be64(&d->offset);
-	return test_bit(div_u64(off, r->segment), r->map) ? NULL : r->buf + off;
+	kudp_rel_chunk_start(r, div_u64(seg, r->chunk_segs));
+	return test_bit(seg, r->map) ? NULL : r->buf + off;
 }
 
 /**
  * kudp_rel_rx_placed() - count a DATA whose payload is in its place
  * @r: the receiver's state
- * @hdr: the DATA's header (a DATA of the current message)
+ * @hdr: the DATA's header (its slot came from kudp_rel_rx_slot())
  * @len: the datagram's length
  *
  * Its segment is marked as arrived; a chunk made whole is handed to the
@@ -734,36 +856,15 @@ size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const void *hdr, size_t len)
 }
 
 /**
- * kudp_rel_rx_place() - store a DATA's payload at its offset
- * @r: the receiver's state
- * @dgram: a DATA of the current message, whole (in the stage)
- * @len: its length
- *
- * Context: the receiving work item.
- * Return: the payload bytes stored; 0 for a duplicate (not copied: the
- * bytes of a segment never change once it arrived).
- */
-size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len)
-{
-	const struct kudp_data_hdr *d = dgram;
-	void *slot = kudp_rel_rx_slot(r, dgram, len);
-
-	if (!slot)
-		return 0;
-	memcpy(slot, d + 1, len - sizeof(*d));
-	return kudp_rel_rx_placed(r, dgram, len);
-}
-
-/**
  * kudp_rel_rx_close() - note the CLOSE of the current message
  * @r: the receiver's state
- * @dgram: its CLOSE
+ * @hdr: its CLOSE
  *
  * Context: the receiving work item.
  */
-void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram)
+void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *hdr)
 {
-	const struct kudp_close_hdr *h = dgram;
+	const struct kudp_close_hdr *h = hdr;
 
 	r->crc = get_unaligned_be32(&h->crc);
 	r->closed = true;
@@ -772,14 +873,14 @@ void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram)
 /**
  * kudp_rel_rx_closes() - whether a CLOSE is the one the message had
  * @r: the receiver's state: its CLOSE came
- * @dgram: a CLOSE of the current message (its length already checked)
+ * @hdr: a CLOSE of the current message (its length already checked)
  *
  * Context: the receiving work item.
  * Return: true if it announces the same CRC-32.
  */
-bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *dgram)
+bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *hdr)
 {
-	const struct kudp_close_hdr *h = dgram;
+	const struct kudp_close_hdr *h = hdr;
 
 	return r->closed && get_unaligned_be32(&h->crc) == r->crc;
 }
@@ -794,6 +895,21 @@ bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *dgram)
 bool kudp_rel_rx_whole(const struct kudp_rel_rx *r)
 {
 	return r->active && r->have == r->nsegs;
+}
+
+/**
+ * kudp_rel_rx_complete() - the message is complete
+ * @r: the receiver's state: whole, its CRC-32 right
+ *
+ * It stays the current message (its CLOSE is ACKed again, its DATA are
+ * duplicates), and is the reference for stale ids from now on.
+ *
+ * Context: the receiving work item.
+ */
+void kudp_rel_rx_complete(struct kudp_rel_rx *r)
+{
+	r->complete = true;
+	r->done_id = r->id;
 }
 
 /**
@@ -835,17 +951,43 @@ bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state)
 	return true;
 }
 
+/*
+ * Send @len bytes of @buf about the current message to its origin, from
+ * the address its first datagram was sent to, if the budget allows: the
+ * bytes answered to the origin never exceed the bytes it sent for the
+ * message (QUIC's anti-amplification rule, RFC 9000 section 8, at 1x), so
+ * that a forged source address never makes this host send its victim
+ * more than the forger sent. Return 1 if the budget withheld it, else 0
+ * or the send's error.
+ */
+static int kudp_rel_rx_send(struct kudp_rel_rx *r, struct socket *sock,
+			    const void *buf, size_t len)
+{
+	u64 wire = len + KUDP_HEADERS;
+	int ret;
+
+	if (r->sent + wire > r->got) {
+		kudp_dbg_rl("message %#llx: a %zu-byte answer withheld: %llu bytes answered for %llu received\n",
+			    r->id, len, r->sent, r->got);
+		return 1;
+	}
+	ret = kudp_sock_answer(sock, &r->origin, r->local, buf, len);
+	if (!ret)
+		r->sent += wire;
+	return ret;
+}
+
 /**
- * kudp_rel_rx_nack() - tell the sender what is missing
+ * kudp_rel_rx_nack() - tell the origin what is missing
  * @r: the receiver's state: a message not whole
  * @sock: the receiver's socket
  *
- * To where the message's first datagram came from: up to
- * %KUDP_NACK_BATCH NACKs of %KUDP_NACK_RANGES ranges each, the first
+ * Up to %KUDP_NACK_BATCH NACKs of %KUDP_NACK_RANGES ranges each, the first
  * missing segments first; all but the last say more follow. Only one
- * unless DATA arrived since the last answer: a CLOSE sent again, or forged
- * (from anywhere), never brings more than one datagram back, of at most
- * one range per DATA received.
+ * unless DATA arrived since the last answer (a round trip: the resends
+ * the last NACKs asked for), and none beyond the origin's budget
+ * (kudp_rel_rx_send()): a CLOSE sent again, or forged, never brings back
+ * more bytes than it had.
  *
  * Context: the receiving work item.
  * Return: 0 or the first send's error.
@@ -859,11 +1001,16 @@ int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock)
 
 	r->fresh = false;
 	for (batch = 0; batch < most && ret == 0; batch++) {
+		/* Not even a one-range NACK fits the budget: no search either. */
+		if (r->sent + struct_size(n, range, 1) + KUDP_HEADERS > r->got) {
+			ret = 1;
+			break;
+		}
 		for (k = 0; k < KUDP_NACK_RANGES; k++) {
-			seg = find_next_zero_bit(r->map, r->nsegs, seg);
+			seg = kudp_rel_next(r, seg, false);
 			if (seg >= r->nsegs)
 				break;
-			end = find_next_bit(r->map, r->nsegs, seg);
+			end = kudp_rel_next(r, seg, true);
 			put_unaligned_be32(seg, &n->range[k].first);
 			put_unaligned_be32(end - seg, &n->range[k].count);
 			seg = end;
@@ -874,57 +1021,76 @@ int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock)
 		put_unaligned_be16(k, &n->ranges);
 		put_unaligned_be32(r->nsegs - r->have, &n->missing);
 		/* More to come, unless the map is done or the batch is. */
-		seg = find_next_zero_bit(r->map, r->nsegs, seg);
+		seg = kudp_rel_next(r, seg, false);
 		put_unaligned_be16(seg < r->nsegs && batch + 1 < most ?
 				   KUDP_NACK_MORE : 0, &n->flags);
-		ret = kudp_proto_send(sock, &r->from, n, struct_size(n, range, k));
+		ret = kudp_rel_rx_send(r, sock, n, struct_size(n, range, k));
 	}
 	kudp_dbg_rl("message %#llx: %llu of %llu segments missing, %u NACKs\n",
 		    r->id, r->nsegs - r->have, r->nsegs, batch);
-	return ret;
+	return ret > 0 ? 0 : ret;
 }
 
 /**
- * kudp_rel_rx_answer() - ACK the current message, or REFUSE a datagram's
+ * kudp_rel_rx_answer() - ACK or REFUSE the current message
  * @r: the receiver's state
  * @sock: the receiver's socket
- * @to: where the datagram came from
- * @dgram: a DATA or CLOSE; its message is the one answered
- * @err: 0 for an ACK of the current message (whole, its CRC-32 right), or
- *	a positive errno to refuse @dgram's message with (EFBIG, EBADMSG)
+ * @err: 0 for an ACK (whole, its CRC-32 right), or a positive errno to
+ *	refuse it with (EBADMSG)
  *
- * A message too large is refused at its first DATA, then at each of its
- * CLOSEs only.
+ * To the message's origin, within its budget (kudp_rel_rx_nack()).
  *
  * Context: the receiving work item.
  * Return: 0 or the send's error.
  */
-int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock,
-		       const struct sockaddr_in *to, const void *dgram, int err)
+int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err)
 {
-	const struct kudp_common_hdr *c = dgram;
-	u64 id = get_unaligned_be64(&c->id);
 	union {
 		struct kudp_close_hdr ack;
 		struct kudp_refuse_hdr refuse;
 	} h = { };
+	int ret;
 
-	if (err == EFBIG) {
-		if (id == r->refused_id && c->type == KUDP_T_DATA)
-			return 0;
-		r->refused_id = id;
-		pr_warn_ratelimited("message %#llx from %pI4:%u: %llu bytes do not fit the %llu-byte buffer: refused\n",
-				    id, &to->sin_addr, ntohs(to->sin_port),
-				    kudp_proto_total(dgram), r->size);
-	}
-
-	kudp_proto_common(&h.ack.c, err ? KUDP_T_REFUSE : KUDP_T_ACK,
-			  get_unaligned_be16(&c->segment), id);
+	kudp_proto_common(&h.ack.c, err ? KUDP_T_REFUSE : KUDP_T_ACK, r->segment, r->id);
 	if (err) {
 		put_unaligned_be32(err, &h.refuse.err);
-		return kudp_proto_send(sock, to, &h, sizeof(h.refuse));
+		ret = kudp_rel_rx_send(r, sock, &h, sizeof(h.refuse));
+	} else {
+		put_unaligned_be64(r->total, &h.ack.total);
+		put_unaligned_be32(r->crc, &h.ack.crc);
+		ret = kudp_rel_rx_send(r, sock, &h, sizeof(h.ack));
 	}
-	put_unaligned_be64(r->total, &h.ack.total);
-	put_unaligned_be32(r->crc, &h.ack.crc);
-	return kudp_proto_send(sock, to, &h, sizeof(h.ack));
+	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * kudp_rel_rx_refuse_big() - REFUSE a message too large for the buffer
+ * @r: the receiver's state
+ * @sock: the receiver's socket
+ * @hdr: a DATA or CLOSE of it, that kudp_rel_rx_classify() called too big
+ * @dg: the receive it came in: its source, and the address it was sent to
+ *
+ * No state is kept of such a message: the REFUSE (48 bytes on the wire)
+ * answers its first DATA, then each of its CLOSEs (60 bytes each), to
+ * where it came from, so it is never more than what came.
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the send's error.
+ */
+int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const void *hdr,
+			   const struct kudp_dgram *dg)
+{
+	const struct kudp_common_hdr *c = hdr;
+	u64 id = get_unaligned_be64(&c->id);
+	struct kudp_refuse_hdr h = { };
+
+	if (id == r->refused_id && c->type == KUDP_T_DATA)
+		return 0;
+	r->refused_id = id;
+	pr_warn_ratelimited("message %#llx from %pI4:%u: %llu bytes do not fit the %llu-byte buffer: refused\n",
+			    id, &dg->from.sin_addr, ntohs(dg->from.sin_port),
+			    kudp_proto_total(hdr), r->size);
+	kudp_proto_common(&h.c, KUDP_T_REFUSE, get_unaligned_be16(&c->segment), id);
+	put_unaligned_be32(EFBIG, &h.err);
+	return kudp_sock_answer(sock, &dg->from, dg->to, &h, sizeof(h));
 }

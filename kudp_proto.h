@@ -21,8 +21,6 @@
 #define KUDP_SEGMENT_MIN	512U
 /* The largest UDP payload less the DATA header. */
 #define KUDP_SEGMENT_MAX	(65507U - sizeof(struct kudp_data_hdr))
-/* CLOSEs without an answer (or answers without progress) before giving up. */
-#define KUDP_CLOSE_TRIES	8
 /* Ranges per NACK: a NACK fits a 1472-byte datagram (a 1500-byte MTU). */
 #define KUDP_NACK_RANGES	181
 /* NACKs that answer one CLOSE, at most. */
@@ -153,24 +151,21 @@ struct kudp_rel_sender {
 
 int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		  const void *buf, size_t len, u32 crc,
-		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer);
-
-/*
- * A receive is staged here before its payloads go to their offsets: one
- * datagram, or a run of them coalesced by UDP GRO (at most 64 KiB).
- */
-#define KUDP_STAGE_SIZE		SZ_64K
+		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
+		  unsigned int hold_s);
 
 /**
  * struct kudp_rel_rx - the receiving side of the reliable mode
  * @buf: the receiver's buffer (receive_udp's), @size bytes
  * @size: its capacity
- * @stage: %KUDP_STAGE_SIZE bytes where a receive lands first
  * @ctl: a NACK being built, %KUDP_CONTROL_MAX bytes
- * @map: one bit per segment of the message: it arrived
- * @chunk_left: per CRC chunk, its segments still missing
+ * @map: one bit per segment of the message: it arrived. Valid in the
+ *	chunks of @chunk_init only (the others: nothing arrived)
+ * @chunk_left: per CRC chunk of @chunk_init, its segments still missing
  * @chunk_crc: per CRC chunk, the CRC-32 of its bytes (crc32_le(), from ~0
  *	for the first chunk, from 0 for the others)
+ * @chunk_init: chunks whose part of @map and whose @chunk_left are set up
+ *	for the message (when its first DATA arrived)
  * @chunk_ready: chunks whole whose CRC-32 nobody has computed; set by the
  *	receive, claimed with test_and_clear_bit() by @crc_work or by
  *	kudp_rel_rx_crc()
@@ -182,8 +177,16 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @stopping: set by kudp_rel_rx_stop(): @crc_work does not queue itself
  *	again
  * @active: a message is being received (or is complete) under @id
+ * @complete: it is complete (kudp_rel_rx_complete())
  * @id: the current message's id, or the last one's
- * @from: where its first datagram came from: its NACKs and ACK go there
+ * @done_id: the id of the last message that completed, 0 if none: the
+ *	reference for stale ids
+ * @origin: where the message's first datagram came from: only its
+ *	datagrams count, and its answers go there
+ * @local: the address that datagram was sent to: its answers come from it
+ * @got: bytes on the wire (payload and IP and UDP headers) that @origin
+ *	sent for the message
+ * @sent: bytes on the wire answered to @origin: never more than @got
  * @segment: its payload bytes per DATA
  * @total: its length
  * @nsegs: its segments
@@ -202,11 +205,11 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 struct kudp_rel_rx {
 	void *buf;
 	u64 size;
-	void *stage;
 	void *ctl;
 	unsigned long *map;
 	u32 *chunk_left;
 	u32 *chunk_crc;
+	unsigned long *chunk_init;
 	unsigned long *chunk_ready;
 	unsigned long *chunk_done;
 	size_t max_chunks;
@@ -214,8 +217,13 @@ struct kudp_rel_rx {
 	bool stopping;
 
 	bool active;
+	bool complete;
 	u64 id;
-	struct sockaddr_in from;
+	u64 done_id;
+	struct sockaddr_in origin;
+	__be32 local;
+	u64 got;
+	u64 sent;
 	u32 segment;
 	u64 total;
 	u64 nsegs;
@@ -231,16 +239,22 @@ struct kudp_rel_rx {
 /**
  * enum kudp_rel_verdict - what a datagram is to the receiver
  * @KUDP_REL_BAD: malformed, or not a type a receiver takes
+ * @KUDP_REL_FOREIGN: of the current message, from another source than its
+ *	origin
  * @KUDP_REL_STALE: of an older message of the current sender
  * @KUDP_REL_TOO_BIG: of a new message that does not fit the buffer
+ * @KUDP_REL_BUSY: of a new message from another address than the origin
+ *	of the message in progress: it waits until that one ends
  * @KUDP_REL_NEW: the first of a new message: kudp_rel_rx_begin() it
- * @KUDP_REL_DATA: DATA of the current message
- * @KUDP_REL_CLOSE: CLOSE of the current message
+ * @KUDP_REL_DATA: DATA of the current message, from its origin
+ * @KUDP_REL_CLOSE: CLOSE of the current message, from its origin
  */
 enum kudp_rel_verdict {
 	KUDP_REL_BAD,
+	KUDP_REL_FOREIGN,
 	KUDP_REL_STALE,
 	KUDP_REL_TOO_BIG,
+	KUDP_REL_BUSY,
 	KUDP_REL_NEW,
 	KUDP_REL_DATA,
 	KUDP_REL_CLOSE,
@@ -249,19 +263,21 @@ enum kudp_rel_verdict {
 int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size);
 void kudp_rel_rx_stop(struct kudp_rel_rx *r);
 void kudp_rel_rx_free(struct kudp_rel_rx *r);
-enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r,
-					   const void *dgram, size_t len);
-void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *dgram,
-		       const struct sockaddr_in *from);
-void *kudp_rel_rx_slot(const struct kudp_rel_rx *r, const void *hdr, size_t len);
+enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const void *hdr,
+					   size_t len, const struct sockaddr_in *from);
+void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *hdr,
+		       const struct sockaddr_in *from, __be32 local);
+void kudp_rel_rx_received(struct kudp_rel_rx *r, size_t len);
+void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const void *hdr);
 size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const void *hdr, size_t len);
-size_t kudp_rel_rx_place(struct kudp_rel_rx *r, const void *dgram, size_t len);
-void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *dgram);
-bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *dgram);
+void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *hdr);
+bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *hdr);
 bool kudp_rel_rx_whole(const struct kudp_rel_rx *r);
+void kudp_rel_rx_complete(struct kudp_rel_rx *r);
 bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state);
 int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock);
-int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock,
-		       const struct sockaddr_in *to, const void *dgram, int err);
+int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err);
+int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const void *hdr,
+			   const struct kudp_dgram *dg);
 
 #endif /* _KUDP_PROTO_H */

@@ -12,10 +12,13 @@
  * With mode=reliable (Documentation/protocol.rst, kudp_proto.c), each
  * datagram says where its payload goes, the sender resends what is
  * missing, and the message is complete as soon as it is whole and its
- * CRC-32 is the one announced; an incomplete one is discarded after 5 s.
+ * CRC-32 is the one announced; an incomplete one is kept "hold" seconds
+ * (60) after its last datagram, then discarded.
  *
  * Contexts:
  *   receive_udp_data_ready()   softirq: only queues drain_work
+ *   receive_udp_filter()       softirq, with peer set: drops datagrams from
+ *                              outside peer before the socket's queue
  *   receive_udp_idle_expired() hard IRQ: only queues complete_work
  *   drain_work, complete_work, process context, on an ordered (so never
  *   control_work               concurrent), unbound, high-priority workqueue;
@@ -46,6 +49,7 @@
 #include <net/ip.h>
 #include <net/sock.h>
 #include <net/udp.h>
+#include <net/udp_tunnel.h>
 
 #include "kudp_core.h"
 #include "kudp_proto.h"
@@ -81,12 +85,18 @@ static u64 rcvbuf;	/* 0: not given (its set refuses 0); init picks it */
  * module is ready.
  */
 static bool gro = true;
+/*
+ * hold: seconds an incomplete message of the reliable mode is kept after
+ * its last datagram. Written by its parameter callback; read with
+ * READ_ONCE() when the drain arms the idle timer.
+ */
+static unsigned int hold = KUDP_HOLD_DEFAULT_S;
 
 /*
  * peer: who may write into the message, an IPv4 prefix; 0.0.0.0/0 (anyone)
- * by default. Written by its parameter callback, read by the drain: both
- * under peer_lock (process context), so the drain never sees an address
- * with another prefix's mask.
+ * by default. Written by its parameter callback, read by the drain and by
+ * receive_udp_filter() (softirq): all under peer_lock, bottom halves off,
+ * so that no reader sees an address with another prefix's mask.
  */
 static DEFINE_SPINLOCK(peer_lock);
 static __be32 peer_addr;	/* the prefix's address, host bits 0 */
@@ -96,6 +106,7 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
  * struct kudp_rx - the receiver
  * @buf: the message buffer, @size bytes, allocated in init
  * @size: capacity of @buf
+ * @mode: the protocol, the "mode" parameter at load
  * @sock: the socket bound to 0.0.0.0:8808
  * @wq: ordered workqueue: its work items never run at once, and run in the
  *	order they were queued
@@ -140,7 +151,11 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
  * @overflow: bytes that did not fit, since load or reset
  * @errors: receive errors since load or reset
  * @last_error: the last receive error, or 0
- * @rejected: datagrams from outside peer, dropped, since load or reset
+ * @rejected: datagrams dropped by the drain (from outside peer,
+ *	malformed, not of the message), since load or reset
+ * @filtered: datagrams from outside peer dropped before the socket's
+ *	queue (receive_udp_filter(), softirq), since load or reset; atomic,
+ *	and outside @lock: shown as part of rejected
  * @drops_base: the socket's drop count (sk_drops, 32 bits) at load or reset
  * @udp_errors_base: the system's UDP InErrors at load or reset
  * @rel: mode=reliable: where each segment goes and what arrived
@@ -149,6 +164,7 @@ static __be32 peer_mask;	/* its mask: 0 for anyone */
 struct kudp_rx {
 	void *buf;
 	u64 size;
+	enum kudp_mode mode;
 	struct socket *sock;
 	struct workqueue_struct *wq;
 	struct work_struct drain_work;
@@ -181,6 +197,7 @@ struct kudp_rx {
 	u64 errors;
 	int last_error;
 	u64 rejected;
+	atomic_long_t filtered;
 	u32 drops_base;
 	unsigned long udp_errors_base;
 
@@ -353,24 +370,34 @@ static void receive_udp_finish(enum kudp_reason reason)
 	mutex_unlock(&rx.lock);
 }
 
+/*
+ * How long the message may go without a datagram: the specification's 5 s
+ * in raw mode; hold seconds in the reliable mode, where an incomplete
+ * message waits for its sender to come back.
+ */
+static u64 receive_udp_idle_ms(void)
+{
+	return rx.mode == KUDP_MODE_RELIABLE ? READ_ONCE(hold) * MSEC_PER_SEC :
+					      RX_IDLE_TIMEOUT_MS;
+}
+
 static void receive_udp_arm_timer(void)
 {
 	bool rearm = hrtimer_is_queued(&rx.idle_timer);
+	u64 ms = receive_udp_idle_ms();
 
-	hrtimer_start(&rx.idle_timer, ms_to_ktime(RX_IDLE_TIMEOUT_MS),
-		      HRTIMER_MODE_REL);
-	kudp_dbg_rl("idle timer %s (%d ms)\n", rearm ? "re-armed" : "armed",
-		    RX_IDLE_TIMEOUT_MS);
+	hrtimer_start(&rx.idle_timer, ms_to_ktime(ms), HRTIMER_MODE_REL);
+	kudp_dbg_rl("idle timer %s (%llu ms)\n", rearm ? "re-armed" : "armed", ms);
 }
 
-/* Whether the source of @dg may write into the message (peer). */
-static bool receive_udp_from_peer(const struct kudp_dgram *dg)
+/* Whether @addr may write into the message (peer). Any context. */
+static bool receive_udp_peer_ok(__be32 addr)
 {
 	bool ok;
 
-	spin_lock(&peer_lock);
-	ok = !((dg->from.sin_addr.s_addr ^ peer_addr) & peer_mask);
-	spin_unlock(&peer_lock);
+	spin_lock_bh(&peer_lock);
+	ok = !((addr ^ peer_addr) & peer_mask);
+	spin_unlock_bh(&peer_lock);
 	return ok;
 }
 
@@ -388,124 +415,129 @@ static void receive_udp_reject(const struct sockaddr_in *from,
 	mutex_unlock(&rx.lock);
 }
 
-/* The @len-byte receive @dg is not from peer. */
-static void receive_udp_rejected(const struct kudp_dgram *dg, size_t len)
+/*
+ * With peer set: UDP's encapsulation hook, called for each datagram (or
+ * GRO run) before it is queued to the socket, in softirq. Returns 1 to
+ * queue it; drops one from outside peer and returns 0, so that a flood
+ * from others cannot fill the queue that the peer's datagrams need.
+ */
+static int receive_udp_filter(struct sock *sk, struct sk_buff *skb)
 {
-	receive_udp_reject(&dg->from, kudp_dgram_count(dg, len), "not from peer");
+	__be32 saddr = ip_hdr(skb)->saddr;
+
+	if (receive_udp_peer_ok(saddr))
+		return 1;
+	atomic_long_inc(&rx.filtered);
+	pr_warn_ratelimited("datagram from %pI4:%u dropped: not from peer\n",
+			    &saddr, ntohs(udp_hdr(skb)->source));
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * Filter before the queue while peer is set (not anyone). The stack
+ * segments a GRO run before such a hook: the cost of GRO comes back, only
+ * then. Called with kernel_param_lock held (peer's set) or by init.
+ */
+static void receive_udp_set_filter(bool on)
+{
+	struct sock *sk = rx.sock->sk;
+
+	kudp_enter("on=%d", on);
+	if (on) {
+		WRITE_ONCE(udp_sk(sk)->encap_type, 1);
+		udp_tunnel_encap_enable(sk);
+	}
+	WRITE_ONCE(udp_sk(sk)->encap_rcv, on ? receive_udp_filter : NULL);
 }
 
 /* What a raw receiver says of a reliable sender's datagrams. */
 #define RX_NOT_RAW	"a reliable-mode datagram (this receiver is in mode=raw)"
 
 /*
- * Take one datagram (with GRO, a run of them from one source) off the
- * socket and file it where the message's state says: a datagram from
- * outside peer touches neither the message nor the idle timer. Return its
- * length, or -EAGAIN once the socket is empty.
+ * File one receive (with GRO, a run of datagrams from one source) where
+ * the message's state says: a receive from outside peer touches neither
+ * the message nor the idle timer. @burst: the idle timer was queued when
+ * the drain came to it (less than 5 s since the last datagram).
  */
-static int receive_udp_one(void)
+static void receive_udp_raw_take(const struct kudp_dgram *dg, bool burst)
 {
-	/* Not queued: 5 s have passed since the last datagram (or none came). */
-	bool burst = hrtimer_is_queued(&rx.idle_timer);
 	u8 head[sizeof(struct kudp_common_hdr)];
-	struct kudp_dgram dg;
-	size_t stored;
-	void *dest;
-	size_t room;
-	int ret;
+	size_t stored, room;
+	const void *h;
 
-	if (rx.state == KUDP_STATE_RECEIVING && !burst) {
-		/* complete_work is queued behind us and will find nothing to do. */
-		receive_udp_finish(KUDP_REASON_IDLE);
+	if (!receive_udp_peer_ok(dg->from.sin_addr.s_addr)) {
+		receive_udp_reject(&dg->from, kudp_dgram_count(dg, dg->len), "not from peer");
+		return;
+	}
+	h = skb_header_pointer(dg->skb, 0, min(dg->len, sizeof(head)), head);
+	if (kudp_proto_is_reliable(h, min(dg->len, sizeof(head)))) {
+		receive_udp_reject(&dg->from, kudp_dgram_count(dg, dg->len), RX_NOT_RAW);
+		return;
 	}
 
+	if (rx.state == KUDP_STATE_COMPLETE && rx.reason == KUDP_REASON_FULL && burst) {
+		/* The burst that filled the buffer goes on. */
+		receive_udp_arm_timer();
+		mutex_lock(&rx.lock);
+		rx.overflow += dg->len;
+		mutex_unlock(&rx.lock);
+		return;
+	}
 	if (rx.state != KUDP_STATE_RECEIVING) {
-		ret = kudp_recv(rx.sock, head, sizeof(head), MSG_PEEK, &dg);
-		if (ret < 0)
-			return ret;
-
-		/* Only the drain takes datagrams: the one peeked comes next. */
-		if (!receive_udp_from_peer(&dg)) {
-			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
-			if (ret >= 0)
-				receive_udp_rejected(&dg, ret);
-			return ret;
-		}
-		if (kudp_proto_is_reliable(head, min_t(size_t, ret, sizeof(head)))) {
-			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
-			if (ret >= 0)
-				receive_udp_reject(&dg.from, kudp_dgram_count(&dg, ret),
-						   RX_NOT_RAW);
-			return ret;
-		}
-
-		if (rx.state == KUDP_STATE_COMPLETE &&
-		    rx.reason == KUDP_REASON_FULL && burst) {
-			/* The burst that filled the buffer goes on. */
-			ret = kudp_recv(rx.sock, NULL, 0, 0, NULL);
-			if (ret < 0)
-				return ret;
-			receive_udp_arm_timer();
-			mutex_lock(&rx.lock);
-			rx.overflow += ret;
-			mutex_unlock(&rx.lock);
-			return ret;
-		}
-
 		/* A new message: the previous one, if any, is discarded. */
 		mutex_lock(&rx.lock);
 		receive_udp_set_empty(KUDP_CAUSE_REPLACED);
 		WRITE_ONCE(rx.state, KUDP_STATE_RECEIVING);
 		mutex_unlock(&rx.lock);
 	}
-
-	dest = rx.buf + rx.cur.bytes;
-	room = min_t(u64, rx.size - rx.cur.bytes, KUDP_MAX_PAYLOAD);
-	ret = kudp_recv(rx.sock, dest, room, 0, &dg);
-	if (ret < 0)
-		return ret;
-	/* Its bytes lie beyond the message's end: nobody sees them. */
-	if (!receive_udp_from_peer(&dg)) {
-		receive_udp_rejected(&dg, ret);
-		return ret;
-	}
-	if (kudp_proto_is_reliable(dest, min_t(size_t, ret, room))) {
-		receive_udp_reject(&dg.from, kudp_dgram_count(&dg, ret), RX_NOT_RAW);
-		return ret;
-	}
 	receive_udp_arm_timer();
 
-	stored = min_t(size_t, ret, room);
+	room = rx.size - rx.cur.bytes;
+	stored = min(dg->len, room);
+	if (skb_copy_bits(dg->skb, 0, rx.buf + rx.cur.bytes, stored))
+		return;
 	mutex_lock(&rx.lock);
-	kudp_xfer_add(&rx.cur, stored, kudp_dgram_count(&dg, stored));
-	if (ret > room)
-		rx.overflow += ret - room;
+	kudp_xfer_add(&rx.cur, stored, kudp_dgram_count(dg, stored));
+	rx.overflow += dg->len - stored;
 	mutex_unlock(&rx.lock);
 	receive_udp_crc_feed();
 	if (rx.cur.bytes == rx.size)
 		receive_udp_finish(KUDP_REASON_FULL);
-	return ret;
 }
 
 /*
- * mode=reliable: the message stayed incomplete for 5 s after its last
- * datagram. Called from the work items.
+ * mode=reliable: the message stayed incomplete for hold seconds after its
+ * last datagram. Called from the work items.
  */
 static void receive_udp_rel_incomplete(void)
 {
-	pr_warn("message %#llx incomplete 5 s after its last datagram (%llu of %llu bytes): discarded\n",
-		rx.rel.id, rx.cur.bytes, rx.rel.total);
+	pr_warn_ratelimited("message %#llx incomplete %llu s after its last datagram (%llu of %llu bytes): discarded\n",
+			    rx.rel.id, receive_udp_idle_ms() / MSEC_PER_SEC, rx.cur.bytes,
+			    rx.rel.total);
 	mutex_lock(&rx.lock);
 	receive_udp_set_empty(KUDP_CAUSE_INCOMPLETE);
 	mutex_unlock(&rx.lock);
 }
 
+/* An answer of the reliable mode could not be sent: count it (@ret < 0). */
+static void receive_udp_answered(int ret)
+{
+	if (ret >= 0)
+		return;
+	kudp_dbg_rl("an answer could not be sent: error %d\n", ret);
+	mutex_lock(&rx.lock);
+	rx.errors++;
+	rx.last_error = ret;
+	mutex_unlock(&rx.lock);
+}
+
 /*
- * mode=reliable: the message is whole and @close, its CLOSE, came from
- * @from: complete the message and ACK it if its CRC-32 is the one
- * announced, else discard it and REFUSE it.
+ * mode=reliable: the message is whole and its CLOSE came: complete it and
+ * ACK it if its CRC-32 is the one announced, else discard it and REFUSE
+ * it.
  */
-static void receive_udp_rel_finish(const void *close, const struct sockaddr_in *from)
+static void receive_udp_rel_finish(void)
 {
 	bool right;
 	u32 crc;
@@ -518,37 +550,48 @@ static void receive_udp_rel_finish(const void *close, const struct sockaddr_in *
 		mutex_lock(&rx.crc_lock);
 		WRITE_ONCE(rx.cur.crc, crc);
 		mutex_unlock(&rx.crc_lock);
+		kudp_rel_rx_complete(&rx.rel);
 		receive_udp_complete(KUDP_REASON_WHOLE);
 	} else {
-		pr_warn("message %#llx: its CRC-32 is %08x, the sender announced %08x: discarded\n",
-			rx.rel.id, ~crc, rx.rel.crc);
+		pr_warn_ratelimited("message %#llx: its CRC-32 is %08x, the sender announced %08x: discarded\n",
+				    rx.rel.id, ~crc, rx.rel.crc);
 		receive_udp_set_empty(KUDP_CAUSE_CRC);
 	}
 	mutex_unlock(&rx.lock);
-	kudp_rel_rx_answer(&rx.rel, rx.sock, &rx.rel.from, close, right ? 0 : EBADMSG);
+	receive_udp_answered(kudp_rel_rx_answer(&rx.rel, rx.sock, right ? 0 : EBADMSG));
 }
 
 /*
- * mode=reliable: file one datagram of @len bytes at @dgram, from @from
- * (Documentation/protocol.rst, "The receiver"). If @in_place, @dgram is
- * only its header: the payload is already where kudp_rel_rx_slot() said.
+ * mode=reliable: file the datagram of @len bytes at @off in @dg
+ * (Documentation/protocol.rst, "The receiver").
  */
-static void receive_udp_rel_take(const void *dgram, size_t len,
-				 const struct sockaddr_in *from, bool in_place)
+static void receive_udp_rel_take(const struct kudp_dgram *dg, size_t off, size_t len)
 {
-	const struct kudp_common_hdr *c = dgram;
+	union {
+		struct kudp_data_hdr data;
+		struct kudp_close_hdr close;
+	} buf;
+	const struct kudp_common_hdr *c;
 	size_t stored;
+	void *slot;
 
-	switch (kudp_rel_rx_classify(&rx.rel, dgram, len)) {
+	c = skb_header_pointer(dg->skb, off, min(len, sizeof(buf)), &buf);
+	switch (kudp_rel_rx_classify(&rx.rel, c, len, &dg->from)) {
 	case KUDP_REL_BAD:
-		receive_udp_reject(from, 1, "malformed, or not a reliable-mode DATA or CLOSE");
+		receive_udp_reject(&dg->from, 1, "malformed, or not a reliable-mode DATA or CLOSE");
+		return;
+	case KUDP_REL_FOREIGN:
+		receive_udp_reject(&dg->from, 1, "of the current message, from another source than its sender");
 		return;
 	case KUDP_REL_STALE:
-		receive_udp_reject(from, 1, "of an earlier message");
+		receive_udp_reject(&dg->from, 1, "of an earlier message");
 		return;
 	case KUDP_REL_TOO_BIG:
-		receive_udp_reject(from, 1, "of a message larger than the buffer");
-		kudp_rel_rx_answer(&rx.rel, rx.sock, from, dgram, EFBIG);
+		receive_udp_reject(&dg->from, 1, "of a message larger than the buffer");
+		receive_udp_answered(kudp_rel_rx_refuse_big(&rx.rel, rx.sock, c, dg));
+		return;
+	case KUDP_REL_BUSY:
+		receive_udp_reject(&dg->from, 1, "of a new message, while another sender's is in progress");
 		return;
 	case KUDP_REL_NEW:
 		/* The previous message, if any, is discarded. */
@@ -556,92 +599,82 @@ static void receive_udp_rel_take(const void *dgram, size_t len,
 		receive_udp_set_empty(KUDP_CAUSE_REPLACED);
 		WRITE_ONCE(rx.state, KUDP_STATE_RECEIVING);
 		mutex_unlock(&rx.lock);
-		kudp_rel_rx_begin(&rx.rel, dgram, from);
+		kudp_rel_rx_begin(&rx.rel, c, &dg->from, dg->to);
 		break;
 	default:
 		break;
 	}
+	kudp_rel_rx_received(&rx.rel, len);
 
 	if (rx.state == KUDP_STATE_COMPLETE) {
 		/* Late or resent: the ACK went missing if it is the CLOSE. */
 		if (c->type != KUDP_T_CLOSE)
 			return;
-		if (kudp_rel_rx_closes(&rx.rel, dgram))
-			kudp_rel_rx_answer(&rx.rel, rx.sock, &rx.rel.from, dgram, 0);
+		if (kudp_rel_rx_closes(&rx.rel, c))
+			receive_udp_answered(kudp_rel_rx_answer(&rx.rel, rx.sock, 0));
 		else
-			receive_udp_reject(from, 1, "a CLOSE with another CRC-32");
+			receive_udp_reject(&dg->from, 1, "a CLOSE with another CRC-32");
 		return;
 	}
 	receive_udp_arm_timer();
 	if (c->type == KUDP_T_DATA) {
-		stored = in_place ? kudp_rel_rx_placed(&rx.rel, dgram, len) :
-				    kudp_rel_rx_place(&rx.rel, dgram, len);
-		if (!stored)
+		slot = kudp_rel_rx_slot(&rx.rel, c);
+		if (!slot || skb_copy_bits(dg->skb, off + sizeof(buf.data), slot,
+					   len - sizeof(buf.data)))
 			return;
+		stored = kudp_rel_rx_placed(&rx.rel, c, len);
 		mutex_lock(&rx.lock);
 		kudp_xfer_add(&rx.cur, stored, 1);
 		mutex_unlock(&rx.lock);
 	} else {
-		kudp_rel_rx_close(&rx.rel, dgram);
+		kudp_rel_rx_close(&rx.rel, c);
 		if (!kudp_rel_rx_whole(&rx.rel))
-			kudp_rel_rx_nack(&rx.rel, rx.sock);
+			receive_udp_answered(kudp_rel_rx_nack(&rx.rel, rx.sock));
 	}
 	if (rx.rel.closed && kudp_rel_rx_whole(&rx.rel))
-		receive_udp_rel_finish(dgram, from);
+		receive_udp_rel_finish();
 }
 
 /*
- * mode=reliable: take one receive off the socket and file each of its
- * datagrams. A DATA that is due goes straight to its place: its header is
- * peeked first. Anything else (with GRO, a run of datagrams from one
- * source) goes through the stage. Return its length, or -EAGAIN once the
- * socket is empty.
+ * Take one receive off the socket and file it: the raw mode's way, or
+ * each of its datagrams the reliable mode's way. Return 0, or -EAGAIN once
+ * the socket is empty, or another negative errno.
  */
-static int receive_udp_rel_one(void)
+static int receive_udp_one(void)
 {
-	struct kudp_data_hdr head;
+	/* Not queued: the idle time has passed since the last datagram. */
+	bool burst = hrtimer_is_queued(&rx.idle_timer);
 	struct kudp_dgram dg;
 	size_t off, piece;
-	void *slot = NULL;
 	int ret;
 
-	if (rx.state == KUDP_STATE_RECEIVING && !hrtimer_is_queued(&rx.idle_timer))
-		receive_udp_rel_incomplete();
-
-	ret = kudp_recv(rx.sock, &head, sizeof(head), MSG_PEEK, &dg);
-	if (ret < 0)
-		return ret;
-	if (ret >= sizeof(head) && !dg.seg_size && receive_udp_from_peer(&dg))
-		slot = kudp_rel_rx_slot(&rx.rel, &head, ret);
-	if (slot) {
-		/* Only the drain takes datagrams: the one peeked comes next. */
-		struct kvec vec[] = {
-			{ .iov_base = &head, .iov_len = sizeof(head) },
-			{ .iov_base = slot, .iov_len = ret - sizeof(head) },
-		};
-
-		ret = kudp_recv_vec(rx.sock, vec, ARRAY_SIZE(vec), 0, &dg);
-		if (ret >= 0)
-			receive_udp_rel_take(&head, ret, &dg.from, true);
-		return ret;
+	if (rx.state == KUDP_STATE_RECEIVING && !burst) {
+		/* complete_work is queued behind us and will find nothing to do. */
+		if (rx.mode == KUDP_MODE_RELIABLE)
+			receive_udp_rel_incomplete();
+		else
+			receive_udp_finish(KUDP_REASON_IDLE);
 	}
 
-	ret = kudp_recv(rx.sock, rx.rel.stage, KUDP_STAGE_SIZE, 0, &dg);
-	if (ret < 0)
-		return ret;
-	if (!receive_udp_from_peer(&dg)) {
-		receive_udp_rejected(&dg, ret);
-		return ret;
+	ret = kudp_recv_skb(rx.sock, &dg);
+	if (ret)
+		return ret == -EBADMSG ? 0 : ret;
+	if (rx.mode == KUDP_MODE_RAW) {
+		receive_udp_raw_take(&dg, burst);
+	} else if (!receive_udp_peer_ok(dg.from.sin_addr.s_addr)) {
+		receive_udp_reject(&dg.from, kudp_dgram_count(&dg, dg.len), "not from peer");
+	} else {
+		/* Each datagram of a GRO run on its own; an empty one is malformed. */
+		off = 0;
+		do {
+			piece = dg.seg_size ? min_t(size_t, dg.len - off, dg.seg_size) :
+					      dg.len - off;
+			receive_udp_rel_take(&dg, off, piece);
+			off += piece;
+		} while (off < dg.len);
 	}
-	if (!ret || ret > KUDP_STAGE_SIZE) {
-		receive_udp_reject(&dg.from, 1, "empty, or larger than any reliable-mode datagram");
-		return ret;
-	}
-	for (off = 0; off < ret; off += piece) {
-		piece = dg.seg_size ? min_t(size_t, ret - off, dg.seg_size) : ret - off;
-		receive_udp_rel_take(rx.rel.stage + off, piece, &dg.from, false);
-	}
-	return ret;
+	kudp_dgram_free(rx.sock, &dg);
+	return 0;
 }
 
 static void receive_udp_drain(struct work_struct *work)
@@ -653,7 +686,7 @@ static void receive_udp_drain(struct work_struct *work)
 	do {
 		if (READ_ONCE(rx.stopping))
 			return;
-		ret = mode == KUDP_MODE_RELIABLE ? receive_udp_rel_one() : receive_udp_one();
+		ret = receive_udp_one();
 	} while (ret >= 0 && --budget);
 
 	if (ret >= 0) {
@@ -678,7 +711,7 @@ static void receive_udp_complete_work(struct work_struct *work)
 	/* A datagram drained since the expiry re-armed the timer. */
 	if (rx.state != KUDP_STATE_RECEIVING || hrtimer_is_queued(&rx.idle_timer))
 		return;
-	if (mode == KUDP_MODE_RELIABLE)
+	if (rx.mode == KUDP_MODE_RELIABLE)
 		receive_udp_rel_incomplete();
 	else
 		receive_udp_finish(KUDP_REASON_IDLE);
@@ -697,6 +730,7 @@ static void receive_udp_control_work(struct work_struct *work)
 		rx.errors = 0;
 		rx.last_error = 0;
 		rx.rejected = 0;
+		atomic_long_set(&rx.filtered, 0);
 		rx.drops_base = atomic_read(&rx.sock->sk->sk_drops);
 		rx.udp_errors_base = receive_udp_in_errors();
 	}
@@ -747,10 +781,11 @@ static void receive_udp_set_callback(bool install)
 	if (install) {
 		rx.saved_data_ready = sk->sk_data_ready;
 		sk->sk_user_data = &rx;
-		sk->sk_data_ready = receive_udp_data_ready;
+		/* UDP reads it without the lock (READ_ONCE()). */
+		WRITE_ONCE(sk->sk_data_ready, receive_udp_data_ready);
 	} else {
 		sk->sk_user_data = NULL;
-		sk->sk_data_ready = rx.saved_data_ready;
+		WRITE_ONCE(sk->sk_data_ready, rx.saved_data_ready);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
 }
@@ -774,7 +809,7 @@ static void receive_udp_snapshot(struct kudp_stats *st)
 	st->errors = rx.errors;
 	st->last_error = rx.last_error;
 	st->capacity = rx.size;
-	st->rejected = rx.rejected;
+	st->rejected = rx.rejected + atomic_long_read(&rx.filtered);
 	mutex_unlock(&rx.lock);
 }
 
@@ -1013,10 +1048,13 @@ static int peer_set(const char *val, const struct kernel_param *kp)
 		       &addr, bits, bits, &(__be32){ addr & mask }, bits);
 		return kudp_ret(-EINVAL);
 	}
-	spin_lock(&peer_lock);
+	spin_lock_bh(&peer_lock);
 	peer_addr = addr;
 	peer_mask = mask;
-	spin_unlock(&peer_lock);
+	spin_unlock_bh(&peer_lock);
+	/* At insmod, init sets the filter up with the socket. */
+	if (kudp_phase() == KUDP_READY)
+		receive_udp_set_filter(mask != 0);
 	return 0;
 bad:
 	pr_err("peer: '%.*s' is not an IPv4 address or prefix (a.b.c.d or a.b.c.d/n)\n",
@@ -1028,10 +1066,10 @@ static int peer_get(char *buf, const struct kernel_param *kp)
 {
 	__be32 addr, mask;
 
-	spin_lock(&peer_lock);
+	spin_lock_bh(&peer_lock);
 	addr = peer_addr;
 	mask = peer_mask;
-	spin_unlock(&peer_lock);
+	spin_unlock_bh(&peer_lock);
 	return sysfs_emit(buf, "%pI4/%d\n", &addr, hweight32((__force u32)mask));
 }
 
@@ -1069,6 +1107,10 @@ static const struct kernel_param_ops gro_ops = {
 module_param_cb(gro, &gro_ops, &gro, 0644);
 MODULE_PARM_DESC(gro,
 		 "1 (default): let the stack hand over a run of datagrams from one sender as one receive (UDP GRO; every datagram still counts); 0: one datagram per receive; takes effect at once");
+
+module_param_cb(hold, &kudp_param_ops_hold, &hold, 0644);
+MODULE_PARM_DESC(hold,
+		 "mode=reliable: seconds an incomplete message is kept after its last datagram, waiting for its sender (a cable out, a switch rebooting), 1-3600 (default 60; raw mode keeps the specification's 5 s); used from the next datagram on");
 
 static int state_get(char *buf, const struct kernel_param *kp)
 {
@@ -1126,7 +1168,8 @@ static int __init receive_udp_init(void)
 	if (!rx.buf)
 		return kudp_ret(-ENOMEM);
 	rx.size = buffer_size;
-	if (mode == KUDP_MODE_RELIABLE) {
+	rx.mode = mode;
+	if (rx.mode == KUDP_MODE_RELIABLE) {
 		ret = kudp_rel_rx_init(&rx.rel, rx.buf, rx.size);
 		if (ret) {
 			pr_err("mode=reliable: no memory for the map of what arrived\n");
@@ -1172,8 +1215,12 @@ static int __init receive_udp_init(void)
 		goto err_restore_callback;
 
 	kudp_set_phase(KUDP_READY);
+	/* peer's set keeps the filter from now on; it stored what came before. */
+	kernel_param_lock(THIS_MODULE);
+	receive_udp_set_filter(peer_mask != 0);
+	kernel_param_unlock(THIS_MODULE);
 	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u, mode=%s\n",
-		rx.size, KUDP_PORT, mode == KUDP_MODE_RELIABLE ? "reliable" : "raw");
+		rx.size, KUDP_PORT, rx.mode == KUDP_MODE_RELIABLE ? "reliable" : "raw");
 	return 0;
 
 err_restore_callback:
@@ -1204,6 +1251,10 @@ static void __exit receive_udp_exit(void)
 	kudp_set_phase(KUDP_STOPPING);
 	kudp_dev_unregister(&rx.dev);
 	receive_udp_set_callback(false);
+	/* No softirq is in the filter once it is gone and a grace period passed. */
+	receive_udp_set_filter(false);
+	synchronize_net();
+	kernel_sock_shutdown(rx.sock, SHUT_RDWR);
 	/*
 	 * The drain arms the timer, queues crc_work and itself again; the
 	 * timer queues complete_work. cancel_work_sync() also stops a work

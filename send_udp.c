@@ -43,6 +43,7 @@ static unsigned int payload;
 static bool gso = true;
 static u64 rate;
 static enum kudp_mode mode;
+static unsigned int hold = KUDP_HOLD_DEFAULT_S;
 /* Data given on the insmod command line, kept until init sends it. */
 static char *insmod_data;
 
@@ -76,6 +77,7 @@ static char *insmod_data;
  * @gso: the "gso" parameter then
  * @rate: the "rate" parameter then
  * @mode: the "mode" parameter then
+ * @hold: the "hold" parameter then
  * @cur: progress of the current send; reset under @lock when the send is
  *	queued, then written by @send_work with WRITE_ONCE() without @lock,
  *	read by the statistics with READ_ONCE(). Its CRC-32 is the message's
@@ -109,6 +111,7 @@ struct kudp_tx {
 	bool gso;
 	u64 rate;
 	enum kudp_mode mode;
+	unsigned int hold;
 	struct kudp_xfer cur;
 	u64 seq;
 	u64 messages;
@@ -150,7 +153,7 @@ static void send_udp_work(struct work_struct *work)
 		opts.payload = kudp_sock_payload(tx.sock, tx.payload);
 		if (tx.mode == KUDP_MODE_RELIABLE)
 			ret = kudp_rel_send(&tx.rel, tx.sock, tx.buf, tx.len,
-					    kudp_xfer_crc32(&tx.cur), &opts, &tx.cur);
+					    kudp_xfer_crc32(&tx.cur), &opts, &tx.cur, tx.hold);
 		else
 			ret = kudp_send(tx.sock, tx.buf, tx.len, &opts, &tx.cur);
 	}
@@ -166,8 +169,8 @@ static void send_udp_work(struct work_struct *work)
 		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
 		       &tx.dest, tx.cur.bytes);
 	else if (ret == -ETIMEDOUT && tx.mode == KUDP_MODE_RELIABLE)
-		pr_err("%pI4: the receiver did not confirm the message (%zu bytes, %llu datagrams sent): no answer, or no progress, after %u tries\n",
-		       &tx.dest, tx.len, tx.cur.datagrams, KUDP_CLOSE_TRIES);
+		pr_err("%pI4: the receiver did not confirm the message (%zu bytes, %llu datagrams sent): no answer, or no progress, for %u s (hold)\n",
+		       &tx.dest, tx.len, tx.cur.datagrams, tx.hold);
 	else if (ret == -ETIMEDOUT)
 		pr_err("%pI4: datagrams stayed queued in this machine for %u s (link down?): %llu bytes sent\n",
 		       &tx.dest, KUDP_LEAVE_TIMEOUT_MS / 1000, tx.cur.bytes);
@@ -241,6 +244,7 @@ static void send_udp_queue(void)
 	tx.gso = gso;
 	tx.rate = rate;
 	tx.mode = mode;
+	tx.hold = hold;
 	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
 	queue_work(tx.wq, &tx.send_work);
 }
@@ -403,6 +407,10 @@ MODULE_PARM_DESC(rate,
 module_param_cb(mode, &kudp_param_ops_mode, &mode, 0644);
 MODULE_PARM_DESC(mode,
 		 "raw (default): the specification's bare datagrams; reliable: Documentation/protocol.rst, each datagram with a header, what is lost sent again, the send ends when the receiver confirms it (it must be in the same mode); used by the next send");
+
+module_param_cb(hold, &kudp_param_ops_hold, &hold, 0644);
+MODULE_PARM_DESC(hold,
+		 "mode=reliable: seconds the send goes on without progress (no answer, or nothing more repaired) before it fails with -ETIMEDOUT, 1-3600 (default 60, as the receiver's hold); used by the next send");
 
 module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
 MODULE_PARM_DESC(buffer_size,
