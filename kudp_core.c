@@ -839,6 +839,9 @@ int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg)
 	/* The cast and multicast flags say whether daddr is ours alone. */
 	dg->to = skb->pkt_type == PACKET_HOST ? ip_hdr(skb)->daddr : 0;
 	dg->seg_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
+	kudp_dbg_rl("skb_recv_udp() = %zu bytes from %pI4:%u to %pI4%s\n", dg->len,
+		    &dg->from.sin_addr, ntohs(dg->from.sin_port), &dg->to,
+		    dg->seg_size ? ", a GRO run" : "");
 	return 0;
 }
 

@@ -202,6 +202,27 @@ static void kudp_rel_data_hdr(void *hdr, const void *payload, size_t len, void *
 	put_unaligned_be64(t->len, &d->total);
 }
 
+/*
+ * Errors that say the receiver cannot be reached now: no answer to ARP
+ * (its cable is out), no route, a link down. In the reliable mode these
+ * are losses like any other, which the CLOSEs repair once it is back,
+ * within the hold. Return 0 for them, else @err.
+ */
+static int kudp_rel_transient(const struct kudp_rel_tx *t, int err)
+{
+	switch (err) {
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -EHOSTDOWN:
+	case -ENETDOWN:
+		kudp_dbg_rl("message %#llx: %pI4 not reachable now (error %d): lost, to be repaired\n",
+			    t->id, &inet_sk(t->sock->sk)->inet_daddr, err);
+		return 0;
+	default:
+		return err;
+	}
+}
+
 static int kudp_rel_send_close(struct kudp_rel_tx *t)
 {
 	struct kudp_close_hdr h = { };
@@ -211,7 +232,7 @@ static int kudp_rel_send_close(struct kudp_rel_tx *t)
 	put_unaligned_be32(t->crc, &h.crc);
 	kudp_dbg_rl("CLOSE of message %#llx (%zu bytes, CRC-32 %08x)\n",
 		    t->id, t->len, t->crc);
-	return kudp_proto_send(t->sock, &h, sizeof(h));
+	return kudp_rel_transient(t, kudp_proto_send(t->sock, &h, sizeof(h)));
 }
 
 /* Whether the socket has something for kudp_rel_recv(), or is done for. */
@@ -224,7 +245,8 @@ static bool kudp_rel_readable(struct sock *sk)
 /*
  * Take the next control datagram of this message into t->ctl, waiting
  * until @deadline_ns at most (0: not at all). Control datagrams that are
- * malformed or of another message are dropped and counted. Return its type,
+ * malformed or of another message are dropped and counted; the socket's
+ * errors that kudp_rel_transient() forgives are too. Return its type,
  * -EAGAIN when the deadline passed, or a negative errno: the socket's error
  * (an ICMP port unreachable: -ECONNREFUSED), -EPIPE when it was shut down
  * (the module is unloading).
@@ -249,8 +271,11 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 							   ns_to_ktime(deadline_ns - now));
 			continue;
 		}
-		if (ret < 0)
-			return ret;
+		if (ret < 0) {
+			if (kudp_rel_transient(t, ret))
+				return ret;
+			continue;
+		}
 		type = ret <= KUDP_CONTROL_MAX ? kudp_proto_check(t->ctl, ret) : -EBADMSG;
 		if (type == KUDP_T_NACK || type == KUDP_T_ACK || type == KUDP_T_REFUSE) {
 			if (get_unaligned_be64(&c->id) == t->id)
@@ -308,7 +333,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 		WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
 		t->s->resent += again.datagrams;
 		if (ret)
-			return ret;
+			return kudp_rel_transient(t, ret);
 	}
 	return 0;
 }
@@ -514,7 +539,7 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 
 		/* Waits for the datagrams to leave after the last step only. */
 		t.opts.nowait = off + n < len;
-		ret = kudp_send(sock, buf + off, n, &t.opts, xfer);
+		ret = kudp_rel_transient(&t, kudp_send(sock, buf + off, n, &t.opts, xfer));
 		off += n;
 		if (!ret)
 			ret = kudp_rel_refused(&t);
@@ -709,11 +734,11 @@ static bool kudp_rel_not_after(u64 id, u64 ref)
  * the same message's datagrams from anywhere else are foreign. While a
  * message is being received, a new one from another address waits
  * (busy) until it completes or is discarded; one from the origin's
- * address (its sender, started again) replaces it. Stale: not later than
- * the last message that completed, or than the one in progress from the
- * same address. A message that never completed is never the reference:
- * no forged count can make a sender's later messages stale for longer
- * than the hold.
+ * address (its sender, started again) replaces it. Stale: from the address
+ * of the last message that completed, and not later than it; or from the
+ * address of the one in progress, and not later than it. So a message
+ * that never completed is never the reference for longer than the hold,
+ * and a forger elsewhere cannot make a sender's later messages stale.
  *
  * Context: the receiving work item.
  * Return: an &enum kudp_rel_verdict.
@@ -738,7 +763,8 @@ enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const vo
 			return KUDP_REL_BAD;
 		return type == KUDP_T_DATA ? KUDP_REL_DATA : KUDP_REL_CLOSE;
 	}
-	if ((r->done_id && kudp_rel_not_after(id, r->done_id)) ||
+	if ((r->done_id && from->sin_addr.s_addr == r->done_addr &&
+	     kudp_rel_not_after(id, r->done_id)) ||
 	    (busy && from->sin_addr.s_addr == r->origin.sin_addr.s_addr &&
 	     kudp_rel_not_after(id, r->id)))
 		return KUDP_REL_STALE;
@@ -902,7 +928,8 @@ bool kudp_rel_rx_whole(const struct kudp_rel_rx *r)
  * @r: the receiver's state: whole, its CRC-32 right
  *
  * It stays the current message (its CLOSE is ACKed again, its DATA are
- * duplicates), and is the reference for stale ids from now on.
+ * duplicates), and is the reference for stale ids from its address from
+ * now on.
  *
  * Context: the receiving work item.
  */
@@ -910,6 +937,7 @@ void kudp_rel_rx_complete(struct kudp_rel_rx *r)
 {
 	r->complete = true;
 	r->done_id = r->id;
+	r->done_addr = r->origin.sin_addr.s_addr;
 }
 
 /**

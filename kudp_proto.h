@@ -180,7 +180,8 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @complete: it is complete (kudp_rel_rx_complete())
  * @id: the current message's id, or the last one's
  * @done_id: the id of the last message that completed, 0 if none: the
- *	reference for stale ids
+ *	reference for stale ids from @done_addr
+ * @done_addr: the address that message came from
  * @origin: where the message's first datagram came from: only its
  *	datagrams count, and its answers go there
  * @local: the address that datagram was sent to: its answers come from it
@@ -220,6 +221,7 @@ struct kudp_rel_rx {
 	bool complete;
 	u64 id;
 	u64 done_id;
+	__be32 done_addr;
 	struct sockaddr_in origin;
 	__be32 local;
 	u64 got;

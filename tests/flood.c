@@ -3,12 +3,13 @@
  * flood: send small UDP datagrams as fast as one process can, for a bounded
  * time: what anyone on the network could do to port 8808.
  *
- *   flood ADDR PORT SECONDS [SIZE]
+ *   flood ADDR PORT SECONDS [SIZE [FROM]]
  *
  * Sends SIZE-byte datagrams (default 1) to ADDR:PORT in batches of 256 per
- * sendmmsg(2) until SECONDS have passed, then prints how many it sent. The
- * socket is not connected: nothing the destination answers stops it.
- * Exits 1 on a bad argument.
+ * sendmmsg(2) until SECONDS have passed, then prints how many it sent,
+ * from the address FROM (an address of this host's) if given. The socket
+ * is not connected: nothing the destination answers stops it. Exits 1 on
+ * a bad argument.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,12 +37,14 @@ int main(int argc, char **argv)
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov = { .iov_base = payload };
 	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	unsigned long long sent = 0;
 	double end;
 	int fd, i;
 
-	if (argc < 4 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
-		fprintf(stderr, "usage: %s ADDR PORT SECONDS [SIZE]\n", argv[0]);
+	if (argc < 4 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1 ||
+	    (argc > 5 && inet_pton(AF_INET, argv[5], &from.sin_addr) != 1)) {
+		fprintf(stderr, "usage: %s ADDR PORT SECONDS [SIZE [FROM]]\n", argv[0]);
 		return 1;
 	}
 	to.sin_port = htons(atoi(argv[2]));
@@ -55,6 +58,10 @@ int main(int argc, char **argv)
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("socket");
+		return 1;
+	}
+	if (argc > 5 && bind(fd, (struct sockaddr *)&from, sizeof(from))) {
+		perror(argv[5]);
 		return 1;
 	}
 	memset(msgs, 0, sizeof(msgs));

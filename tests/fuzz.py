@@ -19,7 +19,11 @@ each a process with its own random sequence derived from SEED:
             headers and attributes (well-formed and not); joins the events
             group and reads what comes
   udp       bursts of datagrams of random sizes from several sockets to
-            127.0.0.1:8808
+            127.0.0.1:8808; and well-formed reliable-mode DATA and CLOSE
+            (tests/reliable.py's layouts) from sockets bound to 127.0.0.2
+            to 127.0.0.9: ids of a small set (and their instances' next
+            and previous counts) or random, random offsets, lengths and
+            CRC-32s, now and then a whole small message with its CRC-32
   modules   insmod (finit_module) with random parameters, and rmmod, at
             random moments
 
@@ -56,6 +60,7 @@ import traceback
 import zlib
 
 import genl
+import reliable as rel
 
 MODULES = ("send_udp", "receive_udp")
 PORT = 8808
@@ -84,6 +89,9 @@ PEERS = ["127.0.0.1", "127.0.0.0/8", "0.0.0.0/0", "192.0.2.0/24", "10.0.0.1/32",
 SIZES = ["4K", "64K", "1M", "16M", "4096", "65536", "1048576", "0", "1",
          "-1", "4097", "1G1", "8G", "100G", "18446744073709551616", "0x10000",
          "1K\n", "K", "4294967296", "9999999999999999999999"]
+# Values for hold (seconds, 1..3600 valid): the bounds, and near them.
+HOLDS = ["1", "60", "3600", "60\n", "0", "3601", "-1", "", "60s", " 60", "0x3c",
+         "1.5", "4294967297", "18446744073709551616", "9999999999999999999999"]
 
 
 def ioc(d, t, nr, size):
@@ -116,6 +124,8 @@ class Worker:
         self.nl = None          # netlink: the socket, and the families
         self.families = {}      # found on it: name -> (id, groups)
         self.socks = []         # udp: the sending sockets
+        self.hosts = []         # and those bound to 127.0.0.2-9
+        self.ids = []           # the reliable-mode ids it reuses
         self.libc = None        # for the system calls Python lacks
 
     def count(self, what):
@@ -154,6 +164,13 @@ class Worker:
         return bytes(r.choice(b"0123456789.kKmMgG \n-x")
                      for _ in range(r.randrange(12)))
 
+    def hold(self):
+        """A value for hold: valid (1..3600), or near it."""
+        r = self.rnd
+        if r.random() < 0.5:
+            return str(r.randint(1, 3600))
+        return r.choice(HOLDS)
+
     def run(self):
         step = getattr(self, "step_" + self.kind)
         saved = 0
@@ -184,7 +201,8 @@ class Worker:
         d = "/sys/module/%s/parameters" % mod
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
-                         "overflow", "peer", "gso", "gro", "rate", "bogus"))
+                         "overflow", "peer", "gso", "gro", "rate", "hold",
+                         "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -198,6 +216,8 @@ class Worker:
             # Mostly unlimited or fast: a send paced at a few bytes per
             # second would keep the other workers waiting all the run.
             val = r.choice((b"0", b"0", b"100M", b"1M", b"64K"))
+        elif name == "hold" and r.random() < 0.8:
+            val = self.hold().encode()
         else:
             val = self.value()
         self.call("param write", self.write_file, path, val)
@@ -368,11 +388,67 @@ class Worker:
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 s.setblocking(False)
                 self.socks.append(s)
+            for i in range(2, 10):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.setblocking(False)
+                # (Unbound, from 127.0.0.1, should lo refuse the address.)
+                self.call("rel bind", s.bind, ("127.0.0.%d" % i, 0))
+                self.hosts.append(s)
+            self.ids = [r.getrandbits(64) for _ in range(4)]
+        if r.random() < 0.5:
+            self.reliable()
+            return
         s = r.choice(self.socks)
         size = r.choice((0, 1, 16, 1472, 8972, 65507, r.randrange(65508)))
         dst = (r.choice(("127.0.0.1", "127.0.0.1", "127.0.0.2")), PORT)
         for _ in range(r.choice((1, 10, 100, 400))):
             self.call("udp send", s.sendto, r.randbytes(size), dst)
+        if r.random() < 0.1:
+            time.sleep(r.choice((0.1, 1)))
+
+    def reliable(self):
+        """Well-formed reliable-mode datagrams from one of the hosts
+        127.0.0.2-9 (each socket a port of its own): a burst of DATA and
+        CLOSE of one id, or a whole small message and its CLOSE."""
+        r = self.rnd
+        s = r.choice(self.hosts)
+        dst = ("127.0.0.1", PORT)
+        if r.random() < 0.7:
+            # A reused id, or the next or previous message of its instance.
+            mid = (r.choice(self.ids) + r.choice((0, 0, 0, 1, 2, -1))) % (1 << 64)
+        else:
+            mid = r.getrandbits(64)
+        seg = r.choice((rel.SEGMENT_MIN, rel.SEGMENT_MIN, 1024, 1440, 8192,
+                        rel.SEGMENT_MAX))
+        if r.random() < 0.1:
+            # A whole message, its DATA in any order, then its CLOSE with
+            # the right CRC-32 (once in a while a wrong one).
+            data = r.randbytes(r.choice((0, 1, seg, 3 * seg + 5, 8 * seg)))
+            order = list(range((len(data) + seg - 1) // seg))
+            r.shuffle(order)
+            for i in order:
+                self.call("rel send", s.sendto,
+                          rel.DATA_HDR.pack(rel.MAGIC, rel.VERSION, rel.DATA, seg, mid,
+                                            i * seg, len(data))
+                          + data[i * seg:(i + 1) * seg], dst)
+            crc = zlib.crc32(data) ^ (1 if r.random() < 0.1 else 0)
+            self.call("rel send", s.sendto,
+                      rel.CLOSE_HDR.pack(rel.MAGIC, rel.VERSION, rel.CLOSE, seg, mid,
+                                         len(data), crc, 0), dst)
+            return
+        total = r.choice((0, 1, seg - 1, seg, seg + 1, 3 * seg, 64 << 10, 1 << 20,
+                          (1 << 20) + 1, 16 << 20, r.randrange(1, 4 << 20)))
+        for _ in range(r.choice((1, 4, 20, 100))):
+            # Now and then another length than the message's.
+            tot = total if r.random() < 0.95 else r.randrange(1, 4 << 20)
+            if tot and r.random() < 0.8:
+                off = r.randrange((tot + seg - 1) // seg) * seg
+                body = rel.DATA_HDR.pack(rel.MAGIC, rel.VERSION, rel.DATA, seg, mid, off,
+                                         tot) + r.randbytes(min(seg, tot - off))
+            else:
+                body = rel.CLOSE_HDR.pack(rel.MAGIC, rel.VERSION, rel.CLOSE, seg, mid, tot,
+                                          r.choice((0, r.getrandbits(32))), 0)
+            self.call("rel send", s.sendto, body, dst)
         if r.random() < 0.1:
             time.sleep(r.choice((0.1, 1)))
 
@@ -389,9 +465,10 @@ class Worker:
             for _ in range(r.randrange(4)):
                 name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
                                  "payload", "data", "debug", "gso", "gro",
-                                 "bogus"))
+                                 "hold", "bogus"))
                 val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
                     else r.choice(IPS) if name == "ip" \
+                    else self.hold().strip() if name == "hold" \
                     else r.choice(("hello", "0", "1", "y", "1472", "65508", ""))
                 if name == "buffer_size" and r.random() < 0.7:
                     val = r.choice(("4K", "64K", "1M", "8M"))

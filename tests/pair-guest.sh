@@ -45,6 +45,20 @@ link_up() {
 
 # ------------------------------------------------------------ both sides
 
+# extra_addr ADDR: give this machine's interface a second address, ADDR/24
+# (a secondary one: the routes keep the machine's own as their source).
+# The sending machine's is another host on the cable (OTHER), the
+# receiving one's 192.0.2.4. The runner takes them away after each test
+# (extras_off).
+OTHER=192.0.2.3
+# The flood's datagrams (pair_peer_flood): small, so that it brings more
+# datagrams a second than receive_udp takes off its socket.
+FLOOD_SIZE=${KUDP_FLOOD_SIZE:-64}
+extra_addr() { ip addr add "$1/24" dev "$(iface)"; }
+
+# extras_off: the second addresses of extra_addr, taken away.
+extras_off() { ip -4 addr flush dev "$(iface)" secondary >/dev/null 2>&1; true; }
+
 # completion_delay: the seconds from the last datagram to the completion
 # of the last message, from the kernel's own timestamps (receive_udp
 # loaded with debug=1 logs both; polling from a script under emulation
@@ -307,24 +321,34 @@ t_pair_rate() {
 	done
 }
 
-t_pair_peer() {
-	# A second source on the sending machine (192.0.2.3) writes into the
-	# receiver all along a 16 MiB send; peer=192.0.2.1 keeps it out.
-	local dev=$(iface) pid
-	ip addr add 192.0.2.3/24 dev "$dev" || return 1
-	remote "load_rx buffer_size=16M && echo $TX_ADDR >\$R/peer" || return 1
-	load_tx buffer_size=16M ip=$RX_ADDR || return 1
-	$UDP send --from 192.0.2.3 --to $RX_ADDR --gap 0.01 $(seq -f intruder%g 300) &
-	pid=$!
-	head -c $((16 << 20)) /dev/urandom >"$TMP/src" || return 1
-	cat "$TMP/src" >/dev/send_udp || return 1
-	wait $pid || fail "the intruder could not send" || return 1
-	ip addr del 192.0.2.3/24 dev "$dev"
-	remote --limit 120 "wait_seq 1 120" || return 1
-	expect "CRC-32 of the message" "$(cat $DS/crc32) $((16 << 20))" \
-		"$(remote 'echo $(cat $DR/crc32) $(cat $DR/last_bytes)')" || return 1
-	diag "16 MiB from $TX_ADDR in $(cat $DS/last_datagrams) datagrams, whole; 300 datagrams from 192.0.2.3 meanwhile, rejected: $(remote 'cat $DR/rejected')"
-	expect "datagrams refused" "300" "$(remote 'cat $DR/rejected')"
+t_pair_peer_flood() {
+	# peer=192.0.2.1 on a receiver with a small socket buffer (rcvbuf=256K:
+	# 512 KiB); another host on the cable (OTHER, 192.0.2.3: extra_addr)
+	# floods port 8808 with small datagrams (flood, FLOOD_SIZE bytes, as
+	# fast as it can: more than receive_udp takes off a queue in a
+	# second) for 3 s of a 4 MiB raw send at rate=1M (4 s, from before
+	# the flood; no GSO: one datagram a call). What comes from outside
+	# peer is dropped before the socket's queue, and counted in rejected.
+	# The peer's message arrives whole, and the socket dropped none of
+	# it. (Before: the flood went into the queue, which receive_udp
+	# emptied one datagram at a time, and filled it: the peer's datagrams
+	# were dropped.)
+	local size=$((4 << 20)) sent
+	extra_addr $OTHER || return 1
+	remote "load_rx buffer_size=4M rcvbuf=256K gro=0 && echo $TX_ADDR >\$R/peer" || return 1
+	load_tx buffer_size=4M ip=$RX_ADDR rate=1M gso=0 || return 1
+	# The receiver's MAC known: nothing of the flood waits for ARP.
+	ping -c 1 -W 5 $RX_ADDR >/dev/null || fail "no answer from $RX_ADDR" || return 1
+	pseudo_random 1 $size >/dev/send_udp || return 1
+	sent=$(nice -n 19 $FLOOD $RX_ADDR 8808 3 $FLOOD_SIZE $OTHER) || fail "the flood failed: $sent" || return 1
+	expect "the send once the flood ended" "sending" "$(cat $S/state)" || return 1
+	wait_for 60 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
+	remote --limit 60 "wait_seq 1 60" || return 1
+	set -- $(remote 'echo $(cat $DR/drops) $(cat $DR/rejected) $(cat $DR/udp_errors) $(cat $DR/crc32) $(cat $DR/last_bytes)')
+	diag "4 MiB from $TX_ADDR in $(cat $DS/last_datagrams) datagrams at rate=1M; $OTHER flooded $sent datagrams of $FLOOD_SIZE bytes meanwhile; the receiver: drops $1, rejected $2, udp_errors $3"
+	expect "the message (CRC-32, bytes)" "$(cat $DS/crc32) $size" "$4 $5" || return 1
+	expect "the receiver's drops" "0" "$1" || return 1
+	[ "$2" -gt 0 ] && [ "$2" -le "$sent" ] || fail "rejected $2, not some of the $sent flooded"
 }
 
 # ------------------------------------------------------------ reliable mode
@@ -336,7 +360,7 @@ REL_SIZE=${KUDP_RELIABLE_SIZE:-$((32 << 20))}
 # netem ARGS...: a netem qdisc with ARGS at the root of both machines'
 # interfaces: the DATA and CLOSEs leave through the sender's, the NACKs
 # and ACKs through the receiver's. The runner removes them after each test
-# (netem_off).
+# (cable_reset).
 netem() {
 	modprobe sch_netem && tc qdisc add dev "$(iface)" root netem "$@" &&
 		remote "modprobe sch_netem && tc qdisc add dev \$(iface) root netem $*"
@@ -378,9 +402,14 @@ cable_cut() {
 		done | paste -d ' ' <(echo ingress; echo egress) -
 		exit \$rc"
 }
-netem_off() {
+# cable_reset: what the tests put on either machine's interface goes
+# away: netem, cable_cut's filters and actions, the second addresses
+# (extras_off). One remote command: the runner calls it
+# after every test.
+cable_reset() {
 	tc qdisc del dev "$(iface)" root 2>/dev/null
-	remote 'tc qdisc del dev $(iface) root 2>/dev/null; tc qdisc del dev $(iface) clsact 2>/dev/null; tc actions flush action gact 2>/dev/null; true' >/dev/null
+	extras_off
+	remote 'tc qdisc del dev $(iface) root 2>/dev/null; tc qdisc del dev $(iface) clsact 2>/dev/null; tc actions flush action gact 2>/dev/null; extras_off' >/dev/null
 }
 
 
@@ -462,7 +491,7 @@ t_pair_rel_link_down() {
 	# of what the sender has sent (this cable is slower than the sender,
 	# which runs megabytes ahead). The cut dropped DATA; the message
 	# arrives whole, what was lost sent again, and the receiver never gave
-	# up on it meanwhile (2 s is within the 5 s idle rule). (Not ip link
+	# up on it meanwhile (2 s is within its hold). (Not ip link
 	# down: a guest's link down makes this virtual cable hold what is
 	# sent, and lose nothing, then stall for seconds once up again, which
 	# no Ethernet link does: pair_link_down, in raw mode, shows that.)
@@ -479,7 +508,103 @@ t_pair_rel_link_down() {
 		fail "the cut lasted longer than 3 s" || return 1
 	rel_check $size $seed "$t0" && resent || return 1
 	remote "log_since $rseq" | grep -E 'receive_udp: .*(incomplete|discarded)' | sed 's/^/# receiver: /'
-	! remote "log_since $rseq" | grep -q 'incomplete 5 s after' || fail "the receiver discarded the message meanwhile"
+	! remote "log_since $rseq" | grep -q 'receive_udp: .*incomplete' || fail "the receiver discarded the message meanwhile"
+}
+
+# REL_PACED: the bytes of pair_rel_foreign's and pair_rel_outage's
+# transfers, paced to last some 16 s (rate=1M), without GSO; REL_SEGMENTS:
+# their segments of 1440 bytes.
+REL_PACED=$((16 << 20))
+REL_SEGMENTS=$((((16 << 20) + 1439) / 1440))
+
+t_pair_rel_second_addr() {
+	# send_udp sends to a second address of the receiving machine,
+	# 192.0.2.4: receive_udp answers from the address the DATA came to,
+	# so that the sender's socket, connected to 192.0.2.4, takes the
+	# answers. 1 MiB, confirmed, whole. (Before: the answers left from
+	# 192.0.2.2, which that socket dropped: the send timed out.)
+	local size=$((1 << 20)) seed=$RANDOM t0
+	remote "extra_addr 192.0.2.4 && load_rx mode=reliable buffer_size=$size" || return 1
+	load_tx mode=reliable buffer_size=$size ip=192.0.2.4 || return 1
+	t0=$(date +%s.%N)
+	pseudo_random $seed $size >/dev/send_udp || return 1
+	rel_check $size $seed "$t0"
+}
+
+t_pair_rel_reflect() {
+	# A reflection attack (reliable.py reflect): from a raw socket, DATA
+	# of a new message, full of holes, then its CLOSEs, all with the
+	# source address of a victim, 192.0.2.3 (OTHER: an address of this
+	# machine, where a packet socket counts what reaches it). Every NACK
+	# of the holes goes to the victim; receive_udp answers at most the
+	# bytes it received from there for that message (QUIC's 1x rule): the
+	# ratio, bytes to the victim over bytes forged, is at most 1.
+	# (Before: a NACK batch, up to 16 NACKs, for every CLOSE: many times
+	# the bytes forged.)
+	local out ratio
+	extra_addr $OTHER || return 1
+	remote "load_rx mode=reliable buffer_size=16M" || return 1
+	out=$($REL reflect $RX_ADDR --victim $OTHER 2>&1) || fail "reliable.py reflect: $(echo $out)" || return 1
+	diag "$(echo $out)"
+	diag "the receiver rejected $(remote 'cat $DR/rejected') datagrams"
+	ratio=$(echo "$out" | sed -n 's/^reflect: .* ratio \([0-9.]*\)$/\1/p')
+	[ -n "$ratio" ] || fail "no ratio in reliable.py's line" || return 1
+	! below 1.0 "$ratio" || fail "the victim received $ratio times the bytes forged"
+}
+
+t_pair_rel_foreign() {
+	# Another host (OTHER, 192.0.2.3, with reliable.py forge foreign)
+	# sends one DATA of a message of its own (a new id, of a new random
+	# instance, 1 MiB long) once the receiver has a quarter of a paced
+	# 16 MiB transfer (REL_PACED). A new id from another address while
+	# the message is incomplete: dropped, counted in rejected; the
+	# message goes on and ends confirmed, with at most 15 % more
+	# datagrams than it has segments (the cable loses nothing, the
+	# receiver's socket may drop some). (Before: the foreign DATA
+	# replaced the message, whose sender then sent it again whole.)
+	local size=$REL_PACED seed=$RANDOM t0 out dg rej
+	extra_addr $OTHER || return 1
+	t0=$(date +%s.%N)
+	rel_start $size $seed rate=$((size / 16)) gso=0 || return 1
+	remote --limit 130 "wait_for 120 past \$DR/cur_bytes $((size / 4))" ||
+		fail "the receiver never had a quarter of the message: $(remote 'cat $DR/cur_bytes') bytes" || return 1
+	out=$($REL forge $RX_ADDR foreign --bind $OTHER --buffer $size 2>&1) ||
+		fail "reliable.py forge: $(echo $out)" || return 1
+	diag "$OTHER: $(echo $out), once the receiver had $(remote 'cat $DR/cur_bytes') bytes"
+	rel_check $size $seed "$t0" || return 1
+	dg=$(cat $DS/last_datagrams) rej=$(remote 'cat $DR/rejected')
+	diag "$dg datagrams sent for $REL_SEGMENTS segments ($(awk -v a=$dg -v b=$REL_SEGMENTS 'BEGIN { printf "%.3f", a / b }') times); the receiver rejected $rej"
+	[ "$rej" -ge 1 ] || fail "the foreign DATA was not counted in rejected" || return 1
+	[ "$dg" -le $((REL_SEGMENTS * 115 / 100)) ] || fail "more than 1.15 times the segments sent"
+}
+
+t_pair_rel_outage() {
+	# The cable cut for 20 s (cable_cut: everything lost, both ways)
+	# from when the receiver has half of a paced 16 MiB transfer
+	# (REL_PACED): the sender's CLOSEs go on (its hold, 60 s without
+	# progress, counts from the first CLOSE), the receiver keeps the
+	# message (its hold: 60 s after the last datagram); the cut dropped
+	# DATA, and once the cable is back the message arrives whole,
+	# confirmed, what was lost sent again; the receiver never discarded
+	# it. (Before: the sender gave up after 8 CLOSEs, some 11 s, and the
+	# receiver discarded the message 5 s after its last datagram.)
+	# The sender's ARP gives the receiver up some 8 s into the cut: its
+	# -EHOSTUNREACH is a loss like the others, within the hold.
+	# pair_rel_link_down cuts for 2 s, within the old rules.
+	local size=$REL_PACED seed=$RANDOM t0 rseq cut dg
+	rseq=$(remote '$KMSG last') || return 1
+	t0=$(date +%s.%N)
+	rel_start $size $seed rate=$((size / 16)) gso=0 || return 1
+	cut=$(cable_cut 20 "wait_for 120 past \$DR/cur_bytes $((size / 2))") ||
+		fail "the cable was not cut at half the message: $(echo $cut)" || return 1
+	diag "the cable lost everything, $(echo $cut); the receiver had $(remote 'cat $DR/cur_bytes') bytes after it"
+	[[ $cut =~ ingress\ dropped\ [1-9] ]] || fail "the cut dropped no DATA" || return 1
+	rel_check $size $seed "$t0" || return 1
+	dg=$(cat $DS/last_datagrams)
+	diag "resent: $((dg - REL_SEGMENTS)) datagrams ($dg for $REL_SEGMENTS segments)"
+	[ "$dg" -gt $REL_SEGMENTS ] || fail "nothing was sent again" || return 1
+	remote "log_since $rseq" | grep -E 'receive_udp: .*(incomplete|discarded)' | sed 's/^/# receiver: /'
+	! remote "log_since $rseq" | grep -q 'receive_udp: .*incomplete' || fail "the receiver discarded the message meanwhile"
 }
 
 t_pair_rel_interop() {
@@ -594,8 +719,9 @@ t_bench_link() {
 # ------------------------------------------------------------------ runner
 
 PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_message pair_refused pair_no_host pair_gso_gro
-pair_jumbo pair_link_down pair_rate pair_peer
-pair_rel_clean pair_rel_all pair_rel_interop"
+pair_jumbo pair_link_down pair_rate pair_peer_flood
+pair_rel_clean pair_rel_all pair_rel_interop pair_rel_second_addr pair_rel_reflect
+pair_rel_foreign pair_rel_outage"
 # Each netem setting alone, and the cable cut for 2 s: run when named
 # (make check-reliable, at 256 MiB); make check has the settings all at
 # once in pair_rel_all.
@@ -634,8 +760,8 @@ for t in $tests; do
 	rc=$?
 	unload_all || { diag "FAIL: modules left loaded"; rc=1; }
 	remote unload_all || { diag "FAIL: modules left loaded on the receiving machine"; rc=1; }
-	# Nothing on the cable outlives a test.
-	netem_off
+	# Nothing on the cable outlives a test, nor a second address.
+	cable_reset
 	ip link set dev "$(iface)" up && remote 'ip link set dev $(iface) up'
 	bad=$(scan_log "$seq")
 	rbad=$(remote "scan_log $rseq")
