@@ -2039,7 +2039,8 @@ rel_incomplete rel_small_payload rel_badclose_log rel_unload"
 # for. make check runs these on it; make check-debug runs every suite.
 # Each context once: the receive path in softirq with the idle timer
 # (client_to_receiver), on both CPUs at once (drops_control), through GRO
-# (gso_gro) and to the full rule (full_buffer_overflow); a send from a
+# (gso_gro), past the peer filter (peer: softirq again, with peer_lock)
+# and to the full rule (full_buffer_overflow); a send from a
 # parameter write (data_ebusy) and paced by the hrtimer (rate); readers
 # woken by the completion (dev_read_blocking, dev_concurrent_readers),
 # writers killed mid-write (dev_aborted_writers); events to listeners
@@ -2047,7 +2048,7 @@ rel_incomplete rel_small_payload rel_badclose_log rel_unload"
 # parser on forged input (rel_interop_user_to_kernel, rel_malformed);
 # teardown in each state, under a flood, against parameter writes, open
 # files, a listener and the reliable mode's timers, and before init ends.
-CONTEXT_TESTS="client_to_receiver drops_control gso_gro full_buffer_overflow data_ebusy rate
+CONTEXT_TESTS="client_to_receiver drops_control gso_gro peer full_buffer_overflow data_ebusy rate
 dev_read_blocking dev_concurrent_readers dev_aborted_writers nl_two_listeners
 rel_interop_user_to_kernel rel_malformed unload_states flood param_race_rmmod dev_rmmod_busy
 nl_unload_listener rel_unload enodev_outside_life load_unload"
