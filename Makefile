@@ -233,9 +233,10 @@ check-slow:
 # moves 32 MiB, with the settings all at once only.
 REL_TESTS = rel_roundtrip_sysfs rel_dev_16m rel_interop_kernel_to_user \
 	rel_interop_user_to_kernel rel_mode_mismatch rel_malformed rel_crc_mismatch \
-	rel_too_large rel_incomplete rel_unload pair_rel_clean pair_rel_loss1 \
+	rel_too_large rel_incomplete rel_small_payload rel_badclose_log rel_resend_rate \
+	rel_unload pair_rel_clean pair_rel_loss1 \
 	pair_rel_loss10 pair_rel_reorder pair_rel_duplicate pair_rel_corrupt \
-	pair_rel_all pair_rel_link_down pair_rel_interop
+	pair_rel_all pair_rel_interop pair_rel_reflect pair_rel_foreign pair_rel_outage
 check-reliable:
 	scripts/setup.sh
 	KUDP_SUITES=reliable,pair KUDP_TESTS="$(REL_TESTS)" KUDP_RELIABLE_SIZE=268435456 \

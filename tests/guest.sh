@@ -1902,6 +1902,34 @@ t_rel_incomplete() {
 	expect "receiver (state, seq, data)" "empty 0 " "$(cat $R/state) $(cat $DR/seq) $(cat $R/data)"
 }
 
+t_rel_resend_rate() {
+	# The resends keep to rate too: send_udp at rate=1M sends 4 MiB to
+	# reliable.py, which loses half of the DATA that arrive (--lose 0.5):
+	# every round asks again for some 30 scattered segments, one kudp_send
+	# call each. From the write to the end of the send, send_udp's
+	# datagrams (65507 bytes on loopback) come to no more than 1.2 MiB/s.
+	# (Before: each call's schedule started anew, so a round's resends
+	# went out at once: some 8 MiB in 4.5 s.)
+	local size=$((4 << 20)) pid t0 t dg mibs
+	load_tx mode=reliable buffer_size=4M rate=1M || return 1
+	$REL receive "$TMP/got" --bind 127.0.0.1 --lose 0.5 --ready "$TMP/ready" >"$TMP/rx.out" 2>&1 &
+	pid=$!
+	wait_for 30 test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
+	head -c $size /dev/urandom >"$TMP/src" || return 1
+	t0=$(date +%s.%N)
+	cat "$TMP/src" >/dev/send_udp || return 1
+	wait_for 120 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
+	t=$(since "$t0")
+	wait $pid || fail "reliable.py: $(tail -n 2 "$TMP/rx.out")" || return 1
+	expect "send result" "0" "$(cat $S/last_error)" || return 1
+	cmp "$TMP/src" "$TMP/got" || fail "reliable.py received other bytes" || return 1
+	dg=$(cat $DS/last_datagrams)
+	mibs=$(awk -v d=$dg -v t=$t 'BEGIN { printf "%.2f", d * 65507 / t / 1048576 }')
+	diag "$dg datagrams for 64 segments in $t s: $mibs MiB/s at rate=1M"
+	[ "$dg" -gt 80 ] || fail "too little was sent again to tell" || return 1
+	below "$mibs" 1.2 || fail "$mibs MiB/s: the resends were not paced"
+}
+
 t_rel_small_payload() {
 	# mode=reliable with a fixed payload too small for a DATA datagram
 	# (its 32-byte header and the smallest segment, 512 bytes: 544):
@@ -2032,7 +2060,7 @@ BENCH_TESTS="bench"
 # mode=reliable over loopback (make check's reliable suite).
 RELIABLE_TESTS="rel_roundtrip_sysfs rel_dev_16m rel_interop_kernel_to_user
 rel_interop_user_to_kernel rel_mode_mismatch rel_malformed rel_crc_mismatch rel_too_large
-rel_incomplete rel_small_payload rel_badclose_log rel_unload"
+rel_incomplete rel_small_payload rel_badclose_log rel_resend_rate rel_unload"
 # The tests whose code runs in more than one context (softirq callback,
 # hrtimer, work items, parameter callbacks, file operations, netlink) or
 # tears down while something runs: what the debug kernel's checkers are
