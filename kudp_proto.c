@@ -215,7 +215,7 @@ static int kudp_rel_transient(const struct kudp_rel_tx *t, int err)
 	case -ENETUNREACH:
 	case -EHOSTDOWN:
 	case -ENETDOWN:
-		kudp_dbg_rl("message %#llx: %pI4 not reachable now (error %d): lost, to be repaired\n",
+		kudp_dbg_rl("message %#llx: %pI4 unreachable (error %d): a loss\n",
 			    t->id, &inet_sk(t->sock->sk)->inet_daddr, err);
 		return 0;
 	default:
@@ -995,7 +995,7 @@ static int kudp_rel_rx_send(struct kudp_rel_rx *r, struct socket *sock,
 	int ret;
 
 	if (r->sent + wire > r->got) {
-		kudp_dbg_rl("message %#llx: a %zu-byte answer withheld: %llu bytes answered for %llu received\n",
+		kudp_dbg_rl("message %#llx: %zu-byte answer withheld: %llu sent, %llu got\n",
 			    r->id, len, r->sent, r->got);
 		return 1;
 	}

@@ -581,7 +581,7 @@ static void receive_udp_rel_take(const struct kudp_dgram *dg, size_t off, size_t
 		receive_udp_reject(&dg->from, 1, "malformed, or not a reliable-mode DATA or CLOSE");
 		return;
 	case KUDP_REL_FOREIGN:
-		receive_udp_reject(&dg->from, 1, "of the current message, from another source than its sender");
+		receive_udp_reject(&dg->from, 1, "of the message, not from its sender");
 		return;
 	case KUDP_REL_STALE:
 		receive_udp_reject(&dg->from, 1, "of an earlier message");
@@ -591,7 +591,7 @@ static void receive_udp_rel_take(const struct kudp_dgram *dg, size_t off, size_t
 		receive_udp_answered(kudp_rel_rx_refuse_big(&rx.rel, rx.sock, c, dg));
 		return;
 	case KUDP_REL_BUSY:
-		receive_udp_reject(&dg->from, 1, "of a new message, while another sender's is in progress");
+		receive_udp_reject(&dg->from, 1, "a new message, another sender's in progress");
 		return;
 	case KUDP_REL_NEW:
 		/* The previous message, if any, is discarded. */
