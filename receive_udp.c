@@ -375,7 +375,7 @@ static void receive_udp_finish(enum kudp_reason reason)
  * in raw mode; hold seconds in the reliable mode, where an incomplete
  * message waits for its sender to come back.
  */
-static u64 receive_udp_idle_ms(void)
+static unsigned int receive_udp_idle_ms(void)
 {
 	return rx.mode == KUDP_MODE_RELIABLE ? READ_ONCE(hold) * MSEC_PER_SEC :
 					      RX_IDLE_TIMEOUT_MS;
@@ -384,10 +384,10 @@ static u64 receive_udp_idle_ms(void)
 static void receive_udp_arm_timer(void)
 {
 	bool rearm = hrtimer_is_queued(&rx.idle_timer);
-	u64 ms = receive_udp_idle_ms();
+	unsigned int ms = receive_udp_idle_ms();
 
 	hrtimer_start(&rx.idle_timer, ms_to_ktime(ms), HRTIMER_MODE_REL);
-	kudp_dbg_rl("idle timer %s (%llu ms)\n", rearm ? "re-armed" : "armed", ms);
+	kudp_dbg_rl("idle timer %s (%u ms)\n", rearm ? "re-armed" : "armed", ms);
 }
 
 /* Whether @addr may write into the message (peer). Any context. */
@@ -512,9 +512,10 @@ static void receive_udp_raw_take(const struct kudp_dgram *dg, bool burst)
  */
 static void receive_udp_rel_incomplete(void)
 {
-	pr_warn_ratelimited("message %#llx incomplete %llu s after its last datagram (%llu of %llu bytes): discarded\n",
-			    rx.rel.id, receive_udp_idle_ms() / MSEC_PER_SEC, rx.cur.bytes,
-			    rx.rel.total);
+	unsigned int s = receive_udp_idle_ms() / MSEC_PER_SEC;
+
+	pr_warn_ratelimited("message %#llx incomplete %u s after its last datagram (%llu of %llu bytes): discarded\n",
+			    rx.rel.id, s, rx.cur.bytes, rx.rel.total);
 	mutex_lock(&rx.lock);
 	receive_udp_set_empty(KUDP_CAUSE_INCOMPLETE);
 	mutex_unlock(&rx.lock);

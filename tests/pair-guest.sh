@@ -494,8 +494,8 @@ t_pair_rel_corrupt() { rel_transfer corrupt 0.1%; }
 t_pair_rel_all() { rel_transfer loss 10% duplicate 5% corrupt 0.1% delay 10ms reorder 25% 50% && resent; }
 
 # REL_PACED: the bytes of pair_rel_foreign's and pair_rel_outage's
-# transfers, paced to last some 8 s (rate=2M), without GSO; REL_SEGMENTS:
-# their segments of 1440 bytes.
+# transfers, paced and without GSO; REL_SEGMENTS: their segments of 1440
+# bytes.
 REL_PACED=$((16 << 20))
 REL_SEGMENTS=$((((16 << 20) + 1439) / 1440))
 
@@ -523,22 +523,26 @@ t_pair_rel_reflect() {
 t_pair_rel_foreign() {
 	# Another host (OTHER, 192.0.2.3, with reliable.py forge foreign)
 	# sends one DATA of a message of its own (a new id, of a new random
-	# instance, 1 MiB long) once the receiver has a quarter of a paced
-	# 16 MiB transfer (REL_PACED). A new id from another address while
-	# the message is incomplete: dropped, counted in rejected; the
-	# message goes on and ends confirmed, with at most 15 % more
-	# datagrams than it has segments (the cable loses nothing, the
-	# receiver's socket may drop some). (Before: the foreign DATA
-	# replaced the message, whose sender then sent it again whole.)
-	local size=$REL_PACED seed=$RANDOM t0 out dg rej
+	# instance, 1 MiB long) once the receiver has a quarter of a 16 MiB
+	# transfer (REL_PACED) paced to last 16 s (a Python start takes
+	# seconds here: the DATA must come while the message is in progress,
+	# which the test checks). A new id from another address while the
+	# message is incomplete: dropped, counted in rejected; the message
+	# goes on and ends confirmed, with at most 15 % more datagrams than
+	# it has segments (the cable loses nothing, the receiver's socket may
+	# drop some). (Before: the foreign DATA replaced the message, whose
+	# sender then sent it again whole.)
+	local size=$REL_PACED seed=$RANDOM t0 out dg rej st
 	extra_addr $OTHER || return 1
 	t0=$(date +%s.%N)
-	rel_start $size $seed rate=$((size / 8)) gso=0 || return 1
+	rel_start $size $seed rate=$((size / 16)) gso=0 || return 1
 	remote --limit 130 "wait_for 120 past \$DR/cur_bytes $((size / 4))" ||
 		fail "the receiver never had a quarter of the message: $(remote 'cat $DR/cur_bytes') bytes" || return 1
 	out=$($REL forge $RX_ADDR foreign --bind $OTHER --buffer $size 2>&1) ||
 		fail "reliable.py forge: $(echo $out)" || return 1
-	diag "$OTHER: $(echo $out), once the receiver had $(remote 'cat $DR/cur_bytes') bytes"
+	st=$(remote 'echo $(cat $R/state) $(cat $DR/cur_bytes)')
+	diag "$OTHER: $(echo $out); the receiver then: $st"
+	[[ $st == receiving* ]] || fail "the foreign DATA came after the message ended: $st" || return 1
 	rel_check $size $seed "$t0" || return 1
 	dg=$(cat $DS/last_datagrams) rej=$(remote 'cat $DR/rejected')
 	diag "$dg datagrams sent for $REL_SEGMENTS segments ($(awk -v a=$dg -v b=$REL_SEGMENTS 'BEGIN { printf "%.3f", a / b }') times); the receiver rejected $rej"
@@ -548,8 +552,8 @@ t_pair_rel_foreign() {
 
 t_pair_rel_outage() {
 	# The cable cut for 20 s (cable_cut: everything lost, both ways)
-	# from when the receiver has half of a paced 16 MiB transfer
-	# (REL_PACED): the sender's CLOSEs go on (its hold, 60 s without
+	# from when the receiver has half of a 16 MiB transfer (REL_PACED)
+	# paced to last 8 s: the sender's CLOSEs go on (its hold, 60 s without
 	# progress, counts from the first CLOSE), the receiver keeps the
 	# message (its hold: 60 s after the last datagram); the cut dropped
 	# DATA, and once the cable is back the message arrives whole,
@@ -572,7 +576,7 @@ t_pair_rel_outage() {
 	[[ $cut =~ ingress\ dropped\ [1-9] ]] || fail "the cut dropped no DATA" || return 1
 	rel_check $size $seed "$t0" || return 1
 	dg=$(cat $DS/last_datagrams)
-	diag "resent: $((dg - REL_SEGMENTS)) datagrams ($dg for $REL_SEGMENTS segments)"
+	diag "resent: $((dg - REL_SEGMENTS)) datagrams, $(((dg - REL_SEGMENTS) * 1440)) bytes of $size ($dg datagrams for $REL_SEGMENTS segments)"
 	[ "$dg" -gt $REL_SEGMENTS ] || fail "nothing was sent again" || return 1
 	remote "log_since $rseq" | grep -E 'receive_udp: .*(incomplete|discarded)' | sed 's/^/# receiver: /'
 	! remote "log_since $rseq" | grep -q 'receive_udp: .*incomplete' || fail "the receiver discarded the message meanwhile"
