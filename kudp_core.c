@@ -391,6 +391,25 @@ int kudp_sock_connect(struct socket *sock, __be32 addr)
 	return 0;
 }
 
+/*
+ * Give @msg one control message: @len bytes of @data as (@level, @type),
+ * in @control, @room bytes (a CMSG_SPACE(@len) buffer, aligned for a
+ * struct cmsghdr).
+ */
+static void kudp_msg_cmsg(struct msghdr *msg, void *control, size_t room, int level,
+			  int type, const void *data, size_t len)
+{
+	struct cmsghdr *cmsg;
+
+	msg->msg_control = control;
+	msg->msg_controllen = room;
+	cmsg = CMSG_FIRSTHDR(msg);
+	cmsg->cmsg_level = level;
+	cmsg->cmsg_type = type;
+	cmsg->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cmsg), data, len);
+}
+
 /**
  * kudp_sock_answer() - send one datagram without waiting, from a given address
  * @sock: an unconnected socket
@@ -422,18 +441,11 @@ int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 l
 		.msg_flags = MSG_DONTWAIT,
 	};
 	struct in_pktinfo info = { .ipi_spec_dst.s_addr = local };
-	struct cmsghdr *cmsg;
 	int ret;
 
-	if (local) {
-		msg.msg_control = &control;
-		msg.msg_controllen = sizeof(control.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_IP;
-		cmsg->cmsg_type = IP_PKTINFO;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(info));
-		memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
-	}
+	if (local)
+		kudp_msg_cmsg(&msg, &control, sizeof(control.buf), SOL_IP, IP_PKTINFO,
+			      &info, sizeof(info));
 	ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
 	return ret < 0 ? ret : 0;
 }
@@ -544,17 +556,10 @@ static int kudp_sendmsg(struct socket *sock, struct kvec *vec, size_t nvec,
 		struct cmsghdr align;
 	} control;
 	struct msghdr msg = { };
-	struct cmsghdr *cmsg;
 
-	if (seg_size) {
-		msg.msg_control = &control;
-		msg.msg_controllen = sizeof(control.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_UDP;
-		cmsg->cmsg_type = UDP_SEGMENT;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(u16));
-		memcpy(CMSG_DATA(cmsg), &seg_size, sizeof(u16));
-	}
+	if (seg_size)
+		kudp_msg_cmsg(&msg, &control, sizeof(control.buf), SOL_UDP, UDP_SEGMENT,
+			      &seg_size, sizeof(seg_size));
 	return kernel_sendmsg(sock, &msg, vec, nvec, len);
 }
 
