@@ -274,6 +274,9 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 		if (ret < 0) {
 			if (kudp_rel_transient(t, ret))
 				return ret;
+			/* ICMP errors are sent by the network: they hold off no deadline. */
+			if (ktime_get_ns() >= deadline_ns)
+				return -EAGAIN;
 			continue;
 		}
 		type = ret <= KUDP_CONTROL_MAX ? kudp_proto_check(t->ctl, ret) : -EBADMSG;
