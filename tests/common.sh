@@ -3,11 +3,12 @@
 #
 # The helpers every guest suite shares, in POSIX sh (local aside, which
 # bash, dash and busybox ash all have): sourced by tests/lib.sh (bash: the
-# x86 suites, tests/guest.sh and tests/pair-guest.sh) and by
-# tests/arm-guest.sh (busybox sh in the ARM and s390x initramfs, packed
-# next to it by tests/arm.sh). The sourcing script sets MOD (the directory
-# of send_udp.ko and receive_udp.ko) first. The paths and BAD are for the
-# suites (hence SC2034 off: shellcheck sees them unused here).
+# x86 suites, tests/guest.sh with tests/guest/*.sh, and
+# tests/pair-guest.sh) and by tests/arm-guest.sh (busybox sh in the ARM
+# and s390x initramfs, packed next to it by tests/arm.sh). The sourcing
+# script sets MOD (the directory of send_udp.ko and receive_udp.ko) first.
+# The paths and BAD are for the suites (hence SC2034 off: shellcheck sees
+# them unused here).
 
 S=/sys/module/send_udp/parameters
 R=/sys/module/receive_udp/parameters

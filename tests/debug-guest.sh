@@ -32,7 +32,7 @@ KL=/sys/kernel/debug/kmemleak
 with_fault() { [[ ",$1," == *,main,* || ",$1," == *,contexts,* ]]; }
 
 if [ "$SUITE" = --list ]; then
-	bash "$HERE/guest.sh" "$@"
+	bash "$HERE/guest.sh" "$@" || exit
 	with_fault "$4" && echo fault
 	exit 0
 fi

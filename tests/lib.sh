@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The helpers of the kudp tests, sourced by tests/guest.sh,
-# tests/pair-guest.sh, tests/fault.sh and tests/debug-guest.sh (in the
-# guest, as root). The sourcing script sets MOD (the directory of
-# send_udp.ko and receive_udp.ko) and HERE (the tests' directory) first;
-# TMP is the scratch directory of the running test (guest.sh's runner makes
-# one per test). What the ARM guests' suite shares with these (diag, fail,
-# expect, the module loaders, wait_for, the sysfs paths, BAD) is in
+# The helpers of the kudp tests, sourced by tests/guest.sh (for the tests
+# of tests/guest/*.sh, which it sources after this), tests/pair-guest.sh,
+# tests/fault.sh and tests/debug-guest.sh (in the guest, as root). The
+# sourcing script sets MOD (the directory of send_udp.ko and
+# receive_udp.ko) and HERE (the tests' directory) first; TMP is the
+# scratch directory of the running test (guest.sh's runner makes one per
+# test). What the ARM guests' suite shares with these (diag, fail, expect,
+# the module loaders, wait_for, the sysfs paths, BAD) is in
 # tests/common.sh.
 
 . "$HERE/common.sh"

@@ -9,7 +9,7 @@
 #   tests/run.sh --demo      a short, readable round trip on the newest kernel
 #   KUDP_KERNELS="6.1.0-56-amd64" tests/run.sh    only the kernels named
 #   KUDP_TESTS="roundtrip_sysfs enomem" tests/run.sh   only the tests named
-#                            (the t_* functions of tests/guest.sh)
+#                            (the t_* functions of tests/guest/*.sh)
 #   KUDP_DEBUG_KERNEL=DIR tests/run.sh   the suite on the debug kernel built
 #                            by scripts/debug-kernel.sh (DIR is what it
 #                            prints), through tests/debug-guest.sh: also
@@ -215,13 +215,19 @@ count() {
 # run_one KVER: the suites of $suites but pair, in one guest of KVER; with
 # main, on the last kernel, the once suite (tests/guest.sh).
 run_one() {
-	local kver=$1 one sel t0 rc secs
+	local kver=$1 one all sel t0 rc secs
 	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
 	[ -n "$one" ] || return 0
 	[[ ",$one," == *,main,* && $kver == "$(echo $kernels | awk '{ print $NF }')" ]] &&
 		one=${one/main/main,once}
 	if [ -n "${KUDP_TESTS:-}" ]; then
-		sel=$(for t in $(bash tests/$guest - - --list "$one"); do
+		# A test without its suites tag fails the list (it says which).
+		if ! all=$(bash tests/$guest - - --list "$one"); then
+			echo "not ok - $kver: tests/$guest - - --list $one failed"
+			failed=$((failed + 1))
+			return 0
+		fi
+		sel=$(for t in $all; do
 			case " $KUDP_TESTS " in *" $t "*) echo "$t" ;; esac
 		done)
 		[ -n "$sel" ] || return 0

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The round trip, where the main suite starts: who may use the parameter
+# files, one message through them from send_udp to receive_udp, each
+# module against a userspace peer (a client into receive_udp, send_udp
+# into a listener), and the rules that end a message (5 s without data, a
+# new message after that, a full buffer).
+#
+# Sourced by tests/guest.sh, whose header says how the "# suites:" line
+# above each test puts it in its suites.
+
+# suites: main
+t_permissions() {
+	load_rx && load_tx || return 1
+	expect "receive data mode" "400" "$(stat -c %a $R/data)" || return 1
+	expect "send data mode" "600" "$(stat -c %a $S/data)" || return 1
+	local mode f n=0 params=($S/* $R/*)
+	# Only root writes, and nobody else reads received or sent data (one
+	# stat for all: a process per file takes seconds here).
+	while read -r mode f; do
+		[ $(( 0$mode & 022 )) -eq 0 ] || fail "$f is writable by others" || return 1
+		n=$((n + 1))
+	done < <(stat -c '%a %n' "${params[@]}")
+	expect "parameters checked" "${#params[@]}" "$n" || return 1
+	expect "ip written, received data read, as nobody" "EACCES EACCES" \
+		"$(setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c '
+import errno
+out = []
+for f, how in (("/sys/module/send_udp/parameters/ip", "w"),
+               ("/sys/module/receive_udp/parameters/data", "r")):
+    try:
+        with open(f, how) as h:
+            h.write("1.2.3.4") if how == "w" else h.read()
+        out.append("done")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+print(" ".join(out))')"
+}
+
+# suites: main
+t_roundtrip_sysfs() {
+	load_rx && load_tx || return 1
+	expect "receiver state before" "empty" "$(cat $R/state)" || return 1
+	expect "data before" "" "$(cat $R/data)" || return 1
+	local t0=$(date +%s.%N)
+	echo hello >$S/data || return 1
+	wait_for 30 rx_complete || fail "no completion: state $(cat $R/state)" || return 1
+	diag "completed $(since "$t0") s after the write"
+	expect "cat receive_udp data" "hello" "$(cat $R/data)" || return 1
+	# Byte for byte, newline included.
+	expect "bytes" "68656c6c6f0a" "$(od -An -tx1 $R/data | tr -d ' \n')" || return 1
+	expect "send state" "idle" "$(cat $S/state)" || return 1
+	expect "last_error" "0" "$(cat $S/last_error)" || return 1
+	expect "send data reads back" "hello" "$(cat $S/data)"
+}
+
+# Why contexts: the receive path in softirq, with the idle timer.
+# suites: main contexts
+t_client_to_receiver() {
+	load_rx || return 1
+	# A binary payload (with NUL bytes) from a real userspace client.
+	$UDP send "@4000:$TMP/payload" --wait-complete 8 >/dev/null || return 1
+	cmp "$TMP/payload" $R/data || fail "received bytes differ" || return 1
+	echo -n "socat says hi" | socat -u - UDP4-SENDTO:127.0.0.1:8808 || return 1
+	# Receiving for 5 s after the datagram: poll, no fixed sleep.
+	wait_for 30 grep -qx receiving $R/state ||
+		fail "state while receiving: $(cat $R/state)" || return 1
+	wait_for 30 rx_complete || return 1
+	expect "socat payload" "socat says hi" "$(cat $R/data)"
+}
+
+# suites: main
+t_sender_to_listener() {
+	# 3000 bytes in 1000-byte datagrams to a userspace listener.
+	load_tx payload=1000 || return 1
+	head -c 3000 /dev/urandom | tr -d '\0' | head -c 2999 >"$TMP/src"
+	local n=$(stat -c %s "$TMP/src")
+	$UDP listen --bytes "$n" --timeout 20 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
+	local pid=$!
+	wait_for 30 test -e "$TMP/ready" || return 1
+	cat "$TMP/src" >$S/data || return 1
+	wait $pid
+	expect "datagrams and bytes" "$(( (n + 999) / 1000 )) $n" "$(cat "$TMP/count")" || return 1
+	cmp "$TMP/src" "$TMP/got" || fail "listener got other bytes"
+}
+
+# suites: main
+t_three_datagrams_timing() {
+	load_rx || return 1
+	local dt
+	dt=$($UDP send --gap 4 one- two- three --wait-complete 10) || fail "$dt" || return 1
+	diag "completed $dt s after the last datagram"
+	expect "message" "one-two-three" "$(cat $R/data)" || return 1
+	awk -v t="$dt" 'BEGIN { exit !(t >= 5.0 && t <= 6.0) }' ||
+		fail "completion $dt s after the last datagram, not 5.0-6.0"
+}
+
+# suites: main
+t_discard_on_new_data() {
+	load_rx || return 1
+	$UDP send old-message --wait-complete 8 >/dev/null || return 1
+	expect "first message" "old-message" "$(cat $R/data)" || return 1
+	$UDP send new || return 1
+	wait_for 30 grep -q receiving $R/state || return 1
+	expect "data while the new one is incomplete" "" "$(cat $R/data)" || return 1
+	wait_for 30 rx_complete || return 1
+	expect "second message replaces the first" "new" "$(cat $R/data)"
+}
+
+# Why contexts: the receive path to the full rule.
+# suites: main contexts
+t_full_buffer_overflow() {
+	load_rx buffer_size=16 || return 1
+	# 10 + 10 bytes into 16: the second datagram is cut (4 bytes overflow)
+	# and the buffer completes at once, without the 5 s wait (%complete=3).
+	# The same burst goes on (datagrams < 5 s apart): 12345 and 678 are
+	# overflow, dropped. One process sends them all, so that the gaps stay
+	# far below 5 s however slowly a process starts.
+	local gap
+	gap=$($UDP send --max-gap 0123456789 abcdefghij %complete=3 12345 %sleep=2 678) ||
+		fail "no full-buffer completion: $gap" || return 1
+	diag "longest gap between two datagrams: $gap s"
+	wait_for 30 grep -qx 12 $R/overflow ||
+		fail "overflow after the burst: expected 12, saw $(cat $R/overflow)" || return 1
+	expect "data unchanged" "0123456789abcdef" "$(cat $R/data)" || return 1
+	expect "state unchanged" "complete (full)" "$(cat $R/state)" || return 1
+	# After a 5 s pause, a datagram starts a new message.
+	sleep 5.5
+	$UDP send fresh --wait-complete 8 >/dev/null || return 1
+	expect "new message after the pause" "fresh" "$(cat $R/data)" || return 1
+	expect "state" "complete (idle)" "$(cat $R/state)" || return 1
+	expect "overflow unchanged" "12" "$(cat $R/overflow)"
+}

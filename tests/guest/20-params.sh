@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The modules' parameters: values refused at run time (ip, payload, data
+# too large or while a send is in progress, gso, gro, rate) and at load
+# (a load that fails leaves nothing behind), data given to insmod, and
+# what debug=1 logs.
+#
+# Sourced by tests/guest.sh, whose header says how the "# suites:" line
+# above each test puts it in its suites.
+
+# suites: main
+t_bad_ip() {
+	load_tx || return 1
+	local seq=$($KMSG last)
+	echo 10.1.2.3 >$S/ip || return 1
+	# Each refused (one process writes them all, one write(2) each), and
+	# none changed ip: none could set it back.
+	expect "ip=1.2.3 256.1.1.1 abc 1.2.3.4.5 '1.2.3.4 ' '1.2.3.4\n\n' 255.255.255.255 224.0.0.1 0.0.0.0 -1.2.3.4" \
+		"EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL" \
+		"$(write $S/ip 1.2.3 256.1.1.1 abc 1.2.3.4.5 "1.2.3.4 " "1.2.3.4\n\n" 255.255.255.255 224.0.0.1 0.0.0.0 -1.2.3.4)" ||
+		return 1
+	expect "ip after them" "10.1.2.3" "$(cat $S/ip)" || return 1
+	expect "log lines" "10" "$(log_since "$seq" | grep -c 'send_udp: ip: ')" || return 1
+	log_since "$seq" | grep -q "ip: 'abc' is not an IPv4 address" || fail "no clear log line" || return 1
+	expect "ip without newline" "ok" "$(write $S/ip 127.0.0.1)" || return 1
+	expect "ip" "127.0.0.1" "$(cat $S/ip)"
+}
+
+# suites: main
+t_bad_payload() {
+	load_tx || return 1
+	local seq=$($KMSG last)
+	expect "payload=65508 abc -1 ' '" "EINVAL EINVAL EINVAL EINVAL" "$(write $S/payload 65508 abc -1 " ")" || return 1
+	expect "payload unchanged" "0" "$(cat $S/payload)" || return 1
+	log_since "$seq" | grep -q "payload: '65508' is not a number from 0" || fail "no log line"
+}
+
+# suites: main
+t_data_efbig() {
+	load_rx && load_tx || return 1
+	local seq=$($KMSG last)
+	expect "4096-byte write" "EFBIG" "$(write $S/data "$(head -c 4096 /dev/zero | tr '\0' x)")" || return 1
+	expect "5000-byte write" "EFBIG" "$(write $S/data "$(head -c 5000 /dev/zero | tr '\0' y)")" || return 1
+	log_since "$seq" | grep -q 'send larger or binary data through /dev/send_udp' ||
+		fail "no log line saying how to send larger data" || return 1
+	expect "4095-byte write" "ok" "$(write $S/data "$(head -c 4095 /dev/zero | tr '\0' z)")" || return 1
+	wait_for 30 rx_complete || return 1
+	expect "only the 4095-byte message was sent" "4095 z" \
+		"$(wc -c <$R/data) $(tr -d '\n' <$R/data | tr -s z)"
+}
+
+# Why contexts: a send from a parameter write.
+# suites: main contexts
+t_data_ebusy() {
+	# A second write while a send is in progress is refused, sends nothing.
+	# The held loopback keeps the first send going until it is released.
+	load_tx payload=1 || return 1
+	$UDP listen --bytes 4000 --first 60 --timeout 3 --out "$TMP/got" --ready "$TMP/ready" >"$TMP/count" &
+	local pid=$! seq=$($KMSG last)
+	wait_for 30 test -e "$TMP/ready" || return 1
+	hold_loopback || return 1
+	expect "two writes" "ok EBUSY" \
+		"$(write $S/data "$(head -c 2000 /dev/zero | tr '\0' a)" second)"
+	local rc=$?
+	expect "state during the send" "sending" "$(cat $S/state)" || rc=1
+	release_loopback
+	wait_for 30 tx_idle || fail "the send never ended" || rc=1
+	wait $pid	# until 3 s pass without data: a second message would show
+	[ $rc -eq 0 ] || return 1
+	expect "sends" "1 2000 0" "$(cat $DS/messages) $(cat $DS/last_bytes) $(cat $S/last_error)" || return 1
+	# The release dropped what the bucket held; all that came is the first
+	# message's: the letter a, 2000 datagrams at most.
+	set -- $(cat "$TMP/count")
+	diag "the listener got $1 of the 2000 datagrams"
+	[ "$1" -gt 0 ] && [ "$1" -le 2000 ] && [ "$1" = "$2" ] ||
+		fail "listener: $* (datagrams, bytes)" || return 1
+	expect "bytes other than the first message's" "" "$(tr -d a <"$TMP/got")" || return 1
+	log_since "$seq" | grep -q 'a message is being written or sent' || fail "no log line for EBUSY"
+}
+
+# suites: main
+t_bad_load_params() {
+	local seq=$($KMSG last) p
+	for p in buffer_size=0 buffer_size=abc buffer_size=12Q "buffer_size=1M rcvbuf=0"; do
+		if insmod "$MOD/receive_udp.ko" $p 2>/dev/null; then
+			fail "receive_udp loaded with $p"
+			return 1
+		fi
+	done
+	insmod "$MOD/receive_udp.ko" buffer_size=1M rcvbuf=2G 2>/dev/null &&
+		fail "loaded with rcvbuf=2G" && return 1
+	insmod "$MOD/receive_udp.ko" buffer_size=1M rcvbuf=1073741825 2>/dev/null &&
+		fail "loaded with rcvbuf=1G + 1" && return 1
+	# The documented limit itself is allowed.
+	load_rx rcvbuf=1G || fail "rcvbuf=1G refused" || return 1
+	rmmod receive_udp || return 1
+	insmod "$MOD/receive_udp.ko" data=x 2>/dev/null && fail "loaded with data=x" && return 1
+	insmod "$MOD/send_udp.ko" ip=1.2.3 2>/dev/null && fail "loaded with ip=1.2.3" && return 1
+	insmod "$MOD/send_udp.ko" state=idle 2>/dev/null && fail "loaded with state=idle" && return 1
+	# A load that fails late leaves nothing behind (insmod's data too).
+	insmod "$MOD/send_udp.ko" buffer_size=3 data=hello 2>/dev/null && fail "loaded with data > buffer" && return 1
+	insmod "$MOD/send_udp.ko" data=hello buffer_size=0 2>/dev/null && fail "loaded with buffer_size=0" && return 1
+	[ -e /dev/send_udp ] || [ -e /sys/class/send_udp ] && fail "a failed load left its device" && return 1
+	loaded receive_udp || loaded send_udp && fail "a module stayed loaded" && return 1
+	local log=$(log_since "$seq")
+	echo "$log" | grep -q "buffer_size: '0' is not a number of bytes above 0" || fail "no log for buffer_size=0" || return 1
+	echo "$log" | grep -q "buffer_size: '12Q' is not a number of bytes" || fail "no log for 12Q" || return 1
+	echo "$log" | grep -q "rcvbuf=2147483648: at most" || fail "no log for rcvbuf=2G" || return 1
+	echo "$log" | grep -q "receive_udp: data is read-only" || fail "no log for data=x" || return 1
+	echo "$log" | grep -q "send_udp: state is read-only" || fail "no log for state=idle" || return 1
+	echo "$log" | grep -q "data: 5 bytes do not fit in the 3-byte buffer" || fail "no log for data > buffer"
+}
+
+# suites: main
+t_insmod_data() {
+	load_rx || return 1
+	load_tx data=from-insmod || return 1
+	wait_for 30 rx_complete || return 1
+	expect "message sent by init" "from-insmod" "$(cat $R/data)" || return 1
+	expect "send data" "from-insmod" "$(cat $S/data)"
+}
+
+# suites: main
+t_debug_output() {
+	load_rx debug=1 && load_tx debug=1 || return 1
+	local seq=$($KMSG last)
+	echo dbg >$S/data || return 1
+	wait_for 30 rx_complete || return 1
+	local log=$(log_since "$seq") p
+	for p in 'send_udp: send_udp_start(len=4)' 'send_udp: kernel_sendmsg(4 bytes at offset 0) = 4' \
+		 'receive_udp: skb_recv_udp() = 4 bytes from 127.0.0.1:' 'receive_udp: idle timer armed' \
+		 'receive_udp: idle timer expired' 'receive_udp: message 1 completed (5 s idle): 4 bytes in 1 datagrams' \
+		 'send_udp: kudp_sock_connect(sock='; do
+		echo "$log" | grep -qF "$p" || fail "no '$p' in the log" || return 1
+	done
+	# Error returns are logged with their value.
+	write $S/ip bad >/dev/null
+	log_since "$seq" | grep -q 'ip_set: returns -22' || fail "no error return line" || return 1
+	# Per-datagram lines are rate-limited: 3000 datagrams, few lines.
+	echo 1 >$S/payload
+	seq=$($KMSG last)
+	head -c 3000 /dev/zero | tr '\0' d >$S/data || return 1
+	wait_for 30 tx_idle || return 1
+	local n=$(log_since "$seq" | grep -c 'kernel_sendmsg(')
+	diag "$n kernel_sendmsg lines for 3000 datagrams"
+	[ "$n" -le 100 ] || fail "$n lines: not rate-limited"
+}
+
+# suites: main
+t_bad_switches() {
+	# gso, gro and rate: a bad value is refused with EINVAL and a log
+	# line, and changes nothing.
+	load_rx && load_tx || return 1
+	local seq=$($KMSG last) v
+	for v in 2 -1 yes 10 "1 " "" ; do
+		[ -z "$v" ] && v=" "
+		expect "gso=$v gro=$v" "EINVAL EINVAL" "$(write $S/gso "$v") $(write $R/gro "$v")" || return 1
+	done
+	for v in abc 10X -1 "1M " ""; do
+		[ -z "$v" ] && v=" "
+		expect "rate=$v" "EINVAL" "$(write $S/rate "$v")" || return 1
+	done
+	expect "unchanged" "1 1 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
+	expect "log lines" "17" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|rate): ')" || return 1
+	log_since "$seq" | grep -q "gro: '2' is not 0 (off) or 1 (on)" || fail "no clear line for gro" || return 1
+	log_since "$seq" | grep -q "rate: 'abc' is not a number of bytes (suffixes" || fail "no clear line for rate" || return 1
+	expect "good values" "ok ok ok ok" "$(write $S/gso 0) $(write $R/gro '0\n') $(write $S/rate 10M) $(write $S/rate 0)" || return 1
+	expect "after good values" "0 0 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
+	echo 1500K >$S/rate && expect "rate with a suffix" "1536000" "$(cat $S/rate)"
+}

@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# send_udp's sends: beside the other work of its CPU, to a port where
+# nothing listens, along a route that changes, paced by rate, and 100 MiB
+# each way between a module and a userspace peer.
+#
+# Sourced by tests/guest.sh, whose header says how the "# suites:" line
+# above each test puts it in its suites.
+
+# suites: main
+t_send_cpu_intensive() {
+	# A send over loopback never sleeps: the other work items of its CPU
+	# must not wait for it (WQ_CPU_INTENSIVE; 6.1 would let them). Writing
+	# vm/stat_refresh runs a work item on every CPU and waits for them all:
+	# it must return while the send goes on.
+	load_rx && load_tx buffer_size=256M payload=1472 gso=0 || return 1
+	$STREAM send 268435456 >/dev/null || return 1
+	local t0=$(date +%s.%N) t state
+	echo 1 >/proc/sys/vm/stat_refresh || return 1
+	t=$(since "$t0")
+	state=$(cat $S/state)
+	diag "stat_refresh took $t s during the send; then the send was $state, at $(cat $DS/cur_bytes) of 268435456 bytes"
+	expect "send state after stat_refresh" "sending" "$state" ||
+		fail "stat_refresh waited for the whole send"
+}
+
+# suites: main
+t_port_unreachable() {
+	# Nothing listens on 8808: the send completes, reports it, never loops.
+	load_tx || return 1
+	local seq=$($KMSG last)
+	echo hello >$S/data || return 1
+	wait_for 30 tx_idle || fail "send never finished" || return 1
+	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
+	log_since "$seq" | grep -q 'port unreachable' || fail "no log line" || return 1
+	# A longer message stops at the first refusal.
+	echo 100 >$S/payload
+	seq=$($KMSG last)
+	head -c 4000 /dev/zero | tr '\0' q >$S/data || return 1
+	wait_for 30 tx_idle || fail "send never finished" || return 1
+	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
+	log_since "$seq" | grep 'port unreachable' | grep -q 'after [0-9]* of 4000 bytes' ||
+		fail "no log line with progress" || return 1
+	# And a later send to a listener succeeds.
+	load_rx || return 1
+	echo again >$S/data || return 1
+	wait_for 30 rx_complete || return 1
+	expect "data" "again" "$(cat $R/data)" || return 1
+	expect "last_error after success" "0" "$(cat $S/last_error)"
+}
+
+# suites: main
+t_tx_reroute() {
+	# Each send connects anew: its source address follows the route. A
+	# dummy interface, kudp0 (192.0.2.1/24, no IPv6: nothing of its own
+	# leaves it), takes what goes to 192.0.2.9. A send to 127.0.0.1, one
+	# to 192.0.2.9, and one more once kudp0 is renumbered 192.0.2.5: each
+	# ends with last_error 0, and the last two each leave through kudp0
+	# (its tx_packets grows). (Before: the socket kept the source address
+	# of its first connect; the send from an address that had gone failed
+	# with -EINVAL.) kudp0 goes away in any case.
+	local rc
+	ip link del kudp0 2>/dev/null
+	# numdummies=0: no dummy0 beside it.
+	modprobe dummy numdummies=0 && ip link add kudp0 type dummy || return 1
+	tx_reroute_sends
+	rc=$?
+	ip link del kudp0 || fail "kudp0 could not be removed" || rc=1
+	return $rc
+}
+
+# tx_reroute_sends: t_tx_reroute's sends, kudp0 made.
+tx_reroute_sends() {
+	local tx=/sys/class/net/kudp0/statistics/tx_packets n a
+	if [ -e /proc/sys/net/ipv6/conf/kudp0/disable_ipv6 ]; then
+		echo 1 >/proc/sys/net/ipv6/conf/kudp0/disable_ipv6 || return 1
+	fi
+	ip addr add 192.0.2.1/24 dev kudp0 && ip link set dev kudp0 up || return 1
+	load_rx && load_tx || return 1
+	echo one >$S/data || return 1
+	wait_for 30 tx_idle || fail "the send to 127.0.0.1 never ended: $(cat $S/state)" || return 1
+	expect "the send to 127.0.0.1" "0" "$(cat $S/last_error)" || return 1
+	echo 192.0.2.9 >$S/ip || return 1
+	for a in 192.0.2.1 192.0.2.5; do
+		if [ $a = 192.0.2.5 ]; then
+			ip addr del 192.0.2.1/24 dev kudp0 && ip addr add 192.0.2.5/24 dev kudp0 || return 1
+		fi
+		n=$(cat $tx)
+		echo two >$S/data || return 1
+		wait_for 30 tx_idle || fail "the send from $a never ended: $(cat $S/state)" || return 1
+		diag "kudp0 at $a: the send to 192.0.2.9 ended with last_error $(cat $S/last_error); kudp0 sent $(($(cat $tx) - n)) frames"
+		expect "the send to 192.0.2.9, kudp0 at $a" "0" "$(cat $S/last_error)" || return 1
+		[ "$(cat $tx)" -gt "$n" ] || fail "kudp0 at $a: nothing left through it" || return 1
+	done
+}
+
+# Why contexts: a send paced by the hrtimer.
+# suites: main contexts
+t_rate() {
+	# rate paces a send: 2000000 bytes at 1M (1 MiB/s) leave in 31
+	# datagrams, the last one due 1.87 s after the first (unpaced: some
+	# 10 ms). The bytes arrive whole.
+	local size=2000000 t0 t
+	load_rx buffer_size=2M && load_tx buffer_size=2M rate=1M || return 1
+	expect "rate" "1048576" "$(cat $S/rate)" || return 1
+	t0=$(date +%s.%N)
+	transfer $size 31 || return 1
+	t=$(since "$t0")
+	diag "2000000 bytes at rate=1M: $t s from the write to the receiver's completion (5 s idle included)"
+	below 6.8 "$t" || fail "the send took $t s: not paced" || return 1
+	# rmmod in the middle of a slow paced send (30 s at 64 KiB/s) returns
+	# at once.
+	echo 64K >$S/rate || return 1
+	head -c 2000000 /dev/zero >/dev/send_udp || return 1
+	wait_for 30 grep -qx sending $DS/state || return 1
+	rmmod_within send_udp $(rmmod_limit)
+}
+
+# suites: main
+t_interop_100m() {
+	load_rx buffer_size=128M || return 1
+	local src got size=104857600
+	# A userspace client into /dev/receive_udp.
+	# Pinned to one CPU: over loopback, a sender that migrates can have its
+	# datagrams delivered out of order.
+	src=$(taskset -c 0 $STREAM udp-send $size) || return 1
+	wait_seq 1 60 || return 1
+	got=$($STREAM recv) || return 1
+	diag "udp-send: $src; recv: $got; drops $(cat $DR/drops)"
+	expect "userspace -> receive_udp" "$size $(echo $src | cut -d' ' -f2)" "$(echo $got | cut -d' ' -f1-2)" || return 1
+	expect "receive_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DR/crc32)" || return 1
+	expect "drops" "0" "$(cat $DR/drops)" || return 1
+	rmmod receive_udp
+	# /dev/send_udp into a userspace listener.
+	load_tx buffer_size=128M || return 1
+	$STREAM udp-listen $size --ready "$TMP/ready" >"$TMP/got" &
+	local pid=$!
+	wait_for 30 test -e "$TMP/ready" || return 1
+	src=$($STREAM send $size) || return 1
+	wait $pid
+	got=$(cat "$TMP/got")
+	diag "send: $src; listener: $got (bytes, CRC-32, its drops, datagrams)"
+	expect "send_udp -> userspace" "$size $(echo $src | cut -d' ' -f2) 0" "$(echo $got | cut -d' ' -f1-3)" || return 1
+	expect "send_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DS/crc32)"
+}

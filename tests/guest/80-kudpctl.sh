@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kudpctl (tools/kudpctl.c): send and recv (files, pipes, a terminal's
+# progress bars), monitor, and its errors and exit statuses.
+#
+# Sourced by tests/guest.sh, whose header says how the "# suites:" line
+# above each test puts it in its suites.
+
+# suites: main
+t_kudpctl_roundtrip() {
+	# Each message fills receive_udp's buffer and completes at its last
+	# byte (the full rule), without the 5 s wait; the module is loaded
+	# anew for the next, which would otherwise be the same burst's
+	# overflow.
+	local size=3000003
+	load_rx buffer_size=$size && load_tx buffer_size=8M || return 1
+	head -c 3000000 /dev/urandom >"$TMP/in"
+	printf '\0\377\0' >>"$TMP/in"
+	local crc
+	crc=$(pyrun 'import zlib; print("%08x" % zlib.crc32(open("'"$TMP"'/in", "rb").read()))')
+	$KUDPCTL recv -o "$TMP/out" --timeout 120 2>"$TMP/recv.err" 3>&- &
+	local pid=$!
+	sleep 1
+	$KUDPCTL send "$TMP/in" 2>"$TMP/send.err" || { cat "$TMP/send.err"; fail "kudpctl send failed"; return 1; }
+	sed 's/^/# /' "$TMP/send.err"
+	grep -q "^sent 3000003 bytes, CRC-32 $crc, " "$TMP/send.err" || fail "send's report" || return 1
+	wait $pid || { cat "$TMP/recv.err"; fail "kudpctl recv exited with $?"; return 1; }
+	sed 's/^/# /' "$TMP/recv.err"
+	grep -q "^message 1 (full): received 3000003 bytes, CRC-32 $crc, " "$TMP/recv.err" ||
+		fail "recv's report" || return 1
+	cmp "$TMP/in" "$TMP/out" || fail "the file received differs" || return 1
+	# From standard input, to standard output.
+	rmmod receive_udp && load_rx buffer_size=$size || return 1
+	$KUDPCTL recv --timeout 120 >"$TMP/out2" 2>/dev/null 3>&- &
+	pid=$!
+	sleep 1
+	$KUDPCTL send - <"$TMP/in" 2>/dev/null || fail "kudpctl send - failed" || return 1
+	wait $pid || fail "kudpctl recv to stdout exited with $?" || return 1
+	cmp "$TMP/in" "$TMP/out2" || fail "the output received differs" || return 1
+	rmmod receive_udp && load_rx buffer_size=$size || return 1
+	# On a terminal (script(1) gives it one), both draw a progress bar.
+	script -qec "$KUDPCTL recv -o $TMP/out3 --timeout 120" "$TMP/recv.tty" >/dev/null 3>&- &
+	pid=$!
+	sleep 1
+	script -qec "$KUDPCTL send $TMP/in" "$TMP/send.tty" >/dev/null || fail "send on a tty" || return 1
+	wait $pid || fail "recv on a tty exited with $?" || return 1
+	grep -q 'writing \[##*\] 100%' "$TMP/send.tty" || fail "no progress bar from send" || return 1
+	grep -q 'reading \[##*\] 100%' "$TMP/recv.tty" || fail "no progress bar from recv" || return 1
+	cmp "$TMP/in" "$TMP/out3" || fail "the file received on a tty differs"
+}
+
+# suites: main
+t_kudpctl_monitor() {
+	load_rx && load_tx || return 1
+	$KUDPCTL monitor --json >"$TMP/mon" 2>"$TMP/mon.err" 3>&- &
+	local pid=$!
+	wait_for 30 grep -q monitoring "$TMP/mon.err" || fail "monitor never started" || return 1
+	$KUDPCTL monitor >"$TMP/mon.txt" 2>"$TMP/mon2.err" 3>&- &
+	local pid2=$!
+	wait_for 30 grep -q monitoring "$TMP/mon2.err" || fail "text monitor never started" || return 1
+	echo -n first >$S/data
+	wait_seq 1 || return 1
+	$IOCTL discard /dev/receive_udp || return 1
+	echo -n second >$S/data
+	wait_seq 2 || return 1
+	echo -n third >$S/data	# replaces message 2
+	wait_seq 3 || return 1
+	kill -INT $pid $pid2
+	wait $pid || fail "monitor --json exited with $?" || return 1
+	wait $pid2 || fail "monitor exited with $?" || return 1
+	sed 's/^/# /' "$TMP/mon"
+	# In order for each module (the two modules' events may interleave).
+	local m ev
+	for m in send_udp receive_udp; do
+		case $m in
+		send_udp) ev="sent:1:5:0 sent:2:6:0 sent:3:5:0" ;;
+		*) ev="complete:1:5:idle discarded:1:5:request complete:2:6:idle discarded:2:6:replaced complete:3:5:idle" ;;
+		esac
+		expect "$m events" "$ev" "$(pyrun '
+import json
+for line in open("'"$TMP"'/mon"):
+    e = json.loads(line)
+    extra = e.get("result", e.get("reason", e.get("cause")))
+    if e["module"] == "'$m'":
+        print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"], extra))' | xargs)" || return 1
+	done
+	expect "crc32 in events" "$(cat $DR/crc32)" \
+		"$(pyrun 'import json; print([json.loads(l) for l in open("'"$TMP"'/mon")][-1]["crc32"])')" || return 1
+	sed 's/^/# text: /' "$TMP/mon.txt"
+	grep -Eq "^receive_udp complete seq=3 bytes=5 datagrams=1 reason=idle crc32=$(cat $DR/crc32) duration=[0-9.]+s$" "$TMP/mon.txt" ||
+		fail "text line of the last completion"
+}
+
+# Why once: kudpctl's own errors.
+# suites: once
+t_kudpctl_errors() {
+	local rc
+	$KUDPCTL status 2>"$TMP/err"; rc=$?
+	expect "status, nothing loaded" "3" "$rc" || return 1
+	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	$KUDPCTL recv --timeout 1 2>"$TMP/err"; rc=$?
+	expect "recv, nothing loaded" "3" "$rc" || return 1
+	grep -q "receive_udp is not loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	$KUDPCTL status --bogus 2>/dev/null; rc=$?
+	expect "a bad option" "2" "$rc" || return 1
+	$KUDPCTL send --help | grep -q "^Usage: kudpctl send" || fail "send --help" || return 1
+
+	load_rx && load_tx || return 1
+	$KUDPCTL status receive >/dev/null || fail "status receive" || return 1
+	$KUDPCTL status send 2>/dev/null | grep -q '^send_udp$' || fail "status send" || return 1
+	expect "status --json" "['receive_udp', 'send_udp'] 1048576 idle" "$($KUDPCTL status --json | pyrun '
+import json, sys
+s = json.load(sys.stdin)
+print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || return 1
+	$KUDPCTL recv --timeout 2 >/dev/null 2>"$TMP/err"; rc=$?
+	expect "recv, no message in 2 s" "5" "$rc" || return 1
+	grep -q "no message completed within 2 s" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	head -c 1000 /dev/urandom >"$TMP/in"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
+	expect "unprivileged send" "4" "$rc" || return 1
+	grep -q "permission denied" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	head -c 1048577 /dev/zero >"$TMP/big"
+	$KUDPCTL send "$TMP/big" 2>"$TMP/err"; rc=$?
+	expect "a file larger than the buffer" "1" "$rc" || return 1
+	grep -q "larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	expect "nothing sent" "0 idle" "$(cat $DS/messages) $(cat $DS/state)" || return 1
+	# A recv that fails to write removes only a file it made itself: not a
+	# device, not a symlink (both wait for the same message).
+	ln -s /dev/full "$TMP/link"
+	$KUDPCTL recv -o /dev/full --timeout 60 2>"$TMP/err1" 3>&- &
+	local pid1=$!
+	$KUDPCTL recv -o "$TMP/link" --timeout 60 2>"$TMP/err2" 3>&- &
+	local pid2=$!
+	sleep 1
+	echo -n full >$S/data
+	wait $pid1 && fail "recv into /dev/full succeeded" && return 1
+	wait $pid2 && fail "recv through a symlink to /dev/full succeeded" && return 1
+	sed 's/^/# /' "$TMP/err1"
+	[ -c /dev/full ] || fail "kudpctl removed /dev/full" || return 1
+	[ -L "$TMP/link" ] || fail "kudpctl removed the symlink" || return 1
+	# Without --timeout, recv and send follow the module's removal: they
+	# say so and exit 3 (timeout 60: a kudpctl that waits forever fails).
+	timeout 60 $KUDPCTL recv -o "$TMP/never" 2>"$TMP/err1" 3>&- &
+	pid1=$!
+	# 1000-byte datagrams through the held loopback: the send lasts.
+	echo 1000 >$S/payload
+	hold_loopback || return 1
+	head -c 100000 /dev/urandom >"$TMP/in"
+	timeout 60 $KUDPCTL send "$TMP/in" 2>"$TMP/err2" 3>&- &
+	pid2=$!
+	wait_for 30 grep -qx sending $DS/state || fail "the send never started" || return 1
+	sleep 1
+	rmmod send_udp && rmmod receive_udp || return 1
+	wait $pid1; rc=$?
+	expect "recv when receive_udp goes" "3" "$rc" || return 1
+	grep -q "receive_udp was unloaded" "$TMP/err1" || fail "recv said: $(cat "$TMP/err1")" || return 1
+	wait $pid2; rc=$?
+	expect "send when send_udp goes" "3" "$rc" || return 1
+	grep -q "send_udp was unloaded before the send ended" "$TMP/err2" ||
+		fail "send said: $(cat "$TMP/err2")"
+}
