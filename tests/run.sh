@@ -121,6 +121,23 @@ build() {
 	echo "# $kver: $sparse"
 }
 
+# vm_lock: hold /tmp/kudp-vm.lock on fd 9 (exec 9>&- lets it go), waiting
+# for any other run's guest: one guest (or pair) at a time on this machine.
+# Unless this run was started under the lock ("flock /tmp/kudp-vm.lock
+# tests/run.sh"): the descriptor that holds it came with us, and a lock
+# taken on a new one would wait for it for ever.
+vm_lock() {
+	local fd
+	for fd in /proc/$BASHPID/fd/*; do
+		[ "$(readlink "$fd")" = /tmp/kudp-vm.lock ] && flock -n "${fd##*/}" && return 0
+	done
+	exec 9>/tmp/kudp-vm.lock
+	if ! flock -n 9; then
+		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
+		flock 9
+	fi
+}
+
 # Boot kernel $1 with $2 of memory and run tests/guest.sh with the rest of
 # the arguments; the guest's console goes to build/$1/console-$3.log.
 boot() {
@@ -145,11 +162,7 @@ boot() {
 	limit=$((limit + ${KUDP_FUZZ_SECONDS:-120}))
 	# One guest at a time on this machine: wait for any other run's guest
 	# (and only then empty the output directory it may be writing).
-	exec 9>/tmp/kudp-vm.lock
-	if ! flock -n 9; then
-		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
-		flock 9
-	fi
+	vm_lock
 	rm -rf "$out"
 	mkdir -p "$out"
 	timeout --foreground $limit vng --run "$img" --disable-kvm \
@@ -175,11 +188,7 @@ boot_pair() {
 	local nic="-device virtio-net-pci,netdev=h0,mac=52:54:00:00:00:0"
 	local common=(--disable-kvm --force-9p --cpus 1 --memory 2G -v
 		--append "slub_debug=FZPU" --rwdir "$top/$shared=$top/$shared")
-	exec 9>/tmp/kudp-vm.lock
-	if ! flock -n 9; then
-		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
-		flock 9
-	fi
+	vm_lock
 	# Under the lock: no other run picks a port meanwhile.
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	rm -rf "$shared"
