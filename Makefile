@@ -47,6 +47,10 @@
 #                   (depmod -b ROOT); with KDIR, ARCH and CROSS_COMPILE
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
 #                   gcc -fanalyzer; each fails on any finding
+# make unit         the unit tier, in seconds and without a guest:
+#                   kudp_wire.c and kudp_parse.c compiled in user space
+#                   against a shim of the kernel headers, and their tests
+#                   run plain and under ASan and UBSan (tests/unit)
 # make demo         show a round trip in a guest
 # make setup        install what the build and the tests need (root)
 
@@ -220,6 +224,10 @@ check-arm:
 
 # --- tests ------------------------------------------------------------------
 
+# The unit tier (tests/unit/README): builds into build/unit and runs.
+unit:
+	$(MAKE) -C tests/unit
+
 check:
 	scripts/check.sh
 
@@ -270,4 +278,5 @@ demo:
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check cross check-arm deb deb-check check check-slow check-reliable check-debug fuzz stress bench demo
+	cppcheck static dkms-check cross check-arm deb deb-check check check-slow check-reliable check-debug fuzz stress bench demo \
+	unit
