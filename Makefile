@@ -10,6 +10,9 @@
 #                   then the debug pass if the debug kernel is already
 #                   built; prints the time of each section
 #                   (scripts/check.sh)
+# make quick        the edit-test loop, some 10 minutes: setup, the unit
+#                   tier, the static checks and the main suite on the newest
+#                   Debian kernel (scripts/check.sh --quick)
 # make check-debug  build the debug kernel if missing (KASAN, lockdep,
 #                   kmemleak, UBSAN, fault injection: scripts/debug-kernel.sh)
 #                   and run every suite, the fault injection and 2 minutes
@@ -72,8 +75,9 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build $(HEADERS)/linux-heade
 KRELEASE = $(or $(shell sed -n 's/^override KERNELRELEASE = //p' $(KDIR)/.kernelvariables 2>/dev/null),\
 	$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),$(KVER))
 
-SOURCES := kudp_core.c kudp_core.h kudp_netlink.c kudp_proto.c kudp_proto.h send_udp.c receive_udp.c \
-	include/uapi/kudp.h
+SOURCES := kudp_core.c kudp_core.h kudp_param.c kudp_parse.c kudp_parse.h kudp_dev.c kudp_netlink.c \
+	kudp_send.c kudp_recv.c kudp_wire.c kudp_wire.h kudp_rel.h kudp_rel_tx.c kudp_rel_rx.c \
+	send_udp.c receive_udp.c receive_udp.h receive_udp_dev.c receive_udp_raw.c receive_udp_rel.c include/uapi/kudp.h
 TOOLS := tests/kudp_ioctl.c tests/flood.c tests/kmsg.c tools/kudpctl.c
 
 # kudpctl: user space, built against the project's UAPI header and libnl.
@@ -179,8 +183,7 @@ checkpatch:
 		--ignore MACRO_ARG_REUSE -f $(SOURCES) $(TOOLS) && echo "checkpatch: clean"
 
 kernel-doc:
-	@scripts/kernel-doc-check.py $$(scripts/kernel-src.sh 6.12) $(SOURCES) && \
-		echo "kernel-doc: clean, and every core function has Context: and Return:"
+	@scripts/kernel-doc-check.py $$(scripts/kernel-src.sh 6.12) $(SOURCES)
 
 coccicheck:
 	scripts/coccicheck.sh
@@ -231,6 +234,9 @@ unit:
 check:
 	scripts/check.sh
 
+quick:
+	scripts/check.sh --quick
+
 check-slow:
 	scripts/setup.sh
 	KUDP_SUITES=main,big,pair KUDP_TESTS="load_unload big_4g pair_message" \
@@ -279,4 +285,4 @@ demo:
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
 	cppcheck static dkms-check cross check-arm deb deb-check check check-slow check-reliable check-debug fuzz stress bench demo \
-	unit
+	unit quick

@@ -14,6 +14,7 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/lockdep.h>
 #include <linux/in.h>
 #include <linux/moduleparam.h>
 #include <linux/net.h>
@@ -23,6 +24,7 @@
 #include <linux/types.h>
 
 #include "uapi/kudp.h"
+#include "kudp_parse.h"
 
 #define KUDP_VERSION		"0.2.0"
 /* Largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
@@ -99,31 +101,17 @@ enum kudp_phase {
 	KUDP_STOPPING,
 };
 
+/*
+ * Every parameter callback runs with kernel_param_lock(THIS_MODULE) held,
+ * insmod's and sysfs's: functions that count on it say so with this.
+ */
+#define kudp_assert_param_lock()	lockdep_assert_held(&THIS_MODULE->param_lock)
+
 enum kudp_phase kudp_phase(void);
 void kudp_set_phase(enum kudp_phase phase);
 int kudp_param_check_ready(const struct kernel_param *kp);
 
-/**
- * enum kudp_mode - the protocol on the wire (the "mode" parameter)
- * @KUDP_MODE_RAW: the specification's: bare payload, complete when the
- *	buffer is full or after 5 s without data
- * @KUDP_MODE_RELIABLE: Documentation/protocol.rst: a header on each
- *	datagram, what is lost is sent again, complete when whole
- */
-enum kudp_mode {
-	KUDP_MODE_RAW,
-	KUDP_MODE_RELIABLE,
-};
-
-/*
- * hold: seconds a reliable message may go without progress (send_udp) or
- * without a datagram (receive_udp) before it is given up; the default,
- * and the largest value the parameter takes.
- */
-#define KUDP_HOLD_DEFAULT_S	60
-#define KUDP_HOLD_MAX_S		3600
-
-/* Parameter operations and helpers (see kudp_core.c). */
+/* Parameter operations and helpers (kudp_param.c). */
 extern const struct kernel_param_ops kudp_param_ops_size;
 extern const struct kernel_param_ops kudp_param_ops_stat;
 extern const struct kernel_param_ops kudp_param_ops_rate;
@@ -139,6 +127,8 @@ void *kudp_buf_alloc(u64 size, const char *param);
 int kudp_sock_create(struct socket **res);
 int kudp_sock_bind_any(struct socket *sock);
 int kudp_sock_connect(struct socket *sock, __be32 addr);
+void kudp_msg_cmsg(struct msghdr *msg, void *control, size_t room, int level, int type,
+		   const void *data, size_t len);
 int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 local,
 		     const void *buf, size_t len);
 size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
@@ -300,7 +290,10 @@ struct kudp_event {
 	int result;
 };
 
-/* Generic netlink (kudp_netlink.c); kudp_dev_(un)register() call these. */
+/*
+ * Generic netlink (kudp_netlink.c): the modules register their family in
+ * init just before their device, and unregister it in exit just after.
+ */
 int kudp_genl_register(struct kudp_dev *kd);
 void kudp_genl_unregister(void);
 void kudp_genl_notify(const struct kudp_event *ev);

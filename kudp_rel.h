@@ -1,132 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kudp's reliable mode on the wire (Documentation/protocol.rst): the
- * header every datagram carries, and the checks a received one must pass.
- * Shared by send_udp and receive_udp; the raw mode uses none of it.
+ * kudp's reliable mode (Documentation/protocol.rst): the sender's side
+ * and the receiver's. The wire format is kudp_wire.h's. Shared by send_udp
+ * and receive_udp; the raw mode uses none of it.
  */
-#ifndef _KUDP_PROTO_H
-#define _KUDP_PROTO_H
+#ifndef _KUDP_REL_H
+#define _KUDP_REL_H
 
 #include <linux/in.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
 #include "kudp_core.h"
-
-#define KUDP_PROTO_MAGIC	0x4b554450	/* "KUDP" */
-#define KUDP_PROTO_VERSION	1
-/* Payload bytes per DATA datagram: at least this, so that the map of what
- * arrived (one bit per segment) stays within buffer_size / 4096.
- */
-#define KUDP_SEGMENT_MIN	512U
-/* The largest UDP payload less the DATA header. */
-#define KUDP_SEGMENT_MAX	(65507U - sizeof(struct kudp_data_hdr))
-/* Ranges per NACK: a NACK fits a 1472-byte datagram (a 1500-byte MTU). */
-#define KUDP_NACK_RANGES	181
-/* NACKs that answer one CLOSE, at most. */
-#define KUDP_NACK_BATCH		16
-/* The largest control datagram: a full NACK. */
-#define KUDP_CONTROL_MAX	(sizeof(struct kudp_nack_hdr) + \
-				 KUDP_NACK_RANGES * sizeof(struct kudp_nack_range))
-
-enum kudp_proto_type {
-	KUDP_T_DATA = 1,
-	KUDP_T_CLOSE = 2,
-	KUDP_T_NACK = 3,
-	KUDP_T_ACK = 4,
-	KUDP_T_REFUSE = 5,
-};
-
-/**
- * struct kudp_common_hdr - the first 16 bytes of every datagram
- * @magic: %KUDP_PROTO_MAGIC
- * @version: %KUDP_PROTO_VERSION
- * @type: &enum kudp_proto_type
- * @segment: payload bytes per DATA datagram of the message
- * @id: the message: a random instance (upper 32 bits) and a count
- */
-struct kudp_common_hdr {
-	__be32 magic;
-	u8 version;
-	u8 type;
-	__be16 segment;
-	__be64 id;
-} __packed;
-
-/**
- * struct kudp_data_hdr - a DATA datagram's header; the payload follows
- * @c: the common header
- * @offset: where the payload goes in the message, a multiple of segment
- * @total: the message's length
- */
-struct kudp_data_hdr {
-	struct kudp_common_hdr c;
-	__be64 offset;
-	__be64 total;
-} __packed;
-
-/**
- * struct kudp_close_hdr - CLOSE (sender) and ACK (receiver)
- * @c: the common header
- * @total: the message's length
- * @crc: its CRC-32 (zlib's)
- * @zero: 0
- */
-struct kudp_close_hdr {
-	struct kudp_common_hdr c;
-	__be64 total;
-	__be32 crc;
-	__be32 zero;
-} __packed;
-
-/**
- * struct kudp_nack_range - a run of missing segments
- * @first: the first one's number (offset / segment)
- * @count: how many
- */
-struct kudp_nack_range {
-	__be32 first;
-	__be32 count;
-} __packed;
-
-/* NACK flags: further NACKs answer the same CLOSE. */
-#define KUDP_NACK_MORE		0x0001
-
-/**
- * struct kudp_nack_hdr - NACK: what is missing
- * @c: the common header
- * @ranges: how many &struct kudp_nack_range follow, at most
- *	%KUDP_NACK_RANGES
- * @flags: %KUDP_NACK_MORE, or 0 in the last NACK that answers a CLOSE
- * @missing: segments missing in all, when the CLOSE came
- * @range: the runs of missing segments
- */
-struct kudp_nack_hdr {
-	struct kudp_common_hdr c;
-	__be16 ranges;
-	__be16 flags;
-	__be32 missing;
-	struct kudp_nack_range range[];
-} __packed;
-
-/**
- * struct kudp_refuse_hdr - REFUSE: the message cannot be taken
- * @c: the common header
- * @err: a positive errno: EFBIG, EBADMSG
- */
-struct kudp_refuse_hdr {
-	struct kudp_common_hdr c;
-	__be32 err;
-} __packed;
-
-static_assert(sizeof(struct kudp_common_hdr) == 16);
-static_assert(sizeof(struct kudp_data_hdr) == 32);
-static_assert(sizeof(struct kudp_close_hdr) == 32);
-static_assert(sizeof(struct kudp_nack_hdr) == 24);
-static_assert(sizeof(struct kudp_refuse_hdr) == 20);
-
-int kudp_proto_check(const void *buf, size_t len);
-bool kudp_proto_is_reliable(const void *buf, size_t len);
+#include "kudp_wire.h"
 
 /**
  * struct kudp_rel_sender - what a reliable sender keeps between messages
@@ -159,13 +45,9 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @buf: the receiver's buffer (receive_udp's), @size bytes
  * @size: its capacity
  * @ctl: a NACK being built, %KUDP_CONTROL_MAX bytes
- * @map: one bit per segment of the message: it arrived. Valid in the
- *	chunks of @chunk_init only (the others: nothing arrived)
- * @chunk_left: per CRC chunk of @chunk_init, its segments still missing
+ * @map: which segments of the message arrived
  * @chunk_crc: per CRC chunk, the CRC-32 of its bytes (crc32_le(), from ~0
  *	for the first chunk, from 0 for the others)
- * @chunk_init: chunks whose part of @map and whose @chunk_left are set up
- *	for the message (when its first DATA arrived)
  * @chunk_ready: chunks whole whose CRC-32 nobody has computed; set by the
  *	receive, claimed with test_and_clear_bit() by @crc_work or by
  *	kudp_rel_rx_crc()
@@ -190,27 +72,21 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @sent: bytes on the wire answered to @origin: never more than @got
  * @segment: its payload bytes per DATA
  * @total: its length
- * @nsegs: its segments
- * @have: segments arrived
- * @chunk_segs: segments per CRC chunk
- * @nchunks: its CRC chunks
  * @closed: its CLOSE arrived, with @crc
  * @crc: the CRC-32 the CLOSE announced
  * @fresh: DATA arrived since the last NACKs
  * @refused_id: the last message refused as too large (one REFUSE at its
  *	first DATA, then at each CLOSE)
  *
- * All but the chunk bitmaps and @stopping belong to the receiving work
+ * All but @chunk_ready, @chunk_done and @stopping belong to the receiving work
  * item (receive_udp's ordered workqueue: one at a time).
  */
 struct kudp_rel_rx {
 	void *buf;
 	u64 size;
 	void *ctl;
-	unsigned long *map;
-	u32 *chunk_left;
+	struct kudp_map map;
 	u32 *chunk_crc;
-	unsigned long *chunk_init;
 	unsigned long *chunk_ready;
 	unsigned long *chunk_done;
 	size_t max_chunks;
@@ -228,10 +104,6 @@ struct kudp_rel_rx {
 	u64 sent;
 	u32 segment;
 	u64 total;
-	u64 nsegs;
-	u64 have;
-	u32 chunk_segs;
-	size_t nchunks;
 	bool closed;
 	u32 crc;
 	bool fresh;
@@ -265,21 +137,21 @@ enum kudp_rel_verdict {
 int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size);
 void kudp_rel_rx_stop(struct kudp_rel_rx *r);
 void kudp_rel_rx_free(struct kudp_rel_rx *r);
-enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const void *hdr,
-					   size_t len, const struct sockaddr_in *from);
-void kudp_rel_rx_begin(struct kudp_rel_rx *r, const void *hdr,
+enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const struct kudp_hdr *h,
+					   const struct sockaddr_in *from);
+void kudp_rel_rx_begin(struct kudp_rel_rx *r, const struct kudp_hdr *h,
 		       const struct sockaddr_in *from, __be32 local);
 void kudp_rel_rx_received(struct kudp_rel_rx *r, size_t len);
-void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const void *hdr);
-size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const void *hdr, size_t len);
-void kudp_rel_rx_close(struct kudp_rel_rx *r, const void *hdr);
-bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const void *hdr);
+void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const struct kudp_hdr *h);
+size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const struct kudp_hdr *h, size_t len);
+void kudp_rel_rx_close(struct kudp_rel_rx *r, const struct kudp_hdr *h);
+bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const struct kudp_hdr *h);
 bool kudp_rel_rx_whole(const struct kudp_rel_rx *r);
 void kudp_rel_rx_complete(struct kudp_rel_rx *r);
 bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state);
 int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock);
 int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err);
-int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const void *hdr,
+int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,
 			   const struct kudp_dgram *dg);
 
-#endif /* _KUDP_PROTO_H */
+#endif /* _KUDP_REL_H */

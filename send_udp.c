@@ -7,7 +7,7 @@
  * them, one datagram per route MTU, to the address in the "ip" parameter.
  * The write (or close) returns as soon as the send is queued; the send runs
  * on this module's workqueue. With mode=reliable, the send goes on until
- * the receiver confirms the whole message (kudp_proto.c).
+ * the receiver confirms the whole message (kudp_rel_tx.c).
  *
  *   echo hello > /sys/module/send_udp/parameters/data
  *   cat picture.jpg > /dev/send_udp
@@ -30,7 +30,7 @@
 #include <net/sock.h>
 
 #include "kudp_core.h"
-#include "kudp_proto.h"
+#include "kudp_rel.h"
 
 /*
  * Load-time and run-time settings. Written by parameter callbacks and read
@@ -236,6 +236,8 @@ static int send_udp_claim(bool wait)
  */
 static void send_udp_queue(void)
 {
+	kudp_assert_param_lock();
+	lockdep_assert_held(&tx.lock);
 	kudp_enter("len=%zu", tx.len);
 	kudp_xfer_start(&tx.cur);
 	tx.cur.crc = tx.fill_crc;
@@ -257,6 +259,7 @@ static int send_udp_start(const char *data, size_t len)
 {
 	int ret;
 
+	kudp_assert_param_lock();
 	kudp_enter("len=%zu", len);
 	if (len > tx.size) {
 		pr_err("data: %zu bytes do not fit in the %llu-byte buffer (buffer_size)\n",
@@ -337,22 +340,18 @@ MODULE_PARM_DESC(data,
 /* ip: an IPv4 dotted quad; a trailing newline is accepted. */
 static int ip_set(const char *val, const struct kernel_param *kp)
 {
-	size_t len = strcspn(val, "\n");
-	const char *end;
+	int len = strcspn(val, "\n"), ret;
 	__be32 addr;
 
 	kudp_enter("val=%s", val);
-	if (val[len] && val[len + 1]) {
-		pr_err("ip: '%s' is not an IPv4 address (a.b.c.d)\n", val);
+	ret = kudp_parse_host(val, &addr);
+	if (ret == -EADDRNOTAVAIL) {
+		pr_err("ip: %.*s is a multicast, broadcast or 'this host' address; give one host's address\n",
+		       len, val);
 		return kudp_ret(-EINVAL);
 	}
-	if (!len || !in4_pton(val, len, (u8 *)&addr, -1, &end) || end != val + len) {
-		pr_err("ip: '%.*s' is not an IPv4 address (a.b.c.d)\n", (int)len, val);
-		return kudp_ret(-EINVAL);
-	}
-	if (ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) || ipv4_is_zeronet(addr)) {
-		pr_err("ip: %pI4 is a multicast, broadcast or 'this host' address; give one host's address\n",
-		       &addr);
+	if (ret) {
+		pr_err("ip: '%.*s' is not an IPv4 address (a.b.c.d)\n", len, val);
 		return kudp_ret(-EINVAL);
 	}
 	dest_addr = addr;
@@ -656,16 +655,21 @@ static int __init send_udp_init(void)
 	if (ret)
 		goto err_release_sock;
 
+	ret = kudp_genl_register(&tx.dev);
+	if (ret)
+		goto err_stop_send;
 	/* Last: once the device exists, a file may be open; init cannot fail. */
 	ret = kudp_dev_register(&tx.dev);
 	if (ret)
-		goto err_stop_send;
+		goto err_unregister_genl;
 
 	kudp_set_phase(KUDP_READY);
 	pr_info("ready: %llu-byte buffer, sending to %pI4:%u\n",
 		tx.size, &dest_addr, KUDP_PORT);
 	return 0;
 
+err_unregister_genl:
+	kudp_genl_unregister();
 err_stop_send:
 	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
 	cancel_work_sync(&tx.send_work);
@@ -683,6 +687,8 @@ static void __exit send_udp_exit(void)
 	kudp_enter("");
 	kudp_set_phase(KUDP_STOPPING);
 	kudp_dev_unregister(&tx.dev);
+	/* Waits for the netlink requests in progress. */
+	kudp_genl_unregister();
 	/* Make a send in progress fail at its next datagram (EPIPE). */
 	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
 	cancel_work_sync(&tx.send_work);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Coccinelle checks of kudp_core.c, send_udp.c and receive_udp.c, in
-# report mode:
+# Coccinelle checks of every C file of the modules (the top level's *.c),
+# in report mode:
 #
 #  1. every semantic patch of coccinelle/ on our sources: any finding fails;
 #  2. every semantic patch of coccinelle/ on its sample,
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 kver=${1:-6.12}
 jobs=${JOBS:-2}
-sources=(kudp_core.c send_udp.c receive_udp.c)
+sources=(*.c)
 kernel_dirs=(free null locks api)
 
 start=$SECONDS
@@ -51,7 +51,7 @@ work=$top/build/coccicheck
 src=$work/src
 rm -rf "$work"
 mkdir -p "$src"
-cp "${sources[@]}" kudp_core.h "$src/"
+cp "${sources[@]}" ./*.h "$src/"
 cp -r include "$src/"
 err=$work/spatch.err
 
@@ -187,7 +187,7 @@ done
 summary="${#rules[@]} kudp rules: $own_findings findings, $samples_ok/${#rules[@]} samples caught;"
 summary+=" $kernel_rules kernel rules ($(basename "$ksrc"): ${kernel_dirs[*]}): $kernel_findings findings"
 [ ${#skipped[@]} -eq 0 ] || summary+=", ${#skipped[@]} skipped"
-summary+="; $((SECONDS - start)) s"
+summary+="; on ${#sources[@]} files (${sources[*]}); $((SECONDS - start)) s"
 if [ ${#failed[@]} -ne 0 ]; then
 	printf 'coccicheck: failed: %s\n' "${failed[@]}" >&2
 	echo "coccicheck: FAILED: $summary"

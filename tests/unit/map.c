@@ -499,7 +499,7 @@ TEST(map_nack_missing_counts_the_whole_message)
 	CHECK_EQ(get_unaligned_be32(&((struct kudp_nack_hdr *)nack)->missing), m->nsegs - 20);
 }
 
-/* The message's crc32_le() from ~0, as kudp_proto.c computes it: chunk by chunk, joined. */
+/* The message's crc32_le() from ~0, as kudp_rel_rx.c computes it: chunk by chunk, joined. */
 static u32 crc_by_chunks(const u8 *buf, u64 total, u32 segment, u32 *chunk_crc)
 {
 	struct kudp_map *m = map_new(total, total, segment);

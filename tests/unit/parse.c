@@ -38,11 +38,32 @@ TEST(parse_bytes_plain_numbers)
 	CHECK_EQ(n, 1);
 	CHECK_EQ(bytes("18446744073709551615", false, &n), 0);
 	CHECK_EQ(n, ~0ULL);
-	/* memparse() reads in base 0: 0x is hex, a leading 0 octal. */
-	CHECK_EQ(bytes("0x1000", false, &n), 0);
-	CHECK_EQ(n, 4096);
+	/* Decimal only: a leading 0 is no octal (memparse() read 8), 0x no hex. */
 	CHECK_EQ(bytes("010", false, &n), 0);
-	CHECK_EQ(n, 8);
+	CHECK_EQ(n, 10);
+	CHECK_EQ(bytes("0x1000", false, &n), -EINVAL);
+	CHECK_EQ(n, 0x5a5a5a5a5a5a5a5aULL);
+}
+
+TEST(parse_bytes_rejects_what_does_not_fit_64_bits)
+{
+	static const char *const big[] = {
+		"18446744073709551616", "99999999999999999999", "123456789012345678901",
+		"17179869184G", "17179869185G", "16777216T", "18014398509481984K",
+	};
+	unsigned int i;
+	u64 n;
+
+	/* memparse() wrapped these around to small numbers ("17179869185G": 1 GiB). */
+	for (i = 0; i < ARRAY_SIZE(big); i++) {
+		unit_case(big[i]);
+		CHECK_EQ(bytes(big[i], true, &n), -EINVAL);
+		CHECK_EQ(n, 0x5a5a5a5a5a5a5a5aULL);
+	}
+	CHECK_EQ(bytes("17179869183G", true, &n), 0);
+	CHECK_EQ(n, 17179869183ULL << 30);
+	CHECK_EQ(bytes("18014398509481983K", true, &n), 0);
+	CHECK_EQ(n, 18014398509481983ULL << 10);
 }
 
 TEST(parse_bytes_suffixes)
@@ -61,15 +82,11 @@ TEST(parse_bytes_suffixes)
 	CHECK_EQ(n, 4ULL << 30);
 	CHECK_EQ(bytes("3g", false, &n), 0);
 	CHECK_EQ(n, 3ULL << 30);
-	/* memparse()'s others too. */
-	CHECK_EQ(bytes("2T", false, &n), 0);
-	CHECK_EQ(n, 2ULL << 40);
-	CHECK_EQ(bytes("1P", false, &n), 0);
-	CHECK_EQ(n, 1ULL << 50);
-	CHECK_EQ(bytes("1E", false, &n), 0);
-	CHECK_EQ(n, 1ULL << 60);
-	CHECK_EQ(bytes("0x10K", false, &n), 0);
-	CHECK_EQ(n, 16 << 10);
+	/* K, M and G only: memparse()'s T, P and E are no suffixes here. */
+	CHECK_EQ(bytes("2T", false, &n), -EINVAL);
+	CHECK_EQ(bytes("1P", false, &n), -EINVAL);
+	CHECK_EQ(bytes("1E", false, &n), -EINVAL);
+	CHECK_EQ(n, 0x5a5a5a5a5a5a5a5aULL);
 }
 
 TEST(parse_bytes_trailing_newline)
@@ -106,7 +123,7 @@ TEST(parse_bytes_rejects_what_is_no_number)
 	unsigned int i;
 	u64 n;
 
-	/* memparse() takes no sign and skips no space. */
+	/* No sign, no space, no suffix without digits. */
 	for (i = 0; i < ARRAY_SIZE(none); i++) {
 		unit_case(none[i]);
 		CHECK_EQ(bytes(none[i], true, &n), -EINVAL);

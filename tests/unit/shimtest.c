@@ -48,30 +48,6 @@ TEST(shim_crc32_le_combine_is_the_concatenations_crc)
 	}
 }
 
-TEST(shim_memparse_suffixes_and_end)
-{
-	char *end;
-	const char *s;
-
-	s = "64M\n";
-	CHECK_EQ(memparse(s, &end), 64ULL << 20);
-	CHECK_EQ(end - s, 3);
-	s = "12kB";
-	CHECK_EQ(memparse(s, &end), 12ULL << 10);
-	CHECK_EQ(end - s, 3);
-	s = "0x1e";		/* hex digits, not the suffix E */
-	CHECK_EQ(memparse(s, &end), 30);
-	CHECK_EQ(end - s, 4);
-	s = " 1";
-	CHECK_EQ(memparse(s, &end), 0);
-	CHECK(end == s);
-	s = "017";
-	CHECK_EQ(memparse(s, &end), 15);
-	s = "09";		/* octal: the 9 is not taken */
-	CHECK_EQ(memparse(s, &end), 0);
-	CHECK_EQ(end - s, 1);
-}
-
 TEST(shim_kstrtouint_kernel_semantics)
 {
 	unsigned int v = 7;

@@ -143,19 +143,6 @@ static size_t unit_parse_integer(const char *s, unsigned int base, unsigned long
 	return n;
 }
 
-/* lib/vsprintf.c simple_strtoull() */
-unsigned long long simple_strtoull(const char *cp, char **endp, unsigned int base)
-{
-	unsigned long long res;
-	bool overflow;
-
-	cp = unit_fixup_radix(cp, &base);
-	cp += unit_parse_integer(cp, base, &res, &overflow);
-	if (endp)
-		*endp = (char *)cp;
-	return res;
-}
-
 /* lib/kstrtox.c kstrtoull() */
 int kstrtoull(const char *s, unsigned int base, unsigned long long *res)
 {
@@ -192,46 +179,6 @@ int kstrtouint(const char *s, unsigned int base, unsigned int *res)
 		return -ERANGE;
 	*res = r;
 	return 0;
-}
-
-/* lib/cmdline.c memparse() */
-unsigned long long memparse(const char *ptr, char **retptr)
-{
-	char *end;
-	unsigned long long ret = simple_strtoull(ptr, &end, 0);
-
-	switch (*end) {
-	case 'E':
-	case 'e':
-		ret <<= 10;
-		__attribute__((fallthrough));
-	case 'P':
-	case 'p':
-		ret <<= 10;
-		__attribute__((fallthrough));
-	case 'T':
-	case 't':
-		ret <<= 10;
-		__attribute__((fallthrough));
-	case 'G':
-	case 'g':
-		ret <<= 10;
-		__attribute__((fallthrough));
-	case 'M':
-	case 'm':
-		ret <<= 10;
-		__attribute__((fallthrough));
-	case 'K':
-	case 'k':
-		ret <<= 10;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (retptr)
-		*retptr = end;
-	return ret;
 }
 
 /* lib/string.c sized_strscpy() */

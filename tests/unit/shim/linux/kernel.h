@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Unit-tier shim of <linux/kernel.h>: the part of what it brings in
- * (build_bug.h, minmax.h, math.h, kstrtox.h, bitops.h) that kudp_wire.c and
+ * (build_bug.h, limits.h, minmax.h, math.h, kstrtox.h, bitops.h) that kudp_wire.c and
  * kudp_parse.c use.
  */
 #ifndef _UNIT_SHIM_LINUX_KERNEL_H
@@ -9,9 +9,7 @@
 
 #include <linux/types.h>
 
-/* include/linux/build_bug.h static_assert(): the message is optional. */
-#define static_assert(expr, ...)	__static_assert(expr, ##__VA_ARGS__, #expr)
-#define __static_assert(expr, msg, ...)	_Static_assert(expr, msg)
+#include <linux/build_bug.h>
 
 /* include/linux/array_size.h ARRAY_SIZE() (without its __must_be_array check). */
 #define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]))
@@ -48,11 +46,11 @@ int kstrtouint(const char *s, unsigned int base, unsigned int *res);
 
 /* lib/kstrtox.c kstrtoull(): as kstrtouint(), for unsigned long long. */
 int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
+/* include/linux/kstrtox.h kstrtou64(): kstrtoull() of a u64. */
+#define kstrtou64(s, base, res)	kstrtoull(s, base, res)
 
-/*
- * lib/vsprintf.c simple_strtoull(): digits of @base (0: auto) from @cp on,
- * no sign, no leading space; overflow wraps silently; @endp after them.
- */
-unsigned long long simple_strtoull(const char *cp, char **endp, unsigned int base);
+/* include/vdso/limits.h U64_MAX. */
+#define U64_MAX			((u64)~0ULL)
+
 
 #endif /* _UNIT_SHIM_LINUX_KERNEL_H */

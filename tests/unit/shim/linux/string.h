@@ -7,7 +7,7 @@
 #ifndef _UNIT_SHIM_LINUX_STRING_H
 #define _UNIT_SHIM_LINUX_STRING_H
 
-#include <string.h>		/* glibc's: strcspn, strcmp, strlen, memset, memcpy */
+#include <string.h>		/* glibc's: strcspn, strspn, strchr, strcmp, strlen, memset, memcpy */
 #include <linux/kernel.h>	/* ARRAY_SIZE */
 #include <linux/types.h>
 
@@ -32,12 +32,5 @@ bool sysfs_streq(const char *s1, const char *s2);
 int __sysfs_match_string(const char * const *array, size_t n, const char *str);
 /* include/linux/string.h sysfs_match_string(): over a whole array. */
 #define sysfs_match_string(_a, _s)	__sysfs_match_string(_a, ARRAY_SIZE(_a), _s)
-
-/*
- * lib/cmdline.c memparse(): simple_strtoull() in base 0, then an optional
- * K, M, G, T, P or E (either case) that shifts by 10, 20, ... 60 bits
- * (wrapping, unchecked); *@retptr after what was taken.
- */
-unsigned long long memparse(const char *ptr, char **retptr);
 
 #endif /* _UNIT_SHIM_LINUX_STRING_H */

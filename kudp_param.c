@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The parameter operations both modules use: sizes, rates, switches, the
+ * mode, the hold and read-only parameters. What the text means is
+ * kudp_parse.c's; these log what is wrong and store what is right.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "kudp_core.h"
+
+/* The module this copy is linked into names the log lines (kudp_core.c). */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
+
+/*
+ * A number of bytes, with an optional K, M or G suffix ("64M"), into @res;
+ * 0 only if @zero_ok. A bad value is logged and changes nothing.
+ */
+static int kudp_param_parse_bytes(const char *val, const struct kernel_param *kp,
+				  bool zero_ok, u64 *res)
+{
+	kudp_enter("%s=%s", kp->name, val);
+	if (kudp_parse_bytes(val, zero_ok, res)) {
+		pr_err("%s: '%s' is not a number of bytes%s (suffixes K, M, G allowed)\n",
+		       kp->name, val, zero_ok ? "" : " above 0");
+		return kudp_ret(-EINVAL);
+	}
+	return 0;
+}
+
+/* A size in bytes ("64M"); not zero. */
+static int kudp_param_set_size(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_bytes(val, kp, false, kp->arg);
+}
+
+/* A rate in bytes per second ("10M"); 0 for no limit. */
+static int kudp_param_set_rate(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_bytes(val, kp, true, kp->arg);
+}
+
+static int kudp_param_get_u64(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", *(u64 *)kp->arg);
+}
+
+/* A u64 size in bytes: module_param_cb(name, &kudp_param_ops_size, &var, perm). */
+const struct kernel_param_ops kudp_param_ops_size = {
+	.set = kudp_param_set_size,
+	.get = kudp_param_get_u64,
+};
+
+/* A u64 rate in bytes per second, 0 for unlimited; the same text as a size. */
+const struct kernel_param_ops kudp_param_ops_rate = {
+	.set = kudp_param_set_rate,
+	.get = kudp_param_get_u64,
+};
+
+/**
+ * kudp_param_parse_switch() - read a switch parameter's value
+ * @val: what was written: "0" or "1", a trailing newline accepted
+ * @kp: the parameter
+ * @on: where the value goes
+ *
+ * Stricter than the kernel's bool parameters, which take "1abc" for "1".
+ *
+ * Context: a parameter callback.
+ * Return: 0, or -EINVAL (and a log line) for anything else.
+ */
+int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on)
+{
+	if (kudp_parse_switch(val, on)) {
+		pr_err("%s: '%s' is not 0 (off) or 1 (on)\n", kp->name, val);
+		return kudp_ret(-EINVAL);
+	}
+	return 0;
+}
+
+static int kudp_param_set_switch(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_switch(val, kp, kp->arg);
+}
+
+/**
+ * kudp_param_get_switch() - show a switch parameter: "0" or "1"
+ * @buf: the page to write
+ * @kp: the parameter; @kp->arg points to its bool
+ *
+ * Context: a parameter callback.
+ * Return: bytes written.
+ */
+int kudp_param_get_switch(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", *(bool *)kp->arg);
+}
+
+/* A bool shown and set as 0 or 1: module_param_cb(name, &kudp_param_ops_switch, &var, perm). */
+const struct kernel_param_ops kudp_param_ops_switch = {
+	.set = kudp_param_set_switch,
+	.get = kudp_param_get_switch,
+};
+
+/* mode: "raw" or "reliable", a trailing newline accepted. */
+static int kudp_param_set_mode(const char *val, const struct kernel_param *kp)
+{
+	int i = kudp_parse_mode(val);
+
+	if (i < 0) {
+		pr_err("%s: '%s' is not raw or reliable\n", kp->name, val);
+		return kudp_ret(-EINVAL);
+	}
+	*(enum kudp_mode *)kp->arg = i;
+	return 0;
+}
+
+static int kudp_param_get_mode(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", kudp_mode_name(*(enum kudp_mode *)kp->arg));
+}
+
+/* An &enum kudp_mode shown and set by name. */
+const struct kernel_param_ops kudp_param_ops_mode = {
+	.set = kudp_param_set_mode,
+	.get = kudp_param_get_mode,
+};
+
+/* hold: whole seconds, 1 to KUDP_HOLD_MAX_S, a trailing newline accepted. */
+static int kudp_param_set_hold(const char *val, const struct kernel_param *kp)
+{
+	unsigned int s;
+
+	if (kudp_parse_hold(val, &s)) {
+		pr_err("%s: '%s' is not a number of seconds from 1 to %u\n", kp->name, val,
+		       KUDP_HOLD_MAX_S);
+		return kudp_ret(-EINVAL);
+	}
+	WRITE_ONCE(*(unsigned int *)kp->arg, s);
+	return 0;
+}
+
+/* An unsigned int of seconds, 1 to KUDP_HOLD_MAX_S; read with READ_ONCE(). */
+const struct kernel_param_ops kudp_param_ops_hold = {
+	.set = kudp_param_set_hold,
+	.get = param_get_uint,
+};
+
+/**
+ * kudp_param_set_readonly() - the set operation of a read-only parameter
+ * @val: the value given (ignored)
+ * @kp: the parameter
+ *
+ * Every parameter needs a set operation: insmod calls it without looking
+ * (sysfs refuses writes to a read-only file by itself).
+ *
+ * Context: a parameter callback.
+ * Return: -EPERM, always.
+ */
+int kudp_param_set_readonly(const char *val, const struct kernel_param *kp)
+{
+	pr_err("%s is read-only\n", kp->name);
+	return -EPERM;
+}

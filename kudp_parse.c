@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the parameters' text means (see kudp_parse.h). Every function takes
+ * the text as the kernel hands it to a parameter's set operation: a NUL-
+ * terminated string, one trailing newline accepted (echo's). Linked into
+ * both modules, and compiled in user space by the unit tier (tests/unit).
+ */
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "kudp_parse.h"
+
+/* The length of @val without its trailing newline; -1 if more follows it. */
+static ssize_t kudp_parse_len(const char *val)
+{
+	size_t len = strcspn(val, "\n");
+
+	return val[len] && val[len + 1] ? -1 : len;
+}
+
+/**
+ * kudp_parse_bytes() - a number of bytes, with an optional K, M or G suffix
+ * @val: the text: decimal digits, then K, M or G (either case) for 2^10,
+ *	2^20 or 2^30 ("64M")
+ * @zero_ok: whether 0 is allowed
+ * @res: the number, when it is one
+ *
+ * Decimal only, unlike memparse(), which reads "010" as 8, and which wraps
+ * a number past 2^64 around to a small one.
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL (@res unchanged): not such a number, 0 when not
+ * allowed, or more than 2^64 - 1.
+ */
+int kudp_parse_bytes(const char *val, bool zero_ok, u64 *res)
+{
+	static const char units[] = "kmg";
+	size_t digits = strspn(val, "0123456789");
+	const char *rest = val + digits, *unit;
+	unsigned int shift = 0;
+	char num[21];
+	u64 n;
+
+	if (!digits || digits >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, val, digits);
+	num[digits] = '\0';
+	if (kstrtou64(num, 10, &n))
+		return -EINVAL;
+	if (*rest && *rest != '\n') {
+		unit = strchr(units, tolower(*rest));
+		if (!unit)
+			return -EINVAL;
+		shift = 10 * (unit - units + 1);
+		rest++;
+	}
+	if ((*rest && strcmp(rest, "\n")) || n > U64_MAX >> shift || (!n && !zero_ok))
+		return -EINVAL;
+	*res = n << shift;
+	return 0;
+}
+
+/**
+ * kudp_parse_switch() - a switch: "0" or "1"
+ * @val: the text
+ * @on: the value, when it is one
+ *
+ * Stricter than the kernel's bool parameters, which take "1abc" for "1".
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL (@on unchanged).
+ */
+int kudp_parse_switch(const char *val, bool *on)
+{
+	if ((val[0] != '0' && val[0] != '1') || (val[1] && strcmp(val + 1, "\n")))
+		return -EINVAL;
+	*on = val[0] == '1';
+	return 0;
+}
+
+static const char * const kudp_mode_names[] = {
+	[KUDP_MODE_RAW] = "raw",
+	[KUDP_MODE_RELIABLE] = "reliable",
+};
+
+/**
+ * kudp_parse_mode() - a mode by its name: "raw" or "reliable"
+ * @val: the text
+ *
+ * Context: any.
+ * Return: the &enum kudp_mode, or -EINVAL.
+ */
+int kudp_parse_mode(const char *val)
+{
+	return sysfs_match_string(kudp_mode_names, val);
+}
+
+/**
+ * kudp_mode_name() - a mode's name
+ * @mode: the mode
+ *
+ * Context: any.
+ * Return: "raw" or "reliable".
+ */
+const char *kudp_mode_name(enum kudp_mode mode)
+{
+	return kudp_mode_names[mode];
+}
+
+/**
+ * kudp_parse_hold() - whole seconds, 1 to %KUDP_HOLD_MAX_S
+ * @val: the text
+ * @s: the seconds, when they are some
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL (@s unchanged).
+ */
+int kudp_parse_hold(const char *val, unsigned int *s)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 10, &n) || !n || n > KUDP_HOLD_MAX_S)
+		return -EINVAL;
+	*s = n;
+	return 0;
+}
+
+/* The first @len bytes of @val as a dotted quad, all of them. */
+static bool kudp_parse_quad(const char *val, size_t len, __be32 *addr)
+{
+	const char *end;
+
+	return len && in4_pton(val, len, (u8 *)addr, -1, &end) && end == val + len;
+}
+
+/**
+ * kudp_parse_host() - one host's IPv4 address: "a.b.c.d"
+ * @val: the text
+ * @addr: the address, when it is one
+ *
+ * Context: any.
+ * Return: 0; -EINVAL if @val is not a dotted quad; -EADDRNOTAVAIL if it
+ * is a multicast, the broadcast or the "this host" (0.0.0.0) address, which
+ * name no one host (@addr unchanged on errors).
+ */
+int kudp_parse_host(const char *val, __be32 *addr)
+{
+	ssize_t len = kudp_parse_len(val);
+	__be32 a;
+
+	if (len < 0 || !kudp_parse_quad(val, len, &a))
+		return -EINVAL;
+	if (ipv4_is_multicast(a) || ipv4_is_lbcast(a) || ipv4_is_zeronet(a))
+		return -EADDRNOTAVAIL;
+	*addr = a;
+	return 0;
+}
+
+/**
+ * kudp_parse_prefix() - an IPv4 address or prefix: "a.b.c.d" or "a.b.c.d/n"
+ * @val: the text; n is 0 to 32, one or two digits
+ * @addr: the address, when it is one
+ * @mask: the prefix's mask (all ones for an address alone)
+ *
+ * Context: any.
+ * Return: 0; -EINVAL if @val is neither; -ERANGE if the address has bits
+ * outside the prefix (@addr and @mask are set then, for the message that
+ * says what was meant); on -EINVAL neither is changed.
+ */
+int kudp_parse_prefix(const char *val, __be32 *addr, __be32 *mask)
+{
+	ssize_t len = kudp_parse_len(val);
+	size_t alen = strcspn(val, "/\n");
+	unsigned int bits = 32;
+	char prefix[3];
+	__be32 a, m;
+
+	if (len < 0 || !kudp_parse_quad(val, alen, &a))
+		return -EINVAL;
+	if (alen < len) {
+		/* The prefix length: 1 or 2 digits after the slash (no '+'). */
+		if (len - alen - 1 < 1 || len - alen - 1 > 2)
+			return -EINVAL;
+		strscpy(prefix, val + alen + 1, len - alen);
+		if (prefix[0] == '+' || kstrtouint(prefix, 10, &bits) || bits > 32)
+			return -EINVAL;
+	}
+	m = bits ? htonl(~0U << (32 - bits)) : 0;
+	*addr = a;
+	*mask = m;
+	return a & ~m ? -ERANGE : 0;
+}

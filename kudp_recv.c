@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiving side's socket work, receive_udp's alone: binding, UDP
+ * GRO, taking each receive once off the socket, and answering a datagram
+ * from the address it was sent to.
+ */
+#include <linux/in.h>
+#include <linux/kernel.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/ip.h>
+#include <net/sock.h>
+#include <net/udp.h>
+
+#include "kudp_core.h"
+
+/* The module this copy is linked into names the log lines (kudp_core.c). */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
+
+/**
+ * kudp_sock_bind_any() - bind a socket to 0.0.0.0:8808
+ * @sock: a socket from kudp_sock_create()
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from kernel_bind() (-EADDRINUSE if another
+ * socket has the port).
+ */
+int kudp_sock_bind_any(struct socket *sock)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons(KUDP_PORT),
+	};
+	int ret;
+
+	kudp_enter("sock=%p", sock);
+	ret = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (ret < 0)
+		pr_err("cannot bind to 0.0.0.0:%u: error %d%s\n", KUDP_PORT, ret,
+		       ret == -EADDRINUSE ? " (another socket has the port)" : "");
+	return kudp_ret(ret);
+}
+
+/**
+ * kudp_sock_answer() - send one datagram without waiting, from a given address
+ * @sock: an unconnected socket
+ * @to: the destination
+ * @local: the source address: the one the datagram answered was sent to,
+ *	so that a host with several addresses answers from the one it was
+ *	asked on; 0 to let the route choose
+ * @buf: the payload
+ * @len: its length
+ *
+ * Never waits for room in the send buffer: an answer that does not fit
+ * now is dropped (the peer asks again), so a full queue never holds the
+ * caller.
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno (-EAGAIN: no room).
+ */
+int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 local,
+		     const void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} control = { };
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = (void *)to,
+		.msg_namelen = sizeof(*to),
+		.msg_flags = MSG_DONTWAIT,
+	};
+	struct in_pktinfo info = { .ipi_spec_dst.s_addr = local };
+	int ret;
+
+	if (local)
+		kudp_msg_cmsg(&msg, &control, sizeof(control.buf), SOL_IP, IP_PKTINFO,
+			      &info, sizeof(info));
+	ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * kudp_sock_set_gro() - turn UDP GRO on or off on a socket
+ * @sock: the socket
+ * @on: whether the stack may hand it a run of datagrams of one flow as one
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from setsockopt.
+ */
+int kudp_sock_set_gro(struct socket *sock, bool on)
+{
+	int val = on;
+
+	kudp_enter("sock=%p, on=%d", sock, on);
+	return kudp_ret(sock->ops->setsockopt(sock, SOL_UDP, UDP_GRO,
+					      KERNEL_SOCKPTR(&val), sizeof(val)));
+}
+
+/**
+ * kudp_recv_skb() - take the next receive off a socket, once
+ * @sock: a UDP socket
+ * @dg: where it goes: kudp_dgram_free() it once done
+ *
+ * Takes the socket buffer itself rather than a copy (udp_recvmsg()'s own
+ * steps): the caller reads its header with skb_header_pointer() and copies
+ * its payload with skb_copy_bits() straight to where it belongs, and the
+ * facts a copy would lose come with it: the run of datagrams that UDP GRO
+ * coalesced (whatever the socket's GRO setting is now), and the local
+ * address it was sent to. A datagram whose checksum is wrong is dropped
+ * and counted as udp_recvmsg() does (InCsumErrors, InErrors).
+ *
+ * Context: process context.
+ * Return: 0; -EAGAIN when nothing is queued; -EBADMSG for a datagram
+ * dropped for its checksum (the next one may be good); another negative
+ * errno on error.
+ */
+int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	int err = 0;
+
+	skb = skb_recv_udp(sk, MSG_DONTWAIT, &err);
+	if (!skb)
+		return err;
+	if (!udp_skb_csum_unnecessary(skb) && __udp_lib_checksum_complete(skb)) {
+		UDP_INC_STATS(sock_net(sk), UDP_MIB_CSUMERRORS, 0);
+		UDP_INC_STATS(sock_net(sk), UDP_MIB_INERRORS, 0);
+		kfree_skb(skb);
+		kudp_dbg_rl("a datagram with a wrong UDP checksum dropped\n");
+		return -EBADMSG;
+	}
+	UDP_INC_STATS(sock_net(sk), UDP_MIB_INDATAGRAMS, 0);
+	dg->skb = skb;
+	dg->len = skb->len;
+	dg->from = (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_port = udp_hdr(skb)->source,
+		.sin_addr.s_addr = ip_hdr(skb)->saddr,
+	};
+	/* The cast and multicast flags say whether daddr is ours alone. */
+	dg->to = skb->pkt_type == PACKET_HOST ? ip_hdr(skb)->daddr : 0;
+	dg->seg_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
+	kudp_dbg_rl("skb_recv_udp() = %zu bytes from %pI4:%u to %pI4%s\n", dg->len,
+		    &dg->from.sin_addr, ntohs(dg->from.sin_port), &dg->to,
+		    dg->seg_size ? ", a GRO run" : "");
+	return 0;
+}
+
+/**
+ * kudp_dgram_free() - give back what kudp_recv_skb() took
+ * @sock: its socket
+ * @dg: the receive
+ *
+ * Context: process context.
+ */
+void kudp_dgram_free(struct socket *sock, struct kudp_dgram *dg)
+{
+	skb_consume_udp(sock->sk, dg->skb, dg->len);
+	dg->skb = NULL;
+}
+
+/**
+ * kudp_dgram_count() - how many datagrams brought the first bytes of a receive
+ * @dg: what kudp_recv_skb() filled in
+ * @len: bytes counted from the start of its payload
+ *
+ * Context: any.
+ * Return: 1 without GRO; else the segments @len bytes span (1 for 0).
+ */
+unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len)
+{
+	if (!dg->seg_size || len <= dg->seg_size)
+		return 1;
+	return DIV_ROUND_UP(len, dg->seg_size);
+}

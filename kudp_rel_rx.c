@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reliable mode's receiver (Documentation/protocol.rst, "The
+ * receiver"): struct kudp_rel_rx, from receive_udp's reliable engine
+ * (receive_udp_rel.c). Linked into receive_udp only. What goes on the
+ * wire, the map of what arrived and the NACKs built from it are
+ * kudp_wire.c's.
+ */
+#include <linux/bitmap.h>
+#include <linux/crc32.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "kudp_rel.h"
+
+/* The module this copy is linked into names the log lines (kudp_core.c). */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
+
+static u64 kudp_rel_chunk_bytes(const struct kudp_rel_rx *r)
+{
+	return (u64)r->map.chunk_segs * r->segment;
+}
+
+/* The CRC-32 of chunk @c: from ~0 for the first, 0 for the others. */
+static void kudp_rel_chunk_crc(struct kudp_rel_rx *r, size_t c)
+{
+	u64 off = c * kudp_rel_chunk_bytes(r);
+	u64 len = min(kudp_rel_chunk_bytes(r), r->total - off);
+
+	r->chunk_crc[c] = crc32_le(c ? 0 : ~0U, r->buf + off, len);
+	/* Orders the CRC before the bit for kudp_rel_rx_crc(). */
+	smp_mb__before_atomic();
+	set_bit(c, r->chunk_done);
+}
+
+/* One whole chunk a pass, then behind the other work: see struct kudp_rel_rx. */
+static void kudp_rel_crc_work(struct work_struct *work)
+{
+	struct kudp_rel_rx *r = container_of(work, struct kudp_rel_rx, crc_work);
+	size_t c = find_first_bit(r->chunk_ready, r->map.nchunks);
+
+	if (c >= r->map.nchunks || !test_and_clear_bit(c, r->chunk_ready))
+		return;
+	kudp_rel_chunk_crc(r, c);
+	if (!READ_ONCE(r->stopping) &&
+	    find_first_bit(r->chunk_ready, r->map.nchunks) < r->map.nchunks)
+		queue_work(system_unbound_wq, &r->crc_work);
+}
+
+/**
+ * kudp_rel_rx_init() - set up the reliable mode's receiving side
+ * @r: the receiver's state, zeroed
+ * @buf: the receiver's buffer
+ * @size: its capacity
+ *
+ * Allocates the map of what arrived, one bit per segment of the smallest
+ * size: @size / 4096 bytes (1 MiB for 4 GiB), and the per-chunk CRC-32s.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
+{
+	u64 bits = DIV_ROUND_UP_ULL(size, KUDP_SEGMENT_MIN);
+
+	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
+	r->max_chunks = kudp_map_max_chunks(size);
+	r->buf = buf;
+	r->size = size;
+	r->ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
+	r->map.bits = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), GFP_KERNEL);
+	r->map.left = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
+	r->map.init = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
+	r->chunk_crc = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
+	r->chunk_ready = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
+	r->chunk_done = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
+	if (!r->ctl || !r->map.bits || !r->map.left || !r->map.init || !r->chunk_crc ||
+	    !r->chunk_ready || !r->chunk_done) {
+		kudp_rel_rx_free(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * kudp_rel_rx_stop() - stop computing CRC-32s (exit begins)
+ * @r: the receiver's state
+ *
+ * The CRC-32 work does not queue itself again, and a completion that is
+ * computing the message's CRC-32 gives up at its next chunk.
+ *
+ * Context: any.
+ */
+void kudp_rel_rx_stop(struct kudp_rel_rx *r)
+{
+	WRITE_ONCE(r->stopping, true);
+}
+
+/**
+ * kudp_rel_rx_free() - free what kudp_rel_rx_init() allocated
+ * @r: the receiver's state: zeroed, or set up by kudp_rel_rx_init(), and
+ *	no receiving work item runs or will run (kudp_rel_rx_stop() first
+ *	if one ran)
+ *
+ * Waits for the CRC-32 work.
+ *
+ * Context: process context.
+ */
+void kudp_rel_rx_free(struct kudp_rel_rx *r)
+{
+	if (r->crc_work.func)
+		cancel_work_sync(&r->crc_work);
+	kvfree(r->chunk_done);
+	kvfree(r->chunk_ready);
+	kvfree(r->chunk_crc);
+	kvfree(r->map.init);
+	kvfree(r->map.left);
+	kvfree(r->map.bits);
+	kfree(r->ctl);
+}
+
+/**
+ * kudp_rel_rx_classify() - what a datagram is to the receiver
+ * @r: the receiver's state
+ * @h: the datagram's header, parsed (kudp_wire_parse())
+ * @from: where it came from
+ *
+ * A message belongs to its origin, the source of its first datagram:
+ * the same message's datagrams from anywhere else are foreign. While a
+ * message is being received, a new one from another address waits
+ * (busy) until it completes or is discarded; one from the origin's
+ * address (its sender, started again) replaces it. Stale: from the address
+ * of the last message that completed, and not later than it; or from the
+ * address of the one in progress, and not later than it. So a message
+ * that never completed is never the reference for longer than the hold,
+ * and a forger elsewhere cannot make a sender's later messages stale.
+ *
+ * Context: the receiving work item.
+ * Return: an &enum kudp_rel_verdict.
+ */
+enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const struct kudp_hdr *h,
+					   const struct sockaddr_in *from)
+{
+	bool busy = r->active && !r->complete;
+
+	if (h->type != KUDP_T_DATA && h->type != KUDP_T_CLOSE)
+		return KUDP_REL_BAD;
+	if (r->active && h->id == r->id) {
+		if (from->sin_addr.s_addr != r->origin.sin_addr.s_addr ||
+		    from->sin_port != r->origin.sin_port)
+			return KUDP_REL_FOREIGN;
+		if (h->segment != r->segment || h->total != r->total)
+			return KUDP_REL_BAD;
+		return h->type == KUDP_T_DATA ? KUDP_REL_DATA : KUDP_REL_CLOSE;
+	}
+	if ((r->done_id && from->sin_addr.s_addr == r->done_addr &&
+	     kudp_wire_not_after(h->id, r->done_id)) ||
+	    (busy && from->sin_addr.s_addr == r->origin.sin_addr.s_addr &&
+	     kudp_wire_not_after(h->id, r->id)))
+		return KUDP_REL_STALE;
+	if (h->total > r->size)
+		return KUDP_REL_TOO_BIG;
+	if (busy && from->sin_addr.s_addr != r->origin.sin_addr.s_addr)
+		return KUDP_REL_BUSY;
+	return KUDP_REL_NEW;
+}
+
+/**
+ * kudp_rel_rx_begin() - start receiving the message a datagram belongs to
+ * @r: the receiver's state
+ * @h: the header of a DATA or CLOSE that kudp_rel_rx_classify() called new
+ * @from: where it came from: the message's origin, where its answers go
+ * @local: the address it was sent to: where its answers come from
+ *
+ * Forgets the previous message: its CRC-32 work is cancelled, the chunk
+ * bitmaps cleared (the map follows chunk by chunk).
+ *
+ * Context: the receiving work item; sleeps.
+ */
+void kudp_rel_rx_begin(struct kudp_rel_rx *r, const struct kudp_hdr *h,
+		       const struct sockaddr_in *from, __be32 local)
+{
+	cancel_work_sync(&r->crc_work);
+	r->origin = *from;
+	r->local = local;
+	r->got = 0;
+	r->sent = 0;
+	r->id = h->id;
+	r->segment = h->segment;
+	r->total = h->total;
+	kudp_map_reset(&r->map, r->total, r->segment);
+	r->closed = false;
+	r->fresh = false;
+	r->complete = false;
+	r->active = true;
+	bitmap_zero(r->chunk_ready, r->map.nchunks);
+	bitmap_zero(r->chunk_done, r->map.nchunks);
+	kudp_dbg("message %#llx from %pI4:%u: %llu bytes in %llu segments of %u\n",
+		 r->id, &from->sin_addr, ntohs(from->sin_port), r->total, r->map.nsegs,
+		 r->segment);
+}
+
+/**
+ * kudp_rel_rx_received() - count a datagram of the message from its origin
+ * @r: the receiver's state
+ * @len: its length
+ *
+ * What the origin sent for the message is what the receiver may answer
+ * it with (anti-amplification: see kudp_rel_rx_send()).
+ *
+ * Context: the receiving work item.
+ */
+void kudp_rel_rx_received(struct kudp_rel_rx *r, size_t len)
+{
+	r->got += len + KUDP_HEADERS;
+}
+
+/**
+ * kudp_rel_rx_slot() - where a DATA's payload goes
+ * @r: the receiver's state
+ * @h: a DATA of the current message (kudp_rel_rx_classify())
+ *
+ * Context: the receiving work item.
+ * Return: the place of its payload in the buffer, or NULL if its segment
+ * already arrived (a duplicate: the bytes of a segment never change once
+ * it arrived).
+ */
+void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const struct kudp_hdr *h)
+{
+	return kudp_map_has(&r->map, div_u64(h->offset, r->segment)) ? NULL : r->buf + h->offset;
+}
+
+/**
+ * kudp_rel_rx_placed() - count a DATA whose payload is in its place
+ * @r: the receiver's state
+ * @h: the DATA (its slot came from kudp_rel_rx_slot())
+ * @len: the datagram's length
+ *
+ * Its segment is marked as arrived; a chunk made whole is handed to the
+ * CRC-32 work.
+ *
+ * Context: the receiving work item.
+ * Return: the payload bytes stored.
+ */
+size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const struct kudp_hdr *h, size_t len)
+{
+	u64 seg = div_u64(h->offset, r->segment);
+
+	r->fresh = true;
+	if (kudp_map_set(&r->map, seg)) {
+		set_bit(div_u64(seg, r->map.chunk_segs), r->chunk_ready);
+		if (!READ_ONCE(r->stopping))
+			queue_work(system_unbound_wq, &r->crc_work);
+	}
+	return len - h->len;
+}
+
+/**
+ * kudp_rel_rx_close() - note the CLOSE of the current message
+ * @r: the receiver's state
+ * @h: its CLOSE
+ *
+ * Context: the receiving work item.
+ */
+void kudp_rel_rx_close(struct kudp_rel_rx *r, const struct kudp_hdr *h)
+{
+	r->crc = h->crc;
+	r->closed = true;
+}
+
+/**
+ * kudp_rel_rx_closes() - whether a CLOSE is the one the message had
+ * @r: the receiver's state: its CLOSE came
+ * @h: a CLOSE of the current message
+ *
+ * Context: the receiving work item.
+ * Return: true if it announces the same CRC-32.
+ */
+bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const struct kudp_hdr *h)
+{
+	return r->closed && h->crc == r->crc;
+}
+
+/**
+ * kudp_rel_rx_whole() - whether every segment of the message is there
+ * @r: the receiver's state
+ *
+ * Context: the receiving work item.
+ * Return: true when it is.
+ */
+bool kudp_rel_rx_whole(const struct kudp_rel_rx *r)
+{
+	return r->active && r->map.have == r->map.nsegs;
+}
+
+/**
+ * kudp_rel_rx_complete() - the message is complete
+ * @r: the receiver's state: whole, its CRC-32 right
+ *
+ * It stays the current message (its CLOSE is ACKed again, its DATA are
+ * duplicates), and is the reference for stale ids from its address from
+ * now on.
+ *
+ * Context: the receiving work item.
+ */
+void kudp_rel_rx_complete(struct kudp_rel_rx *r)
+{
+	r->complete = true;
+	r->done_id = r->id;
+	r->done_addr = r->origin.sin_addr.s_addr;
+}
+
+/**
+ * kudp_rel_rx_crc() - the CRC-32 of a whole message
+ * @r: the receiver's state; kudp_rel_rx_whole()
+ * @state: the result, as crc32_le() from ~0 leaves it (zlib's value is
+ *	its complement)
+ *
+ * Computes the chunks the CRC-32 work has not claimed, waits for the one
+ * it may be computing, and joins them in order.
+ *
+ * Context: the receiving work item; sleeps.
+ * Return: false if the receiver is stopping (@state not set).
+ */
+bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state)
+{
+	size_t c, n = r->map.nchunks;
+
+	for (c = 0; c < n; c++) {
+		if (READ_ONCE(r->stopping))
+			return false;
+		if (test_and_clear_bit(c, r->chunk_ready)) {
+			kudp_rel_chunk_crc(r, c);
+			cond_resched();
+		}
+	}
+	/* The chunk crc_work claimed last is done after this. */
+	cancel_work_sync(&r->crc_work);
+	if (WARN_ON_ONCE(find_first_zero_bit(r->chunk_done, n) < n))
+		return false;
+	*state = kudp_map_crc(r->chunk_crc, n, kudp_rel_chunk_bytes(r), r->total);
+	return true;
+}
+
+/*
+ * Send @len bytes of @buf about the current message to its origin, from
+ * the address its first datagram was sent to, if the budget allows: the
+ * bytes answered to the origin never exceed the bytes it sent for the
+ * message (QUIC's anti-amplification rule, RFC 9000 section 8, at 1x), so
+ * that a forged source address never makes this host send its victim
+ * more than the forger sent. Return 1 if the budget withheld it, else 0
+ * or the send's error.
+ */
+static int kudp_rel_rx_send(struct kudp_rel_rx *r, struct socket *sock,
+			    const void *buf, size_t len)
+{
+	u64 wire = len + KUDP_HEADERS;
+	int ret;
+
+	if (r->sent + wire > r->got) {
+		kudp_dbg_rl("message %#llx: %zu-byte answer withheld: %llu sent, %llu got\n",
+			    r->id, len, r->sent, r->got);
+		return 1;
+	}
+	ret = kudp_sock_answer(sock, &r->origin, r->local, buf, len);
+	if (!ret)
+		r->sent += wire;
+	return ret;
+}
+
+/**
+ * kudp_rel_rx_nack() - tell the origin what is missing
+ * @r: the receiver's state: a message not whole
+ * @sock: the receiver's socket
+ *
+ * Up to %KUDP_NACK_BATCH NACKs of %KUDP_NACK_RANGES ranges each, the first
+ * missing segments first; all but the last say more follow. Only one
+ * unless DATA arrived since the last answer (a round trip: the resends
+ * the last NACKs asked for), and none beyond the origin's budget
+ * (kudp_rel_rx_send()): a CLOSE sent again, or forged, never brings back
+ * more bytes than it had.
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the first send's error.
+ */
+int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock)
+{
+	unsigned int batch, most = r->fresh ? KUDP_NACK_BATCH : 1;
+	u64 seg = 0;
+	size_t len;
+	int ret = 0;
+
+	r->fresh = false;
+	for (batch = 0; batch < most && ret == 0; batch++) {
+		/* Not even a one-range NACK fits the budget: no search either. */
+		if (r->got < r->sent + KUDP_NACK_MIN + KUDP_HEADERS) {
+			ret = 1;
+			break;
+		}
+		len = kudp_map_nack(&r->map, &seg, r->ctl, r->segment, r->id, batch + 1 >= most);
+		if (!len)
+			break;
+		ret = kudp_rel_rx_send(r, sock, r->ctl, len);
+	}
+	kudp_dbg_rl("message %#llx: %llu of %llu segments missing, %u NACKs\n",
+		    r->id, r->map.nsegs - r->map.have, r->map.nsegs, batch);
+	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * kudp_rel_rx_answer() - ACK or REFUSE the current message
+ * @r: the receiver's state
+ * @sock: the receiver's socket
+ * @err: 0 for an ACK (whole, its CRC-32 right), or a positive errno to
+ *	refuse it with (EBADMSG)
+ *
+ * To the message's origin, within its budget (kudp_rel_rx_nack()).
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the send's error.
+ */
+int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err)
+{
+	union {
+		struct kudp_close_hdr ack;
+		struct kudp_refuse_hdr refuse;
+	} h;
+	size_t len;
+	int ret;
+
+	if (err)
+		len = kudp_wire_put_refuse(&h, r->segment, r->id, err);
+	else
+		len = kudp_wire_put_close(&h, KUDP_T_ACK, r->segment, r->id, r->total, r->crc);
+	ret = kudp_rel_rx_send(r, sock, &h, len);
+	return ret > 0 ? 0 : ret;
+}
+
+/**
+ * kudp_rel_rx_refuse_big() - REFUSE a message too large for the buffer
+ * @r: the receiver's state
+ * @sock: the receiver's socket
+ * @h: a DATA or CLOSE of it, that kudp_rel_rx_classify() called too big
+ * @dg: the receive it came in: its source, and the address it was sent to
+ *
+ * No state is kept of such a message: the REFUSE (48 bytes on the wire)
+ * answers its first DATA, then each of its CLOSEs (60 bytes each), to
+ * where it came from, so it is never more than what came.
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the send's error.
+ */
+int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,
+			   const struct kudp_dgram *dg)
+{
+	struct kudp_refuse_hdr refuse;
+	size_t len;
+
+	if (h->id == r->refused_id && h->type == KUDP_T_DATA)
+		return 0;
+	r->refused_id = h->id;
+	pr_warn_ratelimited("message %#llx from %pI4:%u: %llu bytes do not fit the %llu-byte buffer: refused\n",
+			    h->id, &dg->from.sin_addr, ntohs(dg->from.sin_port), h->total, r->size);
+	len = kudp_wire_put_refuse(&refuse, h->segment, h->id, EFBIG);
+	return kudp_sock_answer(sock, &dg->from, dg->to, &refuse, len);
+}

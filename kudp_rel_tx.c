@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reliable mode's sender (Documentation/protocol.rst, "The sender"):
+ * kudp_rel_send(), from send_udp's send work. Linked into send_udp only.
+ * What goes on the wire, and the arithmetic, is kudp_wire.c's.
+ */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#ifdef KUDP_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#include "kudp_rel.h"
+
+/* The module this copy is linked into names the log lines (kudp_core.c). */
+#undef pr_fmt
+#define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
+
+/* Send @len bytes of @buf as one datagram, where @sock is connected. */
+static int kudp_rel_send_one(struct socket *sock, void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { };
+	int ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* While sending DATA, look for a REFUSE after about this many bytes. */
+#define KUDP_REFUSE_CHECK	SZ_4M
+
+/**
+ * struct kudp_rel_tx - one reliable send (kudp_rel_send())
+ * @s: the sender's state kept between messages
+ * @sock: its socket, connected to the receiver
+ * @buf: the message
+ * @len: its length
+ * @crc: its CRC-32
+ * @id: its id
+ * @opts: how DATA goes: its header, the segment as the payload, and the
+ *	pacing schedule that the resends follow too (@next_ns)
+ * @xfer: the message's progress: each byte once, and every DATA datagram
+ * @ctl: a control datagram received, %KUDP_CONTROL_MAX bytes
+ * @hdr: its header, parsed
+ * @hold_ns: how long the send goes on without progress
+ * @next_ns: with a rate, when the next bytes may go
+ */
+struct kudp_rel_tx {
+	struct kudp_rel_sender *s;
+	struct socket *sock;
+	const void *buf;
+	size_t len;
+	u32 crc;
+	u64 id;
+	struct kudp_send_opts opts;
+	struct kudp_xfer *xfer;
+	void *ctl;
+	struct kudp_hdr hdr;
+	u64 hold_ns;
+	u64 next_ns;
+};
+
+/* kudp_send()'s header callback: a DATA header for the bytes at @payload. */
+static void kudp_rel_data_hdr(void *hdr, const void *payload, size_t len, void *ctx)
+{
+	struct kudp_rel_tx *t = ctx;
+	struct kudp_data_hdr *d = hdr;
+
+	kudp_wire_common(&d->c, KUDP_T_DATA, t->opts.payload, t->id);
+	put_unaligned_be64(payload - t->buf, &d->offset);
+	put_unaligned_be64(t->len, &d->total);
+}
+
+/*
+ * Errors that say the receiver cannot be reached now: no answer to ARP
+ * (its cable is out), no route, a link down. In the reliable mode these
+ * are losses like any other, which the CLOSEs repair once it is back,
+ * within the hold. Return 0 for them, else @err.
+ */
+static int kudp_rel_transient(const struct kudp_rel_tx *t, int err)
+{
+	switch (err) {
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -EHOSTDOWN:
+	case -ENETDOWN:
+		kudp_dbg_rl("message %#llx: %pI4 unreachable (error %d): a loss\n",
+			    t->id, &inet_sk(t->sock->sk)->inet_daddr, err);
+		return 0;
+	default:
+		return err;
+	}
+}
+
+static int kudp_rel_send_close(struct kudp_rel_tx *t)
+{
+	struct kudp_close_hdr h;
+	size_t len = kudp_wire_put_close(&h, KUDP_T_CLOSE, t->opts.payload, t->id, t->len,
+					 t->crc);
+
+	kudp_dbg_rl("CLOSE of message %#llx (%zu bytes, CRC-32 %08x)\n",
+		    t->id, t->len, t->crc);
+	return kudp_rel_transient(t, kudp_rel_send_one(t->sock, &h, len));
+}
+
+/* Whether the socket has something for kudp_rel_recv(), or is done for. */
+static bool kudp_rel_readable(struct sock *sk)
+{
+	return !skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+	       READ_ONCE(sk->sk_err) || (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/*
+ * Take the next control datagram of this message into t->ctl (its header
+ * parsed into t->hdr), waiting
+ * until @deadline_ns at most (0: not at all). Control datagrams that are
+ * malformed or of another message are dropped and counted; the socket's
+ * errors that kudp_rel_transient() forgives are too. Return its type,
+ * -EAGAIN when the deadline passed, or a negative errno: the socket's error
+ * (an ICMP port unreachable: -ECONNREFUSED), -EPIPE when it was shut down
+ * (the module is unloading).
+ */
+static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
+{
+	struct sock *sk = t->sock->sk;
+	int ret, type;
+	u64 now;
+
+	for (;;) {
+		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+			return -EPIPE;
+		ret = kudp_recv(t->sock, t->ctl, KUDP_CONTROL_MAX);
+		if (ret == -EAGAIN) {
+			now = ktime_get_ns();
+			if (now >= deadline_ns)
+				return -EAGAIN;
+			/* Interruptible: the socket's wakeups are. */
+			wait_event_interruptible_hrtimeout(*sk_sleep(sk), kudp_rel_readable(sk),
+							   ns_to_ktime(deadline_ns - now));
+			continue;
+		}
+		if (ret < 0) {
+			if (kudp_rel_transient(t, ret))
+				return ret;
+			/* ICMP errors are sent by the network: they hold off no deadline. */
+			if (ktime_get_ns() >= deadline_ns)
+				return -EAGAIN;
+			continue;
+		}
+		type = ret <= KUDP_CONTROL_MAX ? kudp_wire_parse(t->ctl, ret, &t->hdr) : -EBADMSG;
+		if (type == KUDP_T_NACK || type == KUDP_T_ACK || type == KUDP_T_REFUSE) {
+			if (t->hdr.id == t->id)
+				return type;
+			kudp_dbg_rl("control datagram for message %#llx dropped: sending %#llx\n",
+				    t->hdr.id, t->id);
+		} else {
+			pr_warn_ratelimited("malformed control datagram (%d bytes) from the receiver dropped\n",
+					    ret);
+		}
+		WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+		/* A flood of them does not hold off the deadline. */
+		if (ktime_get_ns() >= deadline_ns)
+			return -EAGAIN;
+	}
+}
+
+/*
+ * Send again the segments a NACK in t->ctl names, @budget bytes at most
+ * (what is left of this round's: the message's length).
+ */
+static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
+{
+	unsigned int i;
+	u32 seg = t->opts.payload;
+	u64 nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	struct kudp_send_opts opts = t->opts;
+	struct kudp_xfer again;
+	int ret;
+
+	/* The next CLOSE follows at once; its answer says what arrived. */
+	opts.nowait = true;
+	for (i = 0; i < t->hdr.ranges; i++) {
+		u64 first, count, off, len;
+
+		if (kudp_wire_nack_range(t->ctl, i, nsegs, &first, &count)) {
+			pr_warn_ratelimited("NACK of message %#llx names segments %llu+%llu of %llu: ignored\n",
+					    t->id, first, count, nsegs);
+			WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+			return 0;
+		}
+		off = first * seg;	/* below len: no overflow */
+		len = min(count * seg, t->len - off);
+		if (len > *budget) {
+			kudp_dbg_rl("NACKs asked for more than the message: the rest waits\n");
+			return 0;
+		}
+		*budget -= len;
+		/* Each byte counts once in the message's figures; datagrams all. */
+		kudp_xfer_start(&again);
+		ret = kudp_send(t->sock, t->buf + off, len, &opts, &again);
+		WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
+		t->s->resent += again.datagrams;
+		if (ret)
+			return kudp_rel_transient(t, ret);
+	}
+	return 0;
+}
+
+/* Whether the hold passed since @progress_ns, with two CLOSEs sent at least. */
+static bool kudp_rel_held_out(const struct kudp_rel_tx *t, u64 progress_ns,
+			      unsigned int closes)
+{
+	return closes >= 2 && ktime_get_ns() - progress_ns >= t->hold_ns;
+}
+
+/* The errno the REFUSE in t->hdr carries, negated. */
+static int kudp_rel_refusal(const struct kudp_rel_tx *t)
+{
+	u32 err = t->hdr.err;
+
+	pr_warn("%pI4: the receiver refused message %#llx with error %u\n",
+		&inet_sk(t->sock->sk)->inet_daddr, t->id, err);
+	return err == EFBIG || err == EBADMSG ? -err : -EPROTO;
+}
+
+/*
+ * While DATA goes: whether the receiver refused the message. Looks at what
+ * is queued, without waiting, and at most a NACK batch of it; nothing but
+ * a REFUSE is expected before CLOSE. Return 0, a REFUSE's errno, or the
+ * socket's.
+ */
+static int kudp_rel_refused(struct kudp_rel_tx *t)
+{
+	unsigned int budget = KUDP_NACK_BATCH;
+	int type;
+
+	do {
+		type = kudp_rel_recv(t, 0);
+		if (type == KUDP_T_REFUSE)
+			return kudp_rel_refusal(t);
+	} while (type > 0 && --budget);
+	return type == -EAGAIN || type > 0 ? 0 : type;
+}
+
+/*
+ * CLOSING: send CLOSE until the receiver answers for this message; resend
+ * what its NACKs name; end on its ACK or REFUSE. Gives up once the hold
+ * passed without progress (no answer to a CLOSE, or rounds - a CLOSE and
+ * the NACKs that answer it - whose first NACK does not say fewer segments
+ * missing than the round before), after two CLOSEs at least: the loop is
+ * bounded by this side's clock, not by what the receiver sends.
+ */
+static int kudp_rel_closing(struct kudp_rel_tx *t)
+{
+	struct kudp_rel_sender *s = t->s;
+	u32 rto = kudp_wire_rto(s->srtt_us);
+	bool open = false, first = false, again = false;
+	/* More than the message has is no progress either. */
+	u64 missing, last_missing = DIV_ROUND_UP_ULL(t->len, t->opts.payload) + 1;
+	u64 sent_ns = 0, budget = 0, progress_ns = ktime_get_ns();
+	unsigned int closes = 0;
+	int ret, type;
+
+	for (;;) {
+		if (!open) {
+			/* A round: CLOSE, with its timer and its resend budget. */
+			ret = kudp_rel_send_close(t);
+			if (ret)
+				return ret;
+			sent_ns = ktime_get_ns();
+			budget = t->len;
+			open = true;
+			first = true;
+			closes++;
+		}
+		type = kudp_rel_recv(t, sent_ns + (u64)rto * NSEC_PER_USEC);
+		if (type == -EAGAIN) {
+			if (kudp_rel_held_out(t, progress_ns, closes))
+				return -ETIMEDOUT;
+			kudp_dbg_rl("no answer to CLOSE in %u us: CLOSE %u\n", rto, closes + 1);
+			rto = kudp_wire_rto_backoff(rto);
+			open = false;
+			again = true;
+			continue;
+		}
+		if (type < 0)
+			return type;
+		/* Karn: the answer to a CLOSE sent again says nothing of the round trip. */
+		if (first && !again)
+			s->srtt_us = kudp_wire_srtt(s->srtt_us, ktime_get_ns() - sent_ns);
+
+		if (type == KUDP_T_REFUSE)
+			return kudp_rel_refusal(t);
+		if (type == KUDP_T_ACK) {
+			if (t->hdr.total == t->len && t->hdr.crc == t->crc)
+				return 0;
+			pr_warn_ratelimited("ACK of message %#llx with another length or CRC-32: dropped\n",
+					    t->id);
+			WRITE_ONCE(s->rejected, s->rejected + 1);
+			continue;
+		}
+
+		/* A NACK. The round's first says whether the receiver gets there. */
+		missing = t->hdr.missing;
+		if (first) {
+			if (missing < last_missing)
+				progress_ns = ktime_get_ns();
+			else if (kudp_rel_held_out(t, progress_ns, closes))
+				return -ETIMEDOUT;
+			last_missing = missing;
+			first = false;
+			again = false;
+			kudp_dbg_rl("message %#llx: %llu segments missing\n", t->id, missing);
+		}
+		ret = kudp_rel_resend(t, &budget);
+		if (ret)
+			return ret;
+		if (!(t->hdr.flags & KUDP_NACK_MORE))
+			open = false;
+	}
+}
+
+/**
+ * kudp_rel_send() - send a message in the reliable mode
+ * @s: the sender's state kept between messages
+ * @sock: a socket connected to the receiver's port
+ * @buf: the message
+ * @len: its length, at most the receiver's buffer
+ * @crc: its CRC-32 (zlib's)
+ * @opts: as for kudp_send(); @opts->payload is the route's datagram
+ *	payload, which the DATA header shares
+ * @xfer: the message's progress (kudp_xfer_start() first): each byte once,
+ *	every DATA datagram, resent ones included
+ * @hold_s: seconds without progress before the send is given up
+ *
+ * Sends every DATA once, then CLOSE, and resends what the receiver says is
+ * missing until it confirms the whole message (Documentation/protocol.rst,
+ * "The sender"), all at @opts->rate. Looks for a REFUSE every few MiB
+ * while sending DATA.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 once the receiver confirmed the message (length and CRC-32),
+ * or a negative errno: -ETIMEDOUT (no answer, or no progress, for
+ * @hold_s), -EFBIG or -EBADMSG (the receiver refused it: too large, or
+ * its CRC-32 did not match), -EPROTO (a refusal with another errno),
+ * -EINVAL (datagrams of @opts->payload bytes cannot carry the smallest
+ * segment), -ENOMEM, or what kudp_send() returns.
+ */
+int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
+		  const void *buf, size_t len, u32 crc,
+		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
+		  unsigned int hold_s)
+{
+	struct kudp_rel_tx t = {
+		.s = s,
+		.sock = sock,
+		.buf = buf,
+		.len = len,
+		.crc = crc,
+		.opts = *opts,
+		.xfer = xfer,
+		.hold_ns = (u64)hold_s * NSEC_PER_SEC,
+		.next_ns = ktime_get_ns(),
+	};
+	size_t off = 0, step;
+	int ret;
+
+	if (opts->payload < sizeof(struct kudp_data_hdr) + KUDP_SEGMENT_MIN) {
+		pr_err("datagrams of %zu bytes (payload, or the route's MTU less %u) cannot carry the reliable mode's smallest, %zu: a %zu-byte header and %u bytes; not sent\n",
+		       opts->payload, KUDP_HEADERS, sizeof(struct kudp_data_hdr) + KUDP_SEGMENT_MIN,
+		       sizeof(struct kudp_data_hdr), KUDP_SEGMENT_MIN);
+		return kudp_ret(-EINVAL);
+	}
+	t.opts.payload = min_t(size_t, opts->payload - sizeof(struct kudp_data_hdr),
+			       KUDP_SEGMENT_MAX);
+	t.opts.next_ns = &t.next_ns;
+	t.opts.hdr_len = sizeof(struct kudp_data_hdr);
+	t.opts.hdr = kudp_rel_data_hdr;
+	t.opts.ctx = &t;
+	t.id = (u64)s->instance << 32 | ++s->count;
+	s->resent = 0;
+	kudp_enter("id=%#llx, len=%zu, segment=%zu", t.id, len, t.opts.payload);
+	t.ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
+	if (!t.ctl)
+		return kudp_ret(-ENOMEM);
+
+	/* Answers to earlier messages still queued are dropped here. */
+	ret = kudp_rel_refused(&t);
+	/* Every DATA once, a few MiB at a time, a REFUSE looked for between. */
+	step = rounddown(KUDP_REFUSE_CHECK, t.opts.payload);
+	while (!ret && off < len) {
+		size_t n = min(len - off, step);
+
+		/* Waits for the datagrams to leave after the last step only. */
+		t.opts.nowait = off + n < len;
+		ret = kudp_rel_transient(&t, kudp_send(sock, buf + off, n, &t.opts, xfer));
+		off += n;
+		if (!ret)
+			ret = kudp_rel_refused(&t);
+	}
+	if (!ret)
+		ret = kudp_rel_closing(&t);
+	kfree(t.ctl);
+	return kudp_ret(ret);
+}
