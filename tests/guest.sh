@@ -30,7 +30,20 @@
 # a message saying where); --one and demo run regardless.
 #
 # The suites:
-#   main      the modules' behaviour, on every kernel.
+#   main      the modules' behaviour: tests/run.sh runs it (and small,
+#             reliable) on the newest kernel.
+#   every     the tests that also run on every older kernel (make check
+#             runs this suite there, not main, small and reliable): those
+#             that go through what differs between kernels, the kernel's
+#             own code that the modules call and the compat code Kbuild
+#             picks (kudp_hrtimer_setup(), kudp_class_create(), the
+#             unaligned header): the socket, its callbacks and GRO/GSO,
+#             the idle and pacing hrtimers, the encapsulation hook of
+#             peer, the device class, generic netlink, the reliable
+#             mode's IP_PKTINFO answers, and teardown in each state. The
+#             module logic above those calls is the same code on every
+#             kernel, and the unit tier tests its pure part. A "Why
+#             every:" line above each says what it stands for.
 #   once      the main suite's tests whose verdict no kernel version
 #             changes (the modules' metadata, the documents against the
 #             files, kudpctl's own errors, make bench's plumbing, the log
@@ -73,7 +86,7 @@ done
 unset topic
 
 # The suites a test may name.
-SUITES="main once small big stress fuzz bench reliable contexts"
+SUITES="main every once small big stress fuzz bench reliable contexts"
 
 # discover: a line "TEST SUITE..." for each test of tests/guest/*.sh, in
 # the order of the files, then of their lines, with the suites its

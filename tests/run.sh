@@ -15,9 +15,10 @@
 #                            prints), through tests/debug-guest.sh: also
 #                            kmemleak and fault injection (make check-debug)
 #   KUDP_SUITES=contexts,big  the suites to run (tests/guest.sh): by default
-#                            main,small,reliable, all in one boot per
-#                            kernel (main with once on the last kernel:
-#                            the tests no kernel version changes), and
+#                            main,once,small,reliable in one boot of the
+#                            newest kernel, and the every suite (the tests
+#                            that go through what differs between
+#                            kernels) in one boot of each older one; and
 #                            pair, the two-machine suite
 #                            (tests/pair-guest.sh) in two guests
 #                            (KUDP_PAIRS); big (the 4 GiB transfer) runs
@@ -222,13 +223,18 @@ count() {
 }
 
 # run_one KVER: the suites of $suites but pair, in one guest of KVER; with
-# main, on the last kernel, the once suite (tests/guest.sh).
+# main, on the last kernel, the once suite; on the others, by default, the
+# every suite instead of main, small and reliable (tests/guest.sh says
+# why).
 run_one() {
 	local kver=$1 one all sel t0 rc secs
 	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
 	[ -n "$one" ] || return 0
-	[[ ",$one," == *,main,* && $kver == "$(echo $kernels | awk '{ print $NF }')" ]] &&
-		one=${one/main/main,once}
+	if [ "$kver" = "$(echo $kernels | awk '{ print $NF }')" ]; then
+		[[ ",$one," == *,main,* ]] && one=${one/main/main,once}
+	elif [ -z "${KUDP_SUITES:-}" ] && [ -z "$debug" ]; then
+		one=every
+	fi
 	if [ -n "${KUDP_TESTS:-}" ]; then
 		# A test without its suites tag fails the list (it says which).
 		if ! all=$(bash tests/$guest - - --list "$one"); then

@@ -9,7 +9,8 @@
 # Sourced by tests/guest.sh, whose header says how the "# suites:" line
 # above each test puts it in its suites.
 
-# suites: main
+# Why every: sysfs: the parameter files and their modes.
+# suites: main every
 t_permissions() {
 	load_rx && load_tx || return 1
 	expect "receive data mode" "400" "$(stat -c %a $R/data)" || return 1
@@ -37,7 +38,8 @@ for f, how in (("/sys/module/send_udp/parameters/ip", "w"),
 print(" ".join(out))')"
 }
 
-# suites: main
+# Why every: the raw path end to end: socket, drain, idle hrtimer.
+# suites: main every
 t_roundtrip_sysfs() {
 	load_rx && load_tx || return 1
 	expect "receiver state before" "empty" "$(cat $R/state)" || return 1
@@ -55,7 +57,8 @@ t_roundtrip_sysfs() {
 }
 
 # Why contexts: the receive path in softirq, with the idle timer.
-# suites: main contexts
+# Why every: sk_data_ready in softirq, from a user-space client.
+# suites: main contexts every
 t_client_to_receiver() {
 	load_rx || return 1
 	# A binary payload (with NUL bytes) from a real userspace client.

@@ -24,7 +24,8 @@ t_send_cpu_intensive() {
 		fail "stat_refresh waited for the whole send"
 }
 
-# suites: main
+# Why every: ICMP errors on the socket.
+# suites: main every
 t_port_unreachable() {
 	# Nothing listens on 8808: the send completes, reports it, never loops.
 	load_tx || return 1
@@ -49,7 +50,8 @@ t_port_unreachable() {
 	expect "last_error after success" "0" "$(cat $S/last_error)"
 }
 
-# suites: main
+# Why every: routes and neighbours: connect and disconnect per message.
+# suites: main every
 t_tx_reroute() {
 	# Each send connects anew: its source address follows the route. A
 	# dummy interface, kudp0 (192.0.2.1/24, no IPv6: nothing of its own
@@ -95,7 +97,8 @@ tx_reroute_sends() {
 }
 
 # Why contexts: a send paced by the hrtimer.
-# suites: main contexts
+# Why every: pacing on an hrtimer sleep (wait_event_interruptible_hrtimeout).
+# suites: main contexts every
 t_rate() {
 	# rate paces a send: 2000000 bytes at 1M (1 MiB/s) leave in 31
 	# datagrams, the last one due 1.87 s after the first (unpaced: some

@@ -39,7 +39,8 @@ print(" ".join(out))' >"$TMP/early" &
 }
 
 # Why contexts: teardown in each state.
-# suites: main contexts
+# Why every: teardown in each state.
+# suites: main contexts every
 t_unload_states() {
 	local seq
 	diag "unloading receive_udp: state empty"
@@ -112,7 +113,8 @@ while time.monotonic() < end:
 }
 
 # Why contexts: teardown under a flood.
-# suites: main contexts
+# Why every: teardown under a flood.
+# suites: main contexts every
 t_flood() {
 	# Four processes flood 1-byte datagrams (at the lowest priority: what
 	# is tested is the receive work, not the scheduler). The drain takes
@@ -165,7 +167,8 @@ t_param_race_rmmod() {
 }
 
 # Why contexts: teardown right after load, in either order.
-# suites: main contexts
+# Why every: init and exit, again and again.
+# suites: main contexts every
 t_load_unload() {
 	# Alternate load and unload orders; KUDP_LOAD_ROUNDS rounds (make
 	# check: 20; make check-slow: 100).

@@ -27,7 +27,8 @@ t_dev_sizes() {
 	expect "messages sent" "5" "$(cat $DS/messages)"
 }
 
-# suites: main
+# Why every: the device class (kudp_class_create()).
+# suites: main every
 t_dev_cat() {
 	# The shell way: cat a binary file in, cat the message out.
 	# A buffer of the message's size: complete at once (full).
@@ -183,7 +184,8 @@ print("ok")' 3>&-)" || { exec 3>&-; return 1; }
 }
 
 # Why contexts: readers woken by the completion.
-# suites: main contexts
+# Why every: readers woken by the completion.
+# suites: main contexts every
 t_dev_read_blocking() {
 	load_rx && load_tx || return 1
 	expect "O_NONBLOCK read without a message" "EAGAIN" "$(pyrun '

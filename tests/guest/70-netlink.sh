@@ -7,7 +7,8 @@
 # Sourced by tests/guest.sh, whose header says how the "# suites:" line
 # above each test puts it in its suites.
 
-# suites: main
+# Why every: generic netlink registration and requests.
+# suites: main every
 t_nl_status_ack() {
 	# A buffer of the message's size: complete at once (full).
 	load_rx buffer_size=300000 && load_tx || return 1

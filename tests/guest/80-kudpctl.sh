@@ -6,7 +6,8 @@
 # Sourced by tests/guest.sh, whose header says how the "# suites:" line
 # above each test puts it in its suites.
 
-# suites: main
+# Why every: kudpctl over netlink and the devices.
+# suites: main every
 t_kudpctl_roundtrip() {
 	# Each message fills receive_udp's buffer and completes at its last
 	# byte (the full rule), without the 5 s wait; the module is loaded

@@ -7,7 +7,8 @@
 # Sourced by tests/guest.sh, whose header says how the "# suites:" line
 # above each test puts it in its suites.
 
-# suites: reliable
+# Why every: the reliable path: IP_PKTINFO answers, the unaligned header.
+# suites: reliable every
 t_rel_roundtrip_sysfs() {
 	load_rx mode=reliable && load_tx mode=reliable || return 1
 	expect "modes" "reliable reliable" "$(cat $S/mode) $(cat $R/mode)" || return 1
@@ -92,7 +93,8 @@ t_rel_interop_kernel_to_user() {
 }
 
 # Why contexts: the reliable mode's control datagrams.
-# suites: reliable contexts
+# Why every: the reliable receiver against a user-space sender.
+# suites: reliable contexts every
 t_rel_interop_user_to_kernel() {
 	# reliable.py to receive_udp, in 1440-byte segments (as between two
 	# machines). Its first pass leaves out 20 % of the DATA (--drop):
@@ -351,7 +353,8 @@ t_rel_resend_rate() {
 }
 
 # Why contexts: teardown against the reliable mode's timers.
-# suites: reliable contexts
+# Why every: teardown with the reliable mode's timers.
+# suites: reliable contexts every
 t_rel_unload() {
 	# Unload either module at each moment of a reliable transfer: rmmod
 	# returns within rmmod_limit (3 s, 10 on the debug kernel); the other
