@@ -245,9 +245,9 @@ unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len);
 struct kudp_dev {
 	const char *name;
 	const struct file_operations *fops;
-	void (*snapshot)(struct kudp_stats *st);
-	void (*reset)(void);
-	int (*discard)(void);
+	void (*snapshot)(struct kudp_dev *kd, struct kudp_stats *st);
+	void (*reset)(struct kudp_dev *kd);
+	int (*discard)(struct kudp_dev *kd);
 	unsigned long hidden;
 	dev_t devt;
 	struct cdev cdev;

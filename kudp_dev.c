@@ -96,7 +96,7 @@ static int kudp_stat_format(struct kudp_dev *kd, const struct kudp_stat_attr *sa
 	struct kudp_stats st = { };
 	void *field = (void *)&st + sa->offset;
 
-	kd->snapshot(&st);
+	kd->snapshot(kd, &st);
 	switch (sa->kind) {
 	case KUDP_KIND_S32:
 		return sysfs_emit(buf, "%d\n", *(s32 *)field);
@@ -346,7 +346,7 @@ static int kudp_dev_get_stats(struct kudp_dev *kd, struct kudp_stats __user *ust
 		pr_err_ratelimited("KUDP_IOC_GET_STATS: size %u is too small\n", size);
 		return -EINVAL;
 	}
-	kd->snapshot(&st);
+	kd->snapshot(kd, &st);
 	/* Opened by root, perhaps, but the caller now lacks the privilege. */
 	if (!capable(CAP_NET_ADMIN))
 		st.crc32 = 0;
@@ -392,8 +392,8 @@ long kudp_dev_ioctl(struct kudp_dev *kd, unsigned int cmd, unsigned long arg)
 			return kudp_ret(-EPERM);
 		}
 		if (cmd == KUDP_IOC_DISCARD)
-			return kudp_ret(kd->discard());
-		kd->reset();
+			return kudp_ret(kd->discard(kd));
+		kd->reset(kd);
 		return 0;
 	}
 	return -ENOTTY;

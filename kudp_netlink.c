@@ -125,7 +125,7 @@ static int kudp_genl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 
 	kudp_enter("portid=%u", info->snd_portid);
-	kudp_genl_dev->snapshot(&st);
+	kudp_genl_dev->snapshot(kudp_genl_dev, &st);
 	if (!netlink_capable(skb, CAP_NET_ADMIN))
 		hidden |= KUDP_STAT_CRC32;
 
@@ -145,7 +145,7 @@ static int kudp_genl_get_stats(struct sk_buff *skb, struct genl_info *info)
 static int kudp_genl_reset(struct sk_buff *skb, struct genl_info *info)
 {
 	kudp_enter("portid=%u", info->snd_portid);
-	kudp_genl_dev->reset();
+	kudp_genl_dev->reset(kudp_genl_dev);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ static int kudp_genl_discard(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	kudp_enter("portid=%u", info->snd_portid);
-	ret = kudp_genl_dev->discard();
+	ret = kudp_genl_dev->discard(kudp_genl_dev);
 	if (ret == -EBUSY)
 		GENL_SET_ERR_MSG(info, "a send is in progress");
 	return kudp_ret(ret);

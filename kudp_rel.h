@@ -12,6 +12,7 @@
 #include <linux/workqueue.h>
 
 #include "kudp_core.h"
+#include "kudp_crc.h"
 #include "kudp_wire.h"
 
 /**
@@ -46,18 +47,9 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @size: its capacity
  * @ctl: a NACK being built, %KUDP_CONTROL_MAX bytes
  * @map: which segments of the message arrived
- * @chunk_crc: per CRC chunk, the CRC-32 of its bytes (crc32_le(), from ~0
- *	for the first chunk, from 0 for the others)
- * @chunk_ready: chunks whole whose CRC-32 nobody has computed; set by the
- *	receive, claimed with test_and_clear_bit() by @crc_work or by
- *	kudp_rel_rx_crc()
- * @chunk_done: chunks whose @chunk_crc is computed
- * @max_chunks: entries of the chunk arrays
- * @crc_work: computes the CRC-32 of chunks as they become whole, on the
- *	system's unbound workqueue, one chunk a pass: the message's CRC-32
- *	keeps up with a message that arrives in any order
- * @stopping: set by kudp_rel_rx_stop(): @crc_work does not queue itself
- *	again
+ * @crcs: the receiver's CRC-32 machine (kudp_crc.h): each chunk of @map
+ *	goes to it when it becomes whole, so the message's CRC-32 keeps up
+ *	with a message that arrives in any order
  * @active: a message is being received (or is complete) under @id
  * @complete: it is complete (kudp_rel_rx_complete())
  * @id: the current message's id, or the last one's
@@ -78,20 +70,15 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @refused_id: the last message refused as too large (one REFUSE at its
  *	first DATA, then at each CLOSE)
  *
- * All but @chunk_ready, @chunk_done and @stopping belong to the receiving work
- * item (receive_udp's ordered workqueue: one at a time).
+ * All of it belongs to the receiving work item (receive_udp's ordered
+ * workqueue: one at a time).
  */
 struct kudp_rel_rx {
 	void *buf;
 	u64 size;
 	void *ctl;
 	struct kudp_map map;
-	u32 *chunk_crc;
-	unsigned long *chunk_ready;
-	unsigned long *chunk_done;
-	size_t max_chunks;
-	struct work_struct crc_work;
-	bool stopping;
+	struct kudp_crc *crcs;
 
 	bool active;
 	bool complete;
@@ -134,8 +121,7 @@ enum kudp_rel_verdict {
 	KUDP_REL_CLOSE,
 };
 
-int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size);
-void kudp_rel_rx_stop(struct kudp_rel_rx *r);
+int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size, struct kudp_crc *crcs);
 void kudp_rel_rx_free(struct kudp_rel_rx *r);
 enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const struct kudp_hdr *h,
 					   const struct sockaddr_in *from);
@@ -148,7 +134,6 @@ void kudp_rel_rx_close(struct kudp_rel_rx *r, const struct kudp_hdr *h);
 bool kudp_rel_rx_closes(const struct kudp_rel_rx *r, const struct kudp_hdr *h);
 bool kudp_rel_rx_whole(const struct kudp_rel_rx *r);
 void kudp_rel_rx_complete(struct kudp_rel_rx *r);
-bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state);
 int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock);
 int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err);
 int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,

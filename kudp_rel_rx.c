@@ -6,14 +6,11 @@
  * wire, the map of what arrived and the NACKs built from it are
  * kudp_wire.c's.
  */
-#include <linux/bitmap.h>
-#include <linux/crc32.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "kudp_rel.h"
 
@@ -21,66 +18,33 @@
 #undef pr_fmt
 #define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
-static u64 kudp_rel_chunk_bytes(const struct kudp_rel_rx *r)
-{
-	return (u64)r->map.chunk_segs * r->segment;
-}
-
-/* The CRC-32 of chunk @c: from ~0 for the first, 0 for the others. */
-static void kudp_rel_chunk_crc(struct kudp_rel_rx *r, size_t c)
-{
-	u64 off = c * kudp_rel_chunk_bytes(r);
-	u64 len = min(kudp_rel_chunk_bytes(r), r->total - off);
-
-	r->chunk_crc[c] = crc32_le(c ? 0 : ~0U, r->buf + off, len);
-	/* Orders the CRC before the bit for kudp_rel_rx_crc(). */
-	smp_mb__before_atomic();
-	set_bit(c, r->chunk_done);
-}
-
-/* One whole chunk a pass, then behind the other work: see struct kudp_rel_rx. */
-static void kudp_rel_crc_work(struct work_struct *work)
-{
-	struct kudp_rel_rx *r = container_of(work, struct kudp_rel_rx, crc_work);
-	size_t c = find_first_bit(r->chunk_ready, r->map.nchunks);
-
-	if (c >= r->map.nchunks || !test_and_clear_bit(c, r->chunk_ready))
-		return;
-	kudp_rel_chunk_crc(r, c);
-	if (!READ_ONCE(r->stopping) &&
-	    find_first_bit(r->chunk_ready, r->map.nchunks) < r->map.nchunks)
-		queue_work(system_unbound_wq, &r->crc_work);
-}
-
 /**
  * kudp_rel_rx_init() - set up the reliable mode's receiving side
  * @r: the receiver's state, zeroed
  * @buf: the receiver's buffer
  * @size: its capacity
+ * @crcs: the CRC-32 of the buffer's messages, set up (kudp_crc_init()):
+ *	the chunks of the map go to it as they become whole
  *
  * Allocates the map of what arrived, one bit per segment of the smallest
- * size: @size / 4096 bytes (1 MiB for 4 GiB), and the per-chunk CRC-32s.
+ * size: @size / 4096 bytes (1 MiB for 4 GiB).
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
  */
-int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
+int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size, struct kudp_crc *crcs)
 {
 	u64 bits = DIV_ROUND_UP_ULL(size, KUDP_SEGMENT_MIN);
+	size_t chunks = kudp_map_max_chunks(size);
 
-	INIT_WORK(&r->crc_work, kudp_rel_crc_work);
-	r->max_chunks = kudp_map_max_chunks(size);
 	r->buf = buf;
 	r->size = size;
+	r->crcs = crcs;
 	r->ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
 	r->map.bits = kvcalloc(BITS_TO_LONGS(bits), sizeof(long), GFP_KERNEL);
-	r->map.left = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
-	r->map.init = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
-	r->chunk_crc = kvcalloc(r->max_chunks, sizeof(u32), GFP_KERNEL);
-	r->chunk_ready = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
-	r->chunk_done = kvcalloc(BITS_TO_LONGS(r->max_chunks), sizeof(long), GFP_KERNEL);
-	if (!r->ctl || !r->map.bits || !r->map.left || !r->map.init || !r->chunk_crc ||
-	    !r->chunk_ready || !r->chunk_done) {
+	r->map.left = kvcalloc(chunks, sizeof(u32), GFP_KERNEL);
+	r->map.init = kvcalloc(BITS_TO_LONGS(chunks), sizeof(long), GFP_KERNEL);
+	if (!r->ctl || !r->map.bits || !r->map.left || !r->map.init) {
 		kudp_rel_rx_free(r);
 		return -ENOMEM;
 	}
@@ -88,36 +52,14 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size)
 }
 
 /**
- * kudp_rel_rx_stop() - stop computing CRC-32s (exit begins)
- * @r: the receiver's state
- *
- * The CRC-32 work does not queue itself again, and a completion that is
- * computing the message's CRC-32 gives up at its next chunk.
- *
- * Context: any.
- */
-void kudp_rel_rx_stop(struct kudp_rel_rx *r)
-{
-	WRITE_ONCE(r->stopping, true);
-}
-
-/**
  * kudp_rel_rx_free() - free what kudp_rel_rx_init() allocated
  * @r: the receiver's state: zeroed, or set up by kudp_rel_rx_init(), and
- *	no receiving work item runs or will run (kudp_rel_rx_stop() first
- *	if one ran)
- *
- * Waits for the CRC-32 work.
+ *	no receiving work item runs or will run
  *
  * Context: process context.
  */
 void kudp_rel_rx_free(struct kudp_rel_rx *r)
 {
-	if (r->crc_work.func)
-		cancel_work_sync(&r->crc_work);
-	kvfree(r->chunk_done);
-	kvfree(r->chunk_ready);
-	kvfree(r->chunk_crc);
 	kvfree(r->map.init);
 	kvfree(r->map.left);
 	kvfree(r->map.bits);
@@ -177,15 +119,14 @@ enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const st
  * @from: where it came from: the message's origin, where its answers go
  * @local: the address it was sent to: where its answers come from
  *
- * Forgets the previous message: its CRC-32 work is cancelled, the chunk
- * bitmaps cleared (the map follows chunk by chunk).
+ * Forgets the previous message: its CRC-32 is reset (its work cancelled),
+ * the map's chunk bitmap cleared (the map follows chunk by chunk).
  *
  * Context: the receiving work item; sleeps.
  */
 void kudp_rel_rx_begin(struct kudp_rel_rx *r, const struct kudp_hdr *h,
 		       const struct sockaddr_in *from, __be32 local)
 {
-	cancel_work_sync(&r->crc_work);
 	r->origin = *from;
 	r->local = local;
 	r->got = 0;
@@ -198,8 +139,7 @@ void kudp_rel_rx_begin(struct kudp_rel_rx *r, const struct kudp_hdr *h,
 	r->fresh = false;
 	r->complete = false;
 	r->active = true;
-	bitmap_zero(r->chunk_ready, r->map.nchunks);
-	bitmap_zero(r->chunk_done, r->map.nchunks);
+	kudp_crc_reset(r->crcs, (u64)r->map.chunk_segs * r->segment, r->total);
 	kudp_dbg("message %#llx from %pI4:%u: %llu bytes in %llu segments of %u\n",
 		 r->id, &from->sin_addr, ntohs(from->sin_port), r->total, r->map.nsegs,
 		 r->segment);
@@ -252,11 +192,8 @@ size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const struct kudp_hdr *h, size_
 	u64 seg = div_u64(h->offset, r->segment);
 
 	r->fresh = true;
-	if (kudp_map_set(&r->map, seg)) {
-		set_bit(div_u64(seg, r->map.chunk_segs), r->chunk_ready);
-		if (!READ_ONCE(r->stopping))
-			queue_work(system_unbound_wq, &r->crc_work);
-	}
+	if (kudp_map_set(&r->map, seg))
+		kudp_crc_ready(r->crcs, div_u64(seg, r->map.chunk_segs));
 	return len - h->len;
 }
 
@@ -313,38 +250,6 @@ void kudp_rel_rx_complete(struct kudp_rel_rx *r)
 	r->complete = true;
 	r->done_id = r->id;
 	r->done_addr = r->origin.sin_addr.s_addr;
-}
-
-/**
- * kudp_rel_rx_crc() - the CRC-32 of a whole message
- * @r: the receiver's state; kudp_rel_rx_whole()
- * @state: the result, as crc32_le() from ~0 leaves it (zlib's value is
- *	its complement)
- *
- * Computes the chunks the CRC-32 work has not claimed, waits for the one
- * it may be computing, and joins them in order.
- *
- * Context: the receiving work item; sleeps.
- * Return: false if the receiver is stopping (@state not set).
- */
-bool kudp_rel_rx_crc(struct kudp_rel_rx *r, u32 *state)
-{
-	size_t c, n = r->map.nchunks;
-
-	for (c = 0; c < n; c++) {
-		if (READ_ONCE(r->stopping))
-			return false;
-		if (test_and_clear_bit(c, r->chunk_ready)) {
-			kudp_rel_chunk_crc(r, c);
-			cond_resched();
-		}
-	}
-	/* The chunk crc_work claimed last is done after this. */
-	cancel_work_sync(&r->crc_work);
-	if (WARN_ON_ONCE(find_first_zero_bit(r->chunk_done, n) < n))
-		return false;
-	*state = kudp_map_crc(r->chunk_crc, n, kudp_rel_chunk_bytes(r), r->total);
-	return true;
 }
 
 /*

@@ -22,15 +22,15 @@
  *   drain_work, complete_work, process context, on an ordered (so never
  *   control_work               concurrent), unbound, high-priority workqueue;
  *                              they send the netlink events
- *   crc_work                   process context, on the system's unbound
- *                              workqueue: beside the drain, on another CPU
+ *   rx->crc's work item        process context, on the system's unbound
+ *                              workqueue: the CRC-32 of whole chunks,
+ *                              beside the drain, on another CPU (kudp_crc.c)
  *   parameter callbacks        process context, kernel_param_lock held
  *   file operations, sysfs     process context (receive_udp_dev.c)
  */
 #define pr_fmt(fmt) "receive_udp: " fmt
 
 #include <linux/bitops.h>
-#include <linux/crc32.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/module.h>
@@ -55,12 +55,6 @@
  * cancel waits for one pass at most.
  */
 #define RX_DRAIN_BUDGET		64
-/*
- * The message's CRC-32 is computed behind the drain, RX_CRC_CHUNK bytes at
- * a time: crc_work is queued once that much is waiting, and a reset,
- * discard or exit waits for one chunk at most.
- */
-#define RX_CRC_CHUNK		SZ_1M
 /* rcvbuf's limit: the kernel doubles the value into an int. */
 #define RX_RCVBUF_MAX		SZ_1G
 /* rcvbuf when not given: 128 MiB, or a sixteenth of the RAM if less. */
@@ -88,9 +82,9 @@ static DEFINE_SPINLOCK(peer_lock);
 static __be32 peer_addr;	/* the prefix's address, host bits 0 */
 static __be32 peer_mask;	/* its mask: 0 for anyone */
 
-static void receive_udp_snapshot(struct kudp_stats *st);
-static void receive_udp_reset(void);
-static int receive_udp_discard(void);
+static void receive_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st);
+static void receive_udp_reset(struct kudp_dev *kd);
+static int receive_udp_discard(struct kudp_dev *kd);
 
 static struct kudp_rx receiver = {
 	.dev = {
@@ -102,8 +96,6 @@ static struct kudp_rx receiver = {
 	},
 	.read_wq = __WAIT_QUEUE_HEAD_INITIALIZER(receiver.read_wq),
 	.control_lock = __MUTEX_INITIALIZER(receiver.control_lock),
-	.crc_lock = __MUTEX_INITIALIZER(receiver.crc_lock),
-	.crc_limit = SIZE_MAX,
 	.lock = __MUTEX_INITIALIZER(receiver.lock),
 	.state = KUDP_STATE_EMPTY,
 	.hold = KUDP_HOLD_DEFAULT_S,
@@ -169,107 +161,10 @@ void receive_udp_set_empty(struct kudp_rx *rx, enum kudp_cause cause)
 			.cause = cause,
 		});
 	}
-	mutex_lock(&rx->crc_lock);
 	kudp_xfer_start(&rx->cur);
-	WRITE_ONCE(rx->crc_done, 0);
-	/* Pairs with smp_load_acquire() in receive_udp_crc_step(rx). */
-	smp_store_release(&rx->crc_end, 0);
-	mutex_unlock(&rx->crc_lock);
 	if (rx->engine->forget)
 		rx->engine->forget(rx);
 	WRITE_ONCE(rx->state, KUDP_STATE_EMPTY);
-}
-
-/*
- * Bring @cur's CRC-32 up to the bytes stored (or to crc_limit), by at most
- * RX_CRC_CHUNK bytes. Return whether bytes are left. Called with
- * rx->crc_lock held.
- */
-static bool receive_udp_crc_step(struct kudp_rx *rx)
-{
-	size_t end, len;
-
-	lockdep_assert_held(&rx->crc_lock);
-	/* Pairs with receive_udp_crc_feed(): the bytes counted are there. */
-	end = min(smp_load_acquire(&rx->crc_end), rx->crc_limit);
-	len = min_t(size_t, end - rx->crc_done, RX_CRC_CHUNK);
-
-	if (!len)
-		return false;
-	WRITE_ONCE(rx->cur.crc, crc32_le(rx->cur.crc, rx->buf + rx->crc_done, len));
-	WRITE_ONCE(rx->crc_done, rx->crc_done + len);
-	return rx->crc_done < end;
-}
-
-static void receive_udp_crc_work(struct work_struct *work)
-{
-	struct kudp_rx *rx = container_of(work, struct kudp_rx, crc_work);
-	bool more;
-
-	mutex_lock(&rx->crc_lock);
-	more = receive_udp_crc_step(rx);
-	mutex_unlock(&rx->crc_lock);
-	if (more && !READ_ONCE(rx->stopping))
-		queue_work(system_unbound_wq, &rx->crc_work);
-}
-
-/*
- * The drain stored bytes of the message: hand them to crc_work once a
- * chunk is waiting. From the work items on rx->wq.
- */
-void receive_udp_crc_feed(struct kudp_rx *rx)
-{
-	size_t end = rx->cur.bytes;
-
-	/* Pairs with smp_load_acquire() in receive_udp_crc_step(rx). */
-	smp_store_release(&rx->crc_end, end);
-	if (end - READ_ONCE(rx->crc_done) >= RX_CRC_CHUNK)
-		queue_work(system_unbound_wq, &rx->crc_work);
-}
-
-/*
- * Complete the message for @reason, once its CRC-32 covers every byte.
- * What crc_work has not done yet is split in two: crc_work goes on with
- * the first half, on another CPU, while this work item computes the second
- * from a zero seed, then joins them (crc32_le_combine()). Nothing is
- * completed when exit has begun. From the work items on rx->wq (so the
- * message's bytes do not change meanwhile), without rx->lock.
- */
-void receive_udp_finish(struct kudp_rx *rx, enum kudp_reason reason)
-{
-	size_t end = rx->cur.bytes, mid, off, len;
-	bool stopped;
-	u32 tail = 0;
-
-	mutex_lock(&rx->crc_lock);
-	mid = rx->crc_done + (end - rx->crc_done) / 2;
-	rx->crc_limit = mid;
-	mutex_unlock(&rx->crc_lock);
-	queue_work(system_unbound_wq, &rx->crc_work);
-
-	for (off = mid; off < end && !READ_ONCE(rx->stopping); off += len) {
-		len = min_t(size_t, end - off, RX_CRC_CHUNK);
-		tail = crc32_le(tail, rx->buf + off, len);
-		cond_resched();
-	}
-
-	mutex_lock(&rx->crc_lock);
-	/* The part of the first half that crc_work has not reached. */
-	while (receive_udp_crc_step(rx) && !READ_ONCE(rx->stopping))
-		cond_resched();
-	stopped = READ_ONCE(rx->stopping);
-	if (!stopped) {
-		WRITE_ONCE(rx->cur.crc, crc32_le_combine(rx->cur.crc, tail, end - mid));
-		WRITE_ONCE(rx->crc_done, end);
-	}
-	rx->crc_limit = SIZE_MAX;
-	mutex_unlock(&rx->crc_lock);
-	if (stopped)
-		return;
-
-	mutex_lock(&rx->lock);
-	receive_udp_complete(rx, reason);
-	mutex_unlock(&rx->lock);
 }
 
 /*
@@ -453,14 +348,14 @@ static void receive_udp_control(struct kudp_rx *rx, unsigned int cmd)
 	mutex_unlock(&rx->control_lock);
 }
 
-static void receive_udp_reset(void)
+static void receive_udp_reset(struct kudp_dev *kd)
 {
-	receive_udp_control(&receiver, KUDP_IOC_RESET);
+	receive_udp_control(container_of(kd, struct kudp_rx, dev), KUDP_IOC_RESET);
 }
 
-static int receive_udp_discard(void)
+static int receive_udp_discard(struct kudp_dev *kd)
 {
-	receive_udp_control(&receiver, KUDP_IOC_DISCARD);
+	receive_udp_control(container_of(kd, struct kudp_rx, dev), KUDP_IOC_DISCARD);
 	return 0;
 }
 
@@ -502,9 +397,9 @@ static void receive_udp_set_callback(struct kudp_rx *rx, bool install)
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 
-static void receive_udp_snapshot(struct kudp_stats *st)
+static void receive_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st)
 {
-	struct kudp_rx *rx = &receiver;
+	struct kudp_rx *rx = container_of(kd, struct kudp_rx, dev);
 
 	mutex_lock(&rx->lock);
 	st->state = rx->state;
@@ -658,7 +553,7 @@ static int state_get(char *buf, const struct kernel_param *kp)
 
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
-	receive_udp_snapshot(&st);
+	receive_udp_snapshot(&receiver.dev, &st);
 	if (st.state == KUDP_STATE_COMPLETE)
 		return sysfs_emit(buf, "complete (%s)\n", kudp_reason_name(st.reason));
 	return sysfs_emit(buf, "%s\n", kudp_state_name(st.state));
@@ -685,12 +580,6 @@ MODULE_PARM_DESC(drops,
 /* ------------------------------------------------------------------------
  * Load and unload
  */
-
-static void receive_udp_engine_stop(struct kudp_rx *rx)
-{
-	if (rx->engine->stop)
-		rx->engine->stop(rx);
-}
 
 static void receive_udp_engine_free(struct kudp_rx *rx)
 {
@@ -721,23 +610,27 @@ static int __init receive_udp_init(void)
 	if (!rx->buf)
 		return kudp_ret(-ENOMEM);
 	rx->size = buffer_size;
+	ret = kudp_crc_init(&rx->crc, rx->buf, rx->size);
+	if (ret) {
+		pr_err("no memory for the CRC-32s of the buffer's chunks\n");
+		goto err_free_buf;
+	}
 	rx->engine = mode == KUDP_MODE_RELIABLE ? &receive_udp_rel : &receive_udp_raw;
 	if (rx->engine->init) {
 		ret = rx->engine->init(rx);
 		if (ret)
-			goto err_free_buf;
+			goto err_free_crc;
 	}
 
 	rx->wq = alloc_ordered_workqueue("receive_udp", WQ_HIGHPRI);
 	if (!rx->wq) {
 		pr_err("cannot create the workqueue: out of memory\n");
 		ret = -ENOMEM;
-		goto err_free_rel;
+		goto err_free_engine;
 	}
 	INIT_WORK(&rx->drain_work, receive_udp_drain);
 	INIT_WORK(&rx->complete_work, receive_udp_complete_work);
 	INIT_WORK(&rx->control_work, receive_udp_control_work);
-	INIT_WORK(&rx->crc_work, receive_udp_crc_work);
 	kudp_hrtimer_setup(&rx->idle_timer, receive_udp_idle_expired,
 			   CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 
@@ -782,18 +675,19 @@ err_unregister_genl:
 	kudp_genl_unregister();
 err_restore_callback:
 	WRITE_ONCE(rx->stopping, true);
-	receive_udp_engine_stop(rx);
+	kudp_crc_stop(&rx->crc);
 	receive_udp_set_callback(rx, false);
 	cancel_work_sync(&rx->drain_work);
 	hrtimer_cancel(&rx->idle_timer);
 	cancel_work_sync(&rx->complete_work);
-	cancel_work_sync(&rx->crc_work);
 err_release_sock:
 	sock_release(rx->sock);
 err_destroy_wq:
 	destroy_workqueue(rx->wq);
-err_free_rel:
+err_free_engine:
 	receive_udp_engine_free(rx);
+err_free_crc:
+	kudp_crc_free(&rx->crc);
 err_free_buf:
 	vfree(rx->buf);
 	return kudp_ret(ret);
@@ -806,7 +700,7 @@ static void __exit receive_udp_exit(void)
 	kudp_enter("");
 	/* First: a drain in a flood stops at its next datagram. */
 	WRITE_ONCE(rx->stopping, true);
-	receive_udp_engine_stop(rx);
+	kudp_crc_stop(&rx->crc);
 	kudp_set_phase(KUDP_STOPPING);
 	kudp_dev_unregister(&rx->dev);
 	/* Waits for the netlink requests in progress. */
@@ -817,17 +711,18 @@ static void __exit receive_udp_exit(void)
 	synchronize_net();
 	kernel_sock_shutdown(rx->sock, SHUT_RDWR);
 	/*
-	 * The drain arms the timer, queues crc_work and itself again; the
-	 * timer queues complete_work. cancel_work_sync() also stops a work
-	 * item that queues itself.
+	 * The drain arms the timer, hands chunks to the CRC-32's work and
+	 * queues itself again; the timer queues complete_work.
+	 * cancel_work_sync() also stops a work item that queues itself.
 	 */
 	cancel_work_sync(&rx->drain_work);
 	hrtimer_cancel(&rx->idle_timer);
 	cancel_work_sync(&rx->complete_work);
-	cancel_work_sync(&rx->crc_work);
 	sock_release(rx->sock);
 	destroy_workqueue(rx->wq);
 	receive_udp_engine_free(rx);
+	/* Waits for the CRC-32's work, which no longer queues itself. */
+	kudp_crc_free(&rx->crc);
 	vfree(rx->buf);
 	pr_info("unloaded\n");
 }

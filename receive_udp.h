@@ -19,6 +19,7 @@
 #include <linux/workqueue.h>
 
 #include "kudp_core.h"
+#include "kudp_crc.h"
 #include "kudp_rel.h"
 
 struct kudp_rx;
@@ -28,7 +29,6 @@ struct kudp_rx;
  * @name: the mode's name, for the log
  * @init: set up what the engine keeps beside the buffer (optional).
  *	Process context, from module init, before the socket exists
- * @stop: exit begins: stop what the engine queued (optional). Any context
  * @free: undo @init (optional): no work item runs any more
  * @take: file one receive (a GRO run of one source's datagrams, or one
  *	datagram) from a source that peer allows. @burst: the idle timer was
@@ -43,7 +43,6 @@ struct kudp_rx;
 struct kudp_rx_engine {
 	const char *name;
 	int (*init)(struct kudp_rx *rx);
-	void (*stop)(struct kudp_rx *rx);
 	void (*free)(struct kudp_rx *rx);
 	void (*take)(struct kudp_rx *rx, const struct kudp_dgram *dg, bool burst);
 	void (*idle)(struct kudp_rx *rx);
@@ -69,8 +68,6 @@ extern const struct kudp_rx_engine receive_udp_rel;
  * @drain_work: takes the queued datagrams off @sock, RX_DRAIN_BUDGET a
  *	pass
  * @complete_work: completes the message when @idle_timer has expired
- * @crc_work: brings @cur's CRC-32 up to the bytes stored, while the drain
- *	stores more
  * @control_work: carries out @control (a reset or a discard)
  * @idle_timer: armed (re-armed) for 5 s at each datagram; "queued" means a
  *	datagram came less than 5 s ago. Armed only by @drain_work.
@@ -82,25 +79,17 @@ extern const struct kudp_rx_engine receive_udp_rel;
  * @control_lock: one reset or discard at a time
  * @stopping: set first thing by exit: the drain stops at its next datagram
  *	and does not queue itself again. Written once, read with READ_ONCE()
- * @crc_end: bytes of @cur stored in @buf: written by the work items on @wq
- *	with smp_store_release() once the bytes are there, read by @crc_work
- *	with smp_load_acquire()
- * @crc_lock: protects @crc_done, @crc_limit and @cur.crc (a mutex: a
- *	chunk takes a millisecond or more). Taken by @crc_work, by the work
- *	item that completes the message (receive_udp_finish()), and inside
- *	@lock by a new message's reset of @cur
- * @crc_done: bytes of @cur that @cur.crc covers; read without @crc_lock
- *	(READ_ONCE) to decide whether to queue @crc_work
- * @crc_limit: where @crc_work stops: %SIZE_MAX, or, while the message
- *	completes, the half that receive_udp_finish() leaves to it
+ * @crc: the message's CRC-32, a chunk at a time, behind the receive
+ *	(kudp_crc.h): both engines hand it the chunks that become whole;
+ *	the work items on @wq own it, exit stops it
  * @lock: protects the fields below it, and @buf's contents while @state
  *	is %KUDP_STATE_COMPLETE. Process context only. The work items are the
  *	only writers; they may read the fields without it. @state is also
  *	read without it (READ_ONCE) to wait and poll.
  * @state: %KUDP_STATE_EMPTY, %KUDP_STATE_RECEIVING or %KUDP_STATE_COMPLETE
  * @reason: why the last message completed
- * @cur: the current message: bytes (its length), datagrams, CRC-32 (under
- *	@crc_lock, see above)
+ * @cur: the current message: bytes (its length), datagrams; its CRC-32
+ *	once it completes (from @crc)
  * @seq: sequence number of the last completed message, from 1
  * @last: the last completed message's figures, kept after it is discarded
  * @messages: messages completed since load or reset
@@ -127,7 +116,6 @@ struct kudp_rx {
 	struct work_struct drain_work;
 	struct work_struct complete_work;
 	struct work_struct control_work;
-	struct work_struct crc_work;
 	struct hrtimer idle_timer;
 	void (*saved_data_ready)(struct sock *sk);
 	wait_queue_head_t read_wq;
@@ -136,11 +124,7 @@ struct kudp_rx {
 	/* Serializes resets and discards (process context, ioctl). */
 	struct mutex control_lock;
 	bool stopping;
-	size_t crc_end;
-	/* Protects crc_done, crc_limit and cur.crc (see above). */
-	struct mutex crc_lock;
-	size_t crc_done;
-	size_t crc_limit;
+	struct kudp_crc crc;
 
 	/* Protects what follows, from the work items and everything else. */
 	struct mutex lock;
@@ -168,8 +152,6 @@ extern const struct file_operations receive_udp_fops;
 void receive_udp_start(struct kudp_rx *rx);
 void receive_udp_complete(struct kudp_rx *rx, enum kudp_reason reason);
 void receive_udp_set_empty(struct kudp_rx *rx, enum kudp_cause cause);
-void receive_udp_finish(struct kudp_rx *rx, enum kudp_reason reason);
-void receive_udp_crc_feed(struct kudp_rx *rx);
 void receive_udp_arm_timer(struct kudp_rx *rx);
 void receive_udp_reject(struct kudp_rx *rx, const struct sockaddr_in *from,
 			unsigned int datagrams, const char *why);

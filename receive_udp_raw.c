@@ -22,6 +22,25 @@
 #define RX_NOT_RAW	"a reliable-mode datagram (this receiver is in mode=raw)"
 
 /*
+ * Complete the message for @reason, once its CRC-32 covers every byte:
+ * the chunks the CRC-32's work has not done are shared between it and
+ * this work item (kudp_crc_finish()). Nothing is completed when exit has
+ * begun.
+ */
+static void receive_udp_raw_finish(struct kudp_rx *rx, enum kudp_reason reason)
+{
+	u32 crc;
+
+	kudp_crc_upto(&rx->crc, rx->cur.bytes, true);
+	if (!kudp_crc_finish(&rx->crc, &crc))
+		return;
+	mutex_lock(&rx->lock);
+	rx->cur.crc = crc;
+	receive_udp_complete(rx, reason);
+	mutex_unlock(&rx->lock);
+}
+
+/*
  * File one receive (with GRO, a run of datagrams from one source) where
  * the message's state says. @burst: the idle timer was queued when the
  * drain came to it (less than 5 s since the last datagram).
@@ -46,8 +65,11 @@ static void receive_udp_raw_take(struct kudp_rx *rx, const struct kudp_dgram *dg
 		mutex_unlock(&rx->lock);
 		return;
 	}
-	if (rx->state != KUDP_STATE_RECEIVING)
+	if (rx->state != KUDP_STATE_RECEIVING) {
 		receive_udp_start(rx);
+		/* Its length is known when it completes. */
+		kudp_crc_reset(&rx->crc, KUDP_CRC_CHUNK, 0);
+	}
 	receive_udp_arm_timer(rx);
 
 	room = rx->size - rx->cur.bytes;
@@ -58,15 +80,15 @@ static void receive_udp_raw_take(struct kudp_rx *rx, const struct kudp_dgram *dg
 	kudp_xfer_add(&rx->cur, stored, kudp_dgram_count(dg, stored));
 	rx->overflow += dg->len - stored;
 	mutex_unlock(&rx->lock);
-	receive_udp_crc_feed(rx);
+	kudp_crc_upto(&rx->crc, rx->cur.bytes, false);
 	if (rx->cur.bytes == rx->size)
-		receive_udp_finish(rx, KUDP_REASON_FULL);
+		receive_udp_raw_finish(rx, KUDP_REASON_FULL);
 }
 
 /* 5 s without a datagram: the message is complete. */
 static void receive_udp_raw_idle(struct kudp_rx *rx)
 {
-	receive_udp_finish(rx, KUDP_REASON_IDLE);
+	receive_udp_raw_finish(rx, KUDP_REASON_IDLE);
 }
 
 static unsigned int receive_udp_raw_idle_ms(const struct kudp_rx *rx)

@@ -58,14 +58,12 @@ static void receive_udp_rel_finish(struct kudp_rx *rx)
 	bool right;
 	u32 crc;
 
-	if (!kudp_rel_rx_crc(&rx->rel, &crc))
+	if (!kudp_crc_finish(&rx->crc, &crc))
 		return;
 	mutex_lock(&rx->lock);
 	right = ~crc == rx->rel.crc;
 	if (right) {
-		mutex_lock(&rx->crc_lock);
-		WRITE_ONCE(rx->cur.crc, crc);
-		mutex_unlock(&rx->crc_lock);
+		rx->cur.crc = crc;
 		kudp_rel_rx_complete(&rx->rel);
 		receive_udp_complete(rx, KUDP_REASON_WHOLE);
 	} else {
@@ -88,16 +86,16 @@ static void receive_udp_rel_take_one(struct kudp_rx *rx, const struct kudp_dgram
 		struct kudp_data_hdr data;
 		struct kudp_close_hdr close;
 	} buf;
-	const void *raw;
-	struct kudp_hdr h = { };
+	enum kudp_rel_verdict verdict = KUDP_REL_BAD;
+	struct kudp_hdr h;
 	size_t stored;
 	void *slot;
 
 	/* The header once: every later look reads h. */
-	raw = skb_header_pointer(dg->skb, off, min(len, sizeof(buf)), &buf);
-	if (kudp_wire_parse(raw, len, &h) < 0)
-		h.type = 0;
-	switch (kudp_rel_rx_classify(&rx->rel, &h, &dg->from)) {
+	if (kudp_wire_parse(skb_header_pointer(dg->skb, off, min(len, sizeof(buf)), &buf),
+			    len, &h) > 0)
+		verdict = kudp_rel_rx_classify(&rx->rel, &h, &dg->from);
+	switch (verdict) {
 	case KUDP_REL_BAD:
 		receive_udp_reject(rx, &dg->from, 1,
 				   "malformed, or not a reliable-mode DATA or CLOSE");
@@ -166,16 +164,11 @@ static void receive_udp_rel_take(struct kudp_rx *rx, const struct kudp_dgram *dg
 
 static int receive_udp_rel_init(struct kudp_rx *rx)
 {
-	int ret = kudp_rel_rx_init(&rx->rel, rx->buf, rx->size);
+	int ret = kudp_rel_rx_init(&rx->rel, rx->buf, rx->size, &rx->crc);
 
 	if (ret)
 		pr_err("mode=reliable: no memory for the map of what arrived\n");
 	return ret;
-}
-
-static void receive_udp_rel_stop(struct kudp_rx *rx)
-{
-	kudp_rel_rx_stop(&rx->rel);
 }
 
 /* The message is gone: its next datagram starts it anew. */
@@ -192,7 +185,6 @@ static void receive_udp_rel_free(struct kudp_rx *rx)
 const struct kudp_rx_engine receive_udp_rel = {
 	.name = "reliable",
 	.init = receive_udp_rel_init,
-	.stop = receive_udp_rel_stop,
 	.free = receive_udp_rel_free,
 	.take = receive_udp_rel_take,
 	.idle = receive_udp_rel_incomplete,

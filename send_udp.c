@@ -123,12 +123,12 @@ struct kudp_tx {
 	struct kudp_rel_sender rel;
 };
 
-static void send_udp_snapshot(struct kudp_stats *st);
-static void send_udp_reset(void);
-static int send_udp_discard(void);
+static void send_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st);
+static void send_udp_reset(struct kudp_dev *kd);
+static int send_udp_discard(struct kudp_dev *kd);
 static const struct file_operations send_udp_fops;
 
-static struct kudp_tx tx = {
+static struct kudp_tx sender = {
 	.dev = {
 		.name = "send_udp",
 		.fops = &send_udp_fops,
@@ -137,66 +137,67 @@ static struct kudp_tx tx = {
 		.discard = send_udp_discard,
 		.hidden = KUDP_STAT_REASON | KUDP_STAT_OVERFLOW | KUDP_STAT_DROPS,
 	},
-	.lock = __MUTEX_INITIALIZER(tx.lock),
-	.idle_wq = __WAIT_QUEUE_HEAD_INITIALIZER(tx.idle_wq),
+	.lock = __MUTEX_INITIALIZER(sender.lock),
+	.idle_wq = __WAIT_QUEUE_HEAD_INITIALIZER(sender.idle_wq),
 	.state = KUDP_STATE_IDLE,
 };
 
 static void send_udp_work(struct work_struct *work)
 {
-	struct kudp_send_opts opts = { .gso = tx.gso, .rate = tx.rate };
+	struct kudp_tx *tx = container_of(work, struct kudp_tx, send_work);
+	struct kudp_send_opts opts = { .gso = tx->gso, .rate = tx->rate };
 	int ret;
 
-	kudp_enter("dest=%pI4, len=%zu", &tx.dest, tx.len);
-	ret = kudp_sock_connect(tx.sock, tx.dest);
+	kudp_enter("dest=%pI4, len=%zu", &tx->dest, tx->len);
+	ret = kudp_sock_connect(tx->sock, tx->dest);
 	if (!ret) {
-		opts.payload = kudp_sock_payload(tx.sock, tx.payload);
-		if (tx.mode == KUDP_MODE_RELIABLE)
-			ret = kudp_rel_send(&tx.rel, tx.sock, tx.buf, tx.len,
-					    kudp_xfer_crc32(&tx.cur), &opts, &tx.cur, tx.hold);
+		opts.payload = kudp_sock_payload(tx->sock, tx->payload);
+		if (tx->mode == KUDP_MODE_RELIABLE)
+			ret = kudp_rel_send(&tx->rel, tx->sock, tx->buf, tx->len,
+					    kudp_xfer_crc32(&tx->cur), &opts, &tx->cur, tx->hold);
 		else
-			ret = kudp_send(tx.sock, tx.buf, tx.len, &opts, &tx.cur);
+			ret = kudp_send(tx->sock, tx->buf, tx->len, &opts, &tx->cur);
 	}
 
 	if (!ret)
 		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u%s\n",
-			 tx.cur.bytes, tx.cur.datagrams, &tx.dest, KUDP_PORT,
-			 tx.mode == KUDP_MODE_RELIABLE ? ", confirmed" : "");
+			 tx->cur.bytes, tx->cur.datagrams, &tx->dest, KUDP_PORT,
+			 tx->mode == KUDP_MODE_RELIABLE ? ", confirmed" : "");
 	else if (ret == -ECONNREFUSED)
 		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
-			&tx.dest, KUDP_PORT, tx.cur.bytes, tx.len);
+			&tx->dest, KUDP_PORT, tx->cur.bytes, tx->len);
 	else if (ret == -EHOSTUNREACH)
 		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
-		       &tx.dest, tx.cur.bytes);
-	else if (ret == -ETIMEDOUT && tx.mode == KUDP_MODE_RELIABLE)
+		       &tx->dest, tx->cur.bytes);
+	else if (ret == -ETIMEDOUT && tx->mode == KUDP_MODE_RELIABLE)
 		pr_err("%pI4: the receiver did not confirm the message (%zu bytes, %llu datagrams sent): no answer, or no progress, for %u s (hold)\n",
-		       &tx.dest, tx.len, tx.cur.datagrams, tx.hold);
+		       &tx->dest, tx->len, tx->cur.datagrams, tx->hold);
 	else if (ret == -ETIMEDOUT)
 		pr_err("%pI4: datagrams stayed queued in this machine for %u s (link down?): %llu bytes sent\n",
-		       &tx.dest, KUDP_LEAVE_TIMEOUT_MS / 1000, tx.cur.bytes);
+		       &tx->dest, KUDP_LEAVE_TIMEOUT_MS / 1000, tx->cur.bytes);
 	else if (ret == -EPIPE)
 		pr_warn("send aborted after %llu of %zu bytes: the module is going away\n",
-			tx.cur.bytes, tx.len);
+			tx->cur.bytes, tx->len);
 	else
 		pr_err("send to %pI4:%u failed with error %d after %llu of %zu bytes\n",
-		       &tx.dest, KUDP_PORT, ret, tx.cur.bytes, tx.len);
+		       &tx->dest, KUDP_PORT, ret, tx->cur.bytes, tx->len);
 
-	mutex_lock(&tx.lock);
-	tx.last = tx.cur;
-	tx.last_error = ret;
+	mutex_lock(&tx->lock);
+	tx->last = tx->cur;
+	tx->last_error = ret;
 	if (ret)
-		tx.errors++;
-	tx.messages++;
-	tx.seq++;
-	WRITE_ONCE(tx.state, KUDP_STATE_IDLE);
+		tx->errors++;
+	tx->messages++;
+	tx->seq++;
+	WRITE_ONCE(tx->state, KUDP_STATE_IDLE);
 	kudp_genl_notify(&(struct kudp_event){
 		.cmd = KUDP_CMD_SENT,
-		.seq = tx.seq,
-		.xfer = &tx.last,
+		.seq = tx->seq,
+		.xfer = &tx->last,
 		.result = ret,
 	});
-	mutex_unlock(&tx.lock);
-	wake_up_interruptible_all(&tx.idle_wq);
+	mutex_unlock(&tx->lock);
+	wake_up_interruptible_all(&tx->idle_wq);
 }
 
 /*
@@ -204,26 +205,26 @@ static void send_udp_work(struct work_struct *work)
  * message is being written or sent, or wait for the sender to be idle if
  * @wait (interruptibly: -ERESTARTSYS on a signal).
  */
-static int send_udp_claim(bool wait)
+static int send_udp_claim(struct kudp_tx *tx, bool wait)
 {
 	int ret;
 
 	kudp_enter("wait=%d", wait);
 	for (;;) {
-		mutex_lock(&tx.lock);
-		if (tx.state == KUDP_STATE_IDLE) {
-			WRITE_ONCE(tx.state, KUDP_STATE_FILLING);
-			tx.len = 0;
-			tx.fill_crc = ~0U;
-			tx.fill_error = 0;
-			mutex_unlock(&tx.lock);
+		mutex_lock(&tx->lock);
+		if (tx->state == KUDP_STATE_IDLE) {
+			WRITE_ONCE(tx->state, KUDP_STATE_FILLING);
+			tx->len = 0;
+			tx->fill_crc = ~0U;
+			tx->fill_error = 0;
+			mutex_unlock(&tx->lock);
 			return 0;
 		}
-		mutex_unlock(&tx.lock);
+		mutex_unlock(&tx->lock);
 		if (!wait)
 			return kudp_ret(-EBUSY);
-		ret = wait_event_interruptible(tx.idle_wq,
-					       READ_ONCE(tx.state) == KUDP_STATE_IDLE);
+		ret = wait_event_interruptible(tx->idle_wq,
+					       READ_ONCE(tx->state) == KUDP_STATE_IDLE);
 		if (ret)
 			return kudp_ret(ret);
 	}
@@ -232,51 +233,51 @@ static int send_udp_claim(bool wait)
 /*
  * The message in the buffer is complete: FILLING -> SENDING, and queue the
  * send. Takes the destination and the other settings now, so that it is called
- * with kernel_param_lock(THIS_MODULE) held, and tx.lock.
+ * with kernel_param_lock(THIS_MODULE) held, and tx->lock.
  */
-static void send_udp_queue(void)
+static void send_udp_queue(struct kudp_tx *tx)
 {
 	kudp_assert_param_lock();
-	lockdep_assert_held(&tx.lock);
-	kudp_enter("len=%zu", tx.len);
-	kudp_xfer_start(&tx.cur);
-	tx.cur.crc = tx.fill_crc;
-	tx.dest = dest_addr;
-	tx.payload = payload;
-	tx.gso = gso;
-	tx.rate = rate;
-	tx.mode = mode;
-	tx.hold = hold;
-	WRITE_ONCE(tx.state, KUDP_STATE_SENDING);
-	queue_work(tx.wq, &tx.send_work);
+	lockdep_assert_held(&tx->lock);
+	kudp_enter("len=%zu", tx->len);
+	kudp_xfer_start(&tx->cur);
+	tx->cur.crc = tx->fill_crc;
+	tx->dest = dest_addr;
+	tx->payload = payload;
+	tx->gso = gso;
+	tx->rate = rate;
+	tx->mode = mode;
+	tx->hold = hold;
+	WRITE_ONCE(tx->state, KUDP_STATE_SENDING);
+	queue_work(tx->wq, &tx->send_work);
 }
 
 /*
  * Send @len bytes of @data: the "data" parameter's write, and init's send
  * of insmod's data=. Called with kernel_param_lock(THIS_MODULE) held.
  */
-static int send_udp_start(const char *data, size_t len)
+static int send_udp_start(struct kudp_tx *tx, const char *data, size_t len)
 {
 	int ret;
 
 	kudp_assert_param_lock();
 	kudp_enter("len=%zu", len);
-	if (len > tx.size) {
+	if (len > tx->size) {
 		pr_err("data: %zu bytes do not fit in the %llu-byte buffer (buffer_size)\n",
-		       len, tx.size);
+		       len, tx->size);
 		return kudp_ret(-EFBIG);
 	}
-	ret = send_udp_claim(false);
+	ret = send_udp_claim(tx, false);
 	if (ret) {
 		pr_warn("data: a message is being written or sent; write again when parameters/state reads idle\n");
 		return ret;
 	}
-	mutex_lock(&tx.lock);
-	memcpy(tx.buf, data, len);
-	tx.len = len;
-	tx.fill_crc = crc32_le(~0U, data, len);
-	send_udp_queue();
-	mutex_unlock(&tx.lock);
+	mutex_lock(&tx->lock);
+	memcpy(tx->buf, data, len);
+	tx->len = len;
+	tx->fill_crc = crc32_le(~0U, data, len);
+	send_udp_queue(tx);
+	mutex_unlock(&tx->lock);
 	return 0;
 }
 
@@ -304,19 +305,20 @@ static int data_set(const char *val, const struct kernel_param *kp)
 	}
 	if (kudp_param_check_ready(kp))
 		return kudp_ret(-ENODEV);
-	return send_udp_start(val, len);
+	return send_udp_start(&sender, val, len);
 }
 
 static int data_get(char *buf, const struct kernel_param *kp)
 {
+	struct kudp_tx *tx = &sender;
 	size_t len;
 
 	if (kudp_param_check_ready(kp))
 		return -ENODEV;
-	mutex_lock(&tx.lock);
-	len = min_t(size_t, tx.len, PAGE_SIZE - 1);
-	memcpy(buf, tx.buf, len);
-	mutex_unlock(&tx.lock);
+	mutex_lock(&tx->lock);
+	len = min_t(size_t, tx->len, PAGE_SIZE - 1);
+	memcpy(buf, tx->buf, len);
+	mutex_unlock(&tx->lock);
 	return len;
 }
 
@@ -434,8 +436,15 @@ MODULE_PARM_DESC(last_error,
  * to idle.
  */
 
+/* The sender whose device @file is. */
+static struct kudp_tx *send_udp_of(struct file *file)
+{
+	return container_of(file_inode(file)->i_cdev, struct kudp_tx, dev.cdev);
+}
+
 static int send_udp_open(struct inode *inode, struct file *file)
 {
+	struct kudp_tx *tx = send_udp_of(file);
 	int ret;
 
 	kudp_enter("f_flags=%#x", file->f_flags);
@@ -445,60 +454,62 @@ static int send_udp_open(struct inode *inode, struct file *file)
 	/* The VFS would refuse it after ->open, and call ->release. */
 	if (file->f_flags & O_DIRECT)
 		return kudp_ret(-EINVAL);
-	ret = send_udp_claim(!(file->f_flags & O_NONBLOCK));
+	ret = send_udp_claim(tx, !(file->f_flags & O_NONBLOCK));
 	if (ret)
 		return ret;
-	file->private_data = &tx;	/* this file is the writer */
+	file->private_data = tx;	/* this file is the writer */
 	return 0;
 }
 
 static ssize_t send_udp_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
+	struct kudp_tx *tx = send_udp_of(file);
 	size_t n;
 	int ret = 0;
 
 	kudp_dbg_rl("%s(count=%zu)\n", __func__, count);
-	mutex_lock(&tx.lock);
-	if (tx.fill_error) {
-		ret = tx.fill_error;
+	mutex_lock(&tx->lock);
+	if (tx->fill_error) {
+		ret = tx->fill_error;
 		goto out;
 	}
-	if (count && tx.len == tx.size) {
+	if (count && tx->len == tx->size) {
 		pr_warn_ratelimited("/dev/send_udp: the %llu-byte buffer is full (buffer_size): the message will not be sent\n",
-				    tx.size);
+				    tx->size);
 		ret = -EFBIG;
 		goto fail;
 	}
 	/* At most KUDP_IO_CHUNK under the lock: statistics wait for it. */
-	n = min3((u64)count, tx.size - tx.len, (u64)KUDP_IO_CHUNK);
-	if (copy_from_user(tx.buf + tx.len, ubuf, n)) {
+	n = min3((u64)count, tx->size - tx->len, (u64)KUDP_IO_CHUNK);
+	if (copy_from_user(tx->buf + tx->len, ubuf, n)) {
 		ret = -EFAULT;
 		goto fail;
 	}
-	tx.fill_crc = crc32_le(tx.fill_crc, tx.buf + tx.len, n);
-	tx.len += n;
-	mutex_unlock(&tx.lock);
+	tx->fill_crc = crc32_le(tx->fill_crc, tx->buf + tx->len, n);
+	tx->len += n;
+	mutex_unlock(&tx->lock);
 	return n;
 
 fail:
-	tx.fill_error = ret;
+	tx->fill_error = ret;
 out:
-	mutex_unlock(&tx.lock);
+	mutex_unlock(&tx->lock);
 	return kudp_ret(ret);
 }
 
 /* Each close(2) of the writer: report a cancelled message. */
 static int send_udp_flush(struct file *file, fl_owner_t id)
 {
+	struct kudp_tx *tx = send_udp_of(file);
 	int ret = 0;
 
-	if (file->private_data != &tx)
+	if (file->private_data != tx)
 		return 0;
-	mutex_lock(&tx.lock);
-	if (tx.fill_error == -ECANCELED)
+	mutex_lock(&tx->lock);
+	if (tx->fill_error == -ECANCELED)
 		ret = -ECANCELED;
-	mutex_unlock(&tx.lock);
+	mutex_unlock(&tx->lock);
 	return ret;
 }
 
@@ -508,42 +519,45 @@ static int send_udp_flush(struct file *file, fl_owner_t id)
  */
 static int send_udp_release(struct inode *inode, struct file *file)
 {
+	struct kudp_tx *tx = send_udp_of(file);
 	bool killed = current->flags & PF_SIGNALED;
 	int err;
 
-	kudp_enter("writer=%d", file->private_data == &tx);
-	if (file->private_data != &tx)
+	kudp_enter("writer=%d", file->private_data == tx);
+	if (file->private_data != tx)
 		return 0;
 
 	/* send_udp_queue() reads the ip and payload parameters. */
 	kernel_param_lock(THIS_MODULE);
-	mutex_lock(&tx.lock);
-	err = tx.fill_error;
+	mutex_lock(&tx->lock);
+	err = tx->fill_error;
 	if (!err && !killed) {
-		send_udp_queue();
+		send_udp_queue(tx);
 		goto out;
 	}
 	if (killed)
 		pr_warn("/dev/send_udp: message of %zu bytes not sent: the writer was killed by a signal\n",
-			tx.len);
+			tx->len);
 	else
 		pr_warn("/dev/send_udp: message of %zu bytes not sent: %s (error %d)\n",
-			tx.len, err == -ECANCELED ? "it was discarded" : "a write failed", err);
-	tx.len = 0;
-	WRITE_ONCE(tx.state, KUDP_STATE_IDLE);
-	wake_up_interruptible_all(&tx.idle_wq);
+			tx->len, err == -ECANCELED ? "it was discarded" : "a write failed", err);
+	tx->len = 0;
+	WRITE_ONCE(tx->state, KUDP_STATE_IDLE);
+	wake_up_interruptible_all(&tx->idle_wq);
 out:
-	mutex_unlock(&tx.lock);
+	mutex_unlock(&tx->lock);
 	kernel_param_unlock(THIS_MODULE);
 	return 0;
 }
 
 static long send_udp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct kudp_tx *tx = send_udp_of(file);
+
 	/* The writer may always give up its own message: no privilege. */
-	if (cmd == KUDP_IOC_DISCARD && file->private_data == &tx)
-		return send_udp_discard();
-	return kudp_dev_ioctl(&tx.dev, cmd, arg);
+	if (cmd == KUDP_IOC_DISCARD && file->private_data == tx)
+		return send_udp_discard(&tx->dev);
+	return kudp_dev_ioctl(&tx->dev, cmd, arg);
 }
 
 static const struct file_operations send_udp_fops = {
@@ -556,71 +570,77 @@ static const struct file_operations send_udp_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static void send_udp_snapshot(struct kudp_stats *st)
+static void send_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st)
 {
-	mutex_lock(&tx.lock);
-	st->state = tx.state;
-	st->seq = tx.seq;
-	if (tx.state == KUDP_STATE_SENDING) {
-		st->cur_bytes = READ_ONCE(tx.cur.bytes);
-		st->cur_datagrams = READ_ONCE(tx.cur.datagrams);
-	} else if (tx.state == KUDP_STATE_FILLING) {
-		st->cur_bytes = tx.len;
+	struct kudp_tx *tx = container_of(kd, struct kudp_tx, dev);
+
+	mutex_lock(&tx->lock);
+	st->state = tx->state;
+	st->seq = tx->seq;
+	if (tx->state == KUDP_STATE_SENDING) {
+		st->cur_bytes = READ_ONCE(tx->cur.bytes);
+		st->cur_datagrams = READ_ONCE(tx->cur.datagrams);
+	} else if (tx->state == KUDP_STATE_FILLING) {
+		st->cur_bytes = tx->len;
 	}
-	st->last_bytes = tx.last.bytes;
-	st->last_datagrams = tx.last.datagrams;
-	st->crc32 = kudp_xfer_crc32(&tx.last);
-	st->messages = tx.messages;
-	st->errors = tx.errors;
-	st->last_error = tx.last_error;
-	st->capacity = tx.size;
-	st->rejected = READ_ONCE(tx.rel.rejected) - tx.rejected_base;
-	mutex_unlock(&tx.lock);
+	st->last_bytes = tx->last.bytes;
+	st->last_datagrams = tx->last.datagrams;
+	st->crc32 = kudp_xfer_crc32(&tx->last);
+	st->messages = tx->messages;
+	st->errors = tx->errors;
+	st->last_error = tx->last_error;
+	st->capacity = tx->size;
+	st->rejected = READ_ONCE(tx->rel.rejected) - tx->rejected_base;
+	mutex_unlock(&tx->lock);
 }
 
-static void send_udp_reset(void)
+static void send_udp_reset(struct kudp_dev *kd)
 {
+	struct kudp_tx *tx = container_of(kd, struct kudp_tx, dev);
+
 	kudp_enter("");
-	mutex_lock(&tx.lock);
-	tx.messages = 0;
-	tx.errors = 0;
-	tx.last_error = 0;
-	tx.rejected_base = READ_ONCE(tx.rel.rejected);
-	mutex_unlock(&tx.lock);
+	mutex_lock(&tx->lock);
+	tx->messages = 0;
+	tx->errors = 0;
+	tx->last_error = 0;
+	tx->rejected_base = READ_ONCE(tx->rel.rejected);
+	mutex_unlock(&tx->lock);
 }
 
-static int send_udp_discard(void)
+static int send_udp_discard(struct kudp_dev *kd)
 {
+	struct kudp_tx *tx = container_of(kd, struct kudp_tx, dev);
 	int ret = 0;
 
 	kudp_enter("");
-	mutex_lock(&tx.lock);
-	if (tx.state == KUDP_STATE_SENDING) {
+	mutex_lock(&tx->lock);
+	if (tx->state == KUDP_STATE_SENDING) {
 		ret = -EBUSY;
 	} else {
 		/* A writer filling the buffer learns it at its next write. */
-		if (tx.state == KUDP_STATE_FILLING) {
+		if (tx->state == KUDP_STATE_FILLING) {
 			pr_info("/dev/send_udp: the message being written (%zu bytes so far) was discarded\n",
-				tx.len);
-			tx.fill_error = -ECANCELED;
+				tx->len);
+			tx->fill_error = -ECANCELED;
 		}
-		tx.len = 0;
+		tx->len = 0;
 	}
-	mutex_unlock(&tx.lock);
+	mutex_unlock(&tx->lock);
 	return kudp_ret(ret);
 }
 
 static int __init send_udp_init(void)
 {
+	struct kudp_tx *tx = &sender;
 	int ret;
 
 	kudp_enter("buffer_size=%llu", buffer_size);
 	kudp_set_phase(KUDP_STARTING);
 
-	tx.buf = kudp_buf_alloc(buffer_size, "buffer_size");
-	if (!tx.buf)
+	tx->buf = kudp_buf_alloc(buffer_size, "buffer_size");
+	if (!tx->buf)
 		return kudp_ret(-ENOMEM);
-	tx.size = buffer_size;
+	tx->size = buffer_size;
 
 	/*
 	 * Bound, not WQ_UNBOUND: a send stays on the CPU it started on. Over
@@ -630,71 +650,73 @@ static int __init send_udp_init(void)
 	 * must not keep the other work items of its CPU's pool waiting
 	 * (6.5+ would mark it so after 10 ms; 6.1 would not).
 	 */
-	tx.wq = alloc_workqueue("send_udp", WQ_CPU_INTENSIVE, 1);
-	if (!tx.wq) {
+	tx->wq = alloc_workqueue("send_udp", WQ_CPU_INTENSIVE, 1);
+	if (!tx->wq) {
 		pr_err("cannot create the workqueue: out of memory\n");
 		ret = -ENOMEM;
 		goto err_free_buf;
 	}
-	INIT_WORK(&tx.send_work, send_udp_work);
+	INIT_WORK(&tx->send_work, send_udp_work);
 
-	ret = kudp_sock_create(&tx.sock);
+	ret = kudp_sock_create(&tx->sock);
 	if (ret)
 		goto err_destroy_wq;
-	kudp_xfer_start(&tx.last);
+	kudp_xfer_start(&tx->last);
 	/* mode=reliable: message ids of this load never meet an earlier load's. */
-	tx.rel.instance = get_random_u32();
+	tx->rel.instance = get_random_u32();
 
 	/* insmod send_udp.ko data=...: nothing else can be writing yet. */
 	kernel_param_lock(THIS_MODULE);
 	if (insmod_data)
-		ret = send_udp_start(insmod_data, strlen(insmod_data));
+		ret = send_udp_start(tx, insmod_data, strlen(insmod_data));
 	kfree(insmod_data);
 	insmod_data = NULL;
 	kernel_param_unlock(THIS_MODULE);
 	if (ret)
 		goto err_release_sock;
 
-	ret = kudp_genl_register(&tx.dev);
+	ret = kudp_genl_register(&tx->dev);
 	if (ret)
 		goto err_stop_send;
 	/* Last: once the device exists, a file may be open; init cannot fail. */
-	ret = kudp_dev_register(&tx.dev);
+	ret = kudp_dev_register(&tx->dev);
 	if (ret)
 		goto err_unregister_genl;
 
 	kudp_set_phase(KUDP_READY);
 	pr_info("ready: %llu-byte buffer, sending to %pI4:%u\n",
-		tx.size, &dest_addr, KUDP_PORT);
+		tx->size, &dest_addr, KUDP_PORT);
 	return 0;
 
 err_unregister_genl:
 	kudp_genl_unregister();
 err_stop_send:
-	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
-	cancel_work_sync(&tx.send_work);
+	kernel_sock_shutdown(tx->sock, SHUT_RDWR);
+	cancel_work_sync(&tx->send_work);
 err_release_sock:
-	sock_release(tx.sock);
+	sock_release(tx->sock);
 err_destroy_wq:
-	destroy_workqueue(tx.wq);
+	destroy_workqueue(tx->wq);
 err_free_buf:
-	vfree(tx.buf);
+	vfree(tx->buf);
 	return kudp_ret(ret);
 }
 
 static void __exit send_udp_exit(void)
 {
+	struct kudp_tx *tx = &sender;
+
 	kudp_enter("");
 	kudp_set_phase(KUDP_STOPPING);
-	kudp_dev_unregister(&tx.dev);
+	kudp_dev_unregister(&tx->dev);
 	/* Waits for the netlink requests in progress. */
 	kudp_genl_unregister();
 	/* Make a send in progress fail at its next datagram (EPIPE). */
-	kernel_sock_shutdown(tx.sock, SHUT_RDWR);
-	cancel_work_sync(&tx.send_work);
-	sock_release(tx.sock);
-	destroy_workqueue(tx.wq);
-	vfree(tx.buf);
+	kernel_sock_shutdown(tx->sock, SHUT_RDWR);
+	cancel_work_sync(&tx->send_work);
+	sock_release(tx->sock);
+	destroy_workqueue(tx->wq);
+	vfree(tx->buf);
 	pr_info("unloaded\n");
 }
 

@@ -124,8 +124,15 @@ def kudp(payload=0, offload=1, debug=0, mod=MOD, size=SIZE, mode="raw", netem=""
         sh("tc qdisc add dev lo root netem " + netem)
     mon_path = "/tmp/bench-monitor"
     mon = subprocess.Popen([KUDPCTL, "monitor", "--json"], stdout=open(mon_path, "w"),
-                           stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
+                           stderr=open(mon_path + ".err", "w"))
+    # Subscribed once it says so (a fixed wait lost the completion event
+    # of a short transfer on a slow day).
+    deadline = time.monotonic() + 30
+    while "monitoring" not in open(mon_path + ".err").read():
+        if time.monotonic() > deadline or mon.poll() is not None:
+            raise SystemExit("kudpctl monitor never started: "
+                             + open(mon_path + ".err").read())
+        time.sleep(0.02)
     crc = 0
     fd = os.open("/dev/send_udp", os.O_WRONLY)
     for c in stream.chunks(size):
