@@ -231,7 +231,7 @@ run_one() {
 	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
 	[ -n "$one" ] || return 0
 	if [ "$kver" = "$(echo $kernels | awk '{ print $NF }')" ]; then
-		[[ ",$one," == *,main,* ]] && one=${one/main/main,once}
+		[[ ",$one," == *,main,* && ",$one," != *,once,* ]] && one=${one/main/main,once}
 	elif [ -z "${KUDP_SUITES:-}" ] && [ -z "$debug" ]; then
 		one=every
 	fi
