@@ -80,33 +80,40 @@ SOURCES := kudp_core.c kudp_core.h kudp_param.c kudp_parse.c kudp_parse.h kudp_d
 	send_udp.c receive_udp.c receive_udp.h receive_udp_dev.c receive_udp_raw.c receive_udp_rel.c include/uapi/kudp.h
 TOOLS := tests/kudp_ioctl.c tests/flood.c tests/kmsg.c tools/kudpctl.c
 
-# kudpctl: user space, built against the project's UAPI header and libnl.
-# CPPFLAGS, CFLAGS and LDFLAGS are added after these (debian/rules passes
-# Debian's hardening flags). -Wno-unused-parameter: libnl callbacks have a
-# fixed signature.
+# The project's version, one place: kudp_core.h's KUDP_VERSION (the
+# modules' MODULE_VERSION; scripts/dkms-check.sh holds dkms.conf to it).
+# kudpctl --version prints it: every build of kudpctl (this Makefile's,
+# debian/rules', scripts/cross.sh's) goes through TOOL_CFLAGS.
+KUDP_VERSION := $(shell sed -n 's/^.define KUDP_VERSION[[:space:]]*"\(.*\)"$$/\1/p' kudp_core.h)
+
+# kudpctl: user space, built against the project's UAPI header, libnl and
+# zlib (its CRC-32). CPPFLAGS, CFLAGS and LDFLAGS are added after these
+# (debian/rules passes Debian's hardening flags). -Wno-unused-parameter:
+# libnl callbacks have a fixed signature.
 # _FILE_OFFSET_BITS=64: files over 2 GiB on 32-bit user space too.
 TOOL_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -D_FILE_OFFSET_BITS=64 \
-	-Iinclude/uapi
+	-Iinclude/uapi -DKUDP_VERSION='"$(KUDP_VERSION)"'
 ifeq ($(CROSS_COMPILE),)
-LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
-LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+TOOL_LIB_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0 zlib)
+TOOL_LIBS = $(shell pkg-config --libs libnl-genl-3.0 zlib)
 KUDPCTL := tools/kudpctl
 TOOL_CC := $(CC)
 else
-# Cross-building: the target's compiler, and the target's libnl from
-# NL_SYSROOT (Debian's libnl-3-dev and libnl-genl-3-dev of the target
-# architecture, unpacked: scripts/cross-fetch.sh sysroot arm64|armhf
-# prints one). libnl is linked statically (the board needs no libnl),
-# glibc dynamically (Debian 12's, 2.36, or newer on the board).
+# Cross-building: the target's compiler, and the target's libnl and zlib
+# from NL_SYSROOT (Debian's libnl-3-dev, libnl-genl-3-dev and zlib1g-dev
+# of the target architecture, unpacked: scripts/cross-fetch.sh sysroot
+# arm64|armhf|s390x prints one). libnl and zlib are linked statically (the
+# board needs neither), glibc dynamically (Debian 12's, 2.36, or newer on
+# the board).
 # KUDPCTL_STATIC=1 links glibc statically too, for a board without it: the
 # linker then warns that libnl refers to getaddrinfo and getprotobyname
 # (which kudpctl never calls). The binary goes to tools/ARCH/, never under
 # the host tool's name.
 TRIPLET := $(patsubst %-,%,$(CROSS_COMPILE))
 TOOL_ARCH := $(or $(ARCH),$(if $(filter aarch64%,$(TRIPLET)),arm64,$(if $(filter arm%,$(TRIPLET)),arm,$(TRIPLET))))
-LIBNL_CFLAGS = -I$(NL_SYSROOT)/usr/include/libnl3
-LIBNL_LIBS = -L$(NL_SYSROOT)/usr/lib/$(TRIPLET) -L$(NL_SYSROOT)/lib/$(TRIPLET) \
-	$(if $(KUDPCTL_STATIC),-static,-Wl$(comma)-Bstatic) -lnl-genl-3 -lnl-3 \
+TOOL_LIB_CFLAGS = -I$(NL_SYSROOT)/usr/include/libnl3 -I$(NL_SYSROOT)/usr/include
+TOOL_LIBS = -L$(NL_SYSROOT)/usr/lib/$(TRIPLET) -L$(NL_SYSROOT)/lib/$(TRIPLET) \
+	$(if $(KUDPCTL_STATIC),-static,-Wl$(comma)-Bstatic) -lnl-genl-3 -lnl-3 -lz \
 	$(if $(KUDPCTL_STATIC),,-Wl$(comma)-Bdynamic) -lpthread -lm
 KUDPCTL := tools/$(TOOL_ARCH)/kudpctl
 TOOL_CC := $(CROSS_COMPILE)gcc
@@ -116,18 +123,21 @@ all: modules tools
 
 tools: $(KUDPCTL)
 
-tools/kudpctl: tools/kudpctl.c include/uapi/kudp.h
+tools/kudpctl: tools/kudpctl.c include/uapi/kudp.h kudp_core.h
 	@pkg-config --exists libnl-genl-3.0 || { echo "kudpctl needs libnl-genl-3-dev: run make setup" >&2; exit 1; }
-	$(TOOL_CC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIBNL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBNL_LIBS)
+	@pkg-config --exists zlib || { echo "kudpctl needs zlib1g-dev: run make setup" >&2; exit 1; }
+	$(TOOL_CC) $(TOOL_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(TOOL_LIB_CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_LIBS)
 
-tools/$(TOOL_ARCH)/kudpctl: tools/kudpctl.c include/uapi/kudp.h
+tools/$(TOOL_ARCH)/kudpctl: tools/kudpctl.c include/uapi/kudp.h kudp_core.h
 ifeq ($(NL_SYSROOT),)
 	@echo "kudpctl: not built for $(TOOL_ARCH): pass NL_SYSROOT=<the target's libnl sysroot> (scripts/cross-fetch.sh sysroot arm64 or armhf makes one)"
 else
 	@test -f $(NL_SYSROOT)/usr/include/libnl3/netlink/genl/genl.h || \
 		{ echo "kudpctl: no libnl-genl-3 headers under NL_SYSROOT=$(NL_SYSROOT)" >&2; exit 1; }
+	@test -f $(NL_SYSROOT)/usr/include/zlib.h || \
+		{ echo "kudpctl: no zlib headers under NL_SYSROOT=$(NL_SYSROOT) (scripts/cross-fetch.sh sysroot adds zlib1g-dev)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	$(TOOL_CC) $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o $@ $< $(LIBNL_LIBS)
+	$(TOOL_CC) $(TOOL_CFLAGS) $(TOOL_LIB_CFLAGS) -o $@ $< $(TOOL_LIBS)
 endif
 
 modules:
@@ -190,10 +200,10 @@ coccicheck:
 
 cppcheck:
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-		--inline-suppr -Iinclude/uapi $(LIBNL_CFLAGS) $(TOOLS) && echo "cppcheck: clean"
+		--inline-suppr -Iinclude/uapi -DKUDP_VERSION='"$(KUDP_VERSION)"' $(TOOL_LIB_CFLAGS) $(TOOLS) && echo "cppcheck: clean"
 	@mkdir -p build/analyzer && for t in $(TOOLS); do \
-		gcc -fanalyzer $(TOOL_CFLAGS) $(LIBNL_CFLAGS) -o build/analyzer/$$(basename $$t .c) \
-			$$t $(LIBNL_LIBS) || exit 1; \
+		gcc -fanalyzer $(TOOL_CFLAGS) $(TOOL_LIB_CFLAGS) -o build/analyzer/$$(basename $$t .c) \
+			$$t $(TOOL_LIBS) || exit 1; \
 	done && echo "gcc -fanalyzer: clean"
 
 static: sparse checkpatch kernel-doc coccicheck cppcheck

@@ -12,7 +12,8 @@
 #   scripts/cross-fetch.sh image TARGET     print the directory holding
 #                                           TARGET's vmlinuz and modules
 #   scripts/cross-fetch.sh sysroot DEBARCH  print a sysroot with DEBARCH's
-#                                           libnl (static libraries)
+#                                           libnl and zlib (static
+#                                           libraries, for kudpctl)
 #   scripts/cross-fetch.sh busybox DEBARCH  print the path of DEBARCH's
 #                                           busybox (static)
 #
@@ -169,15 +170,18 @@ case "${1:-} ${2:-}" in
 "image armmp-6.1") image linux-image-armmp armhf ;;
 "image armmp-lpae-6.1") image linux-image-armmp-lpae armhf ;;
 "sysroot arm64" | "sysroot armhf" | "sysroot s390x")
+	# .ready names the packages the sysroot holds: a sysroot made from
+	# another list (before zlib1g-dev joined it) is made again.
 	out=$cache/sysroot-$2
-	if [ ! -f "$out/.ready" ]; then
+	pkgs="libnl-3-dev libnl-genl-3-dev libnl-3-200 libnl-genl-3-200 zlib1g-dev"
+	if [ "$(cat "$out/.ready" 2>/dev/null)" != "$pkgs" ]; then
 		rm -rf "$out"
 		mkdir -p "$out"
-		for p in libnl-3-dev libnl-genl-3-dev libnl-3-200 libnl-genl-3-200; do
+		for p in $pkgs; do
 			d=$(unpack "$p:$2")
 			cp -a "$d/." "$out/"
 		done
-		touch "$out/.ready"
+		echo "$pkgs" >"$out/.ready"
 	fi
 	echo "$out"
 	;;

@@ -4,7 +4,7 @@
 # make cross: build send_udp.ko and receive_udp.ko with the cross compilers
 # against Debian's arm64 (6.1, 6.12), armmp (6.1, 32-bit ARMv7) and s390x
 # (6.1, big-endian) headers, and kudpctl for arm64, armhf and s390x against
-# Debian's libnl of each. The
+# Debian's libnl and zlib of each. The
 # headers and libraries come from scripts/cross-fetch.sh (unpacked into
 # build/cross-cache, never installed through apt; fetched once). Each
 # module build runs sparse on every file (C=2) and fails on any compiler or
@@ -79,7 +79,7 @@ for t in $targets; do
 	case " $done_tools " in *" $arch "*) continue ;; esac
 	done_tools="$done_tools $arch"
 	if ! sysroot=$(scripts/cross-fetch.sh sysroot "$debarch"); then
-		echo "not ok - cross: kudpctl for $arch: could not fetch libnl ($debarch)"
+		echo "not ok - cross: kudpctl for $arch: could not fetch libnl and zlib ($debarch)"
 		status=1
 		continue
 	fi

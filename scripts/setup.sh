@@ -22,7 +22,7 @@ want=(
 	sparse coccinelle ocaml-nox cppcheck dkms
 	socat python3 iproute2 util-linux iputils-ping iperf3 openssl gnuplot-nox
 	linux-source-6.1 linux-source-6.12
-	libnl-genl-3-dev pkg-config
+	libnl-genl-3-dev zlib1g-dev pkg-config
 	virtme-ng
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross

@@ -28,8 +28,14 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
+#include <zlib.h>
 
 #include "kudp.h"
+
+/* The project's version: the Makefile passes kudp_core.h's. */
+#ifndef KUDP_VERSION
+#error "KUDP_VERSION is not defined: build kudpctl with make (TOOL_CFLAGS)"
+#endif
 
 enum {
 	KUDPCTL_OK,		/* done */
@@ -76,26 +82,10 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* zlib's CRC-32, as the modules report it. */
+/* zlib's CRC-32, which the modules report; @len is at most CHUNK. */
 static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t len)
 {
-	static uint32_t table[256];
-	size_t i;
-
-	if (!table[1]) {
-		for (i = 0; i < 256; i++) {
-			uint32_t c = i;
-			int k;
-
-			for (k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320 ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	}
-	crc = ~crc;
-	for (i = 0; i < len; i++)
-		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	return crc32(crc, p, (unsigned int)len);
 }
 
 /* Report a failed system call on @what and map its errno to an exit code. */
