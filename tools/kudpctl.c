@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kudpctl: status, events, send and receive for send_udp and receive_udp.
+ * kudpctl: status, events, send and receive, reset and discard for
+ * send_udp and receive_udp.
  *
  * It talks to the modules' generic netlink families (include/uapi/kudp.h)
  * through libnl-genl-3, and moves data through /dev/send_udp and
@@ -42,7 +43,7 @@ enum {
 	KUDPCTL_FAILED,		/* the send failed, the data did not match, I/O */
 	KUDPCTL_USAGE,		/* bad command line */
 	KUDPCTL_NOT_LOADED,	/* the module is not loaded */
-	KUDPCTL_PERM,		/* permission denied */
+	KUDPCTL_PERM,		/* permission denied, CAP_NET_ADMIN missing */
 	KUDPCTL_TIMEOUT,	/* recv --timeout passed without a message */
 };
 
@@ -86,6 +87,26 @@ static double now(void)
 static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t len)
 {
 	return crc32(crc, p, (unsigned int)len);
+}
+
+/*
+ * Read module @module's parameter @name into @buf (its first line, without
+ * the newline); an empty string if it cannot be read.
+ */
+static void read_param(const char *module, const char *name, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* Report a failed system call on @what and map its errno to an exit code. */
@@ -294,17 +315,20 @@ static void family_close(struct family *f)
 	f->req = NULL;
 }
 
-/* A request in flight: its reply goes to @r; @done once the ACK came. */
+/* A request in flight: its reply (if any) goes to @r; @done once the ACK came. */
 struct request {
 	struct reply *r;
 	bool done;
 };
 
-static int on_stats(struct nl_msg *msg, void *arg)
+static int on_reply(struct nl_msg *msg, void *arg)
 {
 	struct request *req = arg;
-	int ret = parse_reply(msg, req->r);
+	int ret;
 
+	if (!req->r)
+		return NL_OK;
+	ret = parse_reply(msg, req->r);
 	if (ret < 0)
 		fprintf(stderr, "%s: a malformed reply: %s\n", prog, nl_geterror(ret));
 	return NL_OK;
@@ -318,8 +342,13 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-/* KUDP_CMD_GET_STATS: the module's figures into @r. */
-static int get_stats(struct family *f, struct reply *r)
+/*
+ * Send request @cmd (no attributes) to @f and wait for its ACK; its reply,
+ * if @r, into @r. Return 0, or a negative libnl error (the kernel's errno,
+ * as libnl maps it: -NLE_PERM for EPERM) without saying anything, or
+ * KUDPCTL_FAILED after saying why.
+ */
+static int request(struct family *f, int cmd, struct reply *r)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	struct request req = { .r = r };
@@ -327,17 +356,18 @@ static int get_stats(struct family *f, struct reply *r)
 	int ret;
 
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, f->id, 0, 0,
-				 KUDP_CMD_GET_STATS, KUDP_GENL_VERSION)) {
+				 cmd, KUDP_GENL_VERSION)) {
 		nlmsg_free(msg);
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return KUDPCTL_FAILED;
 	}
-	memset(r, 0, sizeof(*r));
-	/* Sent with NLM_F_ACK (libnl's default): the reply, then the ACK. */
+	if (r)
+		memset(r, 0, sizeof(*r));
+	/* Sent with NLM_F_ACK (libnl's default): the reply if any, then the ACK. */
 	ret = nl_send_auto(f->req, msg);
 	nlmsg_free(msg);
 	if (ret < 0)
-		return nl_fail(f->name, ret);
+		return ret;
 	/* nl_socket_get_cb() takes a reference: the clone is ours alone. */
 	orig = nl_socket_get_cb(f->req);
 	cb = nl_cb_clone(orig);
@@ -346,7 +376,7 @@ static int get_stats(struct family *f, struct reply *r)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return KUDPCTL_FAILED;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_stats, &req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_reply, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &req);
 	/*
 	 * One nl_recvmsgs() reads what one recvmsg() returns: the reply and
@@ -356,8 +386,18 @@ static int get_stats(struct family *f, struct reply *r)
 	while (!req.done && ret >= 0)
 		ret = nl_recvmsgs(f->req, cb);
 	nl_cb_put(cb);
+	return ret < 0 ? ret : 0;
+}
+
+/* KUDP_CMD_GET_STATS: the module's figures into @r. */
+static int get_stats(struct family *f, struct reply *r)
+{
+	int ret = request(f, KUDP_CMD_GET_STATS, r);
+
 	if (ret < 0)
 		return nl_fail(f->name, ret);
+	if (ret)
+		return ret;
 	if (!r->present[KUDP_A_STATE]) {
 		fprintf(stderr, "%s: %s: no statistics in the reply\n", prog, f->name);
 		return KUDPCTL_FAILED;
@@ -521,11 +561,14 @@ static void print_event(const char *module, const struct reply *r, bool json)
 
 static const char usage_main[] =
 	"Usage: kudpctl COMMAND [OPTIONS]\n"
+	"       kudpctl --version\n"
 	"\n"
 	"  status [send|receive] [--json]   the modules' figures\n"
 	"  monitor [--json]                 print events until interrupted\n"
 	"  send FILE|-                      send a file and wait until it is sent\n"
 	"  recv [-o FILE] [--timeout S]     wait for the next message and save it\n"
+	"  reset [send|receive]             zero the modules' counters\n"
+	"  discard [send|receive]           empty the modules' buffers\n"
 	"\n"
 	"kudpctl COMMAND --help describes a command. Exit codes: 0 done, 1 failed,\n"
 	"2 usage, 3 module not loaded, 4 permission denied, 5 timeout.\n";
@@ -543,8 +586,8 @@ static const char usage_monitor[] =
 	"\n"
 	"Print each event of send_udp and receive_udp as it happens, one line\n"
 	"each (a JSON object per line with --json), until interrupted:\n"
-	"  receive_udp complete seq= bytes= datagrams= reason= crc32= duration=\n"
-	"  receive_udp discarded seq= bytes= datagrams= cause=\n"
+	"  receive_udp complete seq= bytes= datagrams= reason=idle|full|whole crc32= duration=\n"
+	"  receive_udp discarded seq= bytes= datagrams= cause=request|replaced|incomplete|crc\n"
 	"  send_udp sent seq= bytes= datagrams= result= crc32= duration=\n"
 	"and \"MODULE unloaded\" / \"MODULE loaded\" as the modules come and go.\n";
 
@@ -553,8 +596,10 @@ static const char usage_send[] =
 	"\n"
 	"Write FILE (or standard input) into /dev/send_udp, wait for the send to\n"
 	"finish, and print its size, CRC-32 and rate. Waits while another send\n"
-	"is in progress. Exit code 1 if the send failed or its CRC-32 is not the\n"
-	"file's; root only (/dev/send_udp is mode 0600).\n";
+	"is in progress. Input larger than send_udp's buffer is not sent. Exit\n"
+	"code 1 if the send failed (nothing listens at send_udp's ip, or, in\n"
+	"reliable mode, the receiver refused the message) or its CRC-32 is not\n"
+	"the file's; root only (/dev/send_udp is mode 0600).\n";
 
 static const char usage_recv[] =
 	"Usage: kudpctl recv [-o FILE] [--timeout S]\n"
@@ -564,6 +609,26 @@ static const char usage_recv[] =
 	"number, size and CRC-32. Exit code 5 if no message completes within S\n"
 	"seconds, 1 if the message was replaced or discarded before it was read\n"
 	"(FILE is then removed). Root only (/dev/receive_udp is mode 0600).\n";
+
+static const char usage_reset[] =
+	"Usage: kudpctl reset [send|receive]\n"
+	"\n"
+	"Zero the counters of send_udp and receive_udp (or of the one named):\n"
+	"messages, errors, last_error, overflow_bytes, drops, udp_errors and\n"
+	"rejected; not seq, nor the message. Needs CAP_NET_ADMIN (exit code 4).\n"
+	"A module that is not loaded is left out; exit code 3 if none (or the one\n"
+	"named) is loaded.\n";
+
+static const char usage_discard[] =
+	"Usage: kudpctl discard [send|receive]\n"
+	"\n"
+	"Empty the buffers of send_udp and receive_udp (or of the one named).\n"
+	"receive_udp throws its message away, complete or being received (a\n"
+	"discarded event, cause request). send_udp throws away the message\n"
+	"written last; one being written is cancelled (its writer's next write\n"
+	"fails, and nothing is sent); while it sends, it refuses (exit code 1).\n"
+	"Needs CAP_NET_ADMIN (exit code 4). A module that is not loaded is left\n"
+	"out; exit code 3 if none (or the one named) is loaded.\n";
 
 static int want_help(int argc, char **argv, const char *usage)
 {
@@ -578,30 +643,65 @@ static int want_help(int argc, char **argv, const char *usage)
 	return 0;
 }
 
-static int bad_usage(const char *usage)
+/*
+ * A bad command line: say what is wrong, naming the argument @arg if not
+ * NULL ("kudpctl: CMD: unknown option '--bogus'"; @cmd NULL: no command
+ * yet), then print @usage.
+ */
+static int bad_usage(const char *usage, const char *cmd, const char *what, const char *arg)
 {
+	fprintf(stderr, "%s: ", prog);
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	fputs(what, stderr);
+	if (arg)
+		fprintf(stderr, " '%s'", arg);
+	fputs("\n\n", stderr);
 	fputs(usage, stderr);
 	return KUDPCTL_USAGE;
+}
+
+/* An argument @argv[0]'s command does not take. */
+static int bad_arg(const char *usage, char **argv, const char *arg)
+{
+	if (arg[0] == '-' && arg[1])
+		return bad_usage(usage, argv[0], "unknown option", arg);
+	return bad_usage(usage, argv[0], "unexpected argument", arg);
+}
+
+/*
+ * Parse [send|receive] and nothing else but, if @json, --json. Set *@only
+ * to -1 (both), 0 (send_udp) or 1 (receive_udp). Return 0 or KUDPCTL_USAGE.
+ */
+static int parse_which(int argc, char **argv, const char *usage, int *only, bool *json)
+{
+	int i;
+
+	*only = -1;
+	for (i = 1; i < argc; i++) {
+		if (json && !strcmp(argv[i], "--json"))
+			*json = true;
+		else if (!strcmp(argv[i], "send") && *only < 0)
+			*only = 0;
+		else if (!strcmp(argv[i], "receive") && *only < 0)
+			*only = 1;
+		else
+			return bad_arg(usage, argv, argv[i]);
+	}
+	return 0;
 }
 
 static int cmd_status(int argc, char **argv)
 {
 	static const char *const names[] = { SEND_MODULE, RECV_MODULE };
 	bool json = false, first = true;
-	int i, shown = 0, ret = 0, only = -1;
+	int i, shown = 0, ret, only;
 	struct family f;
 	struct reply r;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!strcmp(argv[i], "send") && only < 0)
-			only = 0;
-		else if (!strcmp(argv[i], "receive") && only < 0)
-			only = 1;
-		else
-			return bad_usage(usage_status);
-	}
+	ret = parse_which(argc, argv, usage_status, &only, &json);
+	if (ret)
+		return ret;
 	if (json)
 		putchar('{');
 	for (i = 0; i < 2; i++) {
@@ -723,7 +823,7 @@ static int cmd_monitor(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			m.json = true;
 		else
-			return bad_usage(usage_monitor);
+			return bad_arg(usage_monitor, argv, argv[i]);
 	}
 	family_open(&m.fam[0], SEND_MODULE, true);
 	family_open(&m.fam[1], RECV_MODULE, true);
@@ -810,22 +910,116 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/*
+ * receive_udp's buffer size, if @ip is this machine (the loopback network)
+ * and receive_udp is loaded here; else 0 (unknown).
+ */
+static __u64 local_capacity(const char *ip)
+{
+	struct family f;
+	struct reply r;
+	__u64 cap = 0;
+
+	if (strncmp(ip, "127.", 4) || family_open(&f, RECV_MODULE, true))
+		return 0;
+	if (!get_stats(&f, &r))
+		cap = r.val[KUDP_A_CAPACITY];
+	family_close(&f);
+	return cap;
+}
+
+/* send_udp's parameters that say what a failed send's errno means. */
+struct send_params {
+	char ip[64];		/* where the send went; "" if unknown */
+	char mode[16];
+	char hold[16];
+};
+
+/*
+ * Say why the send of @total bytes (CRC-32 @crc) failed with errno @err
+ * after @sent bytes: in kudp's words where send_udp gives the errno a
+ * meaning of its own (as its log line does, Documentation/kudp.rst), in
+ * strerror()'s elsewhere.
+ */
+static void send_failed(int err, __u64 sent, __u64 total, uint32_t crc,
+			const struct send_params *p)
+{
+	const char *ip = p->ip[0] ? p->ip : "the receiver";
+	__u64 cap;
+
+	switch (err) {
+	case ECONNREFUSED:
+		fprintf(stderr,
+			"%s: nothing listens on %s:%d (send_udp's ip): the send stopped after %llu of %llu bytes; is receive_udp loaded there?\n",
+			prog, ip, KUDP_PORT, sent, total);
+		return;
+	case EFBIG:
+		cap = local_capacity(p->ip);
+		if (cap)
+			fprintf(stderr,
+				"%s: the receiver's buffer is too small: %s refused the message of %llu bytes (its receive_udp has a %llu-byte buffer: raise buffer_size)\n",
+				prog, ip, total, cap);
+		else
+			fprintf(stderr,
+				"%s: the receiver's buffer is too small: %s refused the message of %llu bytes (raise receive_udp's buffer_size there)\n",
+				prog, ip, total);
+		return;
+	case EBADMSG:
+		fprintf(stderr,
+			"%s: the CRC-32 did not match: %s refused the message of %llu bytes (CRC-32 %08x) and discarded it\n",
+			prog, ip, total, crc);
+		return;
+	case EHOSTUNREACH:
+		fprintf(stderr,
+			"%s: no host answers ARP for %s: the %llu bytes sent were dropped\n",
+			prog, ip, sent);
+		return;
+	case ENETUNREACH:
+		fprintf(stderr,
+			"%s: no route to %s (or the link went down): the send stopped after %llu of %llu bytes\n",
+			prog, ip, sent, total);
+		return;
+	case ETIMEDOUT:
+		if (!strcmp(p->mode, "reliable")) {
+			fprintf(stderr,
+				"%s: %s did not confirm the message of %llu bytes: no answer, or no progress, for %s s (send_udp's hold)\n",
+				prog, ip, total, p->hold[0] ? p->hold : "hold");
+			return;
+		}
+		fprintf(stderr,
+			"%s: the datagrams for %s stayed queued in this machine (link down?): %llu of %llu bytes sent\n",
+			prog, ip, sent, total);
+		return;
+	}
+	fprintf(stderr, "%s: the send to %s failed after %llu of %llu bytes: %s\n",
+		prog, ip, sent, total, strerror(err));
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	struct waiter w = { .name = SEND_MODULE, .cmd = KUDP_CMD_SENT };
 	unsigned char *buf = NULL;
 	__u64 total = 0, size = 0;
 	struct nl_sock *ev = NULL;
-	int in = -1, dev = -1, ret;
+	int in = -1, dev = -1, ret, i;
 	struct family f = { };
 	double start, sent_at;
+	struct send_params params;
+	const char *name;
 	struct reply r;
 	uint32_t crc = 0;
 	struct stat stbuf;
 	ssize_t n = 0;
 
-	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
-		return bad_usage(usage_send);
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			return bad_arg(usage_send, argv, argv[i]);
+	}
+	if (argc < 2)
+		return bad_usage(usage_send, argv[0], "no FILE (- for standard input)", NULL);
+	if (argc > 2)
+		return bad_arg(usage_send, argv, argv[2]);
+	name = strcmp(argv[1], "-") ? argv[1] : "standard input";
 	ret = family_open(&f, SEND_MODULE, false);
 	if (ret)
 		return ret;
@@ -853,7 +1047,7 @@ static int cmd_send(int argc, char **argv)
 	if (size > r.val[KUDP_A_CAPACITY]) {
 		fprintf(stderr,
 			"%s: %s (%llu bytes) is larger than send_udp's buffer (%llu bytes); nothing sent\n",
-			prog, argv[1], size, r.val[KUDP_A_CAPACITY]);
+			prog, name, size, r.val[KUDP_A_CAPACITY]);
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}
@@ -879,7 +1073,11 @@ static int cmd_send(int argc, char **argv)
 			if (errno == EFBIG)
 				fprintf(stderr,
 					"%s: %s is larger than send_udp's buffer (%llu bytes); nothing sent\n",
-					prog, argv[1], r.val[KUDP_A_CAPACITY]);
+					prog, name, r.val[KUDP_A_CAPACITY]);
+			else if (errno == ECANCELED)
+				fprintf(stderr,
+					"%s: the message was discarded while it was written (kudpctl discard, or the ioctl); nothing sent\n",
+					prog);
 			else
 				sys_fail("/dev/send_udp");
 			ret = KUDPCTL_FAILED;
@@ -894,12 +1092,16 @@ static int cmd_send(int argc, char **argv)
 		if (interrupted)
 			fprintf(stderr, "%s: interrupted; nothing sent\n", prog);
 		else
-			sys_fail(argv[1]);
+			sys_fail(name);
 		if (ioctl(dev, KUDP_IOC_DISCARD))
 			sys_fail("/dev/send_udp: discard");
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}
+	/* The send we queue goes where these say now (send_udp_queue()). */
+	read_param(SEND_MODULE, "ip", params.ip, sizeof(params.ip));
+	read_param(SEND_MODULE, "mode", params.mode, sizeof(params.mode));
+	read_param(SEND_MODULE, "hold", params.hold, sizeof(params.hold));
 	/* Closing the device queues the send. */
 	close(dev);
 	dev = -1;
@@ -926,9 +1128,8 @@ static int cmd_send(int argc, char **argv)
 	}
 	ret = KUDPCTL_FAILED;
 	if ((__s64)w.r.val[KUDP_A_RESULT]) {
-		fprintf(stderr, "%s: the send failed after %llu of %llu bytes: %s\n",
-			prog, w.r.val[KUDP_A_BYTES], total,
-			strerror(-(int)(__s64)w.r.val[KUDP_A_RESULT]));
+		send_failed(-(int)(__s64)w.r.val[KUDP_A_RESULT], w.r.val[KUDP_A_BYTES],
+			    total, crc, &params);
 	} else if (w.r.val[KUDP_A_BYTES] != total || w.r.val[KUDP_A_CRC32] != crc) {
 		fprintf(stderr,
 			"%s: send_udp sent %llu bytes with CRC-32 %08llx; the input had %llu bytes with CRC-32 %08x\n",
@@ -1043,9 +1244,12 @@ static int cmd_recv(int argc, char **argv)
 	bool created = false;
 	struct reply r;
 	struct stat st;
+	char short_opt[3] = "-";
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "o:t:", opts, NULL)) != -1) {
+	/* Our own messages, naming the argument (":" reports a missing value). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out_name = optarg;
@@ -1053,14 +1257,19 @@ static int cmd_recv(int argc, char **argv)
 		case 't':
 			timeout = strtod(optarg, &end);
 			if (*end || end == optarg || timeout < 0)
-				return bad_usage(usage_recv);
+				return bad_usage(usage_recv, argv[0], "bad timeout", optarg);
 			break;
+		case ':':
+			return bad_usage(usage_recv, argv[0], "no value after", argv[optind - 1]);
 		default:
-			return bad_usage(usage_recv);
+			/* A short option names itself in optopt, a long one does not. */
+			short_opt[1] = optopt;
+			return bad_usage(usage_recv, argv[0], "unknown option",
+					 optopt ? short_opt : argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		return bad_usage(usage_recv);
+		return bad_arg(usage_recv, argv, argv[optind]);
 
 	ret = family_open(&f, RECV_MODULE, false);
 	if (ret)
@@ -1134,6 +1343,68 @@ out:
 	return ret;
 }
 
+/*
+ * reset and discard: request @cmd of each module named (or of both that
+ * are loaded), saying @done for each that did it. Each module is asked
+ * even when another refused; the exit code is the first failure's.
+ */
+static int control(int argc, char **argv, int cmd, const char *usage, const char *done)
+{
+	static const char *const names[] = { SEND_MODULE, RECV_MODULE };
+	int i, ret, err, only, first = 0, asked = 0;
+	struct family f;
+
+	ret = parse_which(argc, argv, usage, &only, NULL);
+	if (ret)
+		return ret;
+	for (i = 0; i < 2; i++) {
+		if (only >= 0 && i != only)
+			continue;
+		ret = family_open(&f, names[i], only < 0);
+		if (ret == KUDPCTL_NOT_LOADED && only < 0)
+			continue;
+		if (!ret) {
+			asked++;
+			err = request(&f, cmd, NULL);
+			family_close(&f);
+			if (err == -NLE_PERM) {
+				fprintf(stderr,
+					"%s: %s: %s: permission denied (needs CAP_NET_ADMIN: run as root)\n",
+					prog, names[i], argv[0]);
+				ret = KUDPCTL_PERM;
+			} else if (err == -NLE_BUSY && cmd == KUDP_CMD_DISCARD) {
+				fprintf(stderr,
+					"%s: %s: %s: a send is in progress (it cannot be discarded)\n",
+					prog, names[i], argv[0]);
+				ret = KUDPCTL_FAILED;
+			} else if (err < 0) {
+				ret = nl_fail(names[i], err);
+			} else if (err) {
+				ret = err;
+			} else {
+				printf("%s: %s\n", names[i], done);
+			}
+		}
+		if (ret && !first)
+			first = ret;
+	}
+	if (!first && !asked) {
+		fprintf(stderr, "%s: neither send_udp nor receive_udp is loaded\n", prog);
+		first = KUDPCTL_NOT_LOADED;
+	}
+	return first;
+}
+
+static int cmd_reset(int argc, char **argv)
+{
+	return control(argc, argv, KUDP_CMD_RESET, usage_reset, "counters zeroed");
+}
+
+static int cmd_discard(int argc, char **argv)
+{
+	return control(argc, argv, KUDP_CMD_DISCARD, usage_discard, "buffer emptied");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1145,16 +1416,22 @@ int main(int argc, char **argv)
 		{ "monitor", cmd_monitor, usage_monitor },
 		{ "send", cmd_send, usage_send },
 		{ "recv", cmd_recv, usage_recv },
+		{ "reset", cmd_reset, usage_reset },
+		{ "discard", cmd_discard, usage_discard },
 	};
 	size_t i;
 
 	init_policy();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
-		return bad_usage(usage_main);
+		return bad_usage(usage_main, NULL, "no command", NULL);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage_main, stdout);
+		return KUDPCTL_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kudpctl %s\n", KUDP_VERSION);
 		return KUDPCTL_OK;
 	}
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
@@ -1164,6 +1441,7 @@ int main(int argc, char **argv)
 			return KUDPCTL_OK;
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
-	return bad_usage(usage_main);
+	if (argv[1][0] == '-')
+		return bad_usage(usage_main, NULL, "unknown option", argv[1]);
+	return bad_usage(usage_main, NULL, "unknown command", argv[1]);
 }

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kudpctl (tools/kudpctl.c): send and recv (files, pipes, a terminal's
-# progress bars), monitor, and its errors and exit statuses.
+# progress bars), monitor, reset and discard, --version, and its errors
+# and exit statuses.
 #
 # Sourced by tests/guest.sh, whose header says how the "# suites:" line
 # above each test puts it in its suites.
@@ -102,9 +103,17 @@ t_kudpctl_errors() {
 	$KUDPCTL recv --timeout 1 2>"$TMP/err"; rc=$?
 	expect "recv, nothing loaded" "3" "$rc" || return 1
 	grep -q "receive_udp is not loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
-	$KUDPCTL status --bogus 2>/dev/null; rc=$?
+	$KUDPCTL reset 2>"$TMP/err"; rc=$?
+	expect "reset, nothing loaded" "3" "$rc" || return 1
+	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	# A bad argument is named, then the command's usage follows.
+	$KUDPCTL status --bogus 2>"$TMP/err"; rc=$?
 	expect "a bad option" "2" "$rc" || return 1
+	expect "the bad option named" "kudpctl: status: unknown option '--bogus'" "$(head -n 1 "$TMP/err")" || return 1
+	grep -q "^Usage: kudpctl status" "$TMP/err" || fail "no usage after the error: $(cat $TMP/err)" || return 1
 	$KUDPCTL send --help | grep -q "^Usage: kudpctl send" || fail "send --help" || return 1
+	# The version is the modules' (kudp_core.h's KUDP_VERSION).
+	expect "--version" "kudpctl $(modinfo -F version "$MOD/send_udp.ko")" "$($KUDPCTL --version)" || return 1
 
 	load_rx && load_tx || return 1
 	$KUDPCTL status receive >/dev/null || fail "status receive" || return 1
@@ -126,6 +135,36 @@ print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || ret
 	expect "a file larger than the buffer" "1" "$rc" || return 1
 	grep -q "larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
 	expect "nothing sent" "0 idle" "$(cat $DS/messages) $(cat $DS/state)" || return 1
+	# From a pipe, the write past the buffer fails: nothing is sent either.
+	head -c 1048577 /dev/zero | $KUDPCTL send - 2>"$TMP/err"; rc=$?
+	expect "a pipe larger than the buffer" "1" "$rc" || return 1
+	grep -q "standard input is larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	expect "nothing sent from the pipe" "0 idle" "$(cat $DS/messages) $(cat $DS/state)" || return 1
+	# reset and discard need CAP_NET_ADMIN; reset zeroes the counters (not
+	# seq), discard empties both buffers.
+	echo -n hello >$S/data || return 1
+	wait_seq 1 || return 1
+	wait_for 30 tx_idle || fail "the send never finished" || return 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		$KUDPCTL reset 2>"$TMP/err"; rc=$?
+	expect "unprivileged reset" "4" "$rc" || return 1
+	grep -q "send_udp: reset: permission denied" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		$KUDPCTL discard receive 2>/dev/null; rc=$?
+	expect "unprivileged discard" "4" "$rc" || return 1
+	local figures='
+import json, sys
+s = json.load(sys.stdin)
+print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"]) for m in sorted(s)))'
+	expect "status before reset" "receive_udp:1:1:complete send_udp:1:1:idle" "$($KUDPCTL status --json | pyrun "$figures")" || return 1
+	$KUDPCTL reset >"$TMP/out" || fail "kudpctl reset exited with $?" || return 1
+	expect "reset's report" "send_udp: counters zeroed receive_udp: counters zeroed" "$(echo $(cat "$TMP/out"))" || return 1
+	expect "status after reset" "receive_udp:0:1:complete send_udp:0:1:idle" "$($KUDPCTL status --json | pyrun "$figures")" || return 1
+	expect "the messages after reset" "hello hello" "$(cat $S/data) $(cat $R/data)" || return 1
+	$KUDPCTL discard >"$TMP/out" || fail "kudpctl discard exited with $?" || return 1
+	expect "discard's report" "send_udp: buffer emptied receive_udp: buffer emptied" "$(echo $(cat "$TMP/out"))" || return 1
+	expect "status after discard" "receive_udp:0:1:empty send_udp:0:1:idle" "$($KUDPCTL status --json | pyrun "$figures")" || return 1
+	expect "the messages after discard" "" "$(cat $S/data)$(cat $R/data)" || return 1
 	# A recv that fails to write removes only a file it made itself: not a
 	# device, not a symlink (both wait for the same message).
 	ln -s /dev/full "$TMP/link"
@@ -159,5 +198,14 @@ print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || ret
 	wait $pid2; rc=$?
 	expect "send when send_udp goes" "3" "$rc" || return 1
 	grep -q "send_udp was unloaded before the send ended" "$TMP/err2" ||
-		fail "send said: $(cat "$TMP/err2")"
+		fail "send said: $(cat "$TMP/err2")" || return 1
+	# Nothing listens on 127.0.0.1:8808 (no receive_udp): the send fails
+	# with -111 ECONNREFUSED, and kudpctl says so, naming the destination.
+	release_loopback
+	load_tx || return 1
+	head -c 1000 /dev/urandom >"$TMP/in"
+	$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
+	expect "send with nothing listening (exit code, last_error)" "1 -111" "$rc $(cat $S/last_error)" || return 1
+	grep -q "nothing listens on 127.0.0.1:8808 (send_udp.s ip): the send stopped after [0-9]* of 1000 bytes" "$TMP/err" ||
+		fail "send said: $(cat "$TMP/err")"
 }

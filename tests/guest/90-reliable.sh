@@ -219,6 +219,8 @@ t_rel_crc_mismatch() {
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
 	[ $rc -ne 0 ] || fail "kudpctl send exited 0" || return 1
 	expect "send result" "-74" "$(cat $S/last_error)" || return 1
+	grep -q "the CRC-32 did not match: 127.0.0.1 refused the message of 100000 bytes" "$TMP/send.err" ||
+		fail "kudpctl did not say the CRC-32 did not match" || return 1
 	wait $pid && fail "reliable.py took the changed bytes" && return 1
 	wait_for 30 has_event "$TMP/mon" send_udp '^sent:' || fail "no sent event" || return 1
 	expect "send_udp's events" "sent:1:100000:-74" "$(events "$TMP/mon" send_udp | xargs)"
@@ -237,6 +239,8 @@ t_rel_too_large() {
 	sed 's/^/# kudpctl: /' "$TMP/err"
 	[ $rc -ne 0 ] || fail "kudpctl send exited 0" || return 1
 	expect "send result" "-27" "$(cat $S/last_error)" || return 1
+	grep -q "the receiver.s buffer is too small: 127.0.0.1 refused the message of $size bytes (its receive_udp has a 1048576-byte buffer" "$TMP/err" ||
+		fail "kudpctl did not say the receiver's buffer is too small" || return 1
 	diag "refused after $(cat $DS/last_bytes) of $size bytes in $(cat $DS/last_datagrams) datagrams; receive_udp rejected $(cat $DR/rejected)"
 	[ "$(cat $DS/last_bytes)" -le $((16 << 20)) ] || fail "more than 16 MiB sent before the refusal took effect" || return 1
 	[ "$(cat $DR/rejected)" -gt 0 ] || fail "receive_udp counted none of the refused message's DATA" || return 1
