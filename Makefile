@@ -10,7 +10,7 @@
 #                   then the debug pass if the debug kernel is already
 #                   built; prints the time of each section
 #                   (scripts/check.sh)
-# make quick        the edit-test loop, some 10 minutes: setup, the unit
+# make quick        the edit-test loop, some 9.5 minutes: setup, the unit
 #                   tier, the static checks and the main suite on the newest
 #                   Debian kernel (scripts/check.sh --quick)
 # make check-debug  build the debug kernel if missing (KASAN, lockdep,

@@ -23,6 +23,8 @@
 #                            (tests/pair-guest.sh) in two guests
 #                            (KUDP_PAIRS); big (the 4 GiB transfer) runs
 #                            in make check-slow
+#   KUDP_NO_ONCE=1           main without the once suite on the newest
+#                            kernel (make quick)
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
@@ -231,7 +233,8 @@ run_one() {
 	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
 	[ -n "$one" ] || return 0
 	if [ "$kver" = "$(echo $kernels | awk '{ print $NF }')" ]; then
-		[[ ",$one," == *,main,* && ",$one," != *,once,* ]] && one=${one/main/main,once}
+		[[ ",$one," == *,main,* && ",$one," != *,once,* && -z ${KUDP_NO_ONCE:-} ]] &&
+			one=${one/main/main,once}
 	elif [ -z "${KUDP_SUITES:-}" ] && [ -z "$debug" ]; then
 		one=every
 	fi
