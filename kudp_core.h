@@ -117,7 +117,7 @@ extern const struct kernel_param_ops kudp_param_ops_stat;
 extern const struct kernel_param_ops kudp_param_ops_rate;
 extern const struct kernel_param_ops kudp_param_ops_switch;
 extern const struct kernel_param_ops kudp_param_ops_mode;
-extern const struct kernel_param_ops kudp_param_ops_hold;
+extern const struct kernel_param_ops kudp_param_ops_seconds;
 int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on);
 int kudp_param_get_switch(char *buf, const struct kernel_param *kp);
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The parameter operations both modules use: sizes, rates, switches, the
- * mode, the hold and read-only parameters. What the text means is
- * kudp_parse.c's; these log what is wrong and store what is right.
+ * mode, seconds (hold, idle) and read-only parameters. What the text means
+ * is kudp_parse.c's; these log what is wrong and store what is right.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -129,23 +129,23 @@ const struct kernel_param_ops kudp_param_ops_mode = {
 	.get = kudp_param_get_mode,
 };
 
-/* hold: whole seconds, 1 to KUDP_HOLD_MAX_S, a trailing newline accepted. */
-static int kudp_param_set_hold(const char *val, const struct kernel_param *kp)
+/* Whole seconds, 1 to KUDP_SECONDS_MAX, a trailing newline accepted. */
+static int kudp_param_set_seconds(const char *val, const struct kernel_param *kp)
 {
 	unsigned int s;
 
-	if (kudp_parse_hold(val, &s)) {
+	if (kudp_parse_seconds(val, &s)) {
 		pr_err("%s: '%s' is not a number of seconds from 1 to %u\n", kp->name, val,
-		       KUDP_HOLD_MAX_S);
+		       KUDP_SECONDS_MAX);
 		return kudp_ret(-EINVAL);
 	}
 	WRITE_ONCE(*(unsigned int *)kp->arg, s);
 	return 0;
 }
 
-/* An unsigned int of seconds, 1 to KUDP_HOLD_MAX_S; read with READ_ONCE(). */
-const struct kernel_param_ops kudp_param_ops_hold = {
-	.set = kudp_param_set_hold,
+/* An unsigned int of seconds, 1 to KUDP_SECONDS_MAX; read with READ_ONCE(). */
+const struct kernel_param_ops kudp_param_ops_seconds = {
+	.set = kudp_param_set_seconds,
 	.get = param_get_uint,
 };
 

@@ -112,18 +112,18 @@ const char *kudp_mode_name(enum kudp_mode mode)
 }
 
 /**
- * kudp_parse_hold() - whole seconds, 1 to %KUDP_HOLD_MAX_S
+ * kudp_parse_seconds() - whole seconds, 1 to %KUDP_SECONDS_MAX
  * @val: the text
  * @s: the seconds, when they are some
  *
  * Context: any.
  * Return: 0, or -EINVAL (@s unchanged).
  */
-int kudp_parse_hold(const char *val, unsigned int *s)
+int kudp_parse_seconds(const char *val, unsigned int *s)
 {
 	unsigned int n;
 
-	if (kstrtouint(val, 10, &n) || !n || n > KUDP_HOLD_MAX_S)
+	if (kstrtouint(val, 10, &n) || !n || n > KUDP_SECONDS_MAX)
 		return -EINVAL;
 	*s = n;
 	return 0;

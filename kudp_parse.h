@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the parameters' text means: sizes, switches, the mode, the hold,
+ * What the parameters' text means: sizes, switches, the mode, seconds,
  * addresses and prefixes. Pure functions, as kudp_wire.h's: the parameter
  * callbacks (kudp_param.c, send_udp.c, receive_udp.c) log and store, these
  * only read; the unit tier (tests/unit) compiles kudp_parse.c in user
@@ -25,17 +25,18 @@ enum kudp_mode {
 
 /*
  * hold: seconds a reliable message may go without progress (send_udp) or
- * without a datagram (receive_udp) before it is given up; the default,
- * and the largest value the parameter takes.
+ * without a datagram (receive_udp) before it is given up, by default.
  */
 #define KUDP_HOLD_DEFAULT_S	60
-#define KUDP_HOLD_MAX_S		3600
+
+/* The most seconds a parameter of seconds (hold, idle) takes. */
+#define KUDP_SECONDS_MAX	3600
 
 int kudp_parse_bytes(const char *val, bool zero_ok, u64 *res);
 int kudp_parse_switch(const char *val, bool *on);
 int kudp_parse_mode(const char *val);
 const char *kudp_mode_name(enum kudp_mode mode);
-int kudp_parse_hold(const char *val, unsigned int *s);
+int kudp_parse_seconds(const char *val, unsigned int *s);
 int kudp_parse_host(const char *val, __be32 *addr);
 int kudp_parse_prefix(const char *val, __be32 *addr, __be32 *mask);
 

@@ -99,6 +99,7 @@ static struct kudp_rx receiver = {
 	.lock = __MUTEX_INITIALIZER(receiver.lock),
 	.state = KUDP_STATE_EMPTY,
 	.hold = KUDP_HOLD_DEFAULT_S,
+	.idle = RX_IDLE_DEFAULT_S,
 };
 
 static unsigned long receive_udp_in_errors(struct kudp_rx *rx)
@@ -131,7 +132,7 @@ void receive_udp_complete(struct kudp_rx *rx, enum kudp_reason reason)
 	WRITE_ONCE(rx->state, KUDP_STATE_COMPLETE);
 	kudp_dbg("message %llu completed (%s): %llu bytes in %llu datagrams, CRC-32 %08x\n",
 		 rx->seq, reason == KUDP_REASON_FULL ? "buffer full" :
-			 reason == KUDP_REASON_IDLE ? "5 s idle" : "whole, CRC-32 right",
+			 reason == KUDP_REASON_IDLE ? "idle" : "whole, CRC-32 right",
 		 rx->cur.bytes, rx->cur.datagrams, kudp_xfer_crc32(&rx->cur));
 	wake_up_interruptible_all(&rx->read_wq);
 	kudp_genl_notify(&(struct kudp_event){
@@ -168,8 +169,8 @@ void receive_udp_set_empty(struct kudp_rx *rx, enum kudp_cause cause)
 }
 
 /*
- * (Re)start the idle time: the engine's, 5 s in raw mode (the
- * specification's), hold in the reliable mode. From the drain.
+ * (Re)start the idle time: the engine's, idle in raw mode (5 s, the
+ * specification's, by default), hold in the reliable mode. From the drain.
  */
 void receive_udp_arm_timer(struct kudp_rx *rx)
 {
@@ -543,9 +544,13 @@ module_param_cb(gro, &gro_ops, &gro, 0644);
 MODULE_PARM_DESC(gro,
 		 "1 (default): let the stack hand over a run of datagrams from one sender as one receive (UDP GRO; every datagram still counts); 0: one datagram per receive; takes effect at once");
 
-module_param_cb(hold, &kudp_param_ops_hold, &receiver.hold, 0644);
+module_param_cb(idle, &kudp_param_ops_seconds, &receiver.idle, 0644);
+MODULE_PARM_DESC(idle,
+		 "mode=raw: seconds without a datagram that complete a message, and that end the burst after a full buffer, 1-3600 (default 5, the specification's); used from the next datagram on");
+
+module_param_cb(hold, &kudp_param_ops_seconds, &receiver.hold, 0644);
 MODULE_PARM_DESC(hold,
-		 "mode=reliable: seconds an incomplete message is kept after its last datagram, waiting for its sender (a cable out, a switch rebooting), 1-3600 (default 60; raw mode keeps the specification's 5 s); used from the next datagram on");
+		 "mode=reliable: seconds an incomplete message is kept after its last datagram, waiting for its sender (a cable out, a switch rebooting), 1-3600 (default 60; raw mode's is idle); used from the next datagram on");
 
 static int state_get(char *buf, const struct kernel_param *kp)
 {

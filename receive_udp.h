@@ -22,6 +22,12 @@
 #include "kudp_crc.h"
 #include "kudp_rel.h"
 
+/*
+ * The specification's idle time: a raw message completes 5 s after its
+ * last datagram (the "idle" parameter changes it).
+ */
+#define RX_IDLE_DEFAULT_S	5
+
 struct kudp_rx;
 
 /**
@@ -62,6 +68,9 @@ extern const struct kudp_rx_engine receive_udp_rel;
  * @hold: mode=reliable: seconds an incomplete message is kept after its
  *	last datagram. Written by its parameter callback; read with
  *	READ_ONCE() when the drain arms the idle timer
+ * @idle: mode=raw: seconds without a datagram that complete a message
+ *	(RX_IDLE_DEFAULT_S, the specification's 5, unless set). Written and
+ *	read as @hold
  * @sock: the socket bound to 0.0.0.0:8808
  * @wq: ordered workqueue: its work items never run at once, and run in the
  *	order they were queued
@@ -69,8 +78,9 @@ extern const struct kudp_rx_engine receive_udp_rel;
  *	pass
  * @complete_work: completes the message when @idle_timer has expired
  * @control_work: carries out @control (a reset or a discard)
- * @idle_timer: armed (re-armed) for 5 s at each datagram; "queued" means a
- *	datagram came less than 5 s ago. Armed only by @drain_work.
+ * @idle_timer: armed (re-armed) for the engine's idle time at each
+ *	datagram; "queued" means a datagram came less than that time ago.
+ *	Armed only by @drain_work.
  * @saved_data_ready: @sock's own callback, put back at exit
  * @read_wq: readers waiting for a completed message
  * @dev: /dev/receive_udp and its statistics
@@ -111,6 +121,7 @@ struct kudp_rx {
 	u64 size;
 	const struct kudp_rx_engine *engine;
 	unsigned int hold;
+	unsigned int idle;
 	struct socket *sock;
 	struct workqueue_struct *wq;
 	struct work_struct drain_work;

@@ -2,9 +2,11 @@
 /*
  * receive_udp's raw engine: the specification's protocol. Every datagram's
  * payload is appended to the buffer; the message is complete when the
- * buffer is full or when no datagram has come for 5 seconds. After a
- * full-buffer completion, datagrams of the same burst (less than 5 s
- * apart) are counted as overflow and dropped; a 5 s pause ends the burst.
+ * buffer is full or when no datagram has come for the idle time (the
+ * "idle" parameter: 5 s, the specification's, unless set). After a
+ * full-buffer completion, datagrams of the same burst (less than the idle
+ * time apart) are counted as overflow and dropped; a pause of the idle
+ * time ends the burst.
  *
  * Runs on the receiver's ordered workqueue (receive_udp.h).
  */
@@ -14,9 +16,6 @@
 #include <linux/skbuff.h>
 
 #include "receive_udp.h"
-
-/* The specification's idle time: the message completes 5 s after its last datagram. */
-#define RX_IDLE_TIMEOUT_MS	5000
 
 /* What a raw receiver says of a reliable sender's datagrams. */
 #define RX_NOT_RAW	"a reliable-mode datagram (this receiver is in mode=raw)"
@@ -43,7 +42,7 @@ static void receive_udp_raw_finish(struct kudp_rx *rx, enum kudp_reason reason)
 /*
  * File one receive (with GRO, a run of datagrams from one source) where
  * the message's state says. @burst: the idle timer was queued when the
- * drain came to it (less than 5 s since the last datagram).
+ * drain came to it (less than the idle time since the last datagram).
  */
 static void receive_udp_raw_take(struct kudp_rx *rx, const struct kudp_dgram *dg, bool burst)
 {
@@ -85,7 +84,7 @@ static void receive_udp_raw_take(struct kudp_rx *rx, const struct kudp_dgram *dg
 		receive_udp_raw_finish(rx, KUDP_REASON_FULL);
 }
 
-/* 5 s without a datagram: the message is complete. */
+/* The idle time without a datagram: the message is complete. */
 static void receive_udp_raw_idle(struct kudp_rx *rx)
 {
 	receive_udp_raw_finish(rx, KUDP_REASON_IDLE);
@@ -93,7 +92,7 @@ static void receive_udp_raw_idle(struct kudp_rx *rx)
 
 static unsigned int receive_udp_raw_idle_ms(const struct kudp_rx *rx)
 {
-	return RX_IDLE_TIMEOUT_MS;
+	return READ_ONCE(rx->idle) * MSEC_PER_SEC;
 }
 
 const struct kudp_rx_engine receive_udp_raw = {

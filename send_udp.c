@@ -409,7 +409,7 @@ module_param_cb(mode, &kudp_param_ops_mode, &mode, 0644);
 MODULE_PARM_DESC(mode,
 		 "raw (default): the specification's bare datagrams; reliable: Documentation/protocol.rst, each datagram with a header, what is lost sent again, the send ends when the receiver confirms it (it must be in the same mode); used by the next send");
 
-module_param_cb(hold, &kudp_param_ops_hold, &hold, 0644);
+module_param_cb(hold, &kudp_param_ops_seconds, &hold, 0644);
 MODULE_PARM_DESC(hold,
 		 "mode=reliable: seconds the send goes on without progress (no answer, or nothing more repaired) before it fails with -ETIMEDOUT, 1-3600 (default 60, as the receiver's hold); used by the next send");
 

@@ -64,8 +64,9 @@ import reliable as rel
 
 MODULES = ("send_udp", "receive_udp")
 PORT = 8808
+# The orders of enum kudp_state and enum kudp_reason (include/uapi/kudp.h).
 STATES = ["idle", "filling", "sending", "empty", "receiving", "complete"]
-REASONS = ["none", "idle", "full"]
+REASONS = ["none", "idle", "full", "whole"]
 STATS = struct.Struct("<IIIIQQQQQQQQQQiIQQ")
 STATS_FIELDS = ("size version state reason seq cur_bytes cur_datagrams "
                 "last_bytes last_datagrams messages overflow_bytes drops "
@@ -89,9 +90,10 @@ PEERS = ["127.0.0.1", "127.0.0.0/8", "0.0.0.0/0", "192.0.2.0/24", "10.0.0.1/32",
 SIZES = ["4K", "64K", "1M", "16M", "4096", "65536", "1048576", "0", "1",
          "-1", "4097", "1G1", "8G", "100G", "18446744073709551616", "0x10000",
          "1K\n", "K", "4294967296", "9999999999999999999999"]
-# Values for hold (seconds, 1..3600 valid): the bounds, and near them.
-HOLDS = ["1", "60", "3600", "60\n", "0", "3601", "-1", "", "60s", " 60", "0x3c",
-         "1.5", "4294967297", "18446744073709551616", "9999999999999999999999"]
+# Values for hold and idle (seconds, 1..3600 valid): the bounds, and near
+# them.
+SECONDS = ["1", "60", "3600", "60\n", "0", "3601", "-1", "", "60s", " 60", "0x3c",
+           "1.5", "4294967297", "18446744073709551616", "9999999999999999999999"]
 
 
 def ioc(d, t, nr, size):
@@ -164,12 +166,12 @@ class Worker:
         return bytes(r.choice(b"0123456789.kKmMgG \n-x")
                      for _ in range(r.randrange(12)))
 
-    def hold(self):
-        """A value for hold: valid (1..3600), or near it."""
+    def seconds(self):
+        """A value for hold or idle: valid (1..3600), or near it."""
         r = self.rnd
         if r.random() < 0.5:
             return str(r.randint(1, 3600))
-        return r.choice(HOLDS)
+        return r.choice(SECONDS)
 
     def run(self):
         step = getattr(self, "step_" + self.kind)
@@ -202,7 +204,7 @@ class Worker:
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
                          "overflow", "peer", "gso", "gro", "rate", "hold",
-                         "bogus"))
+                         "idle", "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -216,8 +218,8 @@ class Worker:
             # Mostly unlimited or fast: a send paced at a few bytes per
             # second would keep the other workers waiting all the run.
             val = r.choice((b"0", b"0", b"100M", b"1M", b"64K"))
-        elif name == "hold" and r.random() < 0.8:
-            val = self.hold().encode()
+        elif name in ("hold", "idle") and r.random() < 0.8:
+            val = self.seconds().encode()
         else:
             val = self.value()
         self.call("param write", self.write_file, path, val)
@@ -465,10 +467,10 @@ class Worker:
             for _ in range(r.randrange(4)):
                 name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
                                  "payload", "data", "debug", "gso", "gro",
-                                 "hold", "mode", "mode", "bogus"))
+                                 "hold", "idle", "mode", "mode", "bogus"))
                 val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
                     else r.choice(IPS) if name == "ip" \
-                    else self.hold().strip() if name == "hold" \
+                    else self.seconds().strip() if name in ("hold", "idle") \
                     else r.choice(("reliable", "reliable", "raw", "bogus")) if name == "mode" \
                     else r.choice(("hello", "0", "1", "y", "1472", "65508", ""))
                 if name == "buffer_size" and r.random() < 0.7:
@@ -607,7 +609,7 @@ def check(moddir, fails):
     if loaded("receive_udp"):
         # Nothing sends any more: once the drain has taken what the socket
         # holds (progress, or a failure; after 60 s, rmmod ends it: itself
-        # a check), after 5 s of silence a message completes.
+        # a check), after idle seconds of silence a message completes.
         how = drained(60)
         if how == "stalled":
             fail("receive_udp's drain stalled: %d bytes queued" % udp_queue())
@@ -616,9 +618,10 @@ def check(moddir, fails):
                   % udp_queue(), flush=True)
             os.system("rmmod receive_udp")
         if loaded("receive_udp"):
-            # mode=reliable keeps an incomplete message hold seconds (the
-            # fuzzer may have set an hour: then "receiving" is right).
-            idle = 5
+            # A raw message completes idle seconds after its last
+            # datagram; mode=reliable keeps an incomplete one hold seconds
+            # (the fuzzer may have set an hour: then "receiving" is right).
+            idle = int(param("receive_udp", "idle"))
             if param("receive_udp", "mode") == "reliable":
                 idle = int(param("receive_udp", "hold"))
             time.sleep(1)

@@ -223,11 +223,13 @@ nl_matches_sysfs() {
 # run_test TEST LIMIT: run t_TEST in a subshell that is a process group of
 # its own (no new bash to parse this file: a second under emulation), and
 # kill that group, with whatever the test started, when it returns or
-# after LIMIT seconds. Returns the test's status, 124 after the limit.
+# after LIMIT seconds. Returns the test's status, 124 after the limit. What
+# the test wrote to stderr (a traceback, a command's complaint) is shown
+# when it fails.
 run_test() {
 	local pid dog rc
 	set -m
-	( set +m; "t_$1" ) </dev/null &
+	( set +m; "t_$1" ) </dev/null 2>"$TMP.stderr" &
 	pid=$!
 	( sleep "$2"; touch "$TMP.timeout"; kill -TERM -- -"$pid"
 	  sleep 10; kill -KILL -- -"$pid" ) >/dev/null 2>&1 &
@@ -242,6 +244,8 @@ run_test() {
 		rm -f "$TMP.timeout"
 		rc=124
 	fi
+	[ $rc -ne 0 ] && tail -n 20 "$TMP.stderr" | sed 's/^/#   stderr: /'
+	rm -f "$TMP.stderr"
 	return $rc
 }
 

@@ -25,7 +25,7 @@ t_modinfo() {
 	done
 	expect "send_udp parameters" "buffer_size data debug gso hold ip last_error mode payload rate state" \
 		"$(modinfo -p "$MOD/send_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
-	expect "receive_udp parameters" "buffer_size data debug drops gro hold mode overflow peer rcvbuf state" \
+	expect "receive_udp parameters" "buffer_size data debug drops gro hold idle mode overflow peer rcvbuf state" \
 		"$(modinfo -p "$MOD/receive_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
 	return $ok
 }

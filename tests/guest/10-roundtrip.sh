@@ -89,13 +89,22 @@ t_sender_to_listener() {
 
 # suites: main
 t_three_datagrams_timing() {
-	load_rx || return 1
+	# The specification's rule, with the defaults: 4 s gaps keep one
+	# message, 5 s of silence complete it.
+	insmod "$MOD/receive_udp.ko" buffer_size=1M || return 1
 	local dt
 	dt=$($UDP send --gap 4 one- two- three --wait-complete 10) || fail "$dt" || return 1
 	diag "completed $dt s after the last datagram"
 	expect "message" "one-two-three" "$(cat $R/data)" || return 1
 	awk -v t="$dt" 'BEGIN { exit !(t >= 5.0 && t <= 6.0) }' ||
-		fail "completion $dt s after the last datagram, not 5.0-6.0"
+		fail "completion $dt s after the last datagram, not 5.0-6.0" || return 1
+	# idle=2, set at run time, counts from the next datagram on.
+	echo 2 >$R/idle || return 1
+	dt=$($UDP send --gap 1 a- b --wait-complete 10) || fail "$dt" || return 1
+	diag "with idle=2: completed $dt s after the last datagram"
+	expect "message with idle=2" "a-b" "$(cat $R/data)" || return 1
+	awk -v t="$dt" 'BEGIN { exit !(t >= 2.0 && t <= 3.0) }' ||
+		fail "with idle=2: completion $dt s after the last datagram, not 2.0-3.0"
 }
 
 # suites: main
@@ -113,22 +122,23 @@ t_discard_on_new_data() {
 # Why contexts: the receive path to the full rule.
 # suites: main contexts
 t_full_buffer_overflow() {
-	load_rx buffer_size=16 || return 1
+	load_rx buffer_size=16 idle=2 || return 1
 	# 10 + 10 bytes into 16: the second datagram is cut (4 bytes overflow)
-	# and the buffer completes at once, without the 5 s wait (%complete=3).
-	# The same burst goes on (datagrams < 5 s apart): 12345 and 678 are
-	# overflow, dropped. One process sends them all, so that the gaps stay
-	# far below 5 s however slowly a process starts.
+	# and the buffer completes at once, without the idle wait
+	# (%complete=3). The same burst goes on (datagrams less than idle=2 s
+	# apart): 12345 and 678 are overflow, dropped. One process sends them
+	# all, so that the gaps stay far below 2 s however slowly a process
+	# starts.
 	local gap
-	gap=$($UDP send --max-gap 0123456789 abcdefghij %complete=3 12345 %sleep=2 678) ||
+	gap=$($UDP send --max-gap 0123456789 abcdefghij %complete=3 12345 %sleep=0.5 678) ||
 		fail "no full-buffer completion: $gap" || return 1
 	diag "longest gap between two datagrams: $gap s"
 	wait_for 30 grep -qx 12 $R/overflow ||
 		fail "overflow after the burst: expected 12, saw $(cat $R/overflow)" || return 1
 	expect "data unchanged" "0123456789abcdef" "$(cat $R/data)" || return 1
 	expect "state unchanged" "complete (full)" "$(cat $R/state)" || return 1
-	# After a 5 s pause, a datagram starts a new message.
-	sleep 5.5
+	# After a pause of the idle time, a datagram starts a new message.
+	sleep 2.5
 	$UDP send fresh --wait-complete 8 >/dev/null || return 1
 	expect "new message after the pause" "fresh" "$(cat $R/data)" || return 1
 	expect "state" "complete (idle)" "$(cat $R/state)" || return 1

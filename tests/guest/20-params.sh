@@ -131,7 +131,7 @@ t_debug_output() {
 	local log=$(log_since "$seq") p
 	for p in 'send_udp: send_udp_start(len=4)' 'send_udp: kernel_sendmsg(4 bytes at offset 0) = 4' \
 		 'receive_udp: skb_recv_udp() = 4 bytes from 127.0.0.1:' 'receive_udp: idle timer armed' \
-		 'receive_udp: idle timer expired' 'receive_udp: message 1 completed (5 s idle): 4 bytes in 1 datagrams' \
+		 'receive_udp: idle timer expired' 'receive_udp: message 1 completed (idle): 4 bytes in 1 datagrams' \
 		 'send_udp: kudp_sock_connect(sock='; do
 		echo "$log" | grep -qF "$p" || fail "no '$p' in the log" || return 1
 	done
@@ -150,16 +150,17 @@ t_debug_output() {
 
 # suites: main
 t_bad_switches() {
-	# gso, gro and rate: a bad value is refused with EINVAL and a log
-	# line, and changes nothing. One bad value each, the plumbing: which
-	# texts are switches and sizes is kudp_parse.c's, every case in the
-	# unit tier (tests/unit/parse.c).
+	# gso, gro, rate and idle: a bad value is refused with EINVAL and a
+	# log line, and changes nothing. One bad value each, the plumbing:
+	# which texts are switches, sizes and seconds is kudp_parse.c's, every
+	# case in the unit tier (tests/unit/parse.c).
 	load_rx && load_tx || return 1
 	local seq=$($KMSG last)
-	expect "gso=2 gro=2 rate=abc rate='1M '" "EINVAL EINVAL EINVAL EINVAL" \
-		"$(write $S/gso 2) $(write $R/gro 2) $(write $S/rate abc "1M ")" || return 1
-	expect "unchanged" "1 1 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
-	expect "log lines" "4" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|rate): ')" || return 1
+	expect "gso=2 gro=2 rate=abc rate='1M ' idle=0" "EINVAL EINVAL EINVAL EINVAL EINVAL" \
+		"$(write $S/gso 2) $(write $R/gro 2) $(write $S/rate abc "1M ") $(write $R/idle 0)" || return 1
+	expect "unchanged" "1 1 0 1" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate) $(cat $R/idle)" || return 1
+	expect "log lines" "5" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|rate|idle): ')" || return 1
+	log_since "$seq" | grep -q "idle: '0' is not a number of seconds from 1 to 3600" || fail "no clear line for idle" || return 1
 	log_since "$seq" | grep -q "gro: '2' is not 0 (off) or 1 (on)" || fail "no clear line for gro" || return 1
 	log_since "$seq" | grep -q "rate: 'abc' is not a number of bytes (suffixes" || fail "no clear line for rate" || return 1
 	expect "good values" "ok ok ok ok" "$(write $S/gso 0) $(write $R/gro '0\n') $(write $S/rate 10M) $(write $S/rate 0)" || return 1

@@ -50,7 +50,7 @@ t_unload_states() {
 	diag "unloading receive_udp: receiving, idle timer armed"
 	local try when
 	for try in 1 2 3; do
-		load_rx debug=1 || return 1
+		load_rx debug=1 idle=5 || return 1
 		seq=$($KMSG last)
 		$UDP send part || return 1
 		wait_for 30 grep -q receiving $R/state || return 1

@@ -14,10 +14,10 @@
 t_dev_sizes() {
 	load_rx buffer_size=4M && load_tx buffer_size=4M || return 1
 	local s
-	# 0 bytes is one empty datagram, complete after 5 s idle; then 1 byte,
-	# one datagram exactly, one byte more, and a size that is no multiple
-	# of the datagram size, each into a buffer of its size: complete at
-	# its last byte, by the full rule, without the 5 s wait.
+	# 0 bytes is one empty datagram, complete after the idle time; then
+	# 1 byte, one datagram exactly, one byte more, and a size that is no
+	# multiple of the datagram size, each into a buffer of its size:
+	# complete at its last byte, by the full rule, without the idle wait.
 	transfer 0 1 || return 1
 	for s in "1 1" "65507 1" "65508 2" "1000003 16"; do
 		rmmod receive_udp && load_rx buffer_size=${s% *} || return 1
@@ -55,7 +55,7 @@ t_dev_full_and_overfill() {
 	transfer 1048576 17 || return 1
 	expect "reason" "full" "$(cat $DR/reason)" || return 1
 	expect "overflow" "0" "$(cat $DR/overflow_bytes)" || return 1
-	sleep 5.5	# end the burst
+	sleep 1.5	# end the burst (idle=1)
 	# 100 bytes more than fit: counted as overflow.
 	local src next=$(( $(cat $DR/seq) + 1 ))
 	src=$($STREAM send 1048676) || return 1

@@ -207,16 +207,16 @@ TEST(parse_hold_range)
 {
 	unsigned int s = UNTOUCHED;
 
-	CHECK_EQ(kudp_parse_hold("1", &s), 0);
+	CHECK_EQ(kudp_parse_seconds("1", &s), 0);
 	CHECK_EQ(s, 1);
-	CHECK_EQ(kudp_parse_hold("3600", &s), 0);
-	CHECK_EQ(s, KUDP_HOLD_MAX_S);
-	CHECK_EQ(kudp_parse_hold("60\n", &s), 0);
+	CHECK_EQ(kudp_parse_seconds("3600", &s), 0);
+	CHECK_EQ(s, KUDP_SECONDS_MAX);
+	CHECK_EQ(kudp_parse_seconds("60\n", &s), 0);
 	CHECK_EQ(s, KUDP_HOLD_DEFAULT_S);
 	/* kstrtouint() in base 10: a leading zero is no octal, a '+' is allowed. */
-	CHECK_EQ(kudp_parse_hold("010", &s), 0);
+	CHECK_EQ(kudp_parse_seconds("010", &s), 0);
 	CHECK_EQ(s, 10);
-	CHECK_EQ(kudp_parse_hold("+7", &s), 0);
+	CHECK_EQ(kudp_parse_seconds("+7", &s), 0);
 	CHECK_EQ(s, 7);
 }
 
@@ -231,7 +231,7 @@ TEST(parse_hold_rejects)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		unit_case(bad[i]);
 		s = UNTOUCHED;
-		CHECK_EQ(kudp_parse_hold(bad[i], &s), -EINVAL);
+		CHECK_EQ(kudp_parse_seconds(bad[i], &s), -EINVAL);
 		CHECK_EQ(s, UNTOUCHED);
 	}
 }
