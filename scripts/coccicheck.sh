@@ -26,7 +26,11 @@ cd "$(dirname "$0")/.."
 top=$PWD
 kver=${1:-6.12}
 jobs=${JOBS:-2}
-sources=(*.c)
+# The modules' C files: not modpost's *.mod.c of a build in the tree.
+sources=()
+for f in *.c; do
+	[[ $f == *.mod.c ]] || sources+=("$f")
+done
 kernel_dirs=(free null locks api)
 
 start=$SECONDS
