@@ -170,7 +170,7 @@ t_pair_message() {
 	expect "CRC-32 (send_udp, receive_udp)" "$(cat $DS/crc32)" "$(remote 'cat $DR/crc32')" || return 1
 	expect "drops" "0" "$(remote 'cat $DR/drops')" || return 1
 	dg=$(cat $DS/last_datagrams)
-	diag "$size bytes in $dg datagrams ($((size / dg)) bytes each on average) in $secs s ($(awk -v s="$secs" -v n=$size 'BEGIN { printf "%.1f", n / 1e6 / s }') MB/s, write to completion, 5 s idle rule included)"
+	diag "$size bytes in $dg datagrams ($((size / dg)) bytes each on average) in $secs s ($(awk -v s="$secs" -v n=$size 'BEGIN { printf "%.1f", n / 1e6 / s }') MB/s, write to completion, 1 s idle (idle=1) included)"
 	expect "datagrams of 1472 bytes" "$(((size + 1471) / 1472))" "$dg" || return 1
 	expect "receiver's datagrams" "$dg" "$(remote 'cat $DR/last_datagrams')" || return 1
 	expect "fragments made by the sender" "$frag" "$(snmp Ip FragCreates)" || return 1

@@ -109,7 +109,8 @@ t_three_datagrams_timing() {
 
 # suites: main
 t_discard_on_new_data() {
-	load_rx || return 1
+	# idle=3: time to see the new message incomplete.
+	load_rx idle=3 || return 1
 	$UDP send old-message --wait-complete 8 >/dev/null || return 1
 	expect "first message" "old-message" "$(cat $R/data)" || return 1
 	$UDP send new || return 1

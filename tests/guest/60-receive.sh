@@ -42,7 +42,8 @@ t_drops_control() {
 # suites: main contexts every
 t_peer() {
 	# Only peer writes into the message; bad values change nothing.
-	load_rx || return 1
+	# idle=3: one message across two client processes.
+	load_rx idle=3 || return 1
 	local seq=$($KMSG last)
 	expect "default" "0.0.0.0/0" "$(cat $R/peer)" || return 1
 	# Two bad values, the plumbing of both errors: which texts are
