@@ -30,8 +30,6 @@
  */
 #define pr_fmt(fmt) "receive_udp: " fmt
 
-#include <linux/bitops.h>
-#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
