@@ -26,7 +26,7 @@
 #   5. debug     the debug kernel's pass, if that kernel is already built
 #                (scripts/debug-kernel.sh --cached): the tests that run in
 #                several contexts or tear down under load (each context
-#                once), 6 rounds of load and unload, fault injection (3
+#                once), 4 rounds of load and unload, fault injection (2
 #                rounds of fault_transfer), 30 s of the fuzzer and
 #                kmemleak. make check-debug runs every suite there.
 #
@@ -124,7 +124,7 @@ if $quick; then
 	:
 elif dir=$(scripts/debug-kernel.sh --cached); then
 	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,fuzz \
-		KUDP_LOAD_ROUNDS=6 KUDP_FUZZ_SECONDS=30 KUDP_FAULT_ROUNDS=3 section debug tests/run.sh
+		KUDP_LOAD_ROUNDS=4 KUDP_FUZZ_SECONDS=30 KUDP_FAULT_ROUNDS=2 section debug tests/run.sh
 else
 	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
 fi

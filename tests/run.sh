@@ -36,9 +36,9 @@
 #   KUDP_SEED=N              the seed of the fuzz and stress suites (default
 #                            random; they print it)
 #   KUDP_STRESS_ROUNDS=20    rounds of each stress test (default 20)
-#   KUDP_RELIABLE_SIZE=N     bytes of each pair_rel_* transfer (default 32
+#   KUDP_RELIABLE_SIZE=N     bytes of each pair_rel_* transfer (default 16
 #                            MiB; make check-reliable: 256 MiB)
-#   KUDP_PAIR_SIZE=N         bytes of pair_message (default 32 MiB; make
+#   KUDP_PAIR_SIZE=N         bytes of pair_message (default 16 MiB; make
 #                            check-slow: 256 MiB)
 #   KUDP_PAIRS="TX:RX ..."   the kernels of the two-machine suite's guests,
 #                            the sending one's and the receiving one's: by
