@@ -138,8 +138,8 @@ t_pair_link() {
 
 t_pair_roundtrip_sysfs() {
 	# echo into the sender's data; cat of the receiver's data, 5.0-6.0 s
-	# after the datagram.
-	remote "load_rx debug=1" || return 1
+	# after the datagram (the specification's idle time, idle=5).
+	remote "load_rx debug=1 idle=5" || return 1
 	load_tx ip=$RX_ADDR || return 1
 	echo hello >$S/data || return 1
 	expect "the receiver's data" "hello" "$(remote --limit 30 'wait_for 30 rx_complete && cat $R/data')" ||
