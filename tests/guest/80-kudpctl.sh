@@ -183,8 +183,11 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	# say so and exit 3 (timeout 60: a kudpctl that waits forever fails).
 	timeout 60 $KUDPCTL recv -o "$TMP/never" 2>"$TMP/err1" 3>&- &
 	pid1=$!
-	# 1000-byte datagrams through the held loopback: the send lasts.
+	# 1000-byte datagrams through the held loopback: the send lasts. They
+	# come seconds apart: idle=60 keeps the message receiving (the tests'
+	# idle=1 would complete it, and recv would save it and exit 0).
 	echo 1000 >$S/payload
+	echo 60 >$R/idle || return 1
 	hold_loopback || return 1
 	head -c 100000 /dev/urandom >"$TMP/in"
 	timeout 60 $KUDPCTL send "$TMP/in" 2>"$TMP/err2" 3>&- &
@@ -193,7 +196,7 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	sleep 1
 	rmmod send_udp && rmmod receive_udp || return 1
 	wait $pid1; rc=$?
-	expect "recv when receive_udp goes" "3" "$rc" || return 1
+	expect "recv when receive_udp goes" "3" "$rc" || fail "recv said: $(cat "$TMP/err1")" || return 1
 	grep -q "receive_udp was unloaded" "$TMP/err1" || fail "recv said: $(cat "$TMP/err1")" || return 1
 	wait $pid2; rc=$?
 	expect "send when send_udp goes" "3" "$rc" || return 1
@@ -232,21 +235,34 @@ t_kudpctl_recv_timeouts() {
 	below 2 "$t" && below "$t" 10 || fail "--start-timeout 2 took $t s" || return 1
 	[ ! -e "$TMP/none" ] || fail "recv made $TMP/none" || return 1
 	# Half the data, no CLOSE: receive_udp stays 'receiving', the bytes
-	# stop, and --idle-timeout 2 fires about 2 s after the last of them.
+	# stop, and --idle-timeout 2 fires about 2 s after the last of them;
+	# receive_udp discards the message 4 s after them (hold=4), which a
+	# recv --loop says (it never completed: nothing to save, nothing lost).
+	echo 4 >$R/hold || return 1
+	$KUDPCTL recv --loop --dir "$TMP" 2>"$TMP/loop.err" 3>&- &
+	local loop=$!
 	$KUDPCTL recv -o "$TMP/stalled" --start-timeout 60 --idle-timeout 2 2>"$TMP/err" 3>&- &
-	local pid=$!
+	local pid=$! bytes
+	wait_for 30 grep -q "saving each message in" "$TMP/loop.err" || fail "the loop never started" || return 1
 	sleep 1
 	head -c 100000 /dev/urandom >"$TMP/src"
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
 	t0=$(date +%s.%N)
 	wait $pid; rc=$?
 	t=$(since "$t0")
-	diag "--idle-timeout 2 fired $t s after the sender vanished"
+	bytes=$(cat $DR/cur_bytes)
+	diag "--idle-timeout 2 fired $t s after the sender vanished, at $bytes bytes"
 	expect "recv of a stalled message" "5 receiving" "$rc $(cat $R/state)" || return 1
-	grep -Eq "^kudpctl: the message stalled: no new bytes for 2 s, $(cat $DR/cur_bytes) bytes in [0-9]+ datagrams so far" "$TMP/err" ||
+	grep -Eq "^kudpctl: the message stalled: no new bytes for 2 s, $bytes bytes in [0-9]+ datagrams so far" "$TMP/err" ||
 		fail "message: $(cat "$TMP/err")" || return 1
-	below "$t" 10 || fail "--idle-timeout 2 fired $t s after the sender vanished" || return 1
-	[ ! -e "$TMP/stalled" ] || fail "recv made $TMP/stalled"
+	below "$t" 4 || fail "--idle-timeout 2 fired $t s after the sender vanished" || return 1
+	[ ! -e "$TMP/stalled" ] || fail "recv made $TMP/stalled" || return 1
+	wait_for 30 grep -q "^kudpctl: receive_udp discarded a message (incomplete) after $bytes bytes: nothing saved$" "$TMP/loop.err" ||
+		fail "the loop said: $(cat "$TMP/loop.err")" || return 1
+	kill -TERM $loop
+	wait $loop; rc=$?
+	expect "the loop's exit code (nothing lost)" "0" "$rc" || return 1
+	grep -q "^kudpctl: 0 message(s) saved in $TMP, 0 not saved$" "$TMP/loop.err" || fail "the loop said: $(cat "$TMP/loop.err")"
 }
 
 # suites: main
