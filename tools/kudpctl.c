@@ -9,10 +9,12 @@
  *
  * Exit codes: KUDPCTL_OK and the others below.
  */
+#define _GNU_SOURCE		/* renameat2() */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,7 +46,7 @@ enum {
 	KUDPCTL_USAGE,		/* bad command line */
 	KUDPCTL_NOT_LOADED,	/* the module is not loaded */
 	KUDPCTL_PERM,		/* permission denied, CAP_NET_ADMIN missing */
-	KUDPCTL_TIMEOUT,	/* recv --timeout passed without a message */
+	KUDPCTL_TIMEOUT,	/* recv: no message (started, progressed) in time */
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -566,7 +568,9 @@ static const char usage_main[] =
 	"  status [send|receive] [--json]   the modules' figures\n"
 	"  monitor [--json]                 print events until interrupted\n"
 	"  send FILE|-                      send a file and wait until it is sent\n"
-	"  recv [-o FILE] [--timeout S]     wait for the next message and save it\n"
+	"  recv [-o FILE] [--start-timeout S] [--idle-timeout S] [--json]\n"
+	"                                   wait for the next message and save it\n"
+	"  recv --loop --dir DIR [--json]   save every message as a new file in DIR\n"
 	"  reset [send|receive]             zero the modules' counters\n"
 	"  discard [send|receive]           empty the modules' buffers\n"
 	"\n"
@@ -602,12 +606,24 @@ static const char usage_send[] =
 	"the file's; root only (/dev/send_udp is mode 0600).\n";
 
 static const char usage_recv[] =
-	"Usage: kudpctl recv [-o FILE] [--timeout S]\n"
+	"Usage: kudpctl recv [-o FILE] [--start-timeout S] [--idle-timeout S]\n"
+	"                    [--timeout S] [--json]\n"
+	"       kudpctl recv --loop --dir DIR [--json]\n"
 	"\n"
 	"Wait for receive_udp's next completed message, then save exactly that\n"
 	"message to FILE (default: standard output), checking its sequence\n"
-	"number, size and CRC-32. Exit code 5 if no message completes within S\n"
-	"seconds, 1 if the message was replaced or discarded before it was read\n"
+	"number, size and CRC-32.\n"
+	"  --start-timeout S  exit 5 if no message has started within S seconds\n"
+	"  --idle-timeout S   exit 5 if the message gets no new bytes for S seconds\n"
+	"                     (a transfer that goes on is never cut short)\n"
+	"  --timeout S        exit 5 if no message has completed within S seconds,\n"
+	"                     however far it got (bounds the whole transfer)\n"
+	"  --json             print what was saved as a JSON object (needs -o)\n"
+	"  --loop --dir DIR   save every message as a new file in DIR, named\n"
+	"                     kudp-TIME-seqN-CRC32.bin, one line (or JSON object)\n"
+	"                     each, until interrupted; exit 1 if any could not be\n"
+	"                     saved (each is said on standard error)\n"
+	"Exit code 1 if the message was replaced or discarded before it was read\n"
 	"(FILE is then removed). Root only (/dev/receive_udp is mode 0600).\n";
 
 static const char usage_reset[] =
@@ -861,6 +877,7 @@ struct waiter {
 	__u64 seq;		/* 0: the next one */
 	bool done;
 	bool gone;		/* the family was unregistered: no event will come */
+	time_t at;		/* when the event came */
 	struct reply r;
 };
 
@@ -881,6 +898,7 @@ static int on_wait_event(struct nl_msg *msg, void *arg)
 	if (w->seq && r.val[KUDP_A_SEQ] != w->seq)
 		return NL_OK;
 	w->r = r;
+	w->at = time(NULL);
 	w->done = true;
 	return NL_OK;
 }
@@ -1164,16 +1182,24 @@ static int out_open(const char *name, bool *created)
 	return fd;
 }
 
-/* Copy message @w->r from /dev/receive_udp to @out, checking it. */
-static int recv_copy(struct waiter *w, int out, const char *out_name)
+/*
+ * Copy message @w->r from /dev/receive_udp to @out, checking its sequence
+ * number, size and CRC-32. Return 0, or KUDPCTL_FAILED after saying why.
+ * A failed write of @out is said here, naming @out_name, unless
+ * @write_err: then its errno goes there (0 for any other failure) and the
+ * caller says it. Interrupted, it stops and says nothing.
+ */
+static int recv_copy(const struct waiter *w, int out, const char *out_name, int *write_err)
 {
 	__u64 size = w->r.val[KUDP_A_BYTES], total = 0, seq = 0;
 	unsigned char *buf = malloc(CHUNK);
 	double start = now();
 	uint32_t crc = 0;
 	int dev, ret = KUDPCTL_FAILED;
-	ssize_t n;
+	ssize_t n = 0;
 
+	if (write_err)
+		*write_err = 0;
 	if (!buf) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return KUDPCTL_FAILED;
@@ -1184,9 +1210,14 @@ static int recv_copy(struct waiter *w, int out, const char *out_name)
 		ret = sys_fail("/dev/receive_udp");
 		goto out;
 	}
-	while ((n = read(dev, buf, CHUNK)) > 0) {
+	while (!interrupted && (n = read(dev, buf, CHUNK)) > 0) {
 		if (write_all(out, buf, n)) {
-			sys_fail(out_name);
+			if (interrupted)
+				break;
+			if (write_err)
+				*write_err = errno;
+			else
+				sys_fail(out_name);
 			goto out;
 		}
 		crc = crc32_update(crc, buf, n);
@@ -1194,6 +1225,8 @@ static int recv_copy(struct waiter *w, int out, const char *out_name)
 		progress("reading", total, size, start);
 	}
 	progress_end();
+	if (interrupted)
+		goto out;
 	if (n < 0 && (errno == EAGAIN || errno == ESTALE)) {
 		fprintf(stderr, "%s: message %llu was discarded before it could be read\n",
 			prog, w->seq);
@@ -1216,60 +1249,346 @@ static int recv_copy(struct waiter *w, int out, const char *out_name)
 			"%s: read %llu bytes with CRC-32 %08x; message %llu has %llu bytes with CRC-32 %08llx\n",
 			prog, total, crc, seq, size, w->r.val[KUDP_A_CRC32]);
 	} else {
-		fprintf(stderr, "message %llu (%s): ", seq,
-			NAME_OF(reason_names, w->r.val[KUDP_A_REASON]));
-		print_rate("received", size, w->r.val[KUDP_A_DURATION_NS], 0, crc);
 		ret = KUDPCTL_OK;
 	}
 out:
+	progress_end();
 	if (dev >= 0)
 		close(dev);
 	free(buf);
 	return ret;
 }
 
-static int cmd_recv(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ }
-	};
-	struct waiter w = { .name = RECV_MODULE, .cmd = KUDP_CMD_COMPLETE };
-	const char *out_name = NULL;
-	double timeout = -1, start;
-	struct nl_sock *ev = NULL;
-	struct family f = { };
-	int c, out = -1, ret;
-	bool created = false;
-	struct reply r;
-	struct stat st;
-	char short_opt[3] = "-";
-	char *end;
+/* recv's command line. */
+struct recv_opts {
+	const char *out_name;	/* -o FILE; NULL: standard output */
+	const char *dir;	/* --dir DIR: where --loop saves */
+	double timeout;		/* --timeout: for a message to complete; < 0: none */
+	double start_timeout;	/* --start-timeout: for a message to start; < 0: none */
+	double idle_timeout;	/* --idle-timeout: for its next bytes; < 0: none */
+	bool json;		/* --json: a JSON object per message saved */
+	bool loop;		/* --loop: every message, until interrupted */
+};
 
-	/* Our own messages, naming the argument (":" reports a missing value). */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:t:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out_name = optarg;
+/*
+ * Wait on @ev for @w's event (receive_udp's next completion), within @o's
+ * timeouts. A message has started once receive_udp's state reads
+ * receiving (or its seq moved); it makes progress while its cur_bytes
+ * grows: both are read with KUDP_CMD_GET_STATS every tick, only when a
+ * timeout or the progress bar needs them. Return 0 when the event came,
+ * the module went (@w->gone) or a signal came, else an exit code after
+ * saying why.
+ */
+static int recv_wait(struct family *f, struct nl_sock *ev, struct waiter *w,
+		     const struct recv_opts *o)
+{
+	bool watch = progress_on || o->start_timeout >= 0 || o->idle_timeout >= 0;
+	double start = now(), moved = start, idle = o->idle_timeout, raw_idle, t;
+	bool started = false, receiving = false;
+	__u64 seq0 = 0, bytes = 0, datagrams = 0;
+	char mode[16], secs[16];
+	struct reply r;
+	int ret;
+
+	if (watch) {
+		ret = get_stats(f, &r);
+		if (ret)
+			return ret;
+		seq0 = r.val[KUDP_A_SEQ];
+		receiving = started = r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING;
+		bytes = r.val[KUDP_A_CUR_BYTES];
+	}
+	/*
+	 * In raw mode, idle seconds without a datagram are how every message
+	 * ends (reason idle), not a stall: never call that silence one (5:
+	 * the specification's, if the parameter cannot be read).
+	 */
+	if (idle >= 0) {
+		read_param(RECV_MODULE, "mode", mode, sizeof(mode));
+		read_param(RECV_MODULE, "idle", secs, sizeof(secs));
+		raw_idle = secs[0] ? atof(secs) : 5;
+		if (strcmp(mode, "reliable") && idle < raw_idle + 1)
+			idle = raw_idle + 1;
+	}
+	while (!w->done && !w->gone && !interrupted) {
+		ret = events_wait(ev, TICK_MS);
+		if (ret < 0)
+			return nl_fail("events", ret);
+		if (w->done || w->gone || interrupted)
 			break;
-		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || end == optarg || timeout < 0)
-				return bad_usage(usage_recv, argv[0], "bad timeout", optarg);
-			break;
-		case ':':
-			return bad_usage(usage_recv, argv[0], "no value after", argv[optind - 1]);
-		default:
-			/* A short option names itself in optopt, a long one does not. */
-			short_opt[1] = optopt;
-			return bad_usage(usage_recv, argv[0], "unknown option",
-					 optopt ? short_opt : argv[optind - 1]);
+		t = now();
+		if (watch && !get_stats(f, &r)) {
+			receiving = r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING;
+			if (receiving || r.val[KUDP_A_SEQ] != seq0)
+				started = true;
+			if (!receiving || r.val[KUDP_A_CUR_BYTES] != bytes)
+				moved = t;
+			bytes = r.val[KUDP_A_CUR_BYTES];
+			datagrams = r.val[KUDP_A_CUR_DATAGRAMS];
+			if (receiving)
+				progress("receiving", bytes, 0, start);
+		}
+		if (o->timeout >= 0 && t - start >= o->timeout) {
+			progress_end();
+			fprintf(stderr, "%s: no message completed within %g s\n", prog, o->timeout);
+			return KUDPCTL_TIMEOUT;
+		}
+		if (!started && o->start_timeout >= 0 && t - start >= o->start_timeout) {
+			progress_end();
+			fprintf(stderr,
+				"%s: no message started within %g s (no datagram came: is the sender sending to this machine?)\n",
+				prog, o->start_timeout);
+			return KUDPCTL_TIMEOUT;
+		}
+		if (receiving && idle >= 0 && t - moved >= idle) {
+			progress_end();
+			fprintf(stderr,
+				"%s: the message stalled: no new bytes for %g s, %llu bytes in %llu datagrams so far (did its sender stop?)\n",
+				prog, idle, bytes, datagrams);
+			return KUDPCTL_TIMEOUT;
 		}
 	}
-	if (optind != argc)
-		return bad_arg(usage_recv, argv, argv[optind]);
+	progress_end();
+	return 0;
+}
+
+/* @t in UTC: "2026-12-07T02:15:00Z", or with @compact "20261207T021500Z". */
+static void utc_time(time_t t, bool compact, char *buf, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* @s as a JSON string (a file name's bytes above 0x7f go as they are). */
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/* Message @w->r, saved in @file: one line, or with @json a JSON object. */
+static void print_saved(const struct waiter *w, const char *file, bool json)
+{
+	const struct reply *r = &w->r;
+	char when[32];
+
+	utc_time(w->at, false, when, sizeof(when));
+	if (json) {
+		printf("{\"seq\": %llu, \"bytes\": %llu, \"datagrams\": %llu, \"crc32\": \"%08llx\", \"reason\": \"%s\", \"duration_ns\": %llu, \"time\": \"%s\", \"file\": ",
+		       r->val[KUDP_A_SEQ], r->val[KUDP_A_BYTES], r->val[KUDP_A_DATAGRAMS],
+		       r->val[KUDP_A_CRC32], NAME_OF(reason_names, r->val[KUDP_A_REASON]),
+		       r->val[KUDP_A_DURATION_NS], when);
+		json_string(stdout, file);
+		puts("}");
+	} else {
+		printf("seq=%llu bytes=%llu datagrams=%llu reason=%s crc32=%08llx time=%s file=%s\n",
+		       r->val[KUDP_A_SEQ], r->val[KUDP_A_BYTES], r->val[KUDP_A_DATAGRAMS],
+		       NAME_OF(reason_names, r->val[KUDP_A_REASON]), r->val[KUDP_A_CRC32],
+		       when, file);
+	}
+	fflush(stdout);
+}
+
+/* Rename @from to @to unless @to exists (then fail with EEXIST). */
+static int rename_new(const char *from, const char *to)
+{
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link() does not replace. */
+	if (link(from, to))
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+/*
+ * Save message @w->r as a new file in @dir, its name into @name: written
+ * under a temporary name there (".kudp-seqN-XXXXXX.part"), flushed to
+ * disk, then renamed to "kudp-TIME-seqN-CRC.bin" (a suffix -2, -3, ...
+ * if that exists): no file is ever replaced nor left half-written. Return
+ * 0, or -1 after saying why the message was not saved.
+ */
+static int save_in_dir(const struct waiter *w, const char *dir, mode_t mode,
+		       char *name, size_t size)
+{
+	unsigned long long seq = w->r.val[KUDP_A_SEQ];
+	unsigned int crc = w->r.val[KUDP_A_CRC32];
+	char tmp[PATH_MAX], stamp[32];
+	int fd, err = 0, i;
+
+	utc_time(w->at, true, stamp, sizeof(stamp));
+	snprintf(tmp, sizeof(tmp), "%s/.kudp-seq%llu-XXXXXX.part", dir, seq);
+	fd = mkstemps(tmp, strlen(".part"));
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (recv_copy(w, fd, tmp, &err)) {
+		close(fd);
+		unlink(tmp);
+		if (interrupted)
+			fprintf(stderr, "%s: interrupted: message %llu not saved (%s removed)\n",
+				prog, seq, tmp);
+		if (err)
+			goto fail;
+		return -1;
+	}
+	if (fchmod(fd, mode) || fsync(fd)) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	if (close(fd)) {
+		err = errno;
+		unlink(tmp);
+		goto fail;
+	}
+	for (i = 1; i < 1000; i++) {
+		if (i == 1)
+			snprintf(name, size, "%s/kudp-%s-seq%llu-%08x.bin", dir, stamp, seq, crc);
+		else
+			snprintf(name, size, "%s/kudp-%s-seq%llu-%08x-%d.bin", dir, stamp, seq,
+				 crc, i);
+		if (!rename_new(tmp, name))
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	err = errno;
+	unlink(tmp);
+fail:
+	fprintf(stderr, "%s: message %llu (%llu bytes, CRC-32 %08x) not saved in %s: %s\n",
+		prog, seq, w->r.val[KUDP_A_BYTES], crc, dir, strerror(err));
+	return -1;
+}
+
+/*
+ * recv --loop's events: on_wait_event's, and a word on standard error for
+ * a message receive_udp gave up on (mode=reliable: incomplete, or its
+ * CRC-32 wrong): it never completed, so there is nothing to save, but the
+ * sender may think otherwise.
+ */
+static int on_loop_event(struct nl_msg *msg, void *arg)
+{
+	struct waiter *w = arg;
+	struct reply r;
+
+	if (nlmsg_hdr(msg)->nlmsg_type == w->family && !parse_reply(msg, &r) &&
+	    r.cmd == KUDP_CMD_DISCARDED &&
+	    (r.val[KUDP_A_CAUSE] == KUDP_CAUSE_INCOMPLETE || r.val[KUDP_A_CAUSE] == KUDP_CAUSE_CRC))
+		fprintf(stderr, "%s: receive_udp discarded a message (%s) after %llu bytes: nothing saved\n",
+			prog, NAME_OF(cause_names, r.val[KUDP_A_CAUSE]), r.val[KUDP_A_BYTES]);
+	return on_wait_event(msg, arg);
+}
+
+/*
+ * recv --loop --dir DIR: save every message that completes as a new file
+ * in DIR, until interrupted or receive_udp goes. A message that could not
+ * be saved (a write failed, it was replaced before it was read, its event
+ * was lost) is said on standard error and counted: the exit code is then
+ * 1.
+ */
+static int recv_loop(const struct recv_opts *o)
+{
+	struct waiter w = { .name = RECV_MODULE, .cmd = KUDP_CMD_COMPLETE };
+	unsigned long long saved = 0, lost = 0, last, seq;
+	struct nl_sock *ev = NULL;
+	struct family f = { };
+	char name[PATH_MAX];
+	struct stat st;
+	struct reply r;
+	mode_t mask;
+	int ret;
+
+	if (stat(o->dir, &st)) {
+		fprintf(stderr, "%s: --dir %s: %s\n", prog, o->dir, strerror(errno));
+		return KUDPCTL_FAILED;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: --dir %s: not a directory\n", prog, o->dir);
+		return KUDPCTL_FAILED;
+	}
+	/* Saved files get the mode ">" would give them. */
+	mask = umask(0);
+	umask(mask);
+	ret = family_open(&f, RECV_MODULE, false);
+	if (ret)
+		return ret;
+	w.family = f.id;
+	/* Listen first: a message that completes after get_stats is heard. */
+	ret = events_open(&f, 1, on_loop_event, &w, &ev);
+	if (!ret)
+		ret = get_stats(&f, &r);
+	if (ret)
+		goto out;
+	/* The message already complete (seq) is not saved: the next one is. */
+	last = r.val[KUDP_A_SEQ];
+	progress_on = isatty(STDERR_FILENO);
+	catch_signals();
+	fprintf(stderr, "%s: saving each message in %s (interrupt to stop)\n", prog, o->dir);
+	while (!interrupted) {
+		w.done = false;
+		w.seq = 0;
+		ret = recv_wait(&f, ev, &w, o);
+		if (ret || !w.done)
+			break;
+		seq = w.r.val[KUDP_A_SEQ];
+		if (seq <= last)
+			continue;
+		if (seq > last + 1) {
+			fprintf(stderr,
+				"%s: %llu message(s) before message %llu not saved: replaced before they could be read (or their events were lost)\n",
+				prog, seq - last - 1, seq);
+			lost += seq - last - 1;
+		}
+		last = seq;
+		w.seq = seq;
+		if (save_in_dir(&w, o->dir, 0644 & ~mask, name, sizeof(name))) {
+			lost++;
+		} else {
+			saved++;
+			print_saved(&w, name, o->json);
+		}
+	}
+	if (!ret && w.gone) {
+		fprintf(stderr, "%s: receive_udp was unloaded\n", prog);
+		ret = KUDPCTL_NOT_LOADED;
+	}
+	if (!ret && lost)
+		ret = KUDPCTL_FAILED;
+	fprintf(stderr, "%s: %llu message(s) saved in %s, %llu not saved\n", prog, saved,
+		o->dir, lost);
+out:
+	nl_socket_free(ev);
+	family_close(&f);
+	return ret;
+}
+
+/* recv without --loop: the next message, to -o FILE or standard output. */
+static int recv_one(const struct recv_opts *o)
+{
+	struct waiter w = { .name = RECV_MODULE, .cmd = KUDP_CMD_COMPLETE };
+	const char *out_name = o->out_name;
+	struct nl_sock *ev = NULL;
+	struct family f = { };
+	int out = -1, ret;
+	bool created = false;
+	struct stat st;
 
 	ret = family_open(&f, RECV_MODULE, false);
 	if (ret)
@@ -1281,37 +1600,15 @@ static int cmd_recv(int argc, char **argv)
 	progress_on = isatty(STDERR_FILENO);
 	catch_signals();
 
-	start = now();
-	while (!w.done && !w.gone && !interrupted) {
-		int ms = TICK_MS;
-
-		if (timeout >= 0) {
-			double left = timeout - (now() - start);
-
-			if (left <= 0)
-				break;
-			if (left * 1000 < ms)
-				ms = left * 1000 + 1;
-		}
-		ret = events_wait(ev, ms);
-		if (ret < 0) {
-			ret = nl_fail("events", ret);
-			goto out;
-		}
-		if (!w.done && !w.gone && progress_on && !get_stats(&f, &r) &&
-		    r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING)
-			progress("receiving", r.val[KUDP_A_CUR_BYTES], 0, start);
-	}
-	progress_end();
+	ret = recv_wait(&f, ev, &w, o);
+	if (ret)
+		goto out;
 	if (!w.done) {
 		if (w.gone) {
 			fprintf(stderr, "%s: receive_udp was unloaded; no message\n", prog);
 			ret = KUDPCTL_NOT_LOADED;
-		} else if (interrupted) {
-			ret = KUDPCTL_FAILED;
 		} else {
-			fprintf(stderr, "%s: no message completed within %g s\n", prog, timeout);
-			ret = KUDPCTL_TIMEOUT;
+			ret = KUDPCTL_FAILED;
 		}
 		goto out;
 	}
@@ -1322,7 +1619,9 @@ static int cmd_recv(int argc, char **argv)
 		ret = sys_fail(out_name);
 		goto out;
 	}
-	ret = recv_copy(&w, out, out_name ? out_name : "standard output");
+	ret = recv_copy(&w, out, out_name ? out_name : "standard output", NULL);
+	if (interrupted && ret)
+		fprintf(stderr, "%s: interrupted: message %llu not saved\n", prog, w.seq);
 	if (out_name) {
 		/*
 		 * Never leave a file that is not exactly the message: remove
@@ -1337,10 +1636,114 @@ static int cmd_recv(int argc, char **argv)
 		if (ret && created)
 			unlink(out_name);
 	}
+	if (!ret) {
+		fprintf(stderr, "message %llu (%s): ", w.seq,
+			NAME_OF(reason_names, w.r.val[KUDP_A_REASON]));
+		print_rate("received", w.r.val[KUDP_A_BYTES], w.r.val[KUDP_A_DURATION_NS], 0,
+			   w.r.val[KUDP_A_CRC32]);
+		if (o->json)
+			print_saved(&w, out_name, true);
+	}
 out:
 	nl_socket_free(ev);
 	family_close(&f);
 	return ret;
+}
+
+/* @arg as seconds (0 or more) into *@secs; -1 if it is not that. */
+static int parse_secs(const char *arg, double *secs)
+{
+	char *end;
+
+	*secs = strtod(arg, &end);
+	return *end || end == arg || !(*secs >= 0) ? -1 : 0;
+}
+
+static int cmd_recv(int argc, char **argv)
+{
+	enum { OPT_START = 256, OPT_IDLE, OPT_JSON, OPT_LOOP, OPT_DIR };
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "start-timeout", required_argument, NULL, OPT_START },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "loop", no_argument, NULL, OPT_LOOP },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ }
+	};
+	struct recv_opts o = { .timeout = -1, .start_timeout = -1, .idle_timeout = -1 };
+	/* The option each parsed argument was: argv's spelling, for errors. */
+	const char *timeout_arg = NULL, *start_arg = NULL, *idle_arg = NULL;
+	const char *out_arg = NULL, *usage = usage_recv;
+	char short_opt[3] = "-";
+	int c;
+
+	/* Our own messages, naming the argument (":" reports a missing value). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:t:", opts, NULL)) != -1) {
+		const char *opt = argv[optind - 1];
+
+		switch (c) {
+		case 'o':
+			o.out_name = optarg;
+			out_arg = "-o";
+			break;
+		case 't':
+			if (parse_secs(optarg, &o.timeout))
+				return bad_usage(usage, argv[0], "--timeout takes seconds, not", optarg);
+			timeout_arg = "--timeout";
+			break;
+		case OPT_START:
+			if (parse_secs(optarg, &o.start_timeout))
+				return bad_usage(usage, argv[0], "--start-timeout takes seconds, not",
+						 optarg);
+			start_arg = "--start-timeout";
+			break;
+		case OPT_IDLE:
+			if (parse_secs(optarg, &o.idle_timeout))
+				return bad_usage(usage, argv[0], "--idle-timeout takes seconds, not",
+						 optarg);
+			idle_arg = "--idle-timeout";
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_LOOP:
+			o.loop = true;
+			break;
+		case OPT_DIR:
+			o.dir = optarg;
+			break;
+		case ':':
+			return bad_usage(usage, argv[0], "no value after", opt);
+		default:
+			/* A short option names itself in optopt, a long one does not. */
+			short_opt[1] = optopt;
+			return bad_usage(usage, argv[0], "unknown option",
+					 optopt ? short_opt : opt);
+		}
+	}
+	if (optind != argc)
+		return bad_arg(usage, argv, argv[optind]);
+	if (o.loop) {
+		/* Each message ends a wait: only the loop's own options go. */
+		const char *other = out_arg ? out_arg : timeout_arg ? timeout_arg :
+				    start_arg ? start_arg : idle_arg;
+
+		if (other)
+			return bad_usage(usage, argv[0], "--loop does not take", other);
+		if (!o.dir)
+			return bad_usage(usage, argv[0], "--loop needs --dir DIR", NULL);
+		return recv_loop(&o);
+	}
+	if (o.dir)
+		return bad_usage(usage, argv[0], "--dir DIR goes with --loop", NULL);
+	if (o.json && !o.out_name)
+		return bad_usage(usage, argv[0],
+				 "--json needs -o FILE (the message itself goes to standard output)",
+				 NULL);
+	return recv_one(&o);
 }
 
 /*

@@ -183,8 +183,11 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	# say so and exit 3 (timeout 60: a kudpctl that waits forever fails).
 	timeout 60 $KUDPCTL recv -o "$TMP/never" 2>"$TMP/err1" 3>&- &
 	pid1=$!
-	# 1000-byte datagrams through the held loopback: the send lasts.
+	# 1000-byte datagrams through the held loopback: the send lasts. They
+	# come seconds apart: idle=60 keeps the message receiving (the tests'
+	# idle=1 would complete it, and recv would save it and exit 0).
 	echo 1000 >$S/payload
+	echo 60 >$R/idle || return 1
 	hold_loopback || return 1
 	head -c 100000 /dev/urandom >"$TMP/in"
 	timeout 60 $KUDPCTL send "$TMP/in" 2>"$TMP/err2" 3>&- &
@@ -193,7 +196,7 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	sleep 1
 	rmmod send_udp && rmmod receive_udp || return 1
 	wait $pid1; rc=$?
-	expect "recv when receive_udp goes" "3" "$rc" || return 1
+	expect "recv when receive_udp goes" "3" "$rc" || fail "recv said: $(cat "$TMP/err1")" || return 1
 	grep -q "receive_udp was unloaded" "$TMP/err1" || fail "recv said: $(cat "$TMP/err1")" || return 1
 	wait $pid2; rc=$?
 	expect "send when send_udp goes" "3" "$rc" || return 1
@@ -208,4 +211,127 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	expect "send with nothing listening (exit code, last_error)" "1 -111" "$rc $(cat $S/last_error)" || return 1
 	grep -q "nothing listens on 127.0.0.1:8808 (send_udp.s ip): the send stopped after [0-9]* of 1000 bytes" "$TMP/err" ||
 		fail "send said: $(cat "$TMP/err")"
+}
+
+# suites: main
+t_kudpctl_recv_timeouts() {
+	# A bad argument is named (before anything is loaded).
+	local rc t0 t
+	$KUDPCTL recv --idle-timeout soon 2>"$TMP/err"; rc=$?
+	expect "a bad --idle-timeout" "2 kudpctl: recv: --idle-timeout takes seconds, not 'soon'" \
+		"$rc $(head -n 1 "$TMP/err")" || return 1
+	$KUDPCTL recv --loop --dir "$TMP" --start-timeout 1 2>"$TMP/err"; rc=$?
+	expect "--loop with a timeout" "2 kudpctl: recv: --loop does not take '--start-timeout'" \
+		"$rc $(head -n 1 "$TMP/err")" || return 1
+	# In reliable mode a message whose sender vanished stays incomplete
+	# for hold (60) seconds: --idle-timeout says it stalled long before.
+	load_rx mode=reliable || return 1
+	# No sender: --start-timeout expires (exit 5) and no file is made.
+	t0=$(date +%s.%N)
+	$KUDPCTL recv -o "$TMP/none" --start-timeout 2 2>"$TMP/err" 3>&-; rc=$?
+	t=$(since "$t0")
+	expect "recv, nothing sent" "5" "$rc" || return 1
+	grep -q "^kudpctl: no message started within 2 s" "$TMP/err" || fail "message: $(cat "$TMP/err")" || return 1
+	below 2 "$t" && below "$t" 10 || fail "--start-timeout 2 took $t s" || return 1
+	[ ! -e "$TMP/none" ] || fail "recv made $TMP/none" || return 1
+	# Half the data, no CLOSE: receive_udp stays 'receiving', the bytes
+	# stop, and --idle-timeout 2 fires about 2 s after the last of them;
+	# receive_udp discards the message 4 s after them (hold=4), which a
+	# recv --loop says (it never completed: nothing to save, nothing lost).
+	echo 4 >$R/hold || return 1
+	$KUDPCTL recv --loop --dir "$TMP" 2>"$TMP/loop.err" 3>&- &
+	local loop=$!
+	$KUDPCTL recv -o "$TMP/stalled" --start-timeout 60 --idle-timeout 2 2>"$TMP/err" 3>&- &
+	local pid=$! bytes
+	wait_for 30 grep -q "saving each message in" "$TMP/loop.err" || fail "the loop never started" || return 1
+	sleep 1
+	head -c 100000 /dev/urandom >"$TMP/src"
+	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
+	t0=$(date +%s.%N)
+	wait $pid; rc=$?
+	t=$(since "$t0")
+	bytes=$(cat $DR/cur_bytes)
+	diag "--idle-timeout 2 fired $t s after the sender vanished, at $bytes bytes"
+	expect "recv of a stalled message" "5 receiving" "$rc $(cat $R/state)" || return 1
+	grep -Eq "^kudpctl: the message stalled: no new bytes for 2 s, $bytes bytes in [0-9]+ datagrams so far" "$TMP/err" ||
+		fail "message: $(cat "$TMP/err")" || return 1
+	below "$t" 4 || fail "--idle-timeout 2 fired $t s after the sender vanished" || return 1
+	[ ! -e "$TMP/stalled" ] || fail "recv made $TMP/stalled" || return 1
+	wait_for 30 grep -q "^kudpctl: receive_udp discarded a message (incomplete) after $bytes bytes: nothing saved$" "$TMP/loop.err" ||
+		fail "the loop said: $(cat "$TMP/loop.err")" || return 1
+	kill -TERM $loop
+	wait $loop; rc=$?
+	expect "the loop's exit code (nothing lost)" "0" "$rc" || return 1
+	grep -q "^kudpctl: 0 message(s) saved in $TMP, 0 not saved$" "$TMP/loop.err" || fail "the loop said: $(cat "$TMP/loop.err")"
+}
+
+# suites: main
+t_kudpctl_recv_paced() {
+	# A send paced to about 5 s (160 KiB/s) outlasts --start-timeout 4 and
+	# --idle-timeout 2, and keeps progressing: recv must not give up.
+	# Reliable mode: a raw message would complete at its first pause
+	# anyway, a reliable one waits (hold) for its missing bytes.
+	load_rx mode=reliable && load_tx mode=reliable rate=160K || return 1
+	head -c 800000 /dev/urandom >"$TMP/src"
+	local crc t0 t rc
+	crc=$(crc32_of "$TMP/src")
+	$KUDPCTL recv -o "$TMP/out" --start-timeout 4 --idle-timeout 2 --json >"$TMP/json" 2>"$TMP/err" 3>&- &
+	local pid=$!
+	sleep 1
+	t0=$(date +%s.%N)
+	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err" || fail "kudpctl send: $(cat "$TMP/send.err")" || return 1
+	t=$(since "$t0")
+	wait $pid; rc=$?
+	diag "the send took $t s"
+	sed 's/^/# /' "$TMP/err" "$TMP/json"
+	expect "recv's exit code" "0" "$rc" || return 1
+	# A send shorter than the timeouts would prove nothing.
+	below 4 "$t" || fail "the send was not paced: $t s" || return 1
+	cmp "$TMP/src" "$TMP/out" || fail "the file received differs" || return 1
+	expect "recv --json" "$(cat $DR/seq) 800000 $crc whole $TMP/out" "$(pyrun '
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(j["seq"], j["bytes"], j["crc32"], j["reason"], j["file"])' "$TMP/json")"
+}
+
+# suites: main
+t_kudpctl_recv_loop() {
+	# recv --loop --dir saves each message as a new file. The directory is
+	# a 1 MiB tmpfs: the second message (1000000 bytes) does not fit, is
+	# said and counted, and the loop goes on with the third and fourth.
+	load_rx && load_tx || return 1
+	mkdir "$TMP/d" && mount -t tmpfs -o size=1M kudp-test "$TMP/d" || return 1
+	$KUDPCTL recv --loop --dir "$TMP/d" --json >"$TMP/loop" 2>"$TMP/loop.err" 3>&- &
+	local pid=$! i rc n=0
+	wait_for 30 grep -q "saving each message in" "$TMP/loop.err" || fail "the loop never started: $(cat "$TMP/loop.err")" || return 1
+	for i in 100000 1000000 200000 300000; do
+		n=$((n + 1))
+		head -c $i /dev/urandom >"$TMP/src$n"
+		$KUDPCTL send "$TMP/src$n" 2>/dev/null || fail "send of message $n" || return 1
+		# One message at a time: the next one's first datagram would
+		# discard this one (receive_udp holds one).
+		wait_for 30 grep -Eq "\"seq\": $n,|message $n .* not saved" "$TMP/loop" "$TMP/loop.err" ||
+			fail "message $n: $(cat "$TMP/loop.err")" || return 1
+	done
+	kill -TERM $pid
+	wait $pid; rc=$?
+	sed 's/^/# /' "$TMP/loop" "$TMP/loop.err"
+	expect "the loop's exit code (one message not saved)" "1" "$rc" || return 1
+	grep -q "^kudpctl: message 2 (1000000 bytes, CRC-32 $(crc32_of "$TMP/src2")) not saved in $TMP/d: No space left on device$" "$TMP/loop.err" ||
+		fail "no word of message 2" || return 1
+	grep -q "^kudpctl: 3 message(s) saved in $TMP/d, 1 not saved$" "$TMP/loop.err" || fail "no summary" || return 1
+	# Three files, named for their time, seq and CRC-32; no temporary left.
+	expect "the files" "3" "$(ls -A "$TMP/d" | grep -Ec '^kudp-[0-9]{8}T[0-9]{6}Z-seq[0-9]+-[0-9a-f]{8}\.bin$')" || return 1
+	expect "nothing else" "3" "$(ls -A "$TMP/d" | wc -l)" || return 1
+	local j=0 line file
+	for n in 1 3 4; do
+		j=$((j + 1))
+		line=$(sed -n ${j}p "$TMP/loop")
+		file=$(pyrun 'import json, sys; j = json.loads(sys.argv[1]); print(j["file"])' "$line")
+		expect "message $n's line" "$n $(stat -c %s "$TMP/src$n") $(crc32_of "$TMP/src$n") $TMP/d" \
+			"$(pyrun 'import json, sys; j = json.loads(sys.argv[1]); print(j["seq"], j["bytes"], j["crc32"], j["file"].rsplit("/", 1)[0])' "$line")" || return 1
+		cmp "$TMP/src$n" "$file" || fail "message $n saved in $file differs" || return 1
+		case $file in *"-seq$n-$(crc32_of "$TMP/src$n").bin") ;; *) fail "message $n's name: $file"; return 1 ;; esac
+	done
+	umount "$TMP/d"
 }
