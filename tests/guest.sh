@@ -231,6 +231,7 @@ for t in $tests; do
 	# Nothing a test changed outlives it (run_test killed what it started).
 	[ -e "$TMP/.loopback-held" ] && release_loopback
 	[ -e /sys/class/net/kudp0 ] && ip link del kudp0
+	[ -e /run/netns/kudp ] && ip netns del kudp
 	free_memory
 	rm -rf "${TMP:?}" && mkdir "$TMP"
 done
