@@ -118,6 +118,7 @@ extern const struct kernel_param_ops kudp_param_ops_rate;
 extern const struct kernel_param_ops kudp_param_ops_switch;
 extern const struct kernel_param_ops kudp_param_ops_mode;
 extern const struct kernel_param_ops kudp_param_ops_seconds;
+extern const struct kernel_param_ops kudp_param_ops_port;
 int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on);
 int kudp_param_get_switch(char *buf, const struct kernel_param *kp);
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
@@ -125,8 +126,8 @@ int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
 void *kudp_buf_alloc(u64 size, const char *param);
 
 int kudp_sock_create(struct socket **res);
-int kudp_sock_bind_any(struct socket *sock);
-int kudp_sock_connect(struct socket *sock, __be32 addr);
+int kudp_sock_bind(struct socket *sock, u16 port, const char *ifname);
+int kudp_sock_connect(struct socket *sock, __be32 addr, u16 port);
 void kudp_msg_cmsg(struct msghdr *msg, void *control, size_t room, int level, int type,
 		   const void *data, size_t len);
 int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 local,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The parameter operations both modules use: sizes, rates, switches, the
- * mode, seconds (hold, idle) and read-only parameters. What the text means
- * is kudp_parse.c's; these log what is wrong and store what is right.
+ * mode, seconds (hold, idle), the port and read-only parameters. What the
+ * text means is kudp_parse.c's; these log what is wrong and store what is
+ * right.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -147,6 +148,32 @@ static int kudp_param_set_seconds(const char *val, const struct kernel_param *kp
 const struct kernel_param_ops kudp_param_ops_seconds = {
 	.set = kudp_param_set_seconds,
 	.get = param_get_uint,
+};
+
+/* A UDP port, 1 to 65535, a trailing newline accepted. */
+static int kudp_param_set_port(const char *val, const struct kernel_param *kp)
+{
+	u16 port;
+
+	kudp_enter("%s=%s", kp->name, val);
+	if (kudp_parse_port(val, &port)) {
+		pr_err("%s: '%.*s' is not a UDP port (a number from 1 to 65535)\n", kp->name,
+		       (int)strcspn(val, "\n"), val);
+		return kudp_ret(-EINVAL);
+	}
+	*(u16 *)kp->arg = port;
+	return 0;
+}
+
+static int kudp_param_get_port(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", *(u16 *)kp->arg);
+}
+
+/* A u16 UDP port: module_param_cb(port, &kudp_param_ops_port, &var, perm). */
+const struct kernel_param_ops kudp_param_ops_port = {
+	.set = kudp_param_set_port,
+	.get = kudp_param_get_port,
 };
 
 /**

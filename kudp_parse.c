@@ -154,9 +154,83 @@ int kudp_parse_host(const char *val, __be32 *addr)
 
 	if (len < 0 || !kudp_parse_quad(val, len, &a))
 		return -EINVAL;
-	if (ipv4_is_multicast(a) || ipv4_is_lbcast(a) || ipv4_is_zeronet(a))
+	if (kudp_check_host(a))
 		return -EADDRNOTAVAIL;
 	*addr = a;
+	return 0;
+}
+
+/**
+ * kudp_check_host() - whether an IPv4 address names one host
+ * @addr: the address, network byte order
+ *
+ * What kudp_parse_host() checks once the text is an address: the ip
+ * parameter and a send's own destination (KUDP_IOC_SEND_TO) are held to
+ * the same rule.
+ *
+ * Context: any.
+ * Return: 0; -EADDRNOTAVAIL for a multicast, the broadcast or the "this
+ * host" (0.0.0.0) address.
+ */
+int kudp_check_host(__be32 addr)
+{
+	if (ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) || ipv4_is_zeronet(addr))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+/**
+ * kudp_parse_port() - a UDP port: decimal, 1 to 65535
+ * @val: the text: 1 to 5 decimal digits (no sign, no 0x)
+ * @port: the port, host byte order, when it is one
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL (@port unchanged).
+ */
+int kudp_parse_port(const char *val, u16 *port)
+{
+	ssize_t len = kudp_parse_len(val);
+	unsigned int n;
+	char num[6];
+
+	if (len < 1 || len >= sizeof(num) || strspn(val, "0123456789") != len)
+		return -EINVAL;
+	memcpy(num, val, len);
+	num[len] = '\0';
+	if (kstrtouint(num, 10, &n) || !n || n > 65535)
+		return -EINVAL;
+	*port = n;
+	return 0;
+}
+
+/**
+ * kudp_parse_ifname() - a network interface's name, or none
+ * @val: the text: empty (any interface), or a name as the kernel allows
+ *	one (dev_valid_name()): at most @size - 1 characters, not "." or
+ *	"..", no '/', ':' or white space
+ * @name: where the name goes, NUL-terminated ("" for none)
+ * @size: room at @name: IFNAMSIZ
+ *
+ * Whether an interface of that name exists is for the caller to ask.
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL (@name unchanged).
+ */
+int kudp_parse_ifname(const char *val, char *name, size_t size)
+{
+	ssize_t len = kudp_parse_len(val);
+	ssize_t i;
+
+	if (len < 0 || len >= size)
+		return -EINVAL;
+	if ((len == 1 && val[0] == '.') || (len == 2 && !strncmp(val, "..", 2)))
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (val[i] == '/' || val[i] == ':' || isspace((unsigned char)val[i]))
+			return -EINVAL;
+	}
+	memcpy(name, val, len);
+	name[len] = '\0';
 	return 0;
 }
 

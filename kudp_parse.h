@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the parameters' text means: sizes, switches, the mode, seconds,
- * addresses and prefixes. Pure functions, as kudp_wire.h's: the parameter
- * callbacks (kudp_param.c, send_udp.c, receive_udp.c) log and store, these
- * only read; the unit tier (tests/unit) compiles kudp_parse.c in user
- * space.
+ * addresses and prefixes, ports and interface names. Pure functions, as
+ * kudp_wire.h's: the parameter callbacks (kudp_param.c, send_udp.c,
+ * receive_udp.c) log and store, these only read; the unit tier
+ * (tests/unit) compiles kudp_parse.c in user space.
  */
 #ifndef _KUDP_PARSE_H
 #define _KUDP_PARSE_H
@@ -38,6 +38,9 @@ int kudp_parse_mode(const char *val);
 const char *kudp_mode_name(enum kudp_mode mode);
 int kudp_parse_seconds(const char *val, unsigned int *s);
 int kudp_parse_host(const char *val, __be32 *addr);
+int kudp_check_host(__be32 addr);
+int kudp_parse_port(const char *val, u16 *port);
+int kudp_parse_ifname(const char *val, char *name, size_t size);
 int kudp_parse_prefix(const char *val, __be32 *addr, __be32 *mask);
 
 #endif /* _KUDP_PARSE_H */

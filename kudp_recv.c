@@ -6,6 +6,8 @@
  */
 #include <linux/in.h>
 #include <linux/kernel.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
@@ -20,26 +22,51 @@
 #define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
 /**
- * kudp_sock_bind_any() - bind a socket to 0.0.0.0:8808
+ * kudp_sock_bind() - bind a socket to 0.0.0.0:@port, on one interface or all
  * @sock: a socket from kudp_sock_create()
+ * @port: the UDP port, host byte order
+ * @ifname: "" for every interface; else the name of the only interface
+ *	whose datagrams the socket takes (SO_BINDTODEVICE's effect). A
+ *	datagram this host sends to an address of its own counts as coming
+ *	in on the interface that holds the address (the route's rt_iif), not
+ *	on "lo"
  *
  * Context: process context.
- * Return: 0, or a negative errno from kernel_bind() (-EADDRINUSE if another
- * socket has the port).
+ * Return: 0; -ENODEV if no interface has that name; or a negative errno
+ * from kernel_bind() (-EADDRINUSE if another socket has the port).
  */
-int kudp_sock_bind_any(struct socket *sock)
+int kudp_sock_bind(struct socket *sock, u16 port, const char *ifname)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_ANY),
-		.sin_port = htons(KUDP_PORT),
+		.sin_port = htons(port),
 	};
-	int ret;
+	struct net_device *dev;
+	int ret, ifindex = 0;
 
-	kudp_enter("sock=%p", sock);
+	kudp_enter("sock=%p, port=%u, ifname=%s", sock, port, ifname);
+	if (*ifname) {
+		rcu_read_lock();
+		dev = dev_get_by_name_rcu(sock_net(sock->sk), ifname);
+		if (dev)
+			ifindex = dev->ifindex;
+		rcu_read_unlock();
+		if (!ifindex) {
+			pr_err("dev: no network interface is named '%s' (ip link lists them)\n",
+			       ifname);
+			return kudp_ret(-ENODEV);
+		}
+		ret = sock_bindtoindex(sock->sk, ifindex, true);
+		if (ret) {
+			pr_err("cannot bind to interface %s: error %d\n", ifname, ret);
+			return kudp_ret(ret);
+		}
+	}
 	ret = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
 	if (ret < 0)
-		pr_err("cannot bind to 0.0.0.0:%u: error %d%s\n", KUDP_PORT, ret,
+		pr_err("cannot bind to 0.0.0.0:%u%s%s: error %d%s\n", port,
+		       *ifname ? " on " : "", ifname, ret,
 		       ret == -EADDRINUSE ? " (another socket has the port)" : "");
 	return kudp_ret(ret);
 }

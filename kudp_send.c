@@ -26,9 +26,10 @@
 #define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
 /**
- * kudp_sock_connect() - connect a UDP socket to @addr:8808, anew
+ * kudp_sock_connect() - connect a UDP socket to @addr:@port, anew
  * @sock: a socket from kudp_sock_create()
  * @addr: the destination, network byte order
+ * @port: the destination's UDP port, host byte order
  *
  * Connecting picks the route (and so the MTU and the source address) and
  * makes the socket report ICMP errors such as port unreachable
@@ -44,23 +45,23 @@
  * Return: 0, or a negative errno from kernel_connect() (for example
  * -ENETUNREACH without a route, -EACCES for a broadcast address).
  */
-int kudp_sock_connect(struct socket *sock, __be32 addr)
+int kudp_sock_connect(struct socket *sock, __be32 addr, u16 port)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = addr,
-		.sin_port = htons(KUDP_PORT),
+		.sin_port = htons(port),
 	};
 	int ret;
 
-	kudp_enter("sock=%p, addr=%pI4", sock, &addr);
+	kudp_enter("sock=%p, addr=%pI4, port=%u", sock, &addr, port);
 	/* Forgets the source address and port (__udp_disconnect()). */
 	kernel_connect(sock, &unspec, sizeof(unspec), 0);
 	sock_error(sock->sk);
 	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
 	if (ret < 0) {
-		pr_err("cannot connect to %pI4:%u: error %d\n", &addr, KUDP_PORT, ret);
+		pr_err("cannot connect to %pI4:%u: error %d\n", &addr, port, ret);
 		return kudp_ret(ret);
 	}
 	sock_set_sndtimeo(sock->sk, KUDP_LEAVE_TIMEOUT_MS / MSEC_PER_SEC);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * receive_udp: collect the UDP datagrams sent to port 8808 into one message.
+ * receive_udp: collect the UDP datagrams sent to port 8808 (the "port"
+ * parameter) into one message.
  *
  * This file is the receiver: its socket, work items and idle timer, the
  * message's buffer and what happens to a message (it starts, completes,
@@ -34,6 +35,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -63,6 +65,9 @@
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
 static enum kudp_mode mode;
 static u64 rcvbuf;	/* 0: not given (its set refuses 0); init picks it */
+static u16 port = KUDP_PORT;
+/* dev: the interface the socket is bound to; "" for all of them. */
+static char bind_dev[IFNAMSIZ];
 /*
  * gro: whether the stack may coalesce a run of datagrams into one receive
  * (UDP GRO). Written by its parameter callback, which sets the socket
@@ -464,6 +469,42 @@ MODULE_PARM_DESC(rcvbuf,
 		 "Socket receive buffer in bytes, K/M/G suffixes allowed, at most 1G (load time only; default 128M, or a sixteenth of the RAM if less; the kernel doubles it)");
 
 /*
+ * port and dev: load time only. The socket is bound once, in init: a bound
+ * UDP socket cannot move to another port, and a new socket would lose
+ * what the old one holds (a message's datagrams in its queue, the peer
+ * filter, the callbacks), so both are read-only once loaded.
+ */
+module_param_cb(port, &kudp_param_ops_port, &port, 0444);
+MODULE_PARM_DESC(port,
+		 "UDP port to listen on, 1-65535 (load time only; default 8808, the specification's); the sender's port parameter must name it");
+
+/* dev: an interface's name, or empty; whether it exists, init asks. */
+static int dev_set(const char *val, const struct kernel_param *kp)
+{
+	kudp_enter("val=%s", val);
+	if (kudp_parse_ifname(val, bind_dev, sizeof(bind_dev))) {
+		pr_err("dev: '%.*s' is not a network interface's name (at most %d characters, no '/', ':' or spaces)\n",
+		       (int)strcspn(val, "\n"), val, IFNAMSIZ - 1);
+		return kudp_ret(-EINVAL);
+	}
+	return 0;
+}
+
+static int dev_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", bind_dev);
+}
+
+static const struct kernel_param_ops dev_ops = {
+	.set = dev_set,
+	.get = dev_get,
+};
+
+module_param_cb(dev, &dev_ops, NULL, 0444);
+MODULE_PARM_DESC(dev,
+		 "Take datagrams from this network interface only, by name (enp1s0; lo for this machine's own): the socket is bound to it as with SO_BINDTODEVICE; no such interface fails the load with ENODEV (load time only; default empty: every interface)");
+
+/*
  * peer: an IPv4 address ("192.0.2.1", that host) or prefix
  * ("192.0.2.0/24"), a trailing newline accepted. A bad value changes
  * nothing.
@@ -646,7 +687,7 @@ static int __init receive_udp_init(void)
 	ret = kudp_sock_set_gro(rx->sock, gro);
 	if (ret)
 		goto err_release_sock;
-	ret = kudp_sock_bind_any(rx->sock);
+	ret = kudp_sock_bind(rx->sock, port, bind_dev);
 	if (ret)
 		goto err_release_sock;
 	kudp_xfer_start(&rx->cur);
@@ -670,8 +711,8 @@ static int __init receive_udp_init(void)
 	kernel_param_lock(THIS_MODULE);
 	receive_udp_set_filter(rx, peer_mask != 0);
 	kernel_param_unlock(THIS_MODULE);
-	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u, mode=%s\n",
-		rx->size, KUDP_PORT, rx->engine->name);
+	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u%s%s, mode=%s\n",
+		rx->size, port, *bind_dev ? " on " : "", bind_dev, rx->engine->name);
 	return 0;
 
 err_unregister_genl:
@@ -733,7 +774,7 @@ static void __exit receive_udp_exit(void)
 module_init(receive_udp_init);
 module_exit(receive_udp_exit);
 
-MODULE_DESCRIPTION("Receive UDP datagrams on port 8808 into a buffer of up to 4 GiB, from kernel mode");
+MODULE_DESCRIPTION("Receive UDP datagrams on port 8808 (or another) into a buffer of up to 4 GiB, from kernel mode");
 MODULE_AUTHOR("The kudp authors");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(KUDP_VERSION);

@@ -71,7 +71,8 @@ extern const struct kudp_rx_engine receive_udp_rel;
  * @idle: mode=raw: seconds without a datagram that complete a message
  *	(RX_IDLE_DEFAULT_S, the specification's 5, unless set). Written and
  *	read as @hold
- * @sock: the socket bound to 0.0.0.0:8808
+ * @sock: the socket bound to 0.0.0.0:port (8808 by default), on the
+ *	interface dev if given; both are load-time parameters, read by init
  * @wq: ordered workqueue: its work items never run at once, and run in the
  *	order they were queued
  * @drain_work: takes the queued datagrams off @sock, RX_DRAIN_BUDGET a

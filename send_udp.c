@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * send_udp: send a buffer to <ip>:8808 as UDP datagrams, from the kernel.
+ * send_udp: send a buffer to <ip>:<port> (8808) as UDP datagrams, from the
+ * kernel.
  *
  * Writing the "data" parameter, or writing /dev/send_udp and closing it,
  * stores the bytes in the send buffer and queues a work item that sends
- * them, one datagram per route MTU, to the address in the "ip" parameter.
+ * them, one datagram per route MTU, to the address in the "ip" parameter
+ * (or, for /dev/send_udp, where its writer's KUDP_IOC_SEND_OVERRIDE says).
  * The write (or close) returns as soon as the send is queued; the send runs
  * on this module's workqueue. With mode=reliable, the send goes on until
  * the receiver confirms the whole message (kudp_rel_tx.c).
@@ -39,6 +41,7 @@
  */
 static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
 static __be32 dest_addr = htonl(INADDR_LOOPBACK);
+static u16 port = KUDP_PORT;
 static unsigned int payload;
 static bool gso = true;
 static u64 rate;
@@ -73,11 +76,16 @@ static char *insmod_data;
  *	(-ECANCELED). The writer's further writes fail with it, and its
  *	release sends nothing
  * @dest: destination of the current send
+ * @port: its UDP port
  * @payload: the "payload" parameter when the send started
  * @gso: the "gso" parameter then
  * @rate: the "rate" parameter then
  * @mode: the "mode" parameter then
  * @hold: the "hold" parameter then
+ * @over: the writer's own settings for its message (KUDP_IOC_SEND_OVERRIDE),
+ *	which replace the parameters they name when send_udp_queue() copies
+ *	them: cleared by send_udp_claim(), written by the writer's ioctl
+ *	while FILLING, read by send_udp_queue(), all under @lock
  * @cur: progress of the current send; reset under @lock when the send is
  *	queued, then written by @send_work with WRITE_ONCE() without @lock,
  *	read by the statistics with READ_ONCE(). Its CRC-32 is the message's
@@ -107,11 +115,13 @@ struct kudp_tx {
 	u32 fill_crc;
 	int fill_error;
 	__be32 dest;
+	u16 port;
 	unsigned int payload;
 	bool gso;
 	u64 rate;
 	enum kudp_mode mode;
 	unsigned int hold;
+	struct kudp_send_override over;
 	struct kudp_xfer cur;
 	u64 seq;
 	u64 messages;
@@ -148,8 +158,8 @@ static void send_udp_work(struct work_struct *work)
 	struct kudp_send_opts opts = { .gso = tx->gso, .rate = tx->rate };
 	int ret;
 
-	kudp_enter("dest=%pI4, len=%zu", &tx->dest, tx->len);
-	ret = kudp_sock_connect(tx->sock, tx->dest);
+	kudp_enter("dest=%pI4:%u, len=%zu", &tx->dest, tx->port, tx->len);
+	ret = kudp_sock_connect(tx->sock, tx->dest, tx->port);
 	if (!ret) {
 		opts.payload = kudp_sock_payload(tx->sock, tx->payload);
 		if (tx->mode == KUDP_MODE_RELIABLE)
@@ -161,11 +171,11 @@ static void send_udp_work(struct work_struct *work)
 
 	if (!ret)
 		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u%s\n",
-			 tx->cur.bytes, tx->cur.datagrams, &tx->dest, KUDP_PORT,
+			 tx->cur.bytes, tx->cur.datagrams, &tx->dest, tx->port,
 			 tx->mode == KUDP_MODE_RELIABLE ? ", confirmed" : "");
 	else if (ret == -ECONNREFUSED)
 		pr_warn("%pI4:%u: port unreachable (nothing listens there): send stopped after %llu of %zu bytes\n",
-			&tx->dest, KUDP_PORT, tx->cur.bytes, tx->len);
+			&tx->dest, tx->port, tx->cur.bytes, tx->len);
 	else if (ret == -EHOSTUNREACH)
 		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
 		       &tx->dest, tx->cur.bytes);
@@ -180,7 +190,7 @@ static void send_udp_work(struct work_struct *work)
 			tx->cur.bytes, tx->len);
 	else
 		pr_err("send to %pI4:%u failed with error %d after %llu of %zu bytes\n",
-		       &tx->dest, KUDP_PORT, ret, tx->cur.bytes, tx->len);
+		       &tx->dest, tx->port, ret, tx->cur.bytes, tx->len);
 
 	mutex_lock(&tx->lock);
 	tx->last = tx->cur;
@@ -217,6 +227,7 @@ static int send_udp_claim(struct kudp_tx *tx, bool wait)
 			tx->len = 0;
 			tx->fill_crc = ~0U;
 			tx->fill_error = 0;
+			tx->over = (struct kudp_send_override){ };
 			mutex_unlock(&tx->lock);
 			return 0;
 		}
@@ -232,21 +243,25 @@ static int send_udp_claim(struct kudp_tx *tx, bool wait)
 
 /*
  * The message in the buffer is complete: FILLING -> SENDING, and queue the
- * send. Takes the destination and the other settings now, so that it is called
+ * send. Takes the destination and the other settings now (the parameters,
+ * but what the writer's KUDP_IOC_SEND_OVERRIDE named), so that it is called
  * with kernel_param_lock(THIS_MODULE) held, and tx->lock.
  */
 static void send_udp_queue(struct kudp_tx *tx)
 {
+	const struct kudp_send_override *o = &tx->over;
+
 	kudp_assert_param_lock();
 	lockdep_assert_held(&tx->lock);
-	kudp_enter("len=%zu", tx->len);
+	kudp_enter("len=%zu, overrides=%#x", tx->len, o->flags);
 	kudp_xfer_start(&tx->cur);
 	tx->cur.crc = tx->fill_crc;
-	tx->dest = dest_addr;
+	tx->dest = o->flags & KUDP_OVERRIDE_ADDR ? o->addr : dest_addr;
+	tx->port = o->flags & KUDP_OVERRIDE_PORT ? o->port : port;
 	tx->payload = payload;
 	tx->gso = gso;
-	tx->rate = rate;
-	tx->mode = mode;
+	tx->rate = o->flags & KUDP_OVERRIDE_RATE ? o->rate : rate;
+	tx->mode = o->flags & KUDP_OVERRIDE_MODE ? o->mode : mode;
 	tx->hold = hold;
 	WRITE_ONCE(tx->state, KUDP_STATE_SENDING);
 	queue_work(tx->wq, &tx->send_work);
@@ -393,6 +408,10 @@ static const struct kernel_param_ops payload_ops = {
 	.get = param_get_uint,
 };
 
+module_param_cb(port, &kudp_param_ops_port, &port, 0644);
+MODULE_PARM_DESC(port,
+		 "Destination UDP port, 1-65535 (default 8808, the specification's); the receiver's port parameter must name it; used by the next send");
+
 module_param_cb(payload, &payload_ops, &payload, 0644);
 MODULE_PARM_DESC(payload,
 		 "Bytes per datagram: 0 = the route's MTU less 28, never fragmented (default); 1-65507 = fixed, IP may fragment");
@@ -424,7 +443,7 @@ MODULE_PARM_DESC(state,
 
 module_param_cb(last_error, &kudp_param_ops_stat, "last_error", 0444);
 MODULE_PARM_DESC(last_error,
-		 "Read only: result of the last finished send, 0 or a negative errno (-111 ECONNREFUSED: nothing listens at ip:8808)");
+		 "Read only: result of the last finished send, 0 or a negative errno (-111 ECONNREFUSED: nothing listens at ip:port)");
 
 /* ------------------------------------------------------------------------
  * /dev/send_udp: open for writing starts a message, write appends to it,
@@ -550,9 +569,56 @@ out:
 	return 0;
 }
 
+/*
+ * KUDP_IOC_SEND_OVERRIDE: the writer's own settings for its message, checked
+ * as the parameters check theirs. A bad value changes nothing.
+ */
+static int send_udp_override(struct kudp_tx *tx, struct file *file,
+			     const struct kudp_send_override __user *uarg)
+{
+	const u32 known = KUDP_OVERRIDE_ADDR | KUDP_OVERRIDE_PORT | KUDP_OVERRIDE_RATE |
+			  KUDP_OVERRIDE_MODE;
+	struct kudp_send_override o;
+
+	BUILD_BUG_ON(KUDP_OVERRIDE_MODE_RAW != KUDP_MODE_RAW);
+	BUILD_BUG_ON(KUDP_OVERRIDE_MODE_RELIABLE != KUDP_MODE_RELIABLE);
+	if (file->private_data != tx)
+		return kudp_ret(-EBADF);	/* not the writer's file */
+	if (copy_from_user(&o, uarg, sizeof(o)))
+		return kudp_ret(-EFAULT);
+	kudp_enter("flags=%#x, addr=%pI4, port=%u, rate=%llu, mode=%u", o.flags, &o.addr,
+		   o.port, o.rate, o.mode);
+	if ((o.flags & ~known) || o.pad) {
+		pr_warn_ratelimited("KUDP_IOC_SEND_OVERRIDE: unknown flags %#x or pad %#x not 0\n",
+				    o.flags & ~known, o.pad);
+		return kudp_ret(-EINVAL);
+	}
+	if ((o.flags & KUDP_OVERRIDE_ADDR) && kudp_check_host(o.addr)) {
+		pr_warn_ratelimited("KUDP_IOC_SEND_OVERRIDE: %pI4 is a multicast, broadcast or 'this host' address; give one host's address\n",
+				    &o.addr);
+		return kudp_ret(-EINVAL);
+	}
+	if ((o.flags & KUDP_OVERRIDE_PORT) && !o.port) {
+		pr_warn_ratelimited("KUDP_IOC_SEND_OVERRIDE: port 0 is no UDP port (1 to 65535)\n");
+		return kudp_ret(-EINVAL);
+	}
+	if ((o.flags & KUDP_OVERRIDE_MODE) && o.mode > KUDP_OVERRIDE_MODE_RELIABLE) {
+		pr_warn_ratelimited("KUDP_IOC_SEND_OVERRIDE: mode %u is not raw (0) or reliable (1)\n",
+				    o.mode);
+		return kudp_ret(-EINVAL);
+	}
+	mutex_lock(&tx->lock);
+	tx->over = o;
+	mutex_unlock(&tx->lock);
+	return 0;
+}
+
 static long send_udp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kudp_tx *tx = send_udp_of(file);
+
+	if (cmd == KUDP_IOC_SEND_OVERRIDE)
+		return send_udp_override(tx, file, (void __user *)arg);
 
 	/* The writer may always give up its own message: no privilege. */
 	if (cmd == KUDP_IOC_DISCARD && file->private_data == tx)
@@ -685,7 +751,7 @@ static int __init send_udp_init(void)
 
 	kudp_set_phase(KUDP_READY);
 	pr_info("ready: %llu-byte buffer, sending to %pI4:%u\n",
-		tx->size, &dest_addr, KUDP_PORT);
+		tx->size, &dest_addr, port);
 	return 0;
 
 err_unregister_genl:
@@ -723,7 +789,7 @@ static void __exit send_udp_exit(void)
 module_init(send_udp_init);
 module_exit(send_udp_exit);
 
-MODULE_DESCRIPTION("Send a buffer of up to 4 GiB to <ip>:8808 over UDP, from kernel mode");
+MODULE_DESCRIPTION("Send a buffer of up to 4 GiB to <ip>:8808 (or another port) over UDP, from kernel mode");
 MODULE_AUTHOR("The kudp authors");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(KUDP_VERSION);

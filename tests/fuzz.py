@@ -204,7 +204,7 @@ class Worker:
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
                          "overflow", "peer", "gso", "gro", "rate", "hold",
-                         "idle", "bogus"))
+                         "idle", "port", "dev", "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -467,7 +467,8 @@ class Worker:
             for _ in range(r.randrange(4)):
                 name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
                                  "payload", "data", "debug", "gso", "gro",
-                                 "hold", "idle", "mode", "mode", "bogus"))
+                                 "hold", "idle", "port", "dev", "mode", "mode",
+                                 "bogus"))
                 val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
                     else r.choice(IPS) if name == "ip" \
                     else self.seconds().strip() if name in ("hold", "idle") \

@@ -231,6 +231,7 @@ for t in $tests; do
 	# Nothing a test changed outlives it (run_test killed what it started).
 	[ -e "$TMP/.loopback-held" ] && release_loopback
 	[ -e /sys/class/net/kudp0 ] && ip link del kudp0
+	[ -e /run/netns/kudp ] && ip netns del kudp
 	# A file system a test mounted in its TMP (a small tmpfs).
 	awk -v t="$TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts | xargs -r umount
 	free_memory

@@ -14,10 +14,14 @@
  *                                 N too); print "size S version V seq Q
  *                                 untouched U": S bytes filled, and U of
  *                                 the N - S bytes beyond left as they were
+ *   kudp_ioctl override DEV FLAGS ADDR PORT RATE MODE PAD
+ *                                 KUDP_IOC_SEND_OVERRIDE with these fields
+ *                                 (ADDR a dotted quad, the rest numbers)
  *
  * -N uses the already open file descriptor N. Exits 1 with the error's
  * name (EPERM, ...) on stderr when a call fails.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,6 +40,7 @@ static const char *errname(int err)
 	case EBUSY: return "EBUSY";
 	case ENOTTY: return "ENOTTY";
 	case EINVAL: return "EINVAL";
+	case EBADF: return "EBADF";
 	case ESTALE: return "ESTALE";
 	default: return strerror(err);
 	}
@@ -126,6 +131,23 @@ static int save(int fd, const char *out)
 	return 0;
 }
 
+static int override(int fd, char **argv)
+{
+	struct kudp_send_override o = {
+		.flags = strtoul(argv[0], NULL, 0),
+		.port = strtoul(argv[2], NULL, 0),
+		.rate = strtoull(argv[3], NULL, 0),
+		.mode = strtoul(argv[4], NULL, 0),
+		.pad = strtoul(argv[5], NULL, 0),
+	};
+
+	if (inet_pton(AF_INET, argv[1], &o.addr) != 1) {
+		fprintf(stderr, "%s: '%s' is not an IPv4 address\n", __func__, argv[1]);
+		return 2;
+	}
+	return ioctl(fd, KUDP_IOC_SEND_OVERRIDE, &o) ? fail("KUDP_IOC_SEND_OVERRIDE") : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -147,6 +169,8 @@ int main(int argc, char **argv)
 		return save(fd, argv[3]);
 	if (!strcmp(argv[1], "stats-as") && argc == 4)
 		return stats_as(fd, atoi(argv[3]));
+	if (!strcmp(argv[1], "override") && argc == 9)
+		return override(fd, argv + 3);
 	fprintf(stderr, "%s: unknown command %s\n", argv[0], argv[1]);
 	return 2;
 }

@@ -107,6 +107,18 @@ hold_loopback() {
 }
 release_loopback() { tc qdisc del dev lo root 2>/dev/null; true; }
 
+# two_hosts: a second host beside this one, the network namespace "kudp",
+# joined to it by a veth pair: kudp0 here (198.51.100.1/24), kudp1 there
+# (198.51.100.2/24); run a command there with "ip netns exec kudp". A
+# datagram sent from there comes in on kudp0. The runner removes both
+# after each test.
+two_hosts() {
+	modprobe veth || return 1
+	ip netns add kudp && ip link add kudp0 type veth peer name kudp1 netns kudp &&
+		ip addr add 198.51.100.1/24 dev kudp0 && ip link set kudp0 up &&
+		ip -n kudp addr add 198.51.100.2/24 dev kudp1 && ip -n kudp link set kudp1 up
+}
+
 # wait_seq N [SECONDS]: until receive_udp has completed message N.
 wait_seq() {
 	local i

@@ -3,20 +3,22 @@
 """Userspace UDP peer for the kudp tests: a real client and a real listener.
 
   udp.py send [--gap S] [--wait-complete T] [--from ADDR] [--to ADDR]
-              PAYLOAD...
+              [--port P] PAYLOAD...
       Send each PAYLOAD (text; "@N" means N random bytes, "@N:FILE" also
-      saves them to FILE) as one datagram to ADDR:8808 (127.0.0.1), from
-      the --from address (any), S seconds apart. Two PAYLOAD words are steps instead: "%complete[=T]" waits
-      (at most T seconds, 30 by default) for a completion, "%sleep=S"
-      sleeps S seconds; one process sends them all, so that no process
-      start falls between two datagrams. With --wait-complete, then wait
+      saves them to FILE) as one datagram to ADDR:P (127.0.0.1:8808), from
+      the --from address (any), S seconds apart. Three PAYLOAD words are
+      steps instead: "%complete[=T]" waits (at most T seconds, 30 by
+      default) for a completion, "%sleep=S" sleeps S seconds, "%from=ADDR"
+      sends the datagrams after it from ADDR; one process sends them all,
+      so that no process start falls between two datagrams. With --wait-complete, then wait
       for a completion (at most T seconds) and print the seconds from the
       last datagram to it; with --max-gap, print the longest time between
       two datagrams. A completion is a new message: receive_udp's seq
       grows past what it was at the start (or at the last "%complete"); a
       state that reads "complete" may be the previous message's.
   udp.py listen --bytes N --timeout S [--first T] --out FILE [--ready FILE]
-      Bind 127.0.0.1:8808, collect datagrams until N payload bytes arrived
+                [--port P]
+      Bind 127.0.0.1:P (8808), collect datagrams until N payload bytes arrived
       or S seconds passed without one (T seconds for the first one: S by
       default); save the concatenated payloads to FILE and print
       "DATAGRAMS BYTES". Creates --ready once bound.
@@ -63,10 +65,16 @@ def wait_complete(after, deadline):
     return False
 
 
-def cmd_send(args):
+def bound(source):
+    """A UDP socket, bound to the address SOURCE if there is one."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    if args.source:
-        sock.bind((args.source, 0))
+    if source:
+        sock.bind((source, 0))
+    return sock
+
+
+def cmd_send(args):
+    sock = bound(args.source)
     last = None
     max_gap = 0.0
     # Only a completion to wait for needs the receiver on this machine.
@@ -84,10 +92,13 @@ def cmd_send(args):
         if spec.startswith("%sleep="):
             time.sleep(float(spec[len("%sleep="):]))
             continue
+        if spec.startswith("%from="):
+            sock = bound(spec[len("%from="):])
+            continue
         if i:
             time.sleep(args.gap)
         data = payload(spec)
-        sock.sendto(data, (args.to, PORT))
+        sock.sendto(data, (args.to, args.port))
         now = time.monotonic()
         if last is not None:
             max_gap = max(max_gap, now - last)
@@ -107,7 +118,7 @@ def cmd_send(args):
 def cmd_listen(args):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
-    sock.bind(("127.0.0.1", PORT))
+    sock.bind(("127.0.0.1", args.port))
     sock.settimeout(args.first or args.timeout)
     if args.ready:
         open(args.ready, "w").close()
@@ -137,6 +148,7 @@ def main():
     s.add_argument("--max-gap", action="store_true")
     s.add_argument("--from", dest="source")
     s.add_argument("--to", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=PORT)
     s.add_argument("payload", nargs="+")
     s.set_defaults(fn=cmd_send)
     l = sub.add_parser("listen")
@@ -145,6 +157,7 @@ def main():
     l.add_argument("--first", type=float)
     l.add_argument("--out", required=True)
     l.add_argument("--ready")
+    l.add_argument("--port", type=int, default=PORT)
     l.set_defaults(fn=cmd_listen)
     args = p.parse_args()
     return args.fn(args)

@@ -10,6 +10,8 @@
  * Exit codes: KUDPCTL_OK and the others below.
  */
 #define _GNU_SOURCE		/* renameat2() */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -131,28 +133,43 @@ static int sys_fail(const char *what)
 
 /*
  * The progress bar, on standard error when it is a terminal: @done of
- * @total bytes (@total 0: unknown), since @start.
+ * @total bytes (@total 0: unknown), since @start, the rate and, with
+ * @total, the time left at that rate. One line of fewer than 80 columns.
  */
 static bool progress_on;
 
 static void progress(const char *what, __u64 done, __u64 total, double start)
 {
 	double secs = now() - start;
-	double rate = secs > 0 ? done / secs / (1 << 20) : 0;
-	int width = 30, fill, i;
+	double rate = secs > 0 ? done / secs : 0;
+	double mib = 1 << 20;
+	int width = 20, fill, i;
+	char eta[32] = "--:--";
 
 	if (!progress_on)
 		return;
 	if (!total) {
-		fprintf(stderr, "\r%s %llu bytes  %.1f MiB/s   ", what, done, rate);
+		fprintf(stderr, "\r%s %llu bytes  %.1f MiB/s   ", what, done, rate / mib);
 		return;
+	}
+	if (done >= total) {
+		snprintf(eta, sizeof(eta), "0:00");
+	} else if (rate > 0) {
+		unsigned long left = (unsigned long)((total - done) / rate + 0.5);
+
+		if (left < 3600)
+			snprintf(eta, sizeof(eta), "%lu:%02lu", left / 60, left % 60);
+		else
+			snprintf(eta, sizeof(eta), "%lu:%02lu:%02lu", left / 3600,
+				 left / 60 % 60, left % 60);
 	}
 	fill = done >= total ? width : (int)(done * width / total);
 	fprintf(stderr, "\r%s [", what);
 	for (i = 0; i < width; i++)
 		fputc(i < fill ? '#' : '.', stderr);
-	fprintf(stderr, "] %3d%%  %.1f MiB/s   ",
-		done >= total ? 100 : (int)(done * 100 / total), rate);
+	fprintf(stderr, "] %3d%%  %.1f of %.1f MiB  %.1f MiB/s  ETA %s   ",
+		done >= total ? 100 : (int)(done * 100 / total), done / mib, total / mib,
+		rate / mib, eta);
 }
 
 static void progress_end(void)
@@ -596,14 +613,26 @@ static const char usage_monitor[] =
 	"and \"MODULE unloaded\" / \"MODULE loaded\" as the modules come and go.\n";
 
 static const char usage_send[] =
-	"Usage: kudpctl send FILE|-\n"
+	"Usage: kudpctl send [--to ADDR] [--port N] [--rate R] [--mode raw|reliable]\n"
+	"                    [--json] FILE|-\n"
 	"\n"
 	"Write FILE (or standard input) into /dev/send_udp, wait for the send to\n"
-	"finish, and print its size, CRC-32 and rate. Waits while another send\n"
-	"is in progress. Input larger than send_udp's buffer is not sent. Exit\n"
-	"code 1 if the send failed (nothing listens at send_udp's ip, or, in\n"
+	"finish, and print its size, datagrams, CRC-32, destination and rate (and,\n"
+	"in reliable mode, that the receiver confirmed it). Waits while another\n"
+	"send is in progress. Input larger than send_udp's buffer is not sent.\n"
+	"\n"
+	"  --to ADDR    send to this IPv4 address (default: send_udp's ip)\n"
+	"  --port N     to this UDP port, 1-65535 (default: send_udp's port)\n"
+	"  --rate R     at most R bytes per second, K/M/G allowed, 0 for no limit\n"
+	"               (default: send_udp's rate)\n"
+	"  --mode M     raw or reliable (default: send_udp's mode)\n"
+	"  --json       print one JSON object at the end instead of the report\n"
+	"\n"
+	"The options apply to this send only; send_udp's parameters do not change.\n"
+	"Exit code 1 if the send failed (no receiver at the destination, or, in\n"
 	"reliable mode, the receiver refused the message) or its CRC-32 is not\n"
-	"the file's; root only (/dev/send_udp is mode 0600).\n";
+	"the file's; 2 for a bad option (an address send_udp refuses included);\n"
+	"root only (/dev/send_udp is mode 0600).\n";
 
 static const char usage_recv[] =
 	"Usage: kudpctl recv [-o FILE] [--start-timeout S] [--idle-timeout S]\n"
@@ -946,11 +975,18 @@ static __u64 local_capacity(const char *ip)
 	return cap;
 }
 
-/* send_udp's parameters that say what a failed send's errno means. */
+/*
+ * Where and how a send goes: kudpctl send's options (the override it hands
+ * send_udp), completed from send_udp's parameters for what they leave out;
+ * and the parameters that say what a failed send's errno means.
+ */
 struct send_params {
+	struct kudp_send_override o;	/* the options given: KUDP_IOC_SEND_OVERRIDE */
 	char ip[64];		/* where the send went; "" if unknown */
+	char port[16];
 	char mode[16];
 	char hold[16];
+	bool json;
 };
 
 /*
@@ -968,8 +1004,11 @@ static void send_failed(int err, __u64 sent, __u64 total, uint32_t crc,
 	switch (err) {
 	case ECONNREFUSED:
 		fprintf(stderr,
-			"%s: nothing listens on %s:%d (send_udp's ip): the send stopped after %llu of %llu bytes; is receive_udp loaded there?\n",
-			prog, ip, KUDP_PORT, sent, total);
+			"%s: no receiver at %s:%s (connection refused): nothing listens there (%s); the send stopped after %llu of %llu bytes; is receive_udp loaded there, with port=%s?\n",
+			prog, ip, p->port,
+			p->o.flags & (KUDP_OVERRIDE_ADDR | KUDP_OVERRIDE_PORT) ?
+				"kudpctl send's --to and --port" : "send_udp's ip and port",
+			sent, total, p->port);
 		return;
 	case EFBIG:
 		cap = local_capacity(p->ip);
@@ -1009,35 +1048,193 @@ static void send_failed(int err, __u64 sent, __u64 total, uint32_t crc,
 			prog, ip, sent, total);
 		return;
 	}
-	fprintf(stderr, "%s: the send to %s failed after %llu of %llu bytes: %s\n",
-		prog, ip, sent, total, strerror(err));
+	fprintf(stderr, "%s: the send to %s:%s failed after %llu of %llu bytes: %s\n",
+		prog, ip, p->port, sent, total, strerror(err));
+}
+
+/*
+ * A rate as the rate parameter takes it: decimal digits, then K, M or G
+ * (either case) for 2^10, 2^20 or 2^30; 0 for no limit. Return 0 or -1.
+ */
+static int parse_rate(const char *s, __u64 *res)
+{
+	static const char units[] = "kmg";
+	unsigned int shift = 0;
+	unsigned long long n;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		const char *unit = strchr(units, tolower((unsigned char)*end));
+
+		if (!unit || end[1])
+			return -1;
+		shift = 10 * (unit - units + 1);
+	}
+	if (n > UINT64_MAX >> shift)
+		return -1;
+	*res = (__u64)n << shift;
+	return 0;
+}
+
+/*
+ * kudpctl send's options into @p (the override, and the texts that name
+ * the destination); *@file, the FILE argument. Return 0 or KUDPCTL_USAGE
+ * after saying which argument is wrong.
+ */
+static int parse_send(int argc, char **argv, struct send_params *p, const char **file)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ }
+	};
+	struct in_addr a;
+	unsigned long n;
+	char *end;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				return bad_usage(usage_send, argv[0],
+						 "--to needs an IPv4 address (a.b.c.d), not",
+						 optarg);
+			p->o.flags |= KUDP_OVERRIDE_ADDR;
+			p->o.addr = a.s_addr;
+			snprintf(p->ip, sizeof(p->ip), "%s", optarg);
+			break;
+		case 'p':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno || !n || n > 65535)
+				return bad_usage(usage_send, argv[0],
+						 "--port needs a UDP port from 1 to 65535, not",
+						 optarg);
+			p->o.flags |= KUDP_OVERRIDE_PORT;
+			p->o.port = n;
+			snprintf(p->port, sizeof(p->port), "%lu", n);
+			break;
+		case 'r':
+			if (parse_rate(optarg, &p->o.rate))
+				return bad_usage(usage_send, argv[0],
+						 "--rate needs bytes per second (K, M, G allowed; 0: no limit), not",
+						 optarg);
+			p->o.flags |= KUDP_OVERRIDE_RATE;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "raw"))
+				p->o.mode = KUDP_OVERRIDE_MODE_RAW;
+			else if (!strcmp(optarg, "reliable"))
+				p->o.mode = KUDP_OVERRIDE_MODE_RELIABLE;
+			else
+				return bad_usage(usage_send, argv[0],
+						 "--mode needs raw or reliable, not", optarg);
+			p->o.flags |= KUDP_OVERRIDE_MODE;
+			snprintf(p->mode, sizeof(p->mode), "%s", optarg);
+			break;
+		case 'j':
+			p->json = true;
+			break;
+		case ':':
+			return bad_usage(usage_send, argv[0], "no value after", argv[optind - 1]);
+		default:
+			return bad_usage(usage_send, argv[0], "unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return bad_usage(usage_send, argv[0], "no FILE (- for standard input)", NULL);
+	if (optind + 1 != argc)
+		return bad_arg(usage_send, argv, argv[optind + 1]);
+	*file = argv[optind];
+	return 0;
+}
+
+/*
+ * Hand send_udp kudpctl send's options for the message that the open
+ * writer @dev is writing. Return 0, or an exit code after saying why the
+ * module refused them.
+ */
+static int send_override(int dev, const struct send_params *p)
+{
+	if (!p->o.flags || !ioctl(dev, KUDP_IOC_SEND_OVERRIDE, &p->o))
+		return 0;
+	if (errno == EINVAL && (p->o.flags & KUDP_OVERRIDE_ADDR)) {
+		/* kudpctl checked the rest; send_udp checks addresses as ip's. */
+		fprintf(stderr,
+			"%s: send: send_udp refused --to '%s': not one host's address (multicast, broadcast or 0.0.0.0)\n",
+			prog, p->ip);
+		return KUDPCTL_USAGE;
+	}
+	if (errno == ENOTTY) {
+		fprintf(stderr,
+			"%s: send: this send_udp takes no --to, --port, --rate or --mode (an older module?)\n",
+			prog);
+		return KUDPCTL_FAILED;
+	}
+	return sys_fail("/dev/send_udp: KUDP_IOC_SEND_OVERRIDE");
+}
+
+/*
+ * The end of a send: what send_udp's SENT event @r says, for the @total
+ * input bytes (CRC-32 @crc) that went to @p's destination: a line on
+ * standard error, or one JSON object on standard output with --json (also
+ * after a failed send, with its result: the module's negative errno).
+ */
+static void send_report(const struct reply *r, __u64 total, uint32_t crc, double wall,
+			const struct send_params *p)
+{
+	__u64 ns = r->val[KUDP_A_DURATION_NS];
+	double secs = ns ? ns / 1e9 : wall;
+	__s64 result = (__s64)r->val[KUDP_A_RESULT];
+	bool reliable = !strcmp(p->mode, "reliable");
+
+	if (p->json) {
+		fprintf(stdout,
+			"{\"result\": %lld, \"error\": \"%s\", \"bytes\": %llu, \"size\": %llu, \"datagrams\": %llu, \"crc32\": \"%08llx\", \"to\": \"%s\", \"port\": %s, \"mode\": \"%s\", \"confirmed\": %s, \"duration\": %.6f, \"seq\": %llu}\n",
+			(long long)result, result ? strerror((int)-result) : "",
+			r->val[KUDP_A_BYTES], total, r->val[KUDP_A_DATAGRAMS], r->val[KUDP_A_CRC32],
+			p->ip, p->port[0] ? p->port : "null", p->mode,
+			reliable && !result ? "true" : "false", secs, r->val[KUDP_A_SEQ]);
+		return;
+	}
+	fprintf(stderr,
+		"sent %llu bytes, CRC-32 %08x, %llu datagrams to %s:%s (%s%s), %.1f MiB/s (%.3f s)\n",
+		total, crc, r->val[KUDP_A_DATAGRAMS], p->ip, p->port, p->mode,
+		reliable ? ": the receiver confirmed the whole message" : "",
+		secs > 0 ? total / secs / (1 << 20) : 0.0, secs);
 }
 
 static int cmd_send(int argc, char **argv)
 {
 	struct waiter w = { .name = SEND_MODULE, .cmd = KUDP_CMD_SENT };
+	struct send_params params = { };
 	unsigned char *buf = NULL;
 	__u64 total = 0, size = 0;
 	struct nl_sock *ev = NULL;
-	int in = -1, dev = -1, ret, i;
+	int in = -1, dev = -1, ret;
 	struct family f = { };
 	double start, sent_at;
-	struct send_params params;
-	const char *name;
+	const char *file = NULL, *name;
 	struct reply r;
 	uint32_t crc = 0;
 	struct stat stbuf;
 	ssize_t n = 0;
 
-	for (i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1])
-			return bad_arg(usage_send, argv, argv[i]);
-	}
-	if (argc < 2)
-		return bad_usage(usage_send, argv[0], "no FILE (- for standard input)", NULL);
-	if (argc > 2)
-		return bad_arg(usage_send, argv, argv[2]);
-	name = strcmp(argv[1], "-") ? argv[1] : "standard input";
+	ret = parse_send(argc, argv, &params, &file);
+	if (ret)
+		return ret;
+	name = strcmp(file, "-") ? file : "standard input";
 	ret = family_open(&f, SEND_MODULE, false);
 	if (ret)
 		return ret;
@@ -1046,9 +1243,9 @@ static int cmd_send(int argc, char **argv)
 	ret = events_open(&f, 1, on_wait_event, &w, &ev);
 	if (ret)
 		goto out;
-	in = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY) : STDIN_FILENO;
+	in = strcmp(file, "-") ? open(file, O_RDONLY) : STDIN_FILENO;
 	if (in < 0) {
-		ret = sys_fail(argv[1]);
+		ret = sys_fail(file);
 		goto out;
 	}
 	if (!fstat(in, &stbuf) && S_ISREG(stbuf.st_mode))
@@ -1076,6 +1273,14 @@ static int cmd_send(int argc, char **argv)
 	dev = open("/dev/send_udp", O_WRONLY);
 	if (dev < 0) {
 		ret = sys_fail("/dev/send_udp");
+		goto out;
+	}
+	/* This message's own settings, before a byte of it is written. */
+	ret = send_override(dev, &params);
+	if (ret) {
+		/* Nothing may go out with the module's settings instead. */
+		if (ioctl(dev, KUDP_IOC_DISCARD))
+			sys_fail("/dev/send_udp: discard");
 		goto out;
 	}
 	/* The buffer is ours: the send we queue at close is the next one. */
@@ -1116,9 +1321,16 @@ static int cmd_send(int argc, char **argv)
 		ret = KUDPCTL_FAILED;
 		goto out;
 	}
-	/* The send we queue goes where these say now (send_udp_queue()). */
-	read_param(SEND_MODULE, "ip", params.ip, sizeof(params.ip));
-	read_param(SEND_MODULE, "mode", params.mode, sizeof(params.mode));
+	/*
+	 * The send we queue goes where the options say and, for what they
+	 * leave out, where these parameters say now (send_udp_queue()).
+	 */
+	if (!(params.o.flags & KUDP_OVERRIDE_ADDR))
+		read_param(SEND_MODULE, "ip", params.ip, sizeof(params.ip));
+	if (!(params.o.flags & KUDP_OVERRIDE_PORT))
+		read_param(SEND_MODULE, "port", params.port, sizeof(params.port));
+	if (!(params.o.flags & KUDP_OVERRIDE_MODE))
+		read_param(SEND_MODULE, "mode", params.mode, sizeof(params.mode));
 	read_param(SEND_MODULE, "hold", params.hold, sizeof(params.hold));
 	/* Closing the device queues the send. */
 	close(dev);
@@ -1148,12 +1360,14 @@ static int cmd_send(int argc, char **argv)
 	if ((__s64)w.r.val[KUDP_A_RESULT]) {
 		send_failed(-(int)(__s64)w.r.val[KUDP_A_RESULT], w.r.val[KUDP_A_BYTES],
 			    total, crc, &params);
+		if (params.json)
+			send_report(&w.r, total, crc, now() - sent_at, &params);
 	} else if (w.r.val[KUDP_A_BYTES] != total || w.r.val[KUDP_A_CRC32] != crc) {
 		fprintf(stderr,
 			"%s: send_udp sent %llu bytes with CRC-32 %08llx; the input had %llu bytes with CRC-32 %08x\n",
 			prog, w.r.val[KUDP_A_BYTES], w.r.val[KUDP_A_CRC32], total, crc);
 	} else {
-		print_rate("sent", total, w.r.val[KUDP_A_DURATION_NS], now() - sent_at, crc);
+		send_report(&w.r, total, crc, now() - sent_at, &params);
 		ret = KUDPCTL_OK;
 	}
 out:

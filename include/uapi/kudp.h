@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* The UDP port both modules use. */
+/* The UDP port both modules use unless their "port" parameter says otherwise. */
 #define KUDP_PORT		8808
 
 /* enum kudp_state: struct kudp_stats.state */
@@ -104,6 +104,48 @@ struct kudp_stats {
  * read (0 before its first read).
  */
 #define KUDP_IOC_GET_SEQ	_IOR(KUDP_IOC_MAGIC, 4, __u64)
+
+/*
+ * /dev/send_udp, the writer's own file (the one open for writing): where
+ * and how this message goes, instead of what send_udp's parameters say.
+ * The fields that @flags names replace the parameters of the same names
+ * for this send alone; the others are the parameters' when the send is
+ * queued (at the writer's last close). Each call replaces the previous
+ * one's settings (flags 0: none). Values are checked as the parameters
+ * check theirs: EINVAL for an address that ip refuses, port 0, an unknown
+ * mode or flag, or pad not 0; EBADF on a file that is not the writer.
+ * No privilege beyond the open file is needed: the writer could send UDP
+ * anywhere with a socket of its own.
+ */
+#define KUDP_OVERRIDE_ADDR	(1U << 0)	/* @addr replaces ip */
+#define KUDP_OVERRIDE_PORT	(1U << 1)	/* @port replaces port */
+#define KUDP_OVERRIDE_RATE	(1U << 2)	/* @rate replaces rate */
+#define KUDP_OVERRIDE_MODE	(1U << 3)	/* @mode replaces mode */
+
+/* struct kudp_send_override.mode: the mode parameter's values */
+#define KUDP_OVERRIDE_MODE_RAW		0
+#define KUDP_OVERRIDE_MODE_RELIABLE	1
+
+/**
+ * struct kudp_send_override - KUDP_IOC_SEND_OVERRIDE's argument
+ * @flags: KUDP_OVERRIDE_* bits: the fields below that apply
+ * @addr: the destination, an IPv4 address in network byte order; one
+ *	host's (not multicast, broadcast or 0.0.0.0)
+ * @rate: bytes per second on the wire; 0 for as fast as possible
+ * @port: the destination's UDP port, 1 to 65535, host byte order
+ * @pad: 0
+ * @mode: %KUDP_OVERRIDE_MODE_RAW or %KUDP_OVERRIDE_MODE_RELIABLE
+ */
+struct kudp_send_override {
+	__u32 flags;
+	__be32 addr;
+	__u64 rate;
+	__u16 port;
+	__u16 pad;
+	__u32 mode;
+};
+
+#define KUDP_IOC_SEND_OVERRIDE	_IOW(KUDP_IOC_MAGIC, 5, struct kudp_send_override)
 
 /*
  * Generic netlink. Each module registers a family named after itself

@@ -167,3 +167,101 @@ t_bad_switches() {
 	expect "after good values" "0 0 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
 	echo 1500K >$S/rate && expect "rate with a suffix" "1536000" "$(cat $S/rate)"
 }
+
+# suites: main
+t_port() {
+	# port=9909 on both sides: the message goes to 9909, and nothing to
+	# 8808, where a listener of ours waits (it could not even bind had
+	# receive_udp taken 8808). Then send_udp's port at run time: the next
+	# send goes to the listener's 8808, not to receive_udp.
+	load_rx port=9909 && load_tx port=9909 || return 1
+	expect "port parameters" "9909 9909" "$(cat $R/port) $(cat $S/port)" || return 1
+	$UDP listen --port 8808 --bytes 7 --first 60 --timeout 3 --out "$TMP/got" \
+		--ready "$TMP/ready" >"$TMP/count" &
+	local pid=$!
+	wait_for 30 test -e "$TMP/ready" || fail "the listener on 8808 never bound" || return 1
+	echo -n to-9909 >$S/data || return 1
+	wait_seq 1 || return 1
+	expect "message on 9909, send result" "to-9909 0" "$(cat $R/data) $(cat $S/last_error)" || return 1
+	echo 8808 >$S/port || return 1
+	echo -n to-8808 >$S/data || return 1
+	wait $pid || fail "the listener failed" || return 1
+	expect "what came to 8808 (datagrams bytes, payload)" "1 7 to-8808" \
+		"$(cat "$TMP/count") $(cat "$TMP/got")" || return 1
+	wait_for 30 tx_idle || return 1
+	expect "receive_udp's messages after the send to 8808" "1" "$(cat $DR/seq)" || return 1
+	# The reliable mode on 9909: the receiver's answers go back to the
+	# sender's port, from 9909, which the sender's connected socket takes.
+	rmmod receive_udp && load_rx port=9909 mode=reliable || return 1
+	echo 9909 >$S/port && echo reliable >$S/mode || return 1
+	head -c 3000 /dev/urandom | base64 -w0 | head -c 4000 >"$TMP/msg"
+	cat "$TMP/msg" >$S/data || return 1
+	wait_seq 1 || return 1
+	wait_for 30 tx_idle || return 1
+	expect "reliable on 9909: result, reason, CRC-32" "0 whole $(crc32_of "$TMP/msg")" \
+		"$(cat $S/last_error) $(cat $DR/reason) $(cat $DR/crc32)"
+}
+
+# suites: main
+t_bad_port_dev() {
+	# A bad port or dev is refused with a clear errno and log line, and
+	# changes nothing; dev naming no interface fails the load with ENODEV.
+	# Which texts are ports and interface names is kudp_parse.c's, every
+	# case in the unit tier (tests/unit/parse.c).
+	local seq=$($KMSG last) err
+	load_tx || return 1
+	expect "send_udp port=0 65536 abc" "EINVAL EINVAL EINVAL" "$(write $S/port 0 65536 abc)" || return 1
+	expect "port unchanged" "8808" "$(cat $S/port)" || return 1
+	insmod "$MOD/receive_udp.ko" buffer_size=1M port=0 2>/dev/null && fail "loaded with port=0" && return 1
+	err=$(insmod "$MOD/receive_udp.ko" buffer_size=1M dev=nosuch0 2>&1) && fail "loaded with dev=nosuch0" && return 1
+	diag "insmod dev=nosuch0: $err"
+	echo "$err" | grep -q "No such device" || fail "insmod dev=nosuch0 did not fail with ENODEV: $err" || return 1
+	insmod "$MOD/receive_udp.ko" buffer_size=1M dev=a/b 2>/dev/null && fail "loaded with dev=a/b" && return 1
+	loaded receive_udp && fail "receive_udp stayed loaded" && return 1
+	local log=$(log_since "$seq")
+	echo "$log" | grep -q "send_udp: port: '65536' is not a UDP port (a number from 1 to 65535)" || fail "no log for port=65536" || return 1
+	echo "$log" | grep -q "receive_udp: port: '0' is not a UDP port" || fail "no log for port=0" || return 1
+	echo "$log" | grep -q "receive_udp: dev: no network interface is named 'nosuch0'" || fail "no log for dev=nosuch0" || return 1
+	echo "$log" | grep -q "receive_udp: dev: 'a/b' is not a network interface's name" || fail "no log for dev=a/b" || return 1
+	# Load time only: read-only once loaded.
+	load_rx || return 1
+	expect "writes to receive_udp's port and dev" "EACCES EACCES" "$(write $R/port 9909) $(write $R/dev lo)" || return 1
+	expect "receive_udp's port and dev" "8808 " "$(cat $R/port) $(cat $R/dev)"
+}
+
+# Why every: the socket bound to an interface (sock_bindtoindex()).
+# suites: main every
+t_dev_bind() {
+	# A second host in a network namespace, over a veth pair: with dev=kudp0
+	# its datagrams are taken and this host's to 127.0.0.1 (on lo) are not;
+	# with dev=lo the other way round. A datagram this host sends to an
+	# address of its own counts as coming in on the interface that has the
+	# address (kudp0's 198.51.100.1 here). What is not taken finds no
+	# socket: the stack counts it in NoPorts.
+	two_hosts || fail "no veth pair and namespace" || return 1
+	load_rx dev=kudp0 || return 1
+	expect "dev" "kudp0" "$(cat $R/dev)" || return 1
+	local noports=$(snmp Udp NoPorts)
+	ip netns exec kudp $UDP send --to 198.51.100.1 from-kudp1 || return 1
+	wait_seq 1 || return 1
+	expect "dev=kudp0: the other host's message" "from-kudp1" "$(cat $R/data)" || return 1
+	$UDP send --to 127.0.0.1 from-lo || return 1
+	wait_for 30 eval '[ "$(snmp Udp NoPorts)" -gt $noports ]'
+	expect "dev=kudp0: NoPorts after this host's datagram to 127.0.0.1" "$((noports + 1))" \
+		"$(snmp Udp NoPorts)" || return 1
+	expect "dev=kudp0: receive_udp after it (seq, state)" "1 complete" "$(cat $DR/seq) $(cat $DR/state)" || return 1
+	$UDP send --to 198.51.100.1 to-kudp0 || return 1
+	wait_seq 2 || return 1
+	expect "dev=kudp0: this host's message to kudp0's address" "to-kudp0" "$(cat $R/data)" || return 1
+	rmmod receive_udp && load_rx dev=lo || return 1
+	noports=$(snmp Udp NoPorts)
+	ip netns exec kudp $UDP send --to 198.51.100.1 from-kudp1 || return 1
+	$UDP send --to 198.51.100.1 to-kudp0 || return 1
+	wait_for 30 eval '[ "$(snmp Udp NoPorts)" -ge $((noports + 2)) ]'
+	expect "dev=lo: NoPorts after the datagrams to kudp0's address" "$((noports + 2))" \
+		"$(snmp Udp NoPorts)" || return 1
+	expect "dev=lo: receive_udp after them (seq, state)" "0 empty" "$(cat $DR/seq) $(cat $DR/state)" || return 1
+	$UDP send --to 127.0.0.1 from-lo || return 1
+	wait_seq 1 || return 1
+	expect "dev=lo: this host's message to 127.0.0.1" "from-lo" "$(cat $R/data)"
+}

@@ -328,6 +328,42 @@ t_dev_concurrent_readers() {
 }
 
 # suites: main
+t_dev_send_override() {
+	# KUDP_IOC_SEND_OVERRIDE (what kudpctl send's options use), from a
+	# writer of our own: EBADF on a file that is not the writer's; EINVAL,
+	# changing nothing, for an unknown flag, pad not 0, port 0, an address
+	# ip refuses, an unknown mode; the last good call counts, for its
+	# message alone. Flags: 1 address, 2 port, 4 rate, 8 mode.
+	load_rx && load_tx || return 1
+	local a got=""
+	expect "a read-only file" "KUDP_IOC_SEND_OVERRIDE: EBADF" \
+		"$($IOCTL override /dev/send_udp 2 127.0.0.1 9909 0 0 0 2>&1)" || return 1
+	exec 5>/dev/send_udp || return 1
+	for a in "16 127.0.0.1 8808 0 0 0" "2 127.0.0.1 8808 0 0 1" "2 127.0.0.1 0 0 0 0" \
+		 "1 224.0.0.1 8808 0 0 0" "1 255.255.255.255 8808 0 0 0" "1 0.0.0.0 8808 0 0 0" \
+		 "8 127.0.0.1 8808 0 2 0"; do
+		got="$got $($IOCTL override -5 $a 2>&1 | sed 's/.*: //')"
+	done
+	expect "bad values" "EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL" "$(echo $got)" || return 1
+	# Port 9909 (nothing there), then the address alone: the second call
+	# replaces the first, and the port is the parameter's again.
+	$IOCTL override -5 2 127.0.0.1 9909 0 0 0 && $IOCTL override -5 1 127.0.0.1 0 0 0 0 || return 1
+	printf first >&5 && exec 5>&- || return 1
+	wait_seq 1 || return 1
+	expect "first message (received, send result)" "first 0" "$(cat $R/data) $(cat $S/last_error)" || return 1
+	# This message to 9909: refused there (-111 ECONNREFUSED).
+	exec 5>/dev/send_udp || return 1
+	$IOCTL override -5 2 127.0.0.1 9909 0 0 0 || return 1
+	printf second >&5 && exec 5>&- || return 1
+	wait_for 30 tx_idle || return 1
+	expect "second message, to 9909 (send result, port)" "-111 8808" "$(cat $S/last_error) $(cat $S/port)" || return 1
+	# The next message has no override: 8808, the parameter's.
+	echo -n third >$S/data || return 1
+	wait_seq 2 || return 1
+	expect "third message" "third 0" "$(cat $R/data) $(cat $S/last_error)"
+}
+
+# suites: main
 t_dev_stats_agree() {
 	# A buffer of the message's size: complete at once (full).
 	load_rx buffer_size=300000 && load_tx || return 1

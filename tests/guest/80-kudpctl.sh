@@ -209,7 +209,7 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	head -c 1000 /dev/urandom >"$TMP/in"
 	$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
 	expect "send with nothing listening (exit code, last_error)" "1 -111" "$rc $(cat $S/last_error)" || return 1
-	grep -q "nothing listens on 127.0.0.1:8808 (send_udp.s ip): the send stopped after [0-9]* of 1000 bytes" "$TMP/err" ||
+	grep -q "no receiver at 127.0.0.1:8808 (connection refused): nothing listens there (send_udp.s ip and port); the send stopped after [0-9]* of 1000 bytes" "$TMP/err" ||
 		fail "send said: $(cat "$TMP/err")"
 }
 
@@ -334,4 +334,96 @@ t_kudpctl_recv_loop() {
 		case $file in *"-seq$n-$(crc32_of "$TMP/src$n").bin") ;; *) fail "message $n's name: $file"; return 1 ;; esac
 	done
 	umount "$TMP/d"
+}
+
+# suites: main
+t_kudpctl_send_to() {
+	# send_udp loaded for another address and port: --to and --port send
+	# this message where they say; ip and port stay as they were, and the
+	# next send follows them again. A refused send names its destination.
+	local rc
+	load_rx && load_tx ip=10.1.2.3 port=9909 || return 1
+	head -c 5000 /dev/urandom >"$TMP/in"
+	local crc=$(crc32_of "$TMP/in")
+	$KUDPCTL send --to 127.0.0.1 --port 8808 "$TMP/in" 2>"$TMP/err" ||
+		fail "kudpctl send --to failed: $(cat "$TMP/err")" || return 1
+	sed 's/^/# /' "$TMP/err"
+	grep -q "^sent 5000 bytes, CRC-32 $crc, 1 datagrams to 127.0.0.1:8808 (raw), " "$TMP/err" ||
+		fail "send's report" || return 1
+	wait_seq 1 || return 1
+	expect "received (bytes, CRC-32)" "5000 $crc" "$(cat $DR/last_bytes) $(cat $DR/crc32)" || return 1
+	expect "send_udp's ip and port after it" "10.1.2.3 9909" "$(cat $S/ip) $(cat $S/port)" || return 1
+	# Without options the parameters apply: 127.0.0.1:9909, nothing there.
+	echo 127.0.0.1 >$S/ip || return 1
+	$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
+	expect "send to the parameters' 127.0.0.1:9909 (exit code, last_error)" "1 -111" \
+		"$rc $(cat $S/last_error)" || return 1
+	grep -q "^kudpctl: no receiver at 127.0.0.1:9909 (connection refused): nothing listens there (send_udp.s ip and port)" "$TMP/err" ||
+		fail "send said: $(cat "$TMP/err")" || return 1
+	# The same, named by the options.
+	$KUDPCTL send --to 127.0.0.1 --port 9910 "$TMP/in" 2>"$TMP/err"; rc=$?
+	expect "send to --port 9910 (exit code)" "1" "$rc" || return 1
+	grep -q "^kudpctl: no receiver at 127.0.0.1:9910 (connection refused): nothing listens there (kudpctl send.s --to and --port)" "$TMP/err" ||
+		fail "send said: $(cat "$TMP/err")" || return 1
+	# An address that ip refuses, send_udp refuses for --to (EINVAL), and
+	# nothing is sent.
+	$KUDPCTL send --to 224.0.0.1 "$TMP/in" 2>"$TMP/err"; rc=$?
+	expect "--to 224.0.0.1 (exit code)" "2" "$rc" || return 1
+	grep -q "send_udp refused --to '224.0.0.1': not one host's address" "$TMP/err" ||
+		fail "send said: $(cat "$TMP/err")" || return 1
+	expect "sends (messages, state)" "3 idle" "$(cat $DS/messages) $(cat $DS/state)"
+}
+
+# Why contexts: a send paced by the hrtimer, at kudpctl's rate.
+# suites: main contexts
+t_kudpctl_send_rate() {
+	# --rate paces this send alone (send_udp's rate stays 0): five
+	# datagrams of at most 65507 bytes at 100K (102400 bytes/s) go 0.64 s
+	# apart, 2.56 s from the first to the last. On a terminal, the
+	# progress line shows the bytes, the rate and the time left.
+	load_rx && load_tx || return 1
+	head -c 300000 /dev/urandom >"$TMP/in"
+	local t0=$(date +%s.%N) t
+	script -qec "$KUDPCTL send --rate 100K $TMP/in" "$TMP/tty" >/dev/null ||
+		fail "send --rate failed: $(cat "$TMP/tty")" || return 1
+	t=$(since "$t0")
+	diag "300000 bytes at --rate 100K: $t s"
+	below "$t" 2.4 && fail "the send took $t s: not paced to 100K" && return 1
+	tr '\r' '\n' <"$TMP/tty" | grep -E 'sending|^sent' | tail -n 3 | sed 's/^/# /'
+	tr '\r' '\n' <"$TMP/tty" | grep -Eq '^sending \[#*\.+\] +[0-9]+%  [0-9.]+ of 0\.3 MiB  [0-9.]+ MiB/s  ETA 0:0[0-9]' ||
+		fail "no progress line with ETA while sending" || return 1
+	grep -q "sent 300000 bytes, CRC-32 $(crc32_of "$TMP/in"), 5 datagrams to 127.0.0.1:8808 (raw)" "$TMP/tty" ||
+		fail "no report" || return 1
+	wait_seq 1 || return 1
+	expect "received (bytes, CRC-32), send_udp's rate after" "300000 $(crc32_of "$TMP/in") 0" \
+		"$(cat $DR/last_bytes) $(cat $DR/crc32) $(cat $S/rate)"
+}
+
+# suites: main
+t_kudpctl_send_json() {
+	# --json: one JSON object on standard output, nothing on standard
+	# error; with --mode reliable over a send_udp in raw mode, the receiver
+	# confirms the message (and send_udp's mode stays raw).
+	load_rx && load_tx || return 1
+	head -c 200000 /dev/urandom >"$TMP/in"
+	local crc=$(crc32_of "$TMP/in") fields='
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(j["result"], j["bytes"], j["crc32"], j["to"], j["port"], j["mode"], j["confirmed"])'
+	$KUDPCTL send --json "$TMP/in" >"$TMP/json" 2>"$TMP/err" || fail "send --json: $(cat "$TMP/err")" || return 1
+	sed 's/^/# /' "$TMP/json"
+	expect "standard error" "" "$(cat "$TMP/err")" || return 1
+	expect "raw: result bytes crc32 to port mode confirmed" "0 200000 $crc 127.0.0.1 8808 raw False" \
+		"$(pyrun "$fields" "$TMP/json")" || return 1
+	expect "raw: datagrams" "4" "$(pyrun 'import json, sys; print(json.load(open(sys.argv[1]))["datagrams"])' "$TMP/json")" || return 1
+	wait_seq 1 || return 1
+	rmmod receive_udp && load_rx mode=reliable || return 1
+	$KUDPCTL send --mode reliable --json - <"$TMP/in" >"$TMP/json" 2>"$TMP/err" ||
+		fail "send --mode reliable --json: $(cat "$TMP/err")" || return 1
+	sed 's/^/# /' "$TMP/json"
+	expect "reliable: result bytes crc32 to port mode confirmed" "0 200000 $crc 127.0.0.1 8808 reliable True" \
+		"$(pyrun "$fields" "$TMP/json")" || return 1
+	wait_seq 1 || return 1
+	expect "receive_udp (reason, CRC-32), send_udp's mode after" "whole $crc raw" \
+		"$(cat $DR/reason) $(cat $DR/crc32) $(cat $S/mode)"
 }

@@ -411,3 +411,97 @@ TEST(parse_prefix_bits_outside_the_prefix_are_erange)
 	CHECK_EQ(prefix("128.0.0.1/1", &a, &m), -ERANGE);
 	CHECK_EQ(m, ip(128, 0, 0, 0));
 }
+
+TEST(check_host)
+{
+	CHECK_EQ(kudp_check_host(ip(192, 0, 2, 2)), 0);
+	CHECK_EQ(kudp_check_host(ip(127, 0, 0, 1)), 0);
+	CHECK_EQ(kudp_check_host(ip(0, 0, 0, 1)), 0);
+	CHECK_EQ(kudp_check_host(ip(224, 0, 0, 1)), -EADDRNOTAVAIL);
+	CHECK_EQ(kudp_check_host(ip(239, 255, 255, 255)), -EADDRNOTAVAIL);
+	CHECK_EQ(kudp_check_host(ip(255, 255, 255, 255)), -EADDRNOTAVAIL);
+	CHECK_EQ(kudp_check_host(0), -EADDRNOTAVAIL);
+}
+
+/* kudp_parse_port() of @val: its return, and the port or 0xa5a5 if unset. */
+static int port(const char *val, u16 *p)
+{
+	*p = 0xa5a5;
+	return kudp_parse_port(val, p);
+}
+
+TEST(parse_port_valid)
+{
+	u16 p;
+
+	CHECK_EQ(port("8808", &p), 0);
+	CHECK_EQ(p, 8808);
+	CHECK_EQ(port("1", &p), 0);
+	CHECK_EQ(p, 1);
+	CHECK_EQ(port("65535\n", &p), 0);
+	CHECK_EQ(p, 65535);
+	/* Decimal: a leading 0 is no octal. */
+	CHECK_EQ(port("09909", &p), 0);
+	CHECK_EQ(p, 9909);
+}
+
+TEST(parse_port_rejects)
+{
+	static const char *const bad[] = {
+		"0", "00000", "65536", "99999", "100000", "008808", "", "\n", "8808\n\n",
+		"+8808", "-1", " 8808", "8808 ", "0x2268", "88o8", "8808x", "8808\nx", "1e3",
+	};
+	unsigned int i;
+	u16 p;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		unit_case(bad[i]);
+		CHECK_EQ(port(bad[i], &p), -EINVAL);
+		CHECK_EQ(p, 0xa5a5);
+	}
+}
+
+/* kudp_parse_ifname() of @val into a 16-byte name, "untouched" before. */
+static int ifname(const char *val, char *name)
+{
+	strcpy(name, "untouched");
+	return kudp_parse_ifname(val, name, 16);
+}
+
+TEST(parse_ifname_valid)
+{
+	char name[16];
+
+	CHECK_EQ(ifname("lo", name), 0);
+	CHECK_STR(name, "lo");
+	CHECK_EQ(ifname("enp0s10\n", name), 0);
+	CHECK_STR(name, "enp0s10");
+	/* 15 characters: the longest IFNAMSIZ allows. */
+	CHECK_EQ(ifname("abcdefghijklmno", name), 0);
+	CHECK_STR(name, "abcdefghijklmno");
+	CHECK_EQ(ifname("br-lan.10", name), 0);
+	CHECK_STR(name, "br-lan.10");
+	CHECK_EQ(ifname("...", name), 0);
+	CHECK_STR(name, "...");
+	/* Empty: no interface, all of them. */
+	CHECK_EQ(ifname("", name), 0);
+	CHECK_STR(name, "");
+	CHECK_EQ(ifname("\n", name), 0);
+	CHECK_STR(name, "");
+}
+
+TEST(parse_ifname_rejects)
+{
+	static const char *const bad[] = {
+		"abcdefghijklmnop", "abcdefghijklmnopq\n", ".", "..", ".\n", "a/b", "eth0:1",
+		"eth 0", "eth0 ", " eth0", "eth\t0", "lo\n\n", "lo\nx",
+	};
+	unsigned int i;
+	char name[16];
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		unit_case(bad[i]);
+		CHECK_EQ(ifname(bad[i], name), -EINVAL);
+		CHECK_STR(name, "untouched");
+	}
+}
