@@ -1509,7 +1509,8 @@ static int recv_wait(struct family *f, struct nl_sock *ev, struct waiter *w,
 		if (ret)
 			return ret;
 		seq0 = r.val[KUDP_A_SEQ];
-		receiving = started = r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING;
+		receiving = r.val[KUDP_A_STATE] == KUDP_STATE_RECEIVING;
+		started = receiving;
 		bytes = r.val[KUDP_A_CUR_BYTES];
 	}
 	/*
@@ -1600,15 +1601,18 @@ static void print_saved(const struct waiter *w, const char *file, bool json)
 
 	utc_time(w->at, false, when, sizeof(when));
 	if (json) {
-		printf("{\"seq\": %llu, \"bytes\": %llu, \"datagrams\": %llu, \"crc32\": \"%08llx\", \"reason\": \"%s\", \"duration_ns\": %llu, \"time\": \"%s\", \"file\": ",
-		       r->val[KUDP_A_SEQ], r->val[KUDP_A_BYTES], r->val[KUDP_A_DATAGRAMS],
+		printf("{\"seq\": %llu, \"bytes\": %llu, \"datagrams\": %llu, ",
+		       r->val[KUDP_A_SEQ], r->val[KUDP_A_BYTES], r->val[KUDP_A_DATAGRAMS]);
+		printf("\"crc32\": \"%08llx\", \"reason\": \"%s\", \"duration_ns\": %llu, ",
 		       r->val[KUDP_A_CRC32], NAME_OF(reason_names, r->val[KUDP_A_REASON]),
-		       r->val[KUDP_A_DURATION_NS], when);
+		       r->val[KUDP_A_DURATION_NS]);
+		printf("\"time\": \"%s\", \"file\": ", when);
 		json_string(stdout, file);
 		puts("}");
 	} else {
-		printf("seq=%llu bytes=%llu datagrams=%llu reason=%s crc32=%08llx time=%s file=%s\n",
-		       r->val[KUDP_A_SEQ], r->val[KUDP_A_BYTES], r->val[KUDP_A_DATAGRAMS],
+		printf("seq=%llu bytes=%llu datagrams=%llu ",
+		       r->val[KUDP_A_SEQ], r->val[KUDP_A_BYTES], r->val[KUDP_A_DATAGRAMS]);
+		printf("reason=%s crc32=%08llx time=%s file=%s\n",
 		       NAME_OF(reason_names, r->val[KUDP_A_REASON]), r->val[KUDP_A_CRC32],
 		       when, file);
 	}
@@ -1620,7 +1624,7 @@ static int rename_new(const char *from, const char *to)
 {
 	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
 		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
+	if (errno != EINVAL)
 		return -1;
 	/* A file system without RENAME_NOREPLACE: link() does not replace. */
 	if (link(from, to))
@@ -1705,8 +1709,9 @@ static int on_loop_event(struct nl_msg *msg, void *arg)
 	if (nlmsg_hdr(msg)->nlmsg_type == w->family && !parse_reply(msg, &r) &&
 	    r.cmd == KUDP_CMD_DISCARDED &&
 	    (r.val[KUDP_A_CAUSE] == KUDP_CAUSE_INCOMPLETE || r.val[KUDP_A_CAUSE] == KUDP_CAUSE_CRC))
-		fprintf(stderr, "%s: receive_udp discarded a message (%s) after %llu bytes: nothing saved\n",
-			prog, NAME_OF(cause_names, r.val[KUDP_A_CAUSE]), r.val[KUDP_A_BYTES]);
+		fprintf(stderr, "%s: receive_udp discarded a message (%s) after %llu bytes: %s\n",
+			prog, NAME_OF(cause_names, r.val[KUDP_A_CAUSE]), r.val[KUDP_A_BYTES],
+			"nothing saved");
 	return on_wait_event(msg, arg);
 }
 
@@ -1864,13 +1869,20 @@ out:
 	return ret;
 }
 
-/* @arg as seconds (0 or more) into *@secs; -1 if it is not that. */
-static int parse_secs(const char *arg, double *secs)
+/*
+ * recv's option @name, @arg as seconds (0 or more) into *@secs: 0, or a
+ * usage error that names them.
+ */
+static int secs_opt(const char *name, const char *arg, double *secs)
 {
+	char what[64];
 	char *end;
 
 	*secs = strtod(arg, &end);
-	return *end || end == arg || !(*secs >= 0) ? -1 : 0;
+	if (!*end && end != arg && *secs >= 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s takes seconds, not", name);
+	return bad_usage(usage_recv, "recv", what, arg);
 }
 
 static int cmd_recv(int argc, char **argv)
@@ -1904,21 +1916,19 @@ static int cmd_recv(int argc, char **argv)
 			out_arg = "-o";
 			break;
 		case 't':
-			if (parse_secs(optarg, &o.timeout))
-				return bad_usage(usage, argv[0], "--timeout takes seconds, not", optarg);
 			timeout_arg = "--timeout";
+			if (secs_opt(timeout_arg, optarg, &o.timeout))
+				return KUDPCTL_USAGE;
 			break;
 		case OPT_START:
-			if (parse_secs(optarg, &o.start_timeout))
-				return bad_usage(usage, argv[0], "--start-timeout takes seconds, not",
-						 optarg);
 			start_arg = "--start-timeout";
+			if (secs_opt(start_arg, optarg, &o.start_timeout))
+				return KUDPCTL_USAGE;
 			break;
 		case OPT_IDLE:
-			if (parse_secs(optarg, &o.idle_timeout))
-				return bad_usage(usage, argv[0], "--idle-timeout takes seconds, not",
-						 optarg);
 			idle_arg = "--idle-timeout";
+			if (secs_opt(idle_arg, optarg, &o.idle_timeout))
+				return KUDPCTL_USAGE;
 			break;
 		case OPT_JSON:
 			o.json = true;
