@@ -165,8 +165,8 @@ int kudp_parse_host(const char *val, __be32 *addr)
  * @addr: the address, network byte order
  *
  * What kudp_parse_host() checks once the text is an address: the ip
- * parameter and a send's own destination (KUDP_IOC_SEND_TO) are held to
- * the same rule.
+ * parameter and a send's own destination (KUDP_IOC_SEND_OVERRIDE) are
+ * held to the same rule.
  *
  * Context: any.
  * Return: 0; -EADDRNOTAVAIL for a multicast, the broadcast or the "this
