@@ -149,6 +149,9 @@ modules:
 # DESTDIR, which defaults to the same root.
 DESTDIR ?= $(INSTALL_MOD_PATH)
 install: modules tools
+	@echo "installing send_udp.ko and receive_udp.ko for kernel $(KRELEASE) (KDIR=$(KDIR))"
+	@[ -n "$(INSTALL_MOD_PATH)" ] || [ "$(KRELEASE)" = "$$(uname -r)" ] || \
+		echo "warning: this machine runs $$(uname -r), not $(KRELEASE): the modules load once $(KRELEASE) runs (KVER=$$(uname -r) needs linux-headers-$$(uname -r))" >&2
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KRELEASE)
 	@if [ -f $(KUDPCTL) ]; then \

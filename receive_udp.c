@@ -554,7 +554,7 @@ static const struct kernel_param_ops peer_ops = {
 
 module_param_cb(peer, &peer_ops, NULL, 0644);
 MODULE_PARM_DESC(peer,
-		 "Who may write into the message: an IPv4 address or prefix (192.0.2.1, 192.0.2.0/24); others' datagrams are dropped and counted in rejected (default 0.0.0.0/0: anyone; writable at run time)");
+		 "Who may write into the message: an IPv4 address or prefix (192.0.2.1, 192.0.2.0/24); others' datagrams are dropped and counted in the rejected statistic (/sys/class/receive_udp/receive_udp/rejected; default 0.0.0.0/0: anyone; writable at run time)");
 
 /* gro: 0 or 1; at run time, the socket follows at once. */
 static int gro_set(const char *val, const struct kernel_param *kp)
@@ -610,7 +610,7 @@ static const struct kernel_param_ops state_ops = {
 
 module_param_cb(state, &state_ops, NULL, 0444);
 MODULE_PARM_DESC(state,
-		 "Read only: empty, receiving, 'complete (idle)' or 'complete (full)'");
+		 "Read only: empty, receiving, 'complete (idle)', 'complete (full)' or, in mode=reliable, 'complete (whole)'");
 
 /* The statistics files overflow_bytes and drops, as parameters too. */
 module_param_cb(overflow, &kudp_param_ops_stat, "overflow_bytes", 0444);

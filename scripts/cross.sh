@@ -145,7 +145,10 @@ kdir_check() {
 	for flavour in amd64 arm64 armmp; do
 		[ "$flavour" = "$host" ] || mkdir -p "$dir/linux-headers-6.13.1-$flavour"
 	done
-	got=$(make -s --eval 'print-kdir: ; @echo $(KDIR)' KVER=none HEADERS="$top/$dir" print-kdir)
+	# --no-print-directory: under make -C DIR cross, make's "Entering
+	# directory" lines would be read as its answer.
+	got=$(make -s --no-print-directory -C "$top" --eval 'print-kdir: ; @echo $(KDIR)' \
+		KVER=none HEADERS="$top/$dir" print-kdir)
 	[ "$got" = "$top/$dir/linux-headers-6.12.117+deb12-$host" ] ||
 		{ echo "# default KDIR: $got"; return 1; }
 }

@@ -21,7 +21,7 @@ out=build/deb
 rm -rf "$out"
 src=$out/kudp-$ver
 mkdir -p "$src"
-cp -r Kbuild Makefile dkms.conf ./*.c ./*.h include tools debian Documentation README.md "$src"/
+cp -r Kbuild Makefile dkms.conf ./*.c ./*.h include tools debian Documentation README.md TESTING.md "$src"/
 rm -f "$src/tools/kudpctl"
 rm -rf "$src/tools/arm64" "$src/tools/arm" "$src/tools/s390"
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1 ||

@@ -92,7 +92,7 @@ struct kudp_stats {
  * a newer header gets the fields both know.
  */
 #define KUDP_IOC_GET_STATS	_IOWR(KUDP_IOC_MAGIC, 1, struct kudp_stats)
-/* Zero the counters (messages, errors, overflow, drops); not seq. */
+/* Zero the counters (messages, errors, overflow_bytes, drops); not seq. */
 #define KUDP_IOC_RESET		_IO(KUDP_IOC_MAGIC, 2)
 /*
  * Throw the buffer's message away (send_udp: EBUSY while sending; a message
