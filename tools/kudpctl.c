@@ -1497,10 +1497,9 @@ static int recv_wait(struct family *f, struct nl_sock *ev, struct waiter *w,
 		     const struct recv_opts *o)
 {
 	bool watch = progress_on || o->start_timeout >= 0 || o->idle_timeout >= 0;
-	double start = now(), moved = start, idle = o->idle_timeout, raw_idle, t;
+	double start = now(), moved = start, idle = o->idle_timeout;
 	bool started = false, receiving = false;
 	__u64 seq0 = 0, bytes = 0, datagrams = 0;
-	char mode[16], secs[16];
 	struct reply r;
 	int ret;
 
@@ -1519,6 +1518,9 @@ static int recv_wait(struct family *f, struct nl_sock *ev, struct waiter *w,
 	 * the specification's, if the parameter cannot be read).
 	 */
 	if (idle >= 0) {
+		char mode[16], secs[16];
+		double raw_idle;
+
 		read_param(RECV_MODULE, "mode", mode, sizeof(mode));
 		read_param(RECV_MODULE, "idle", secs, sizeof(secs));
 		raw_idle = secs[0] ? atof(secs) : 5;
@@ -1526,9 +1528,16 @@ static int recv_wait(struct family *f, struct nl_sock *ev, struct waiter *w,
 			idle = raw_idle + 1;
 	}
 	while (!w->done && !w->gone && !interrupted) {
+		double t;
+
 		ret = events_wait(ev, TICK_MS);
 		if (ret < 0)
 			return nl_fail("events", ret);
+		/*
+		 * on_wait_event(), called by events_wait() through @ev's
+		 * callback, sets w->done and w->gone: cppcheck cannot see that.
+		 */
+		// cppcheck-suppress knownConditionTrueFalse
 		if (w->done || w->gone || interrupted)
 			break;
 		t = now();
