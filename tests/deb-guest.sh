@@ -84,7 +84,7 @@ getent group kudp >/dev/null || { fail "no group kudp"; rc=1; }
 [ -f "$unit" ] || { fail "no $unit"; rc=1; }
 # The unit as systemd reads it (its commands exist, its man page too);
 # there is no systemd to run it here (below).
-out=$(systemd-analyze verify "$unit" 2>&1) || { fail "systemd-analyze verify: $out"; rc=1; }
+verify=$(systemd-analyze verify "$unit" 2>&1) || { fail "systemd-analyze verify: $verify"; rc=1; }
 # Installed disabled: nothing listens until the administrator says so.
 [ ! -e /etc/systemd/system/multi-user.target.wants/kudp-recv.service ] || { fail "kudp-recv is enabled"; rc=1; }
 # The completion, as bash-completion loads it (the host's bash-completion).
