@@ -7,7 +7,8 @@
 # checkpatch/coccinelle, the userspace test clients, and for the boards:
 # the arm64, armhf and s390x cross compilers, qemu-system-arm (which has
 # qemu-system-aarch64 too), qemu-system-misc (qemu-system-s390x: a
-# big-endian guest) and the Debian packaging tools (make deb).
+# big-endian guest) and the Debian packaging tools (make deb; bash-completion
+# has dh_bash-completion).
 # Foreign-architecture headers, kernels and libraries are never installed
 # through apt: scripts/cross-fetch.sh unpacks them into build/cross-cache.
 #
@@ -27,7 +28,7 @@ want=(
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross
 	qemu-system-arm qemu-system-misc
-	debhelper dh-dkms lintian
+	debhelper dh-dkms lintian bash-completion
 )
 
 missing=()

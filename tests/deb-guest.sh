@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # In a guest (tests/deb.sh): install kudp-dkms and kudpctl from DEBDIR,
-# load the modules DKMS built, run the sysfs round trip and kudpctl status,
-# unload, purge both packages, and check that nothing is left behind. The
-# guest's writes go to overlays: the host never sees them. Prints KTAP and
-# writes "PASSED FAILED" to OUT/result.
+# check what they install besides the modules (modprobe.d, udev rule and
+# group, unit, completion, manual), load the modules DKMS built with
+# kudp.conf's options, check the devices' group and mode, run the sysfs
+# round trip and kudpctl status, run kudp-recv.service's command and have
+# it save a message into /var/lib/kudp, unload, purge both packages, and
+# check that nothing is left behind. The guest's writes go to overlays:
+# the host never sees them. Prints KTAP and writes "PASSED FAILED" to
+# OUT/result.
 set -u
 debdir=$1
 out=$2
@@ -34,9 +38,12 @@ result() {
 # linker's cache, and DKMS's module-signing key and certificate, which dkms
 # creates on the first build of any module on a machine that has none
 # (sign_file in /usr/sbin/dkms) and keeps for every module after it.
+# Contents are not compared: the group kudp that postinst adds to
+# /etc/group stays after the purge (checked below).
 snapshot() {
 	find /usr/src /var/lib/dkms /usr/lib/modules/"$kver" /usr/bin /usr/share/man/man1 \
-		/usr/share/doc /etc 2>/dev/null |
+		/usr/share/doc /etc /usr/lib/udev/rules.d /usr/lib/systemd/system \
+		/usr/share/bash-completion /var/lib/kudp /var/lib/systemd 2>/dev/null |
 		grep -vxE '/etc/ld\.so\.cache|/var/lib/dkms/mok\.(key|pub)' | sort
 }
 
@@ -44,6 +51,18 @@ echo "KTAP version 1"
 diag "kernel $kver"
 snapshot >/tmp/before
 dmesg -c >/dev/null
+# virtme-ng's init starts systemd-udevd with --resolve-names=never, and
+# udevd then ignores GROUP= (only numbers). A Debian system runs it with
+# the default (names resolved when the rules are read): restart it so,
+# before the install, so that what gives the devices their group is the
+# package as on a board (its postinst has udevd read the rules again once
+# the group exists).
+udevd=$(command -v /usr/lib/systemd/systemd-udevd /lib/systemd/systemd-udevd udevd | head -n 1)
+if udevadm control --exit && $udevd --daemon; then
+	diag "udevd restarted with name resolution ($udevd)"
+else
+	diag "could not restart udevd ($udevd)"
+fi
 
 t0=$(date +%s)
 dpkg -i "$debdir"/kudp-dkms_"$ver"_all.deb "$debdir"/kudpctl_"$ver"_*.deb >/tmp/install.log 2>&1
@@ -55,8 +74,49 @@ dkms status -m kudp | sed 's/^/# dkms status: /'
 result $rc "dpkg -i kudp-dkms kudpctl: DKMS built and installed the modules for $kver ($(($(date +%s) - t0)) s)"
 
 rc=0
+unit=/lib/systemd/system/kudp-recv.service
+[ -f /etc/modprobe.d/kudp.conf ] || { fail "no /etc/modprobe.d/kudp.conf"; rc=1; }
+dpkg-query -W -f='${Conffiles}\n' kudp-dkms | grep -q '^ /etc/modprobe.d/kudp.conf ' ||
+	{ fail "kudp.conf is not a conffile: $(dpkg-query -W -f='${Conffiles}' kudp-dkms)"; rc=1; }
+grep -q 'GROUP="kudp", MODE="0660"' /usr/lib/udev/rules.d/60-kudp.rules || { fail "no udev rule"; rc=1; }
+getent group kudp >/dev/null || { fail "no group kudp"; rc=1; }
+[ -f /usr/share/doc/kudp-dkms/kudp.rst.gz ] || { fail "no manual in /usr/share/doc/kudp-dkms"; rc=1; }
+[ -f "$unit" ] || { fail "no $unit"; rc=1; }
+# The unit as systemd reads it (its commands exist, its man page too);
+# there is no systemd to run it here (below).
+verify=$(systemd-analyze verify "$unit" 2>&1) || { fail "systemd-analyze verify: $verify"; rc=1; }
+# Installed disabled: nothing listens until the administrator says so.
+[ ! -e /etc/systemd/system/multi-user.target.wants/kudp-recv.service ] || { fail "kudp-recv is enabled"; rc=1; }
+# The completion, as bash-completion loads it (the host's bash-completion).
+comp=$(bash -c 'source /usr/share/bash-completion/bash_completion
+	source /usr/share/bash-completion/completions/kudpctl
+	c() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		COMPREPLY=(); _kudpctl kudpctl "${@: -1}" "${@: -2:1}"; echo "${COMPREPLY[*]}"; }
+	c kudpctl ""; c kudpctl send --; c kudpctl recv --loop --' 2>&1)
+diag "completion: $(echo "$comp" | paste -sd '|')"
+[ "$comp" = "status monitor send recv reset discard --help --version
+--to --port --rate --mode --json --help
+--loop --dir --json --help" ] || { fail "bash completion: $comp"; rc=1; }
+result $rc "installed: /etc/modprobe.d/kudp.conf (conffile), 60-kudp.rules and group kudp, manual, kudp-recv.service (verified, disabled), bash completion"
+
+rc=0
 modinfo -n send_udp | grep -q "/updates/dkms/send_udp.ko" || { fail "modinfo: $(modinfo -n send_udp 2>&1)"; rc=1; }
-modprobe receive_udp buffer_size=1M && modprobe send_udp buffer_size=1M || { fail "modprobe"; rc=1; }
+# No options here: kudp.conf's buffer_size=64M each.
+modprobe receive_udp && modprobe send_udp || { fail "modprobe"; rc=1; }
+[ "$(cat $R/buffer_size $S/buffer_size 2>&1 | paste -sd ' ')" = "67108864 67108864" ] ||
+	{ fail "buffer_size: $(cat $R/buffer_size $S/buffer_size 2>&1 | paste -sd ' ') (kudp.conf: 64M)"; rc=1; }
+udevadm settle
+for d in /dev/send_udp /dev/receive_udp; do
+	perm=$(stat -c '%G %a' $d 2>&1)
+	diag "$d: $perm"
+	[ "$perm" = "kudp 660" ] || { fail "$d: $perm, not kudp 660"; rc=1; }
+done
+# access(2) as nobody: with the group kudp, read and write; without, not.
+gid=$(getent group kudp | cut -d: -f3)
+setpriv --reuid=65534 --regid=65534 --groups="$gid" test -r /dev/receive_udp -a -w /dev/send_udp ||
+	{ fail "nobody in the group kudp cannot use the devices"; rc=1; }
+setpriv --reuid=65534 --regid=65534 --clear-groups test -r /dev/receive_udp -o -w /dev/send_udp &&
+	{ fail "nobody outside the group kudp can use the devices"; rc=1; }
 if [ $rc -eq 0 ]; then
 	echo hello >$S/data
 	for i in $(seq 150); do
@@ -65,13 +125,65 @@ if [ $rc -eq 0 ]; then
 	done
 	[ "$(cat $R/data)" = hello ] || { fail "receive_udp data: '$(cat $R/data)', state $(cat $R/state)"; rc=1; }
 fi
-result $rc "modprobe of the DKMS-built modules, sysfs round trip"
+result $rc "modprobe of the DKMS-built modules with kudp.conf's 64M buffers; devices group kudp, mode 0660; sysfs round trip"
 
 rc=0
 st=$(kudpctl status --json) || { fail "kudpctl status: $st"; rc=1; }
 echo "$st" | grep -q '"last_bytes": *6' || { fail "kudpctl status --json: $st"; rc=1; }
 man -w kudpctl >/dev/null 2>&1 || [ -f /usr/share/man/man1/kudpctl.1.gz ] || { fail "no manual page"; rc=1; }
 result $rc "kudpctl status --json from the package ($(command -v kudpctl)), man page installed"
+
+# kudp-recv.service. There is no systemd here: virtme-ng's init is PID 1,
+# so systemctl cannot start the unit. Instead, its lines are done as
+# systemd would: ExecStartPre (modprobe receive_udp, after unloading it:
+# the unit must load it), StateDirectory (/var/lib/kudp, made 0755 as
+# systemd makes it), then ExecStart, exactly as the installed unit file
+# says, in the background; SIGTERM (systemctl stop) ends it. Restart= and
+# the sandboxing lines (ProtectSystem= ...) are not exercised here.
+rc=0
+unitval() { sed -n "s/^$1=//p" "$unit"; }
+pre=$(unitval ExecStartPre)
+start=$(unitval ExecStart)
+state=$(unitval StateDirectory)
+diag "unit: ExecStartPre=$pre ExecStart=$start StateDirectory=$state"
+[ -n "$pre" ] && [ -n "$start" ] && [ "$state" = kudp ] || { fail "unit lines"; rc=1; }
+rmmod receive_udp || { fail "rmmod receive_udp"; rc=1; }
+read -ra cmd <<<"$pre"
+"${cmd[@]}" || { fail "ExecStartPre: $pre"; rc=1; }
+[ -d /sys/module/receive_udp ] || { fail "ExecStartPre did not load receive_udp"; rc=1; }
+mkdir -m 0755 -p "/var/lib/$state"
+read -ra cmd <<<"$start"
+"${cmd[@]}" >/tmp/svc.out 2>/tmp/svc.err &
+svc=$!
+for i in $(seq 300); do
+	grep -q "saving each message in" /tmp/svc.err && break
+	sleep 0.1
+done
+grep -q "saving each message in" /tmp/svc.err || { fail "the service never started: $(cat /tmp/svc.err)"; rc=1; }
+head -c 3000003 /dev/urandom >/tmp/msg.bin
+kudpctl send --to 127.0.0.1 /tmp/msg.bin 2>/tmp/send.err || { fail "kudpctl send: $(cat /tmp/send.err)"; rc=1; }
+sed 's/^/# kudpctl send: /' /tmp/send.err
+# A raw message completes 5 s (idle) after its last datagram.
+for i in $(seq 300); do
+	[ -s /tmp/svc.out ] && break
+	sleep 0.1
+done
+sed 's/^/# kudp-recv: /' /tmp/svc.out
+saved=$(ls /var/lib/kudp)
+diag "/var/lib/kudp: $saved"
+case $saved in
+kudp-*-seq*.bin) cmp /tmp/msg.bin "/var/lib/kudp/$saved" || { fail "the file saved differs"; rc=1; } ;;
+*) fail "not one kudp-*.bin in /var/lib/kudp: '$saved'"; rc=1 ;;
+esac
+grep -q "bytes=3000003 .*file=/var/lib/kudp/$saved\$" /tmp/svc.out || { fail "the service said: $(cat /tmp/svc.out)"; rc=1; }
+kill -TERM $svc
+wait $svc
+src=$?
+sed 's/^/# kudp-recv: /' /tmp/svc.err
+[ $src -eq 0 ] || { fail "the service's exit code after SIGTERM: $src"; rc=1; }
+# Collected, as its user would: the purge then removes the empty directory.
+[ -n "$saved" ] && rm -f "/var/lib/kudp/$saved"
+result $rc "kudp-recv.service's ExecStartPre and ExecStart (no systemd in the guest): received a message into /var/lib/kudp, bytes match"
 
 rc=0
 rmmod send_udp && rmmod receive_udp || { fail "rmmod"; rc=1; }
@@ -85,7 +197,9 @@ fi
 dpkg -l | grep -E '^.i +(kudp|kudpctl) ' && { fail "still installed"; rc=1; }
 modinfo send_udp >/dev/null 2>&1 && { fail "modinfo still finds send_udp"; rc=1; }
 grep -q kudp "/usr/lib/modules/$kver/modules.dep" && { fail "modules.dep still names them"; rc=1; }
-result $rc "dpkg --purge: nothing left (/usr/src, /var/lib/dkms, /lib/modules/$kver, /usr/bin, man, doc, /etc)"
+# Left on purge by choice, as Debian leaves system groups.
+getent group kudp >/dev/null && diag "the group kudp stays after the purge (Debian practice)"
+result $rc "dpkg --purge: nothing left (/usr/src, /var/lib/dkms, /lib/modules/$kver, /usr/bin, man, doc, /etc, udev rules, units, completion, /var/lib/kudp, /var/lib/systemd)"
 
 bad=$(dmesg | grep -E "$BAD")
 [ -z "$bad" ] || echo "$bad" | sed 's/^/# kernel log: /'

@@ -3,10 +3,12 @@
 #
 # make deb-check: build the Debian packages (scripts/deb.sh, lintian
 # included), then install them in a guest of the newest installed Debian
-# kernel (virtme-ng, TCG, holding /tmp/kudp-vm.lock), load the modules DKMS
-# built, run the sysfs round trip and kudpctl, purge, and check that
-# nothing is left behind (tests/deb-guest.sh). Ends with "N passed, N
-# failed".
+# kernel (virtme-ng, TCG, holding /tmp/kudp-vm.lock), check what they
+# install (modprobe.d, udev rule and group, unit, completion, manual), load
+# the modules DKMS built, run the sysfs round trip and kudpctl, run
+# kudp-recv.service's command until it has saved a message into
+# /var/lib/kudp, purge, and check that nothing is left behind
+# (tests/deb-guest.sh). Ends with "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
