@@ -18,7 +18,7 @@
 #                    kernel command line and loads a 300 MiB buffer
 #   KUDP_ARM_TESTS="binary_16m" tests/arm.sh   only those tests
 #
-# One guest at a time, holding /tmp/kudp-vm.lock like tests/run.sh. Prints
+# One guest at a time (tests/vmlock.sh), like tests/run.sh. Prints
 # the guests' KTAP lines and ends with "N passed, N failed"; the console of
 # each is build/arm/TARGET/console.log. Any warning, BUG or oops on a
 # console fails the run.
@@ -26,6 +26,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+. tests/vmlock.sh
 # TARGET[:EXTRA]: EXTRA is added to the kernel's command line.
 targets=${KUDP_ARM:-arm64-6.1 arm64-6.12 armmp-6.1 armmp-6.1:vmalloc=512M s390x-6.1}
 BAD='BUG:|WARNING:|Oops|general protection|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked|Call Trace|Kernel panic|Unable to handle|Internal error'
@@ -104,11 +105,7 @@ EOF
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
 
 	echo "# $t: $(basename "$kimg") ($(basename "$img" | cut -d_ -f2)), $qemu -M $machine -cpu $cpu, 1 GiB${extra:+, $extra}"
-	exec 9>/tmp/kudp-vm.lock
-	if ! flock -n 9; then
-		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
-		flock 9
-	fi
+	vm_lock
 	t0=$(date +%s)
 	timeout 900 "$qemu" -M "$machine" -cpu "$cpu" -smp 2 -m 1024 \
 		-kernel "$kimg" -initrd "$out/initrd.gz" \
@@ -116,7 +113,7 @@ EOF
 		-display none -monitor none -serial "file:$out/console.log" \
 		-nic none -no-reboot </dev/null >"$out/qemu.log" 2>&1 9>&-
 	rc=$?
-	exec 9>&-
+	vm_unlock
 	tr -d '\r' <"$out/console.log" | grep -E '^(ok |not ok |# |arm-guest:)' | sed -u 's/^/    /'
 	echo "# time: the $t guest: $(($(date +%s) - t0)) s"
 	local p f res

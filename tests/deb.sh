@@ -13,6 +13,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+. tests/vmlock.sh
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 kver=${KUDP_DEB_KERNEL:-$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)}
 out=build/deb-guest
@@ -26,17 +27,13 @@ else
 fi
 rm -rf "$out"
 mkdir -p "$out"
-exec 9>/tmp/kudp-vm.lock
-if ! flock -n 9; then
-	echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
-	flock 9
-fi
+vm_lock
 t0=$(date +%s)
 timeout --foreground 900 vng --run "/boot/vmlinuz-$kver" --disable-kvm --force-9p --cpus 2 \
 	--memory 2G -v --rwdir "$top/$out=$top/$out" \
 	--exec "bash $top/tests/deb-guest.sh $top/build/deb $top/$out $ver" \
 	2>"$out/console.log" </dev/null 9>&- | sed -u 's/^/    /'
-exec 9>&-
+vm_unlock
 echo "# time: the guest of $kver: $(($(date +%s) - t0)) s"
 if ! read -r p f <"$out/result"; then
 	echo "not ok 2 - the guest gave no result (console: $out/console.log)"

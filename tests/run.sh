@@ -56,6 +56,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 mode=suite
 [ "${1:-}" = "--demo" ] && mode=demo
+. tests/vmlock.sh
 
 kernels=${KUDP_KERNELS:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)}
 # The debug kernel instead of the Debian ones.
@@ -124,23 +125,6 @@ build() {
 	echo "# $kver: $sparse"
 }
 
-# vm_lock: hold /tmp/kudp-vm.lock on fd 9 (exec 9>&- lets it go), waiting
-# for any other run's guest: one guest (or pair) at a time on this machine.
-# Unless this run was started under the lock ("flock /tmp/kudp-vm.lock
-# tests/run.sh"): the descriptor that holds it came with us, and a lock
-# taken on a new one would wait for it for ever.
-vm_lock() {
-	local fd
-	for fd in /proc/$BASHPID/fd/*; do
-		[ "$(readlink "$fd")" = /tmp/kudp-vm.lock ] && flock -n "${fd##*/}" && return 0
-	done
-	exec 9>/tmp/kudp-vm.lock
-	if ! flock -n 9; then
-		echo "# waiting for /tmp/kudp-vm.lock: another kudp guest runs on this machine"
-		flock 9
-	fi
-}
-
 # Boot kernel $1 with $2 of memory and run tests/guest.sh with the rest of
 # the arguments; the guest's console goes to build/$1/console-$3.log.
 boot() {
@@ -175,7 +159,7 @@ boot() {
 		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_FAULT_ROUNDS:+KUDP_FAULT_ROUNDS=$KUDP_FAULT_ROUNDS} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
 		2>"build/$kver/console-$tag.log" </dev/null 9>&-
 	local rc=$?
-	exec 9>&-
+	vm_unlock
 	return $rc
 }
 
@@ -210,7 +194,7 @@ boot_pair() {
 	rc=$?
 	touch "$shared/done"
 	wait $rxpid
-	exec 9>&-
+	vm_unlock
 	return $rc
 }
 
