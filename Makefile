@@ -41,7 +41,8 @@
 # make deb          the Debian packages kudp-dkms and kudpctl (debian/),
 #                   lintian-clean, into build/deb
 # make deb-check    make deb, then install both in a guest, load the
-#                   DKMS-built modules, round trip, purge, nothing left
+#                   DKMS-built modules, round trip, kudp-recv.service
+#                   under systemd, purge, nothing left
 # make check-arm    the ARM guests alone (tests/arm.sh): the sysfs round
 #                   trip, 16 MiB through the devices, the buffer limits,
 #                   unload in each state, on arm64 6.1/6.12, armmp 6.1
