@@ -6,10 +6,10 @@
 # group, unit, completion, manual), load the modules DKMS built with
 # kudp.conf's options, check the devices' group and mode, run the sysfs
 # round trip and kudpctl status, have systemd start kudp-recv.service and
-# the service save a message into /var/lib/kudp, unload, purge both packages, and
-# check that nothing is left behind. The guest's writes go to overlays:
-# the host never sees them. Prints KTAP and writes "PASSED FAILED" to
-# OUT/result.
+# the service save a message into /var/lib/kudp, unload, purge both
+# packages, and check that nothing is left behind. The guest's writes go
+# to overlays: the host never sees them. Prints KTAP and writes "PASSED
+# FAILED" to OUT/result.
 set -u
 debdir=$1
 out=$2
