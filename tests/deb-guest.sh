@@ -87,7 +87,7 @@ getent group kudp >/dev/null || { fail "no group kudp"; rc=1; }
 [ -f /usr/share/doc/kudp-dkms/kudp.rst.gz ] || { fail "no manual in /usr/share/doc/kudp-dkms"; rc=1; }
 [ -f "$unit" ] || { fail "no $unit"; rc=1; }
 # The unit as systemd reads it (its commands exist, its man page too);
-# there is no systemd to run it here (below).
+# systemd runs it further down.
 verify=$(systemd-analyze verify "$unit" 2>&1) || { fail "systemd-analyze verify: $verify"; rc=1; }
 # Installed disabled: nothing listens until the administrator says so.
 [ ! -e /etc/systemd/system/multi-user.target.wants/kudp-recv.service ] || { fail "kudp-recv is enabled"; rc=1; }
