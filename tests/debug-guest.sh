@@ -61,6 +61,8 @@ diag "kmemleak: $(grep -c '^unreferenced object' "$OUT/kmemleak-boot.txt") suspe
 echo clear >$KL
 
 export KUDP_BIG_SIZE=$((256 << 20))
+# One resident Python for guest.sh's tests and fault.sh's.
+py_serve "$OUT/pyserve.log"
 seq=$($KMSG last)
 bash "$HERE/guest.sh" "$MOD" "$OUT" "$SUITE" "$@"
 [ "$SUITE" = demo ] && exit 0

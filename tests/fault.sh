@@ -98,7 +98,7 @@ t_fault_setup() {
 		fail "no $DBG/failslab or fail_page_alloc: not the debug kernel?" || return 1
 	# The module area is where the modules land.
 	insmod "$MOD/receive_udp.ko" buffer_size=64K || return 1
-	local text=$(cat /sys/module/receive_udp/sections/.text)
+	local text=$(</sys/module/receive_udp/sections/.text)
 	rmmod receive_udp || return 1
 	$PY -c "import sys; sys.exit(not ($MOD_START <= $text < $MOD_END))" ||
 		fail "receive_udp's .text at $text is outside $MOD_START-$MOD_END" || return 1
@@ -216,11 +216,11 @@ print(hex(fn), hex(min(int(a, 16) for a, *_ in syms if int(a, 16) > fn)))') ||
 	for i in $(seq 100); do [ -e $ev.ready ] && break; sleep 0.1; done
 	echo -n lost >$S/data || return 1
 	if wait $pid; then
-		fail "the listener got the event: $(cat $ev)"
+		fail "the listener got the event: $(<$ev)"
 		return 1
 	fi
 	fi_off
-	[ "$(cat $S/last_error) $(cat /sys/class/send_udp/send_udp/messages)" = "0 1" ] ||
+	[ "$(<$S/last_error) $(</sys/class/send_udp/send_udp/messages)" = "0 1" ] ||
 		fail "the send did not finish well" || return 1
 	$KMSG since "$seq" | grep -q 'send_udp: event 6 of message 1 lost: error -12' ||
 		fail "no log line for the lost event" || return 1
@@ -230,7 +230,7 @@ print(hex(fn), hex(min(int(a, 16) for a, *_ in syms if int(a, 16) > fn)))') ||
 	for i in $(seq 100); do [ -e $ev.ready ] && break; sleep 0.1; done
 	echo -n found >$S/data || return 1
 	wait $pid || fail "no event once allocations work" || return 1
-	grep -q '^send_udp sent seq=2 bytes=5 ' $ev || fail "event: $(cat $ev)" || return 1
+	grep -q '^send_udp sent seq=2 bytes=5 ' $ev || fail "event: $(<$ev)" || return 1
 	unload_all
 }
 

@@ -193,6 +193,7 @@ fi
 KUDP_TMP=$(mktemp -d)
 export KUDP_TMP
 TMP=$KUDP_TMP
+py_serve "$OUT/pyserve.log"
 
 echo "KTAP version 1"
 echo "# $(uname -r), $(nproc) CPUs, $(free -m | awk '/Mem:/ { print $2 }') MiB"

@@ -12,9 +12,18 @@
 
 . "$HERE/common.sh"
 
-# -S: no site module (the helpers use the standard library alone): a
-# second less to start each time under software emulation.
-PY="/usr/bin/python3 -S"
+# sleep SECONDS: the shell's own, without a process: a read that times out
+# on a pipe that nobody writes to. The tests poll every 0.1 s (wait_for),
+# and a process start costs 50 to 150 ms under emulation.
+exec {NAP_FD}<> <(:)
+sleep() { read -rt "$1" -u "$NAP_FD" _; return 0; }
+
+# PY ARGS: python3 -S ARGS (-S: no site module; the helpers use the
+# standard library alone), through the resident Python once py_serve has
+# started it: a Python start is 0.5 to 1 s under software emulation, a
+# fork of the resident one some 50 ms (tests/py.c, tests/pyserve.py).
+PY=$HERE/py
+[ -x "$PY" ] || PY="/usr/bin/python3 -S"
 UDP="$PY $HERE/udp.py"
 STREAM="$PY $HERE/stream.py"
 GENL="$PY $HERE/genl.py"
@@ -28,6 +37,18 @@ TMP=${KUDP_TMP:-}
 # The log scan's self-test writes this tag: the scan of every other test
 # ignores its lines.
 SELFTEST_TAG='kudp-scan-selftest'
+
+# py_serve LOG: start the resident Python that $PY asks, unless one runs
+# already (a runner that calls another: debug-guest.sh, guest.sh); its
+# complaints go to LOG. It lives as long as the guest, in the caller's
+# process group (run_test kills a test's group, not it).
+py_serve() {
+	[ -n "${KUDP_PYSOCK:-}" ] && [ -S "$KUDP_PYSOCK" ] && return 0
+	export KUDP_PYSOCK=/run/kudp-py.sock
+	rm -f "$KUDP_PYSOCK"
+	/usr/bin/python3 -S "$HERE/pyserve.py" "$KUDP_PYSOCK" </dev/null >>"$1" 2>&1 &
+	wait_for 60 [ -S "$KUDP_PYSOCK" ] || { diag "the resident Python did not start: $(<"$1")"; unset KUDP_PYSOCK; }
+}
 
 # write FILE VALUE...: write each VALUE in one write(2) of its own, in quick
 # succession, from one process; backslash escapes (\n) are decoded. Prints
@@ -68,9 +89,9 @@ debug_kernel() { [[ $(uname -r) == *-kudp-debug ]]; }
 # (rel_unload also checks the kernel log for the send's abort).
 rmmod_limit() { if debug_kernel; then echo 10; else echo 3; fi; }
 
-rx_complete() { grep -q '^complete' $R/state; }
-rx_started() { ! grep -qx empty $R/state; }
-tx_idle() { [ "$(cat $S/state)" = idle ]; }
+rx_complete() { [[ $(<$R/state) == complete* ]]; }
+rx_started() { [ "$(<$R/state)" != empty ]; }
+tx_idle() { [ "$(<$S/state)" = idle ]; }
 
 # small_machine MIB: make the guest look like a machine with MIB MiB of
 # available memory, by holding the rest in the huge page pool (what the
@@ -83,7 +104,7 @@ small_machine() {
 	[ "$avail" -gt "$1" ] || return 0
 	echo $(((avail - $1) / page)) >/proc/sys/vm/nr_hugepages || return 1
 	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-	diag "a small machine: $avail MiB available, $(($(cat /proc/sys/vm/nr_hugepages) * page)) MiB held in huge pages"
+	diag "a small machine: $avail MiB available, $(($(</proc/sys/vm/nr_hugepages) * page)) MiB held in huge pages"
 	[ "$avail" -le $(($1 * 3 / 2)) ] || fail "could not hold the memory beyond $1 MiB"
 }
 free_memory() { echo 0 >/proc/sys/vm/nr_hugepages; }
@@ -91,8 +112,13 @@ free_memory() { echo 0 >/proc/sys/vm/nr_hugepages; }
 # Lines the kernel logged since sequence number $1.
 log_since() { $KMSG since "$1"; }
 
-# scan_log SEQ: print the bad lines logged since SEQ.
-scan_log() { log_since "$1" | grep -E "$BAD" | grep -v "$SELFTEST_TAG"; }
+# scan_log SEQ: print the bad lines logged since SEQ (the second grep only
+# when the first found any: the runner scans after every test).
+scan_log() {
+	local bad
+	bad=$(log_since "$1" | grep -E "$BAD") || return 0
+	echo "$bad" | grep -v "$SELFTEST_TAG"
+}
 
 # hold_loopback: after a 4 KiB burst, let 1 kbit/s through loopback (a
 # token bucket), so that a send of a few hundred datagrams fills the
@@ -122,11 +148,11 @@ two_hosts() {
 # wait_seq N [SECONDS]: until receive_udp has completed message N.
 wait_seq() {
 	local i
-	for i in $(seq $((${2:-30} * 10))); do
-		[ "$(cat $DR/seq)" -ge "$1" ] && return 0
+	for ((i = 0; i < ${2:-30} * 10; i++)); do
+		[ "$(<$DR/seq)" -ge "$1" ] && return 0
 		sleep 0.1
 	done
-	fail "message $1 never completed (seq $(cat $DR/seq), state $(cat $DR/state))"
+	fail "message $1 never completed (seq $(<$DR/seq), state $(<$DR/state))"
 }
 
 # snmp PROTO FIELD: the counter FIELD of the PROTO line of /proc/net/snmp
@@ -151,13 +177,13 @@ pyrun() { PYTHONPATH=$HERE $PY -c "$@"; }
 crc32_of() { pyrun 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$1"; }
 
 # past FILE N: the number in FILE is above N.
-past() { [ "$(cat "$1")" -gt "$2" ]; }
+past() { [ "$(<"$1")" -gt "$2" ]; }
 
 # monitor FILE: kudpctl monitor --json in the background, its events into
 # FILE; returns once it listens ($! is its pid; the runner kills it).
 monitor() {
 	$KUDPCTL monitor --json >"$1" 2>"$1.err" 3>&- &
-	wait_for 30 grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(cat "$1.err")"
+	wait_for 30 grep -q monitoring "$1.err" || fail "kudpctl monitor never started: $(<"$1.err")"
 }
 
 # events FILE MODULE: MODULE's events about messages in the monitor's
@@ -181,7 +207,7 @@ has_event() { events "$1" "$2" | grep -Eq "$3"; }
 # completion, read /dev/receive_udp back; compare the CRC-32s of the source,
 # the read-back bytes and both modules' statistics.
 transfer() {
-	local size=$1 want_dg=$2 next=$(( $(cat $DR/seq) + 1 ))
+	local size=$1 want_dg=$2 next=$(( $(<$DR/seq) + 1 ))
 	local src got
 	src=$($STREAM send "$size") || return 1
 	wait_seq $next 60 || return 1
@@ -191,14 +217,14 @@ transfer() {
 	set -- $got
 	expect "size $size: bytes read back" "$size" "$1" || return 1
 	expect "size $size: CRC-32 read back" "$crc" "$2" || return 1
-	expect "size $size: send_udp crc32" "$crc" "$(cat $DS/crc32)" || return 1
-	expect "size $size: receive_udp crc32" "$crc" "$(cat $DR/crc32)" || return 1
-	expect "size $size: bytes sent" "$size" "$(cat $DS/last_bytes)" || return 1
-	expect "size $size: bytes received" "$size" "$(cat $DR/last_bytes)" || return 1
+	expect "size $size: send_udp crc32" "$crc" "$(<$DS/crc32)" || return 1
+	expect "size $size: receive_udp crc32" "$crc" "$(<$DR/crc32)" || return 1
+	expect "size $size: bytes sent" "$size" "$(<$DS/last_bytes)" || return 1
+	expect "size $size: bytes received" "$size" "$(<$DR/last_bytes)" || return 1
 	expect "size $size: datagrams" "$want_dg $want_dg" \
-		"$(cat $DS/last_datagrams) $(cat $DR/last_datagrams)" || return 1
-	expect "size $size: drops" "0" "$(cat $DR/drops)" || return 1
-	expect "size $size: send result" "0" "$(cat $DS/last_error)"
+		"$(<$DS/last_datagrams) $(<$DR/last_datagrams)" || return 1
+	expect "size $size: drops" "0" "$(<$DR/drops)" || return 1
+	expect "size $size: send result" "0" "$(<$DS/last_error)"
 }
 
 # index_of WORD LIST...: the place of WORD in the LIST (from 0), or

@@ -83,7 +83,7 @@ serve() {
 			idle=$((idle + 1))
 			continue
 		fi
-		( eval "$(cat "$SHARED/cmd.$n")" ) >"$SHARED/out.$n.tmp" 2>&1 </dev/null
+		( eval "$(<"$SHARED/cmd.$n")" ) >"$SHARED/out.$n.tmp" 2>&1 </dev/null
 		echo $? >"$SHARED/rc.$n.tmp"
 		mv "$SHARED/out.$n.tmp" "$SHARED/out.$n"
 		mv "$SHARED/rc.$n.tmp" "$SHARED/rc.$n"
@@ -92,6 +92,8 @@ serve() {
 	done
 	unload_all
 }
+
+py_serve "$SHARED/pyserve-$ROLE.log"
 
 if [ "$ROLE" = receiver ]; then
 	link_up $RX_ADDR || exit 1
@@ -117,7 +119,7 @@ remote() {
 	for i in $(seq $((limit * 5))); do
 		if [ -e "$SHARED/rc.$n" ]; then
 			cat "$SHARED/out.$n"
-			return "$(cat "$SHARED/rc.$n")"
+			return "$(<"$SHARED/rc.$n")"
 		fi
 		sleep 0.2
 	done
@@ -129,7 +131,7 @@ t_pair_link() {
 	# The cable works, and carries nothing but our two machines.
 	local dev=$(iface)
 	diag "interface $dev: $(ip -brief addr show dev "$dev" | xargs)"
-	expect "MTU" "1500" "$(cat /sys/class/net/$dev/mtu)" || return 1
+	expect "MTU" "1500" "$(</sys/class/net/$dev/mtu)" || return 1
 	ping -c 3 -W 5 $RX_ADDR | tail -n 2 | sed 's/^/# /'
 	[ "${PIPESTATUS[0]}" -eq 0 ] || fail "no answer from $RX_ADDR" || return 1
 	expect "the receiving machine's address" "$RX_ADDR/24" \
@@ -147,7 +149,7 @@ t_pair_roundtrip_sysfs() {
 	local t=$(remote completion_delay)
 	diag "completed $t s after the datagram arrived (the receiver's kernel log)"
 	below 5.0 "$t" && below "$t" 6.0 || fail "completion after $t s, not 5.0-6.0" || return 1
-	expect "send state" "idle 0" "$(cat $S/state) $(cat $S/last_error)"
+	expect "send state" "idle 0" "$(<$S/state) $(<$S/last_error)"
 }
 
 t_pair_message() {
@@ -167,9 +169,9 @@ t_pair_message() {
 	secs=$(since "$t0")
 	remote "cmp <(pseudo_random $seed $size) /dev/receive_udp" ||
 		fail "the bytes read back differ from the source" || return 1
-	expect "CRC-32 (send_udp, receive_udp)" "$(cat $DS/crc32)" "$(remote 'cat $DR/crc32')" || return 1
+	expect "CRC-32 (send_udp, receive_udp)" "$(<$DS/crc32)" "$(remote 'cat $DR/crc32')" || return 1
 	expect "drops" "0" "$(remote 'cat $DR/drops')" || return 1
-	dg=$(cat $DS/last_datagrams)
+	dg=$(<$DS/last_datagrams)
 	diag "$size bytes in $dg datagrams ($((size / dg)) bytes each on average) in $secs s ($(awk -v s="$secs" -v n=$size 'BEGIN { printf "%.1f", n / 1e6 / s }') MB/s, write to completion, 1 s idle (idle=1) included)"
 	expect "datagrams of 1472 bytes" "$(((size + 1471) / 1472))" "$dg" || return 1
 	expect "receiver's datagrams" "$dg" "$(remote 'cat $DR/last_datagrams')" || return 1
@@ -188,9 +190,9 @@ t_pair_refused() {
 	load_tx buffer_size=$size ip=$RX_ADDR || return 1
 	head -c $size /dev/zero >/dev/send_udp || return 1
 	wait_for 30 tx_idle || return 1
-	diag "$size bytes to a machine where nothing listens: stopped after $(cat $DS/last_bytes) bytes in $(cat $DS/last_datagrams) datagrams, last_error $(cat $S/last_error)"
-	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
-	[ "$(cat $DS/last_bytes)" -lt $size ] || fail "all $size bytes were sent"
+	diag "$size bytes to a machine where nothing listens: stopped after $(<$DS/last_bytes) bytes in $(<$DS/last_datagrams) datagrams, last_error $(<$S/last_error)"
+	expect "last_error" "-111" "$(<$S/last_error)" || return 1
+	[ "$(<$DS/last_bytes)" -lt $size ] || fail "all $size bytes were sent"
 }
 
 t_pair_no_host() {
@@ -200,9 +202,9 @@ t_pair_no_host() {
 	load_tx ip=192.0.2.99 || return 1
 	local t0=$(date +%s.%N) seq=$($KMSG last)
 	head -c 200000 /dev/zero >/dev/send_udp || return 1
-	wait_for 30 tx_idle || fail "still $(cat $S/state) after 30 s" || return 1
-	diag "the send to 192.0.2.99 ended after $(since "$t0") s: last_error $(cat $S/last_error)"
-	expect "last_error" "-113" "$(cat $S/last_error)" || return 1
+	wait_for 30 tx_idle || fail "still $(<$S/state) after 30 s" || return 1
+	diag "the send to 192.0.2.99 ended after $(since "$t0") s: last_error $(<$S/last_error)"
+	expect "last_error" "-113" "$(<$S/last_error)" || return 1
 	log_since "$seq" | grep -q "192.0.2.99: no host answers ARP for it" || fail "no log line"
 }
 
@@ -221,10 +223,10 @@ t_pair_gso_gro() {
 	wait_for 30 tx_idle || return 1
 	out=$(($(snmp Udp OutDatagrams) - out))
 	wait_for 30 test -s "$SHARED/listen.out" || return 1
-	got=$(cat "$SHARED/listen.out")
+	got=$(<"$SHARED/listen.out")
 	diag "send_udp (gso=1) -> Python: $dg datagrams in $out calls; the listener: $got (bytes, CRC-32, drops, datagrams)"
 	expect "what Python received" "$size $(echo $src | cut -d' ' -f2) 0 $dg" "$got" || return 1
-	expect "datagrams sent" "$dg" "$(cat $DS/last_datagrams)" || return 1
+	expect "datagrams sent" "$dg" "$(<$DS/last_datagrams)" || return 1
 	case $(uname -r) in
 	6.1.*)	diag "6.1: UDP GSO needs checksum offload, which this virtio-net (behind a socket netdev) lacks: one datagram per call" ;;
 	*)	[ "$out" -lt $((dg / 10)) ] || fail "gso=1 but $out calls for $dg datagrams" || return 1 ;;
@@ -241,7 +243,7 @@ t_pair_gso_gro() {
 	diag "Python -> receive_udp (gro=1): $dg datagrams in $in receives"
 	expect "receive_udp: bytes, CRC-32, datagrams, drops" \
 		"$size $(echo $src | cut -d' ' -f2) $dg 0" \
-		"$(remote 'echo $(cat $DR/last_bytes) $(cat $DR/crc32) $(cat $DR/last_datagrams) $(cat $DR/drops)')"
+		"$(remote 'echo $(<$DR/last_bytes) $(<$DR/crc32) $(<$DR/last_datagrams) $(<$DR/drops)')"
 }
 
 t_pair_jumbo() {
@@ -257,12 +259,12 @@ t_pair_jumbo() {
 		head -c $size /dev/urandom >"$TMP/src" || return 1
 		cat "$TMP/src" >/dev/send_udp || return 1
 		remote --limit 120 "wait_seq $n 120" || return 1
-		diag "MTU $mtu: $size bytes in $(cat $DS/last_datagrams) datagrams"
+		diag "MTU $mtu: $size bytes in $(<$DS/last_datagrams) datagrams"
 		expect "MTU $mtu: datagrams sent" "$(((size + mtu - 29) / (mtu - 28)))" \
-			"$(cat $DS/last_datagrams)" || return 1
+			"$(<$DS/last_datagrams)" || return 1
 		expect "MTU $mtu: received (CRC-32, datagrams, drops)" \
-			"$(cat $DS/crc32) $(cat $DS/last_datagrams) 0" \
-			"$(remote 'echo $(cat $DR/crc32) $(cat $DR/last_datagrams) $(cat $DR/drops)')" || return 1
+			"$(<$DS/crc32) $(<$DS/last_datagrams) 0" \
+			"$(remote 'echo $(<$DR/crc32) $(<$DR/last_datagrams) $(<$DR/drops)')" || return 1
 	done
 	expect "fragments made" "$frag" "$(snmp Ip FragCreates)"
 }
@@ -277,9 +279,9 @@ t_pair_link_down() {
 	$STREAM send $size >/dev/null || return 1
 	wait_for 30 awk '$1 > 16777216 { ok = 1 } END { exit !ok }' $DS/cur_bytes || return 1
 	ip link set dev "$dev" down || return 1
-	wait_for 30 tx_idle || fail "the send did not end: $(cat $S/state)" || rc=1
-	diag "link down after $(cat $DS/last_bytes) of $size bytes: last_error $(cat $S/last_error)"
-	[ "$(cat $S/last_error)" -lt 0 ] || fail "no error" || rc=1
+	wait_for 30 tx_idle || fail "the send did not end: $(<$S/state)" || rc=1
+	diag "link down after $(<$DS/last_bytes) of $size bytes: last_error $(<$S/last_error)"
+	[ "$(<$S/last_error)" -lt 0 ] || fail "no error" || rc=1
 	rmmod_within send_udp $(rmmod_limit) || rc=1
 	ip link set dev "$dev" up
 	wait_for 30 ping -c 1 -W 1 $RX_ADDR >/dev/null || fail "the link did not come back" || rc=1
@@ -313,12 +315,12 @@ t_pair_rate() {
 		diag "rate=$1 gso=$2: sent in $(since "$t0") s"
 		remote --limit 120 "wait_seq $n 120" || return 1
 		drops=$(remote 'cat $DR/drops; $IOCTL reset /dev/receive_udp >/dev/null')
-		diag "rate=$1 gso=$2: the receiver dropped $drops of $(cat $DS/last_datagrams) datagrams"
+		diag "rate=$1 gso=$2: the receiver dropped $drops of $(<$DS/last_datagrams) datagrams"
 		if [ $1 = 0 ]; then
 			[ "$drops" -gt 0 ] || fail "no drop without rate: this setup does not overrun the receiver" || return 1
 		else
 			expect "drops at rate=$1" "0" "$drops" || return 1
-			expect "CRC-32" "$(cat $DS/crc32) $size" "$(remote 'echo $(cat $DR/crc32) $(cat $DR/last_bytes)')" || return 1
+			expect "CRC-32" "$(<$DS/crc32) $size" "$(remote 'echo $(<$DR/crc32) $(<$DR/last_bytes)')" || return 1
 		fi
 	done
 }
@@ -345,12 +347,12 @@ t_pair_peer_flood() {
 	ping -c 1 -W 5 $RX_ADDR >/dev/null || fail "no answer from $RX_ADDR" || return 1
 	pseudo_random 1 $size >/dev/send_udp || return 1
 	sent=$(nice -n 19 $FLOOD $RX_ADDR 8808 3 $FLOOD_SIZE $OTHER) || fail "the flood failed: $sent" || return 1
-	expect "the send once the flood ended" "sending" "$(cat $S/state)" || return 1
-	wait_for 60 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
+	expect "the send once the flood ended" "sending" "$(<$S/state)" || return 1
+	wait_for 60 tx_idle || fail "the send did not end: $(<$S/state)" || return 1
 	remote --limit 60 "wait_seq 1 60" || return 1
-	set -- $(remote 'echo $(cat $DR/drops) $(cat $DR/rejected) $(cat $DR/udp_errors) $(cat $DR/crc32) $(cat $DR/last_bytes)')
-	diag "4 MiB from $TX_ADDR in $(cat $DS/last_datagrams) datagrams at rate=1M; $OTHER flooded $sent datagrams of $FLOOD_SIZE bytes meanwhile; the receiver: drops $1, rejected $2, udp_errors $3"
-	expect "the message (CRC-32, bytes)" "$(cat $DS/crc32) $size" "$4 $5" || return 1
+	set -- $(remote 'echo $(<$DR/drops) $(<$DR/rejected) $(<$DR/udp_errors) $(<$DR/crc32) $(<$DR/last_bytes)')
+	diag "4 MiB from $TX_ADDR in $(<$DS/last_datagrams) datagrams at rate=1M; $OTHER flooded $sent datagrams of $FLOOD_SIZE bytes meanwhile; the receiver: drops $1, rejected $2, udp_errors $3"
+	expect "the message (CRC-32, bytes)" "$(<$DS/crc32) $size" "$4 $5" || return 1
 	expect "the receiver's drops" "0" "$1" || return 1
 	[ "$2" -gt 0 ] && [ "$2" -le "$sent" ] || fail "rejected $2, not some of the $sent flooded"
 }
@@ -435,12 +437,12 @@ rel_start() {
 rel_check() {
 	local size=$1 seed=$2 t0=$3
 	remote --limit 900 "wait_seq 1 900" || return 1
-	wait_for 120 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
-	diag "$size bytes in $(since "$t0") s: $(cat $DS/last_datagrams) datagrams sent for $(((size + 1439) / 1440)) segments; the receiver's socket dropped $(remote 'cat $DR/drops')"
-	expect "send result" "0" "$(cat $S/last_error)" || return 1
+	wait_for 120 tx_idle || fail "the send did not end: $(<$S/state)" || return 1
+	diag "$size bytes in $(since "$t0") s: $(<$DS/last_datagrams) datagrams sent for $(((size + 1439) / 1440)) segments; the receiver's socket dropped $(remote 'cat $DR/drops')"
+	expect "send result" "0" "$(<$S/last_error)" || return 1
 	expect "receiver (state, bytes)" "complete (whole) $size" \
-		"$(remote 'echo $(cat $R/state) $(cat $DR/last_bytes)')" || return 1
-	expect "CRC-32 (send_udp, receive_udp)" "$(cat $DS/crc32)" "$(remote 'cat $DR/crc32')" || return 1
+		"$(remote 'echo $(<$R/state) $(<$DR/last_bytes)')" || return 1
+	expect "CRC-32 (send_udp, receive_udp)" "$(<$DS/crc32)" "$(remote 'cat $DR/crc32')" || return 1
 	remote "cmp <(pseudo_random $seed $size) /dev/receive_udp" ||
 		fail "the bytes read back differ from the source"
 }
@@ -469,12 +471,12 @@ t_pair_rel_clean() {
 	local d seed=$RANDOM t0
 	remote "extra_addr $RX_ADDR2 && load_rx mode=reliable buffer_size=$REL_SIZE" || return 1
 	remote "rm -f $SHARED/watch.*; ($REL watch --timeout 600 --ready $SHARED/watch.ready >$SHARED/watch.out 2>&1 &)" || return 1
-	wait_for 30 test -e "$SHARED/watch.ready" || fail "the watcher never started: $(cat "$SHARED/watch.out")" || return 1
+	wait_for 30 test -e "$SHARED/watch.ready" || fail "the watcher never started: $(<"$SHARED/watch.out")" || return 1
 	t0=$(date +%s.%N)
 	rel_start $REL_SIZE $seed ip=$RX_ADDR2 || return 1
 	rel_check $REL_SIZE $seed "$t0" || return 1
 	wait_for 30 test -s "$SHARED/watch.out" || fail "the watcher said nothing" || return 1
-	diag "the receiving machine: $(cat "$SHARED/watch.out")"
+	diag "the receiving machine: $(<"$SHARED/watch.out")"
 	d=$(sed -n 's/.*reason=whole: \([0-9.]*\) s after the last CLOSE arrived/\1/p' "$SHARED/watch.out")
 	[ -n "$d" ] || fail "no completion delay" || return 1
 	below "$d" 1 || fail "complete $d s after the last CLOSE arrived"
@@ -482,7 +484,7 @@ t_pair_rel_clean() {
 
 # resent: whether send_udp sent more datagrams than the message has
 # segments (what netem lost was sent again).
-resent() { [ "$(cat $DS/last_datagrams)" -gt $(((REL_SIZE + 1439) / 1440)) ] || fail "nothing was sent again"; }
+resent() { [ "$(<$DS/last_datagrams)" -gt $(((REL_SIZE + 1439) / 1440)) ] || fail "nothing was sent again"; }
 
 t_pair_rel_loss1() { rel_transfer loss 1% && resent; }
 t_pair_rel_loss10() { rel_transfer loss 10% && resent; }
@@ -540,11 +542,11 @@ t_pair_rel_foreign() {
 		fail "the receiver never had a quarter of the message: $(remote 'cat $DR/cur_bytes') bytes" || return 1
 	out=$($REL forge $RX_ADDR foreign --bind $OTHER --buffer $size 2>&1) ||
 		fail "reliable.py forge: $(echo $out)" || return 1
-	st=$(remote 'echo $(cat $R/state) $(cat $DR/cur_bytes)')
+	st=$(remote 'echo $(<$R/state) $(<$DR/cur_bytes)')
 	diag "$OTHER: $(echo $out); the receiver then: $st"
 	[[ $st == receiving* ]] || fail "the foreign DATA came after the message ended: $st" || return 1
 	rel_check $size $seed "$t0" || return 1
-	dg=$(cat $DS/last_datagrams) rej=$(remote 'cat $DR/rejected')
+	dg=$(<$DS/last_datagrams) rej=$(remote 'cat $DR/rejected')
 	diag "$dg datagrams sent for $REL_SEGMENTS segments ($(awk -v a=$dg -v b=$REL_SEGMENTS 'BEGIN { printf "%.3f", a / b }') times); the receiver rejected $rej"
 	[ "$rej" -ge 1 ] || fail "the foreign DATA was not counted in rejected" || return 1
 	[ "$dg" -le $((REL_SEGMENTS * 115 / 100)) ] || fail "more than 1.15 times the segments sent"
@@ -575,7 +577,7 @@ t_pair_rel_outage() {
 	diag "the cable lost everything, $(echo $cut); the receiver had $(remote 'cat $DR/cur_bytes') bytes after it"
 	[[ $cut =~ ingress\ dropped\ [1-9] ]] || fail "the cut dropped no DATA" || return 1
 	rel_check $size $seed "$t0" || return 1
-	dg=$(cat $DS/last_datagrams)
+	dg=$(<$DS/last_datagrams)
 	diag "resent: $((dg - REL_SEGMENTS)) datagrams, $(((dg - REL_SEGMENTS) * 1440)) bytes of $size ($dg datagrams for $REL_SEGMENTS segments)"
 	[ "$dg" -gt $REL_SEGMENTS ] || fail "nothing was sent again" || return 1
 	remote "log_since $rseq" | grep -E 'receive_udp: .*(incomplete|discarded)' | sed 's/^/# receiver: /'
@@ -595,10 +597,10 @@ t_pair_rel_interop() {
 	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err"
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
-	[ $rc -eq 0 ] || fail "kudpctl send exited with $rc, last_error $(cat $S/last_error)" || return 1
+	[ $rc -eq 0 ] || fail "kudpctl send exited with $rc, last_error $(<$S/last_error)" || return 1
 	wait_for 30 test -s "$SHARED/rel.rc" || fail "reliable.py never ended" || return 1
 	tail -n 3 "$SHARED/rel.out" | sed 's/^/# reliable.py receive: /'
-	expect "reliable.py receive" "0" "$(cat "$SHARED/rel.rc")" || return 1
+	expect "reliable.py receive" "0" "$(<"$SHARED/rel.rc")" || return 1
 	remote "cmp <(pseudo_random $seed $size) /tmp/rel-got && rm /tmp/rel-got" ||
 		fail "reliable.py received other bytes" || return 1
 	rmmod send_udp || return 1
@@ -633,8 +635,8 @@ bench_message() {
 	sent=$(pseudo_random 1 $size | $KUDPCTL send - 2>&1) || fail "kudpctl send: $sent" || return 1
 	[ -z "${6:-}" ] || tc qdisc del dev "$(iface)" root || return 1
 	remote --limit 600 "wait_seq 1 600" >/dev/null || return 1
-	wait_for 30 grep -q received "$SHARED/recv.out" || fail "kudpctl recv: $(cat "$SHARED/recv.out")" || return 1
-	got=$(cat "$SHARED/recv.out")
+	wait_for 30 grep -q received "$SHARED/recv.out" || fail "kudpctl recv: $(<"$SHARED/recv.out")" || return 1
+	got=$(<"$SHARED/recv.out")
 	drops=$(remote 'cat $DR/drops')
 	unload_all && remote unload_all || return 1
 	# The reliable mode sends again what was dropped.

@@ -101,7 +101,7 @@ build() {
 	cp -r tests "$dir/tests"
 	rm -rf "$dir/Documentation"
 	cp -r Documentation "$dir/Documentation"
-	cp build/kudp_ioctl build/flood build/kmsg "$dir/tests/" 2>/dev/null
+	cp build/kudp_ioctl build/flood build/kmsg build/py "$dir/tests/" 2>/dev/null
 	cp tools/kudpctl "$dir/tests/" 2>/dev/null
 	# C=2: sparse checks every file of ours (scripts/sparse-log.sh); not
 	# silenced by a "make -s" that called us.
@@ -269,9 +269,10 @@ run_pair() {
 
 echo "KTAP version 1"
 # The test tools in C: the ioctls through the project's UAPI header, a
-# flood of datagrams, the kernel log by sequence number.
+# flood of datagrams, the kernel log by sequence number, the resident
+# Python's client.
 mkdir -p build
-for t in kudp_ioctl flood kmsg; do
+for t in kudp_ioctl flood kmsg py; do
 	if gcc -O2 -Wall -Wextra -Werror -Iinclude/uapi -o build/$t tests/$t.c; then
 		echo "ok - tests/$t.c builds (no warning)"
 		passed=$((passed + 1))

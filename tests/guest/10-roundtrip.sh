@@ -42,18 +42,18 @@ print(" ".join(out))')"
 # suites: main every
 t_roundtrip_sysfs() {
 	load_rx && load_tx || return 1
-	expect "receiver state before" "empty" "$(cat $R/state)" || return 1
-	expect "data before" "" "$(cat $R/data)" || return 1
+	expect "receiver state before" "empty" "$(<$R/state)" || return 1
+	expect "data before" "" "$(<$R/data)" || return 1
 	local t0=$(date +%s.%N)
 	echo hello >$S/data || return 1
-	wait_for 30 rx_complete || fail "no completion: state $(cat $R/state)" || return 1
+	wait_for 30 rx_complete || fail "no completion: state $(<$R/state)" || return 1
 	diag "completed $(since "$t0") s after the write"
-	expect "cat receive_udp data" "hello" "$(cat $R/data)" || return 1
+	expect "cat receive_udp data" "hello" "$(<$R/data)" || return 1
 	# Byte for byte, newline included.
 	expect "bytes" "68656c6c6f0a" "$(od -An -tx1 $R/data | tr -d ' \n')" || return 1
-	expect "send state" "idle" "$(cat $S/state)" || return 1
-	expect "last_error" "0" "$(cat $S/last_error)" || return 1
-	expect "send data reads back" "hello" "$(cat $S/data)"
+	expect "send state" "idle" "$(<$S/state)" || return 1
+	expect "last_error" "0" "$(<$S/last_error)" || return 1
+	expect "send data reads back" "hello" "$(<$S/data)"
 }
 
 # Why contexts: the receive path in softirq, with the idle timer.
@@ -67,9 +67,9 @@ t_client_to_receiver() {
 	echo -n "socat says hi" | socat -u - UDP4-SENDTO:127.0.0.1:8808 || return 1
 	# Receiving for 5 s after the datagram: poll, no fixed sleep.
 	wait_for 30 grep -qx receiving $R/state ||
-		fail "state while receiving: $(cat $R/state)" || return 1
+		fail "state while receiving: $(<$R/state)" || return 1
 	wait_for 30 rx_complete || return 1
-	expect "socat payload" "socat says hi" "$(cat $R/data)"
+	expect "socat payload" "socat says hi" "$(<$R/data)"
 }
 
 # suites: main
@@ -83,7 +83,7 @@ t_sender_to_listener() {
 	wait_for 30 test -e "$TMP/ready" || return 1
 	cat "$TMP/src" >$S/data || return 1
 	wait $pid
-	expect "datagrams and bytes" "$(( (n + 999) / 1000 )) $n" "$(cat "$TMP/count")" || return 1
+	expect "datagrams and bytes" "$(( (n + 999) / 1000 )) $n" "$(<"$TMP/count")" || return 1
 	cmp "$TMP/src" "$TMP/got" || fail "listener got other bytes"
 }
 
@@ -95,14 +95,14 @@ t_three_datagrams_timing() {
 	local dt
 	dt=$($UDP send --gap 4 one- two- three --wait-complete 10) || fail "$dt" || return 1
 	diag "completed $dt s after the last datagram"
-	expect "message" "one-two-three" "$(cat $R/data)" || return 1
+	expect "message" "one-two-three" "$(<$R/data)" || return 1
 	awk -v t="$dt" 'BEGIN { exit !(t >= 5.0 && t <= 6.0) }' ||
 		fail "completion $dt s after the last datagram, not 5.0-6.0" || return 1
 	# idle=2, set at run time, counts from the next datagram on.
 	echo 2 >$R/idle || return 1
 	dt=$($UDP send --gap 1 a- b --wait-complete 10) || fail "$dt" || return 1
 	diag "with idle=2: completed $dt s after the last datagram"
-	expect "message with idle=2" "a-b" "$(cat $R/data)" || return 1
+	expect "message with idle=2" "a-b" "$(<$R/data)" || return 1
 	awk -v t="$dt" 'BEGIN { exit !(t >= 2.0 && t <= 3.0) }' ||
 		fail "with idle=2: completion $dt s after the last datagram, not 2.0-3.0"
 }
@@ -112,12 +112,12 @@ t_discard_on_new_data() {
 	# idle=3: time to see the new message incomplete.
 	load_rx idle=3 || return 1
 	$UDP send old-message --wait-complete 8 >/dev/null || return 1
-	expect "first message" "old-message" "$(cat $R/data)" || return 1
+	expect "first message" "old-message" "$(<$R/data)" || return 1
 	$UDP send new || return 1
 	wait_for 30 grep -q receiving $R/state || return 1
-	expect "data while the new one is incomplete" "" "$(cat $R/data)" || return 1
+	expect "data while the new one is incomplete" "" "$(<$R/data)" || return 1
 	wait_for 30 rx_complete || return 1
-	expect "second message replaces the first" "new" "$(cat $R/data)"
+	expect "second message replaces the first" "new" "$(<$R/data)"
 }
 
 # Why contexts: the receive path to the full rule.
@@ -135,13 +135,13 @@ t_full_buffer_overflow() {
 		fail "no full-buffer completion: $gap" || return 1
 	diag "longest gap between two datagrams: $gap s"
 	wait_for 30 grep -qx 12 $R/overflow ||
-		fail "overflow after the burst: expected 12, saw $(cat $R/overflow)" || return 1
-	expect "data unchanged" "0123456789abcdef" "$(cat $R/data)" || return 1
-	expect "state unchanged" "complete (full)" "$(cat $R/state)" || return 1
+		fail "overflow after the burst: expected 12, saw $(<$R/overflow)" || return 1
+	expect "data unchanged" "0123456789abcdef" "$(<$R/data)" || return 1
+	expect "state unchanged" "complete (full)" "$(<$R/state)" || return 1
 	# After a pause of the idle time, a datagram starts a new message.
 	sleep 2.5
 	$UDP send fresh --wait-complete 8 >/dev/null || return 1
-	expect "new message after the pause" "fresh" "$(cat $R/data)" || return 1
-	expect "state" "complete (idle)" "$(cat $R/state)" || return 1
-	expect "overflow unchanged" "12" "$(cat $R/overflow)"
+	expect "new message after the pause" "fresh" "$(<$R/data)" || return 1
+	expect "state" "complete (idle)" "$(<$R/state)" || return 1
+	expect "overflow unchanged" "12" "$(<$R/overflow)"
 }

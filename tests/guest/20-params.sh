@@ -20,12 +20,12 @@ t_bad_ip() {
 	# (tests/unit/parse.c).
 	expect "ip=abc 224.0.0.1 '1.2.3.4\n\n'" "EINVAL EINVAL EINVAL" \
 		"$(write $S/ip abc 224.0.0.1 "1.2.3.4\n\n")" || return 1
-	expect "ip after them" "10.1.2.3" "$(cat $S/ip)" || return 1
+	expect "ip after them" "10.1.2.3" "$(<$S/ip)" || return 1
 	expect "log lines" "3" "$(log_since "$seq" | grep -c 'send_udp: ip: ')" || return 1
 	log_since "$seq" | grep -q "ip: 'abc' is not an IPv4 address" || fail "no clear log line" || return 1
 	log_since "$seq" | grep -q "ip: 224.0.0.1 is a multicast, broadcast" || fail "no log line for 224.0.0.1" || return 1
 	expect "ip without newline" "ok" "$(write $S/ip 127.0.0.1)" || return 1
-	expect "ip" "127.0.0.1" "$(cat $S/ip)"
+	expect "ip" "127.0.0.1" "$(<$S/ip)"
 }
 
 # suites: main
@@ -33,7 +33,7 @@ t_bad_payload() {
 	load_tx || return 1
 	local seq=$($KMSG last)
 	expect "payload=65508 abc -1 ' '" "EINVAL EINVAL EINVAL EINVAL" "$(write $S/payload 65508 abc -1 " ")" || return 1
-	expect "payload unchanged" "0" "$(cat $S/payload)" || return 1
+	expect "payload unchanged" "0" "$(<$S/payload)" || return 1
 	log_since "$seq" | grep -q "payload: '65508' is not a number from 0" || fail "no log line"
 }
 
@@ -64,15 +64,15 @@ t_data_ebusy() {
 	expect "two writes" "ok EBUSY" \
 		"$(write $S/data "$(head -c 2000 /dev/zero | tr '\0' a)" second)"
 	local rc=$?
-	expect "state during the send" "sending" "$(cat $S/state)" || rc=1
+	expect "state during the send" "sending" "$(<$S/state)" || rc=1
 	release_loopback
 	wait_for 30 tx_idle || fail "the send never ended" || rc=1
 	wait $pid	# until 3 s pass without data: a second message would show
 	[ $rc -eq 0 ] || return 1
-	expect "sends" "1 2000 0" "$(cat $DS/messages) $(cat $DS/last_bytes) $(cat $S/last_error)" || return 1
+	expect "sends" "1 2000 0" "$(<$DS/messages) $(<$DS/last_bytes) $(<$S/last_error)" || return 1
 	# The release dropped what the bucket held; all that came is the first
 	# message's: the letter a, 2000 datagrams at most.
-	set -- $(cat "$TMP/count")
+	set -- $(<"$TMP/count")
 	diag "the listener got $1 of the 2000 datagrams"
 	[ "$1" -gt 0 ] && [ "$1" -le 2000 ] && [ "$1" = "$2" ] ||
 		fail "listener: $* (datagrams, bytes)" || return 1
@@ -118,8 +118,8 @@ t_insmod_data() {
 	load_rx || return 1
 	load_tx data=from-insmod || return 1
 	wait_for 30 rx_complete || return 1
-	expect "message sent by init" "from-insmod" "$(cat $R/data)" || return 1
-	expect "send data" "from-insmod" "$(cat $S/data)"
+	expect "message sent by init" "from-insmod" "$(<$R/data)" || return 1
+	expect "send data" "from-insmod" "$(<$S/data)"
 }
 
 # suites: main
@@ -158,14 +158,14 @@ t_bad_switches() {
 	local seq=$($KMSG last)
 	expect "gso=2 gro=2 rate=abc rate='1M ' idle=0" "EINVAL EINVAL EINVAL EINVAL EINVAL" \
 		"$(write $S/gso 2) $(write $R/gro 2) $(write $S/rate abc "1M ") $(write $R/idle 0)" || return 1
-	expect "unchanged" "1 1 0 1" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate) $(cat $R/idle)" || return 1
+	expect "unchanged" "1 1 0 1" "$(<$S/gso) $(<$R/gro) $(<$S/rate) $(<$R/idle)" || return 1
 	expect "log lines" "5" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|rate|idle): ')" || return 1
 	log_since "$seq" | grep -q "idle: '0' is not a number of seconds from 1 to 3600" || fail "no clear line for idle" || return 1
 	log_since "$seq" | grep -q "gro: '2' is not 0 (off) or 1 (on)" || fail "no clear line for gro" || return 1
 	log_since "$seq" | grep -q "rate: 'abc' is not a number of bytes (suffixes" || fail "no clear line for rate" || return 1
 	expect "good values" "ok ok ok ok" "$(write $S/gso 0) $(write $R/gro '0\n') $(write $S/rate 10M) $(write $S/rate 0)" || return 1
-	expect "after good values" "0 0 0" "$(cat $S/gso) $(cat $R/gro) $(cat $S/rate)" || return 1
-	echo 1500K >$S/rate && expect "rate with a suffix" "1536000" "$(cat $S/rate)"
+	expect "after good values" "0 0 0" "$(<$S/gso) $(<$R/gro) $(<$S/rate)" || return 1
+	echo 1500K >$S/rate && expect "rate with a suffix" "1536000" "$(<$S/rate)"
 }
 
 # suites: main
@@ -175,21 +175,21 @@ t_port() {
 	# receive_udp taken 8808). Then send_udp's port at run time: the next
 	# send goes to the listener's 8808, not to receive_udp.
 	load_rx port=9909 && load_tx port=9909 || return 1
-	expect "port parameters" "9909 9909" "$(cat $R/port) $(cat $S/port)" || return 1
+	expect "port parameters" "9909 9909" "$(<$R/port) $(<$S/port)" || return 1
 	$UDP listen --port 8808 --bytes 7 --first 60 --timeout 3 --out "$TMP/got" \
 		--ready "$TMP/ready" >"$TMP/count" &
 	local pid=$!
 	wait_for 30 test -e "$TMP/ready" || fail "the listener on 8808 never bound" || return 1
 	echo -n to-9909 >$S/data || return 1
 	wait_seq 1 || return 1
-	expect "message on 9909, send result" "to-9909 0" "$(cat $R/data) $(cat $S/last_error)" || return 1
+	expect "message on 9909, send result" "to-9909 0" "$(<$R/data) $(<$S/last_error)" || return 1
 	echo 8808 >$S/port || return 1
 	echo -n to-8808 >$S/data || return 1
 	wait $pid || fail "the listener failed" || return 1
 	expect "what came to 8808 (datagrams bytes, payload)" "1 7 to-8808" \
-		"$(cat "$TMP/count") $(cat "$TMP/got")" || return 1
+		"$(<"$TMP/count") $(<"$TMP/got")" || return 1
 	wait_for 30 tx_idle || return 1
-	expect "receive_udp's messages after the send to 8808" "1" "$(cat $DR/seq)" || return 1
+	expect "receive_udp's messages after the send to 8808" "1" "$(<$DR/seq)" || return 1
 	# The reliable mode on 9909: the receiver's answers go back to the
 	# sender's port, from 9909, which the sender's connected socket takes.
 	rmmod receive_udp && load_rx port=9909 mode=reliable || return 1
@@ -199,7 +199,7 @@ t_port() {
 	wait_seq 1 || return 1
 	wait_for 30 tx_idle || return 1
 	expect "reliable on 9909: result, reason, CRC-32" "0 whole $(crc32_of "$TMP/msg")" \
-		"$(cat $S/last_error) $(cat $DR/reason) $(cat $DR/crc32)"
+		"$(<$S/last_error) $(<$DR/reason) $(<$DR/crc32)"
 }
 
 # suites: main
@@ -211,7 +211,7 @@ t_bad_port_dev() {
 	local seq=$($KMSG last) err
 	load_tx || return 1
 	expect "send_udp port=0 65536 abc" "EINVAL EINVAL EINVAL" "$(write $S/port 0 65536 abc)" || return 1
-	expect "port unchanged" "8808" "$(cat $S/port)" || return 1
+	expect "port unchanged" "8808" "$(<$S/port)" || return 1
 	insmod "$MOD/receive_udp.ko" buffer_size=1M port=0 2>/dev/null && fail "loaded with port=0" && return 1
 	err=$(insmod "$MOD/receive_udp.ko" buffer_size=1M dev=nosuch0 2>&1) && fail "loaded with dev=nosuch0" && return 1
 	diag "insmod dev=nosuch0: $err"
@@ -226,7 +226,7 @@ t_bad_port_dev() {
 	# Load time only: read-only once loaded.
 	load_rx || return 1
 	expect "writes to receive_udp's port and dev" "EACCES EACCES" "$(write $R/port 9909) $(write $R/dev lo)" || return 1
-	expect "receive_udp's port and dev" "8808 " "$(cat $R/port) $(cat $R/dev)"
+	expect "receive_udp's port and dev" "8808 " "$(<$R/port) $(<$R/dev)"
 }
 
 # Why every: the socket bound to an interface (sock_bindtoindex()).
@@ -240,19 +240,19 @@ t_dev_bind() {
 	# socket: the stack counts it in NoPorts.
 	two_hosts || fail "no veth pair and namespace" || return 1
 	load_rx dev=kudp0 || return 1
-	expect "dev" "kudp0" "$(cat $R/dev)" || return 1
+	expect "dev" "kudp0" "$(<$R/dev)" || return 1
 	local noports=$(snmp Udp NoPorts)
 	ip netns exec kudp $UDP send --to 198.51.100.1 from-kudp1 || return 1
 	wait_seq 1 || return 1
-	expect "dev=kudp0: the other host's message" "from-kudp1" "$(cat $R/data)" || return 1
+	expect "dev=kudp0: the other host's message" "from-kudp1" "$(<$R/data)" || return 1
 	$UDP send --to 127.0.0.1 from-lo || return 1
 	wait_for 30 eval '[ "$(snmp Udp NoPorts)" -gt $noports ]'
 	expect "dev=kudp0: NoPorts after this host's datagram to 127.0.0.1" "$((noports + 1))" \
 		"$(snmp Udp NoPorts)" || return 1
-	expect "dev=kudp0: receive_udp after it (seq, state)" "1 complete" "$(cat $DR/seq) $(cat $DR/state)" || return 1
+	expect "dev=kudp0: receive_udp after it (seq, state)" "1 complete" "$(<$DR/seq) $(<$DR/state)" || return 1
 	$UDP send --to 198.51.100.1 to-kudp0 || return 1
 	wait_seq 2 || return 1
-	expect "dev=kudp0: this host's message to kudp0's address" "to-kudp0" "$(cat $R/data)" || return 1
+	expect "dev=kudp0: this host's message to kudp0's address" "to-kudp0" "$(<$R/data)" || return 1
 	rmmod receive_udp && load_rx dev=lo || return 1
 	noports=$(snmp Udp NoPorts)
 	ip netns exec kudp $UDP send --to 198.51.100.1 from-kudp1 || return 1
@@ -260,8 +260,8 @@ t_dev_bind() {
 	wait_for 30 eval '[ "$(snmp Udp NoPorts)" -ge $((noports + 2)) ]'
 	expect "dev=lo: NoPorts after the datagrams to kudp0's address" "$((noports + 2))" \
 		"$(snmp Udp NoPorts)" || return 1
-	expect "dev=lo: receive_udp after them (seq, state)" "0 empty" "$(cat $DR/seq) $(cat $DR/state)" || return 1
+	expect "dev=lo: receive_udp after them (seq, state)" "0 empty" "$(<$DR/seq) $(<$DR/state)" || return 1
 	$UDP send --to 127.0.0.1 from-lo || return 1
 	wait_seq 1 || return 1
-	expect "dev=lo: this host's message to 127.0.0.1" "from-lo" "$(cat $R/data)"
+	expect "dev=lo: this host's message to 127.0.0.1" "from-lo" "$(<$R/data)"
 }

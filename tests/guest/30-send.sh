@@ -18,8 +18,8 @@ t_send_cpu_intensive() {
 	local t0=$(date +%s.%N) t state
 	echo 1 >/proc/sys/vm/stat_refresh || return 1
 	t=$(since "$t0")
-	state=$(cat $S/state)
-	diag "stat_refresh took $t s during the send; then the send was $state, at $(cat $DS/cur_bytes) of 268435456 bytes"
+	state=$(<$S/state)
+	diag "stat_refresh took $t s during the send; then the send was $state, at $(<$DS/cur_bytes) of 268435456 bytes"
 	expect "send state after stat_refresh" "sending" "$state" ||
 		fail "stat_refresh waited for the whole send"
 }
@@ -32,22 +32,22 @@ t_port_unreachable() {
 	local seq=$($KMSG last)
 	echo hello >$S/data || return 1
 	wait_for 30 tx_idle || fail "send never finished" || return 1
-	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
+	expect "last_error" "-111" "$(<$S/last_error)" || return 1
 	log_since "$seq" | grep -q 'port unreachable' || fail "no log line" || return 1
 	# A longer message stops at the first refusal.
 	echo 100 >$S/payload
 	seq=$($KMSG last)
 	head -c 4000 /dev/zero | tr '\0' q >$S/data || return 1
 	wait_for 30 tx_idle || fail "send never finished" || return 1
-	expect "last_error" "-111" "$(cat $S/last_error)" || return 1
+	expect "last_error" "-111" "$(<$S/last_error)" || return 1
 	log_since "$seq" | grep 'port unreachable' | grep -q 'after [0-9]* of 4000 bytes' ||
 		fail "no log line with progress" || return 1
 	# And a later send to a listener succeeds.
 	load_rx || return 1
 	echo again >$S/data || return 1
 	wait_for 30 rx_complete || return 1
-	expect "data" "again" "$(cat $R/data)" || return 1
-	expect "last_error after success" "0" "$(cat $S/last_error)"
+	expect "data" "again" "$(<$R/data)" || return 1
+	expect "last_error after success" "0" "$(<$S/last_error)"
 }
 
 # Why every: routes and neighbours: connect and disconnect per message.
@@ -80,19 +80,19 @@ tx_reroute_sends() {
 	ip addr add 192.0.2.1/24 dev kudp0 && ip link set dev kudp0 up || return 1
 	load_rx && load_tx || return 1
 	echo one >$S/data || return 1
-	wait_for 30 tx_idle || fail "the send to 127.0.0.1 never ended: $(cat $S/state)" || return 1
-	expect "the send to 127.0.0.1" "0" "$(cat $S/last_error)" || return 1
+	wait_for 30 tx_idle || fail "the send to 127.0.0.1 never ended: $(<$S/state)" || return 1
+	expect "the send to 127.0.0.1" "0" "$(<$S/last_error)" || return 1
 	echo 192.0.2.9 >$S/ip || return 1
 	for a in 192.0.2.1 192.0.2.5; do
 		if [ $a = 192.0.2.5 ]; then
 			ip addr del 192.0.2.1/24 dev kudp0 && ip addr add 192.0.2.5/24 dev kudp0 || return 1
 		fi
-		n=$(cat $tx)
+		n=$(<$tx)
 		echo two >$S/data || return 1
-		wait_for 30 tx_idle || fail "the send from $a never ended: $(cat $S/state)" || return 1
-		diag "kudp0 at $a: the send to 192.0.2.9 ended with last_error $(cat $S/last_error); kudp0 sent $(($(cat $tx) - n)) frames"
-		expect "the send to 192.0.2.9, kudp0 at $a" "0" "$(cat $S/last_error)" || return 1
-		[ "$(cat $tx)" -gt "$n" ] || fail "kudp0 at $a: nothing left through it" || return 1
+		wait_for 30 tx_idle || fail "the send from $a never ended: $(<$S/state)" || return 1
+		diag "kudp0 at $a: the send to 192.0.2.9 ended with last_error $(<$S/last_error); kudp0 sent $(($(<$tx) - n)) frames"
+		expect "the send to 192.0.2.9, kudp0 at $a" "0" "$(<$S/last_error)" || return 1
+		[ "$(<$tx)" -gt "$n" ] || fail "kudp0 at $a: nothing left through it" || return 1
 	done
 }
 
@@ -105,7 +105,7 @@ t_rate() {
 	# 10 ms). The bytes arrive whole.
 	local size=2000000 t0 t
 	load_rx buffer_size=2M && load_tx buffer_size=2M rate=1M || return 1
-	expect "rate" "1048576" "$(cat $S/rate)" || return 1
+	expect "rate" "1048576" "$(<$S/rate)" || return 1
 	t0=$(date +%s.%N)
 	transfer $size 31 || return 1
 	t=$(since "$t0")
@@ -131,10 +131,10 @@ t_interop_100m() {
 	src=$(taskset -c 0 $STREAM udp-send $size) || return 1
 	wait_seq 1 60 || return 1
 	got=$($STREAM recv) || return 1
-	diag "udp-send: $src; recv: $got; drops $(cat $DR/drops)"
+	diag "udp-send: $src; recv: $got; drops $(<$DR/drops)"
 	expect "userspace -> receive_udp" "$size $(echo $src | cut -d' ' -f2)" "$(echo $got | cut -d' ' -f1-2)" || return 1
-	expect "receive_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DR/crc32)" || return 1
-	expect "drops" "0" "$(cat $DR/drops)" || return 1
+	expect "receive_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(<$DR/crc32)" || return 1
+	expect "drops" "0" "$(<$DR/drops)" || return 1
 	rmmod receive_udp
 	# /dev/send_udp into a userspace listener.
 	load_tx buffer_size=128M || return 1
@@ -143,8 +143,8 @@ t_interop_100m() {
 	wait_for 30 test -e "$TMP/ready" || return 1
 	src=$($STREAM send $size) || return 1
 	wait $pid
-	got=$(cat "$TMP/got")
+	got=$(<"$TMP/got")
 	diag "send: $src; listener: $got (bytes, CRC-32, its drops, datagrams)"
 	expect "send_udp -> userspace" "$size $(echo $src | cut -d' ' -f2) 0" "$(echo $got | cut -d' ' -f1-3)" || return 1
-	expect "send_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(cat $DS/crc32)"
+	expect "send_udp crc32" "$(echo $src | cut -d' ' -f2)" "$(<$DS/crc32)"
 }

@@ -33,9 +33,9 @@ print(" ".join(out))' >"$TMP/early" &
 	wait_for 30 test -e "$TMP/ready" || return 1
 	insmod "$MOD/send_udp.ko" buffer_size=1G || return 1
 	wait $pid
-	expect "write and read during init" "write:ENODEV read:ENODEV" "$(cat "$TMP/early")" || return 1
-	expect "state after init" "idle" "$(cat $S/state)" || return 1
-	expect "nothing was sent" "" "$(cat $S/data)"
+	expect "write and read during init" "write:ENODEV read:ENODEV" "$(<"$TMP/early")" || return 1
+	expect "state after init" "idle" "$(<$S/state)" || return 1
+	expect "nothing was sent" "" "$(<$S/data)"
 }
 
 # Why contexts: teardown in each state.

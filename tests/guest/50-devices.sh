@@ -22,9 +22,9 @@ t_dev_sizes() {
 	for s in "1 1" "65507 1" "65508 2" "1000003 16"; do
 		rmmod receive_udp && load_rx buffer_size=${s% *} || return 1
 		transfer $s || return 1
-		expect "size ${s% *}: reason" "full" "$(cat $DR/reason)" || return 1
+		expect "size ${s% *}: reason" "full" "$(<$DR/reason)" || return 1
 	done
-	expect "messages sent" "5" "$(cat $DS/messages)"
+	expect "messages sent" "5" "$(<$DS/messages)"
 }
 
 # Why every: the device class (kudp_class_create()).
@@ -53,18 +53,18 @@ t_dev_full_and_overfill() {
 	load_rx buffer_size=1M && load_tx buffer_size=2M || return 1
 	# Exactly the receiver's capacity: complete at once, by the full rule.
 	transfer 1048576 17 || return 1
-	expect "reason" "full" "$(cat $DR/reason)" || return 1
-	expect "overflow" "0" "$(cat $DR/overflow_bytes)" || return 1
+	expect "reason" "full" "$(<$DR/reason)" || return 1
+	expect "overflow" "0" "$(<$DR/overflow_bytes)" || return 1
 	sleep 1.5	# end the burst (idle=1)
 	# 100 bytes more than fit: counted as overflow.
-	local src next=$(( $(cat $DR/seq) + 1 ))
+	local src next=$(( $(<$DR/seq) + 1 ))
 	src=$($STREAM send 1048676) || return 1
 	wait_seq $next || return 1
-	expect "reason" "full" "$(cat $DR/reason)" || return 1
-	expect "bytes kept" "1048576" "$(cat $DR/last_bytes)" || return 1
-	expect "overflow" "100" "$(cat $DR/overflow_bytes)" || return 1
+	expect "reason" "full" "$(<$DR/reason)" || return 1
+	expect "bytes kept" "1048576" "$(<$DR/last_bytes)" || return 1
+	expect "overflow" "100" "$(<$DR/overflow_bytes)" || return 1
 	set -- $($STREAM recv)
-	expect "read back" "1048576 $(cat $DR/crc32)" "$1 $2"
+	expect "read back" "1048576 $(<$DR/crc32)" "$1 $2"
 }
 
 # suites: main
@@ -82,7 +82,7 @@ print(open("/sys/class/send_udp/send_udp/cur_bytes").read().strip(), " ".join(ou
 os.close(fd)')" || return 1
 	# A message that did not fit is not sent at all.
 	wait_for 30 tx_idle || return 1
-	expect "sends, receiver state" "0 empty" "$(cat $DS/seq) $(cat $DR/state)"
+	expect "sends, receiver state" "0 empty" "$(<$DS/seq) $(<$DR/state)"
 }
 
 # Why contexts: writers killed mid-write.
@@ -101,7 +101,7 @@ import os, signal
 fd = os.open("/dev/send_udp", os.O_WRONLY)
 os.write(fd, b"partial")
 os.kill(os.getpid(), signal.SIG'$sig')'
-		wait_for 30 tx_idle || fail "SIG$sig: the sender stayed $(cat $S/state)" || return 1
+		wait_for 30 tx_idle || fail "SIG$sig: the sender stayed $(<$S/state)" || return 1
 	done
 	# KUDP_IOC_DISCARD is _IO(0xb9, 3), from root on another open file.
 	expect "O_DIRECT open, full buffer, writes and close after a discard" \
@@ -126,7 +126,7 @@ out.append(call(lambda: os.close(fd)))
 print(" ".join(out))')" || return 1
 	wait_for 30 tx_idle || return 1
 	expect "sends, receiver" "1 1 complete keep" \
-		"$(cat $DS/seq) $(cat $DR/seq) $(cat $DR/state) $(cat $R/data)" || return 1
+		"$(<$DS/seq) $(<$DR/seq) $(<$DR/state) $(<$R/data)" || return 1
 	log_since "$seq" | grep 'not sent' | sed 's/^/# log: /'
 	expect "log lines" "2 1 1" "$(log_since "$seq" | grep -c 'killed by a signal') $(
 		log_since "$seq" | grep -c 'a write failed (error -27)') $(
@@ -138,16 +138,16 @@ print(" ".join(out))')" || return 1
 	wait_for 30 grep -qx 1000 $DS/cur_bytes || fail "kudpctl never wrote" || return 1
 	kill -INT $pid
 	wait $pid && fail "kudpctl send succeeded" && return 1
-	grep -q "interrupted; nothing sent" "$TMP/err" || fail "kudpctl said: $(cat "$TMP/err")" || return 1
+	grep -q "interrupted; nothing sent" "$TMP/err" || fail "kudpctl said: $(<"$TMP/err")" || return 1
 	wait_for 30 tx_idle || return 1
-	expect "sends after kudpctl" "1 keep" "$(cat $DS/seq) $(cat $R/data)"
+	expect "sends after kudpctl" "1 keep" "$(<$DS/seq) $(<$R/data)"
 }
 
 # suites: main
 t_dev_one_writer() {
 	load_rx && load_tx || return 1
 	exec 3>/dev/send_udp
-	expect "state with a writer" "filling" "$(cat $DS/state)" || { exec 3>&-; return 1; }
+	expect "state with a writer" "filling" "$(<$DS/state)" || { exec 3>&-; return 1; }
 	expect "second open, O_NONBLOCK" "EBUSY" "$(pyrun '
 import errno, os
 try:
@@ -178,9 +178,9 @@ print("ok")' 3>&-)" || { exec 3>&-; return 1; }
 	local closed=$(awk '{ print $1 }' /proc/uptime)
 	exec 3>&-
 	wait $pid || return 1
-	diag "second writer got in $(awk -v a="$closed" -v b="$(cat "$TMP/second")" 'BEGIN { printf "%.1f", b - a }') s after the first closed"
+	diag "second writer got in $(awk -v a="$closed" -v b="$(<"$TMP/second")" 'BEGIN { printf "%.1f", b - a }') s after the first closed"
 	wait_seq 1 || return 1
-	expect "one message of both, in order" "firstsecond" "$(cat $R/data)"
+	expect "one message of both, in order" "firstsecond" "$(<$R/data)"
 }
 
 # Why contexts: readers woken by the completion.
@@ -216,7 +216,7 @@ print(p.poll(30000), "%.1f" % time.monotonic())' >"$TMP/poll" &
 	echo -n wake-up >$S/data
 	wait $rpid $ppid
 	expect "blocked read" "wake-up" "$(cut -d' ' -f1 "$TMP/read")" || return 1
-	grep -q '\[(.*, 1)\]' "$TMP/poll" || fail "poll: $(cat "$TMP/poll")" || return 1
+	grep -q '\[(.*, 1)\]' "$TMP/poll" || fail "poll: $(<"$TMP/poll")" || return 1
 	expect "O_NONBLOCK read with a message" "wake-up" "$(pyrun '
 import os
 fd = os.open("/dev/receive_udp", os.O_RDONLY | os.O_NONBLOCK)
@@ -271,7 +271,7 @@ except OSError as e:
 os.lseek(fd, 0, os.SEEK_SET)
 out.append(os.read(fd, 100000).decode())
 print(" ".join(out))')" || return 1
-	expect "data" "new" "$(cat $R/data)"
+	expect "data" "new" "$(<$R/data)"
 }
 
 # suites: main
@@ -320,7 +320,7 @@ t_dev_concurrent_readers() {
 	done
 	wait $pids || return 1
 	for i in 1 2 3 4; do
-		expect "reader $i: seq and bytes" "1 5000000" "$(cat "$TMP/seq$i")" || return 1
+		expect "reader $i: seq and bytes" "1 5000000" "$(<"$TMP/seq$i")" || return 1
 		cmp "$TMP/r1" "$TMP/r$i" || fail "reader $i read other bytes" || return 1
 	done
 	expect "CRC-32 of what the readers got" "$crc" \
@@ -350,17 +350,17 @@ t_dev_send_override() {
 	$IOCTL override -5 2 127.0.0.1 9909 0 0 0 && $IOCTL override -5 1 127.0.0.1 0 0 0 0 || return 1
 	printf first >&5 && exec 5>&- || return 1
 	wait_seq 1 || return 1
-	expect "first message (received, send result)" "first 0" "$(cat $R/data) $(cat $S/last_error)" || return 1
+	expect "first message (received, send result)" "first 0" "$(<$R/data) $(<$S/last_error)" || return 1
 	# This message to 9909: refused there (-111 ECONNREFUSED).
 	exec 5>/dev/send_udp || return 1
 	$IOCTL override -5 2 127.0.0.1 9909 0 0 0 || return 1
 	printf second >&5 && exec 5>&- || return 1
 	wait_for 30 tx_idle || return 1
-	expect "second message, to 9909 (send result, port)" "-111 8808" "$(cat $S/last_error) $(cat $S/port)" || return 1
+	expect "second message, to 9909 (send result, port)" "-111 8808" "$(<$S/last_error) $(<$S/port)" || return 1
 	# The next message has no override: 8808, the parameter's.
 	echo -n third >$S/data || return 1
 	wait_seq 2 || return 1
-	expect "third message" "third 0" "$(cat $R/data) $(cat $S/last_error)"
+	expect "third message" "third 0" "$(<$R/data) $(<$S/last_error)"
 }
 
 # suites: main
@@ -426,13 +426,13 @@ print(" ".join(out))')" || return 1
 		sh -c "$IOCTL reset -3; $IOCTL discard -3; $IOCTL reset -4; $IOCTL discard -4; $IOCTL stats -3 >/dev/null && echo stats-ok" 2>&1)
 	exec 3<&- 4<&-
 	expect "without CAP_NET_ADMIN" "KUDP_IOC_RESET: EPERM KUDP_IOC_DISCARD: EPERM KUDP_IOC_RESET: EPERM KUDP_IOC_DISCARD: EPERM stats-ok" "$(echo $r)" || return 1
-	expect "nothing changed" "1 complete some" "$(cat $DR/messages) $(cat $DR/state) $(cat $R/data)" || return 1
+	expect "nothing changed" "1 complete some" "$(<$DR/messages) $(<$DR/state) $(<$R/data)" || return 1
 	# As root: reset zeroes the counters (not seq), discard empties the buffer.
 	$IOCTL reset /dev/receive_udp && $IOCTL discard /dev/receive_udp || return 1
-	expect "after reset and discard" "0 1 empty" "$(cat $DR/messages) $(cat $DR/seq) $(cat $DR/state)" || return 1
-	expect "data after discard" "" "$(cat $R/data)" || return 1
+	expect "after reset and discard" "0 1 empty" "$(<$DR/messages) $(<$DR/seq) $(<$DR/state)" || return 1
+	expect "data after discard" "" "$(<$R/data)" || return 1
 	$IOCTL reset /dev/send_udp && $IOCTL discard /dev/send_udp || return 1
-	expect "send_udp after reset and discard" "0 " "$(cat $DS/messages) $(cat $S/data)"
+	expect "send_udp after reset and discard" "0 " "$(<$DS/messages) $(<$S/data)"
 }
 
 # Why contexts: teardown against open files.
@@ -446,10 +446,10 @@ t_dev_rmmod_busy() {
 		local err=$(rmmod $m 2>&1)
 		loaded $m || { exec 3<&-; fail "$m unloaded with an open file"; return 1; }
 		case $err in *"in use"*) ;; *) exec 3<&-; fail "rmmod said: $err"; return 1;; esac
-		expect "$m still works" "0" "$(cat /sys/class/$m/$m/errors)" || { exec 3<&-; return 1; }
+		expect "$m still works" "0" "$(</sys/class/$m/$m/errors)" || { exec 3<&-; return 1; }
 		exec 3<&-
 	done
 	echo -n after >$S/data
 	wait_seq 1 || return 1
-	expect "data" "after" "$(cat $R/data)"
+	expect "data" "after" "$(<$R/data)"
 }

@@ -54,12 +54,12 @@ t_nl_refused() {
 		expect "$m: unprivileged discard" "error -1" "$($nobody $GENL status $m --cmd 3)" || return 1
 	done
 	expect "nothing changed" "1 1 complete keep" \
-		"$(cat $DS/messages) $(cat $DR/messages) $(cat $DR/state) $(cat $R/data)" || return 1
+		"$(<$DS/messages) $(<$DR/messages) $(<$DR/state) $(<$R/data)" || return 1
 	# As root they work, and acknowledge.
 	expect "reset" "error 0" "$($GENL status receive_udp --cmd 2 --ack)" || return 1
 	expect "discard" "error 0" "$($GENL status receive_udp --cmd 3 --ack)" || return 1
 	expect "after reset and discard" "0 1 empty" \
-		"$(cat $DR/messages) $(cat $DR/seq) $(cat $DR/state)" || return 1
+		"$(<$DR/messages) $(<$DR/seq) $(<$DR/state)" || return 1
 	# send_udp refuses a discard while sending, with a message: 200
 	# datagrams of 1000 bytes through the held loopback take minutes.
 	echo 1000 >$S/payload
@@ -79,7 +79,7 @@ t_crc_private() {
 	echo -n abcd >$S/data
 	wait_seq 1 || return 1
 	local nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
-	local crc=$(cat $DR/crc32)
+	local crc=$(<$DR/crc32)
 	expect "files as nobody" "EACCES EACCES 4 4" "$($nobody $PY -c '
 import errno
 out = []
@@ -97,7 +97,7 @@ print(" ".join(out))')" || return 1
 		out=$($nobody $GENL status $m --ack) || return 1
 		echo "$out" | grep -q ' crc32=' && fail "$m: GET_STATS gave nobody the CRC-32" && return 1
 		echo "$out" | grep -q ' last_bytes=4 ' || fail "$m: no last_bytes for nobody" || return 1
-		$GENL status $m --ack | grep -q " crc32=$(cat /sys/class/$m/$m/crc32) " || fail "$m: no CRC-32 for root" || return 1
+		$GENL status $m --ack | grep -q " crc32=$(</sys/class/$m/$m/crc32) " || fail "$m: no CRC-32 for root" || return 1
 		expect "$m: events as nobody" "join EPERM" "$($nobody $GENL listen $m --count 1 --timeout 1)" || return 1
 	done
 	$nobody $KUDPCTL status receive | grep -q crc32 && fail "kudpctl status showed nobody the CRC-32" && return 1
@@ -124,9 +124,9 @@ t_nl_two_listeners() {
 	wait_seq 1 || return 1
 	cat "$TMP/ev1" | sed 's/^/# 1: /'
 	cmp "$TMP/ev1" "$TMP/ev2" || fail "the two listeners saw different events" || return 1
-	grep -q "^send_udp sent seq=1 bytes=4 datagrams=1 result=0 crc32=$(cat $DS/crc32) duration_ns=" "$TMP/ev1" ||
+	grep -q "^send_udp sent seq=1 bytes=4 datagrams=1 result=0 crc32=$(<$DS/crc32) duration_ns=" "$TMP/ev1" ||
 		fail "no sent event" || return 1
-	grep -q "^receive_udp complete seq=1 bytes=4 datagrams=1 reason=1 crc32=$(cat $DR/crc32) " "$TMP/ev1" ||
+	grep -q "^receive_udp complete seq=1 bytes=4 datagrams=1 reason=1 crc32=$(<$DR/crc32) " "$TMP/ev1" ||
 		fail "no complete event"
 }
 

@@ -86,10 +86,10 @@ for line in open("'"$TMP"'/mon"):
     if e["module"] == "'$m'":
         print("%s:%d:%d:%s" % (e["event"], e["seq"], e["bytes"], extra))' | xargs)" || return 1
 	done
-	expect "crc32 in events" "$(cat $DR/crc32)" \
+	expect "crc32 in events" "$(<$DR/crc32)" \
 		"$(pyrun 'import json; print([json.loads(l) for l in open("'"$TMP"'/mon")][-1]["crc32"])')" || return 1
 	sed 's/^/# text: /' "$TMP/mon.txt"
-	grep -Eq "^receive_udp complete seq=3 bytes=5 datagrams=1 reason=idle crc32=$(cat $DR/crc32) duration=[0-9.]+s$" "$TMP/mon.txt" ||
+	grep -Eq "^receive_udp complete seq=3 bytes=5 datagrams=1 reason=idle crc32=$(<$DR/crc32) duration=[0-9.]+s$" "$TMP/mon.txt" ||
 		fail "text line of the last completion"
 }
 
@@ -99,18 +99,18 @@ t_kudpctl_errors() {
 	local rc
 	$KUDPCTL status 2>"$TMP/err"; rc=$?
 	expect "status, nothing loaded" "3" "$rc" || return 1
-	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
 	$KUDPCTL recv --timeout 1 2>"$TMP/err"; rc=$?
 	expect "recv, nothing loaded" "3" "$rc" || return 1
-	grep -q "receive_udp is not loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	grep -q "receive_udp is not loaded" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
 	$KUDPCTL reset 2>"$TMP/err"; rc=$?
 	expect "reset, nothing loaded" "3" "$rc" || return 1
-	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	grep -q "neither send_udp nor receive_udp is loaded" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
 	# A bad argument is named, then the command's usage follows.
 	$KUDPCTL status --bogus 2>"$TMP/err"; rc=$?
 	expect "a bad option" "2" "$rc" || return 1
 	expect "the bad option named" "kudpctl: status: unknown option '--bogus'" "$(head -n 1 "$TMP/err")" || return 1
-	grep -q "^Usage: kudpctl status" "$TMP/err" || fail "no usage after the error: $(cat $TMP/err)" || return 1
+	grep -q "^Usage: kudpctl status" "$TMP/err" || fail "no usage after the error: $(<$TMP/err)" || return 1
 	$KUDPCTL send --help | grep -q "^Usage: kudpctl send" || fail "send --help" || return 1
 	# The version is the modules' (kudp_core.h's KUDP_VERSION).
 	expect "--version" "kudpctl $(modinfo -F version "$MOD/send_udp.ko")" "$($KUDPCTL --version)" || return 1
@@ -124,22 +124,22 @@ s = json.load(sys.stdin)
 print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || return 1
 	$KUDPCTL recv --timeout 2 >/dev/null 2>"$TMP/err"; rc=$?
 	expect "recv, no message in 2 s" "5" "$rc" || return 1
-	grep -q "no message completed within 2 s" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	grep -q "no message completed within 2 s" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
 	head -c 1000 /dev/urandom >"$TMP/in"
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
 	expect "unprivileged send" "4" "$rc" || return 1
-	grep -q "permission denied" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	grep -q "permission denied" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
 	head -c 1048577 /dev/zero >"$TMP/big"
 	$KUDPCTL send "$TMP/big" 2>"$TMP/err"; rc=$?
 	expect "a file larger than the buffer" "1" "$rc" || return 1
-	grep -q "larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
-	expect "nothing sent" "0 idle" "$(cat $DS/messages) $(cat $DS/state)" || return 1
+	grep -q "larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
+	expect "nothing sent" "0 idle" "$(<$DS/messages) $(<$DS/state)" || return 1
 	# From a pipe, the write past the buffer fails: nothing is sent either.
 	head -c 1048577 /dev/zero | $KUDPCTL send - 2>"$TMP/err"; rc=$?
 	expect "a pipe larger than the buffer" "1" "$rc" || return 1
-	grep -q "standard input is larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
-	expect "nothing sent from the pipe" "0 idle" "$(cat $DS/messages) $(cat $DS/state)" || return 1
+	grep -q "standard input is larger than send_udp.s buffer (1048576 bytes); nothing sent" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
+	expect "nothing sent from the pipe" "0 idle" "$(<$DS/messages) $(<$DS/state)" || return 1
 	# reset and discard need CAP_NET_ADMIN; reset zeroes the counters (not
 	# seq), discard empties both buffers.
 	echo -n hello >$S/data || return 1
@@ -148,7 +148,7 @@ print(sorted(s), s["receive_udp"]["capacity"], s["send_udp"]["state"])')" || ret
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		$KUDPCTL reset 2>"$TMP/err"; rc=$?
 	expect "unprivileged reset" "4" "$rc" || return 1
-	grep -q "send_udp: reset: permission denied" "$TMP/err" || fail "message: $(cat $TMP/err)" || return 1
+	grep -q "send_udp: reset: permission denied" "$TMP/err" || fail "message: $(<$TMP/err)" || return 1
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		$KUDPCTL discard receive 2>/dev/null; rc=$?
 	expect "unprivileged discard" "4" "$rc" || return 1
@@ -158,13 +158,13 @@ s = json.load(sys.stdin)
 print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"]) for m in sorted(s)))'
 	expect "status before reset" "receive_udp:1:1:complete send_udp:1:1:idle" "$($KUDPCTL status --json | pyrun "$figures")" || return 1
 	$KUDPCTL reset >"$TMP/out" || fail "kudpctl reset exited with $?" || return 1
-	expect "reset's report" "send_udp: counters zeroed receive_udp: counters zeroed" "$(echo $(cat "$TMP/out"))" || return 1
+	expect "reset's report" "send_udp: counters zeroed receive_udp: counters zeroed" "$(echo $(<"$TMP/out"))" || return 1
 	expect "status after reset" "receive_udp:0:1:complete send_udp:0:1:idle" "$($KUDPCTL status --json | pyrun "$figures")" || return 1
-	expect "the messages after reset" "hello hello" "$(cat $S/data) $(cat $R/data)" || return 1
+	expect "the messages after reset" "hello hello" "$(<$S/data) $(<$R/data)" || return 1
 	$KUDPCTL discard >"$TMP/out" || fail "kudpctl discard exited with $?" || return 1
-	expect "discard's report" "send_udp: buffer emptied receive_udp: buffer emptied" "$(echo $(cat "$TMP/out"))" || return 1
+	expect "discard's report" "send_udp: buffer emptied receive_udp: buffer emptied" "$(echo $(<"$TMP/out"))" || return 1
 	expect "status after discard" "receive_udp:0:1:empty send_udp:0:1:idle" "$($KUDPCTL status --json | pyrun "$figures")" || return 1
-	expect "the messages after discard" "" "$(cat $S/data)$(cat $R/data)" || return 1
+	expect "the messages after discard" "" "$(<$S/data)$(<$R/data)" || return 1
 	# A recv that fails to write removes only a file it made itself: not a
 	# device, not a symlink (both wait for the same message).
 	ln -s /dev/full "$TMP/link"
@@ -196,21 +196,21 @@ print(" ".join("%s:%s:%s:%s" % (m, s[m]["messages"], s[m]["seq"], s[m]["state"])
 	sleep 1
 	rmmod send_udp && rmmod receive_udp || return 1
 	wait $pid1; rc=$?
-	expect "recv when receive_udp goes" "3" "$rc" || fail "recv said: $(cat "$TMP/err1")" || return 1
-	grep -q "receive_udp was unloaded" "$TMP/err1" || fail "recv said: $(cat "$TMP/err1")" || return 1
+	expect "recv when receive_udp goes" "3" "$rc" || fail "recv said: $(<"$TMP/err1")" || return 1
+	grep -q "receive_udp was unloaded" "$TMP/err1" || fail "recv said: $(<"$TMP/err1")" || return 1
 	wait $pid2; rc=$?
 	expect "send when send_udp goes" "3" "$rc" || return 1
 	grep -q "send_udp was unloaded before the send ended" "$TMP/err2" ||
-		fail "send said: $(cat "$TMP/err2")" || return 1
+		fail "send said: $(<"$TMP/err2")" || return 1
 	# Nothing listens on 127.0.0.1:8808 (no receive_udp): the send fails
 	# with -111 ECONNREFUSED, and kudpctl says so, naming the destination.
 	release_loopback
 	load_tx || return 1
 	head -c 1000 /dev/urandom >"$TMP/in"
 	$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
-	expect "send with nothing listening (exit code, last_error)" "1 -111" "$rc $(cat $S/last_error)" || return 1
+	expect "send with nothing listening (exit code, last_error)" "1 -111" "$rc $(<$S/last_error)" || return 1
 	grep -q "no receiver at 127.0.0.1:8808 (connection refused): nothing listens there (send_udp.s ip and port); the send stopped after [0-9]* of 1000 bytes" "$TMP/err" ||
-		fail "send said: $(cat "$TMP/err")"
+		fail "send said: $(<"$TMP/err")"
 }
 
 # suites: main
@@ -231,7 +231,7 @@ t_kudpctl_recv_timeouts() {
 	$KUDPCTL recv -o "$TMP/none" --start-timeout 2 2>"$TMP/err" 3>&-; rc=$?
 	t=$(since "$t0")
 	expect "recv, nothing sent" "5" "$rc" || return 1
-	grep -q "^kudpctl: no message started within 2 s" "$TMP/err" || fail "message: $(cat "$TMP/err")" || return 1
+	grep -q "^kudpctl: no message started within 2 s" "$TMP/err" || fail "message: $(<"$TMP/err")" || return 1
 	below 2 "$t" && below "$t" 10 || fail "--start-timeout 2 took $t s" || return 1
 	[ ! -e "$TMP/none" ] || fail "recv made $TMP/none" || return 1
 	# Half the data, no CLOSE: receive_udp stays 'receiving', the bytes
@@ -250,19 +250,19 @@ t_kudpctl_recv_timeouts() {
 	t0=$(date +%s.%N)
 	wait $pid; rc=$?
 	t=$(since "$t0")
-	bytes=$(cat $DR/cur_bytes)
+	bytes=$(<$DR/cur_bytes)
 	diag "--idle-timeout 2 fired $t s after the sender vanished, at $bytes bytes"
-	expect "recv of a stalled message" "5 receiving" "$rc $(cat $R/state)" || return 1
+	expect "recv of a stalled message" "5 receiving" "$rc $(<$R/state)" || return 1
 	grep -Eq "^kudpctl: the message stalled: no new bytes for 2 s, $bytes bytes in [0-9]+ datagrams so far" "$TMP/err" ||
-		fail "message: $(cat "$TMP/err")" || return 1
+		fail "message: $(<"$TMP/err")" || return 1
 	below "$t" 4 || fail "--idle-timeout 2 fired $t s after the sender vanished" || return 1
 	[ ! -e "$TMP/stalled" ] || fail "recv made $TMP/stalled" || return 1
 	wait_for 30 grep -q "^kudpctl: receive_udp discarded a message (incomplete) after $bytes bytes: nothing saved$" "$TMP/loop.err" ||
-		fail "the loop said: $(cat "$TMP/loop.err")" || return 1
+		fail "the loop said: $(<"$TMP/loop.err")" || return 1
 	kill -TERM $loop
 	wait $loop; rc=$?
 	expect "the loop's exit code (nothing lost)" "0" "$rc" || return 1
-	grep -q "^kudpctl: 0 message(s) saved in $TMP, 0 not saved$" "$TMP/loop.err" || fail "the loop said: $(cat "$TMP/loop.err")"
+	grep -q "^kudpctl: 0 message(s) saved in $TMP, 0 not saved$" "$TMP/loop.err" || fail "the loop said: $(<"$TMP/loop.err")"
 }
 
 # suites: main
@@ -279,7 +279,7 @@ t_kudpctl_recv_paced() {
 	local pid=$!
 	sleep 1
 	t0=$(date +%s.%N)
-	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err" || fail "kudpctl send: $(cat "$TMP/send.err")" || return 1
+	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err" || fail "kudpctl send: $(<"$TMP/send.err")" || return 1
 	t=$(since "$t0")
 	wait $pid; rc=$?
 	diag "the send took $t s"
@@ -288,7 +288,7 @@ t_kudpctl_recv_paced() {
 	# A send shorter than the timeouts would prove nothing.
 	below 4 "$t" || fail "the send was not paced: $t s" || return 1
 	cmp "$TMP/src" "$TMP/out" || fail "the file received differs" || return 1
-	expect "recv --json" "$(cat $DR/seq) 800000 $crc whole $TMP/out" "$(pyrun '
+	expect "recv --json" "$(<$DR/seq) 800000 $crc whole $TMP/out" "$(pyrun '
 import json, sys
 j = json.load(open(sys.argv[1]))
 print(j["seq"], j["bytes"], j["crc32"], j["reason"], j["file"])' "$TMP/json")"
@@ -303,7 +303,7 @@ t_kudpctl_recv_loop() {
 	mkdir "$TMP/d" && mount -t tmpfs -o size=1M kudp-test "$TMP/d" || return 1
 	$KUDPCTL recv --loop --dir "$TMP/d" --json >"$TMP/loop" 2>"$TMP/loop.err" 3>&- &
 	local pid=$! i rc n=0
-	wait_for 30 grep -q "saving each message in" "$TMP/loop.err" || fail "the loop never started: $(cat "$TMP/loop.err")" || return 1
+	wait_for 30 grep -q "saving each message in" "$TMP/loop.err" || fail "the loop never started: $(<"$TMP/loop.err")" || return 1
 	for i in 100000 1000000 200000 300000; do
 		n=$((n + 1))
 		head -c $i /dev/urandom >"$TMP/src$n"
@@ -311,7 +311,7 @@ t_kudpctl_recv_loop() {
 		# One message at a time: the next one's first datagram would
 		# discard this one (receive_udp holds one).
 		wait_for 30 grep -Eq "\"seq\": $n,|message $n .* not saved" "$TMP/loop" "$TMP/loop.err" ||
-			fail "message $n: $(cat "$TMP/loop.err")" || return 1
+			fail "message $n: $(<"$TMP/loop.err")" || return 1
 	done
 	kill -TERM $pid
 	wait $pid; rc=$?
@@ -346,32 +346,32 @@ t_kudpctl_send_to() {
 	head -c 5000 /dev/urandom >"$TMP/in"
 	local crc=$(crc32_of "$TMP/in")
 	$KUDPCTL send --to 127.0.0.1 --port 8808 "$TMP/in" 2>"$TMP/err" ||
-		fail "kudpctl send --to failed: $(cat "$TMP/err")" || return 1
+		fail "kudpctl send --to failed: $(<"$TMP/err")" || return 1
 	sed 's/^/# /' "$TMP/err"
 	grep -q "^sent 5000 bytes, CRC-32 $crc, 1 datagrams to 127.0.0.1:8808 (raw), " "$TMP/err" ||
 		fail "send's report" || return 1
 	wait_seq 1 || return 1
-	expect "received (bytes, CRC-32)" "5000 $crc" "$(cat $DR/last_bytes) $(cat $DR/crc32)" || return 1
-	expect "send_udp's ip and port after it" "10.1.2.3 9909" "$(cat $S/ip) $(cat $S/port)" || return 1
+	expect "received (bytes, CRC-32)" "5000 $crc" "$(<$DR/last_bytes) $(<$DR/crc32)" || return 1
+	expect "send_udp's ip and port after it" "10.1.2.3 9909" "$(<$S/ip) $(<$S/port)" || return 1
 	# Without options the parameters apply: 127.0.0.1:9909, nothing there.
 	echo 127.0.0.1 >$S/ip || return 1
 	$KUDPCTL send "$TMP/in" 2>"$TMP/err"; rc=$?
 	expect "send to the parameters' 127.0.0.1:9909 (exit code, last_error)" "1 -111" \
-		"$rc $(cat $S/last_error)" || return 1
+		"$rc $(<$S/last_error)" || return 1
 	grep -q "^kudpctl: no receiver at 127.0.0.1:9909 (connection refused): nothing listens there (send_udp.s ip and port)" "$TMP/err" ||
-		fail "send said: $(cat "$TMP/err")" || return 1
+		fail "send said: $(<"$TMP/err")" || return 1
 	# The same, named by the options.
 	$KUDPCTL send --to 127.0.0.1 --port 9910 "$TMP/in" 2>"$TMP/err"; rc=$?
 	expect "send to --port 9910 (exit code)" "1" "$rc" || return 1
 	grep -q "^kudpctl: no receiver at 127.0.0.1:9910 (connection refused): nothing listens there (kudpctl send.s --to and --port)" "$TMP/err" ||
-		fail "send said: $(cat "$TMP/err")" || return 1
+		fail "send said: $(<"$TMP/err")" || return 1
 	# An address that ip refuses, send_udp refuses for --to (EINVAL), and
 	# nothing is sent.
 	$KUDPCTL send --to 224.0.0.1 "$TMP/in" 2>"$TMP/err"; rc=$?
 	expect "--to 224.0.0.1 (exit code)" "2" "$rc" || return 1
 	grep -q "send_udp refused --to '224.0.0.1': not one host's address" "$TMP/err" ||
-		fail "send said: $(cat "$TMP/err")" || return 1
-	expect "sends (messages, state)" "3 idle" "$(cat $DS/messages) $(cat $DS/state)"
+		fail "send said: $(<"$TMP/err")" || return 1
+	expect "sends (messages, state)" "3 idle" "$(<$DS/messages) $(<$DS/state)"
 }
 
 # Why contexts: a send paced by the hrtimer, at kudpctl's rate.
@@ -385,7 +385,7 @@ t_kudpctl_send_rate() {
 	head -c 300000 /dev/urandom >"$TMP/in"
 	local t0=$(date +%s.%N) t
 	script -qec "$KUDPCTL send --rate 100K $TMP/in" "$TMP/tty" >/dev/null ||
-		fail "send --rate failed: $(cat "$TMP/tty")" || return 1
+		fail "send --rate failed: $(<"$TMP/tty")" || return 1
 	t=$(since "$t0")
 	diag "300000 bytes at --rate 100K: $t s"
 	below "$t" 2.4 && fail "the send took $t s: not paced to 100K" && return 1
@@ -396,7 +396,7 @@ t_kudpctl_send_rate() {
 		fail "no report" || return 1
 	wait_seq 1 || return 1
 	expect "received (bytes, CRC-32), send_udp's rate after" "300000 $(crc32_of "$TMP/in") 0" \
-		"$(cat $DR/last_bytes) $(cat $DR/crc32) $(cat $S/rate)"
+		"$(<$DR/last_bytes) $(<$DR/crc32) $(<$S/rate)"
 }
 
 # suites: main
@@ -410,20 +410,20 @@ t_kudpctl_send_json() {
 import json, sys
 j = json.load(open(sys.argv[1]))
 print(j["result"], j["bytes"], j["crc32"], j["to"], j["port"], j["mode"], j["confirmed"])'
-	$KUDPCTL send --json "$TMP/in" >"$TMP/json" 2>"$TMP/err" || fail "send --json: $(cat "$TMP/err")" || return 1
+	$KUDPCTL send --json "$TMP/in" >"$TMP/json" 2>"$TMP/err" || fail "send --json: $(<"$TMP/err")" || return 1
 	sed 's/^/# /' "$TMP/json"
-	expect "standard error" "" "$(cat "$TMP/err")" || return 1
+	expect "standard error" "" "$(<"$TMP/err")" || return 1
 	expect "raw: result bytes crc32 to port mode confirmed" "0 200000 $crc 127.0.0.1 8808 raw False" \
 		"$(pyrun "$fields" "$TMP/json")" || return 1
 	expect "raw: datagrams" "4" "$(pyrun 'import json, sys; print(json.load(open(sys.argv[1]))["datagrams"])' "$TMP/json")" || return 1
 	wait_seq 1 || return 1
 	rmmod receive_udp && load_rx mode=reliable || return 1
 	$KUDPCTL send --mode reliable --json - <"$TMP/in" >"$TMP/json" 2>"$TMP/err" ||
-		fail "send --mode reliable --json: $(cat "$TMP/err")" || return 1
+		fail "send --mode reliable --json: $(<"$TMP/err")" || return 1
 	sed 's/^/# /' "$TMP/json"
 	expect "reliable: result bytes crc32 to port mode confirmed" "0 200000 $crc 127.0.0.1 8808 reliable True" \
 		"$(pyrun "$fields" "$TMP/json")" || return 1
 	wait_seq 1 || return 1
 	expect "receive_udp (reason, CRC-32), send_udp's mode after" "whole $crc raw" \
-		"$(cat $DR/reason) $(cat $DR/crc32) $(cat $S/mode)"
+		"$(<$DR/reason) $(<$DR/crc32) $(<$S/mode)"
 }

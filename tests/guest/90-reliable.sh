@@ -11,7 +11,7 @@
 # suites: reliable every
 t_rel_roundtrip_sysfs() {
 	load_rx mode=reliable && load_tx mode=reliable || return 1
-	expect "modes" "reliable reliable" "$(cat $S/mode) $(cat $R/mode)" || return 1
+	expect "modes" "reliable reliable" "$(<$S/mode) $(<$R/mode)" || return 1
 	# One process writes and polls (a fork a poll would be most of what
 	# is measured under emulation).
 	local t
@@ -24,19 +24,19 @@ while not open("/sys/module/receive_udp/parameters/state").read().startswith("co
         break
     time.sleep(0.002)
 print("%.3f" % (time.monotonic() - t0))')
-	rx_complete || fail "no completion: state $(cat $R/state)" || return 1
+	rx_complete || fail "no completion: state $(<$R/state)" || return 1
 	diag "completed $t s after the write (raw mode waits 5 s of silence)"
 	below "$t" 1 || fail "completion $t s after the write, not within 1 s" || return 1
-	expect "state" "complete (whole)" "$(cat $R/state)" || return 1
-	expect "reason" "whole" "$(cat $DR/reason)" || return 1
-	expect "data" "hello" "$(cat $R/data)" || return 1
-	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
-	expect "send result" "0" "$(cat $S/last_error)" || return 1
-	expect "rejected (send_udp, receive_udp)" "0 0" "$(cat $DS/rejected) $(cat $DR/rejected)" || return 1
+	expect "state" "complete (whole)" "$(<$R/state)" || return 1
+	expect "reason" "whole" "$(<$DR/reason)" || return 1
+	expect "data" "hello" "$(<$R/data)" || return 1
+	wait_for 30 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
+	expect "send result" "0" "$(<$S/last_error)" || return 1
+	expect "rejected (send_udp, receive_udp)" "0 0" "$(<$DS/rejected) $(<$DR/rejected)" || return 1
 	# send_udp's mode applies to the next send; receive_udp's is set at
 	# load only.
 	expect "bad modes" "EINVAL EINVAL" "$(write $S/mode bogus 'raw reliable')" || return 1
-	expect "mode after bad values" "reliable" "$(cat $S/mode)" || return 1
+	expect "mode after bad values" "reliable" "$(<$S/mode)" || return 1
 	expect "receive_udp's mode file" "444" "$(stat -c %a $R/mode)" || return 1
 	rmmod receive_udp || return 1
 	insmod "$MOD/receive_udp.ko" mode=bogus 2>/dev/null && fail "receive_udp loaded with mode=bogus" && return 1
@@ -44,7 +44,7 @@ print("%.3f" % (time.monotonic() - t0))')
 	echo -n raw-again >$S/data || return 1
 	wait_for 30 rx_complete || return 1
 	expect "after mode=raw at run time" "raw raw-again complete (idle)" \
-		"$(cat $S/mode) $(cat $R/data) $(cat $R/state)"
+		"$(<$S/mode) $(<$R/data) $(<$R/state)"
 }
 
 # suites: reliable
@@ -57,12 +57,12 @@ t_rel_dev_16m() {
 	t0=$(date +%s.%N)
 	cat "$TMP/src" >/dev/send_udp || return 1
 	wait_seq 1 60 || return 1
-	diag "complete $(since "$t0") s after the write began; the receiver took $(cat $DR/last_datagrams) datagrams, its socket dropped $(cat $DR/drops)"
-	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
-	expect "send result" "0" "$(cat $S/last_error)" || return 1
+	diag "complete $(since "$t0") s after the write began; the receiver took $(<$DR/last_datagrams) datagrams, its socket dropped $(<$DR/drops)"
+	wait_for 30 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
+	expect "send result" "0" "$(<$S/last_error)" || return 1
 	cmp "$TMP/src" /dev/receive_udp || fail "the bytes read back differ from the source" || return 1
-	expect "CRC-32 (send_udp, receive_udp)" "$crc $crc" "$(cat $DS/crc32) $(cat $DR/crc32)" || return 1
-	expect "receiver (state, bytes)" "complete (whole) $size" "$(cat $R/state) $(cat $DR/last_bytes)"
+	expect "CRC-32 (send_udp, receive_udp)" "$crc $crc" "$(<$DS/crc32) $(<$DR/crc32)" || return 1
+	expect "receiver (state, bytes)" "complete (whole) $size" "$(<$R/state) $(<$DR/last_bytes)"
 }
 
 # suites: reliable
@@ -80,16 +80,16 @@ t_rel_interop_kernel_to_user() {
 	$KUDPCTL send "$TMP/src" 2>"$TMP/send.err"
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
-	[ $rc -eq 0 ] || fail "kudpctl send exited with $rc (last_error $(cat $S/last_error))" || return 1
+	[ $rc -eq 0 ] || fail "kudpctl send exited with $rc (last_error $(<$S/last_error))" || return 1
 	wait $pid
 	rc=$?
 	sed 's/^/# reliable.py: /' "$TMP/rx.out"
 	[ $rc -eq 0 ] || fail "reliable.py receive exited with $rc" || return 1
 	cmp "$TMP/src" "$TMP/got" || fail "reliable.py received other bytes" || return 1
 	grep -q '^NACK: ' "$TMP/rx.out" || fail "reliable.py never asked for a resend" || return 1
-	expect "send result" "0" "$(cat $S/last_error)" || return 1
-	expect "send_udp crc32" "$(crc32_of "$TMP/src")" "$(cat $DS/crc32)" || return 1
-	expect "send_udp rejected (the truncated NACK, the other id's ACK)" "2" "$(cat $DS/rejected)"
+	expect "send result" "0" "$(<$S/last_error)" || return 1
+	expect "send_udp crc32" "$(crc32_of "$TMP/src")" "$(<$DS/crc32)" || return 1
+	expect "send_udp rejected (the truncated NACK, the other id's ACK)" "2" "$(<$DS/rejected)"
 }
 
 # Why contexts: the reliable mode's control datagrams.
@@ -111,9 +111,9 @@ t_rel_interop_user_to_kernel() {
 			fail "reliable.py send: $(echo $out)" || return 1
 		diag "$1 bytes, segment $2, first pass less $3: $out"
 		wait_seq $n || return 1
-		expect "state" "complete (whole)" "$(cat $R/state)" || return 1
+		expect "state" "complete (whole)" "$(<$R/state)" || return 1
 		cmp "$TMP/src" /dev/receive_udp || fail "receive_udp has other bytes" || return 1
-		expect "receive_udp crc32" "$(crc32_of "$TMP/src")" "$(cat $DR/crc32)" || return 1
+		expect "receive_udp crc32" "$(crc32_of "$TMP/src")" "$(<$DR/crc32)" || return 1
 		case $2 in
 		1440) echo "$out" | grep -Eq ' nacks=([2-9]|[1-9][0-9]+) ' ||
 			fail "fewer than 2 NACKs" || return 1 ;;
@@ -121,7 +121,7 @@ t_rel_interop_user_to_kernel() {
 			fail "not several rounds of more than 16 NACKs" || return 1 ;;
 		esac
 	done
-	expect "messages" "2" "$(cat $DR/messages)"
+	expect "messages" "2" "$(<$DR/messages)"
 }
 
 # suites: reliable
@@ -134,9 +134,9 @@ t_rel_mode_mismatch() {
 	wait_for 30 past $DR/rejected 0 || fail "send_udp's raw datagram not rejected" || return 1
 	$UDP send plain-udp-client || return 1
 	wait_for 30 past $DR/rejected 1 || fail "a raw client's datagram not rejected" || return 1
-	expect "rejected" "2" "$(cat $DR/rejected)" || return 1
-	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
-	expect "the raw send's result (it cannot know)" "0" "$(cat $S/last_error)" || return 1
+	expect "rejected" "2" "$(<$DR/rejected)" || return 1
+	expect "receiver (state, seq)" "empty 0" "$(<$R/state) $(<$DR/seq)" || return 1
+	expect "the raw send's result (it cannot know)" "0" "$(<$S/last_error)" || return 1
 	unload_all || return 1
 	# A reliable sender to a raw receiver: its DATA and its CLOSEs are
 	# rejected, no answer ever comes; with hold=3 the send fails with
@@ -146,13 +146,13 @@ t_rel_mode_mismatch() {
 	load_rx && load_tx mode=reliable hold=3 || return 1
 	t0=$(date +%s.%N)
 	echo hello >$S/data || return 1
-	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
+	wait_for 30 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
 	t=$(since "$t0")
-	diag "the reliable send to a raw receiver ended after $t s; the receiver rejected $(cat $DR/rejected) datagrams"
-	expect "send result" "-110" "$(cat $S/last_error)" || return 1
+	diag "the reliable send to a raw receiver ended after $t s; the receiver rejected $(<$DR/rejected) datagrams"
+	expect "send result" "-110" "$(<$S/last_error)" || return 1
 	below 2.5 "$t" && below "$t" 10 || fail "gave up after $t s, not some 3 s (hold=3)" || return 1
-	[ "$(cat $DR/rejected)" -ge 3 ] || fail "rejected: not the DATA and 2 CLOSEs at least" || return 1
-	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
+	[ "$(<$DR/rejected)" -ge 3 ] || fail "rejected: not the DATA and 2 CLOSEs at least" || return 1
+	expect "receiver (state, seq)" "empty 0" "$(<$R/state) $(<$DR/seq)" || return 1
 	log_since "$seq" | grep 'receive_udp' | head -n 5 | sed 's/^/# log: /'
 	log_since "$seq" | grep -q 'receive_udp: .*dropped' || fail "no log line for a rejected datagram"
 }
@@ -180,7 +180,7 @@ t_rel_malformed() {
 		fail "the first message was not confirmed" || return 1
 	wait_seq 1 || return 1
 	seq=$($KMSG last)
-	prev=$(cat $DR/rejected)
+	prev=$(<$DR/rejected)
 	out=$($REL forge 127.0.0.1 $cases --id $id --buffer 1048576 --wait 0.5 \
 		--counter $DR/rejected --show $R/state --show $DR/seq) || return 1
 	# Every case, whatever the one before did: the failures all show.
@@ -210,7 +210,7 @@ t_rel_crc_mismatch() {
 	echo "$out" | grep -qx "send: EBADMSG" || fail "reliable.py said: $(echo $out)" || return 1
 	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event" || return 1
 	expect "receive_udp's events" "discarded:0:100000:crc" "$(events "$TMP/mon" receive_udp | xargs)" || return 1
-	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
+	expect "receiver (state, seq)" "empty 0" "$(<$R/state) $(<$DR/seq)" || return 1
 	rmmod receive_udp || return 1
 	# send_udp to a receiver that finds one byte changed (reliable.py
 	# --flip: as if a corruption got past the UDP checksum): REFUSE
@@ -223,7 +223,7 @@ t_rel_crc_mismatch() {
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/send.err"
 	[ $rc -ne 0 ] || fail "kudpctl send exited 0" || return 1
-	expect "send result" "-74" "$(cat $S/last_error)" || return 1
+	expect "send result" "-74" "$(<$S/last_error)" || return 1
 	grep -q "the CRC-32 did not match: 127.0.0.1 refused the message of 100000 bytes" "$TMP/send.err" ||
 		fail "kudpctl did not say the CRC-32 did not match" || return 1
 	wait $pid && fail "reliable.py took the changed bytes" && return 1
@@ -243,13 +243,13 @@ t_rel_too_large() {
 	rc=$?
 	sed 's/^/# kudpctl: /' "$TMP/err"
 	[ $rc -ne 0 ] || fail "kudpctl send exited 0" || return 1
-	expect "send result" "-27" "$(cat $S/last_error)" || return 1
+	expect "send result" "-27" "$(<$S/last_error)" || return 1
 	grep -q "the receiver.s buffer is too small: 127.0.0.1 refused the message of $size bytes (its receive_udp has a 1048576-byte buffer" "$TMP/err" ||
 		fail "kudpctl did not say the receiver's buffer is too small" || return 1
-	diag "refused after $(cat $DS/last_bytes) of $size bytes in $(cat $DS/last_datagrams) datagrams; receive_udp rejected $(cat $DR/rejected)"
-	[ "$(cat $DS/last_bytes)" -le $((16 << 20)) ] || fail "more than 16 MiB sent before the refusal took effect" || return 1
-	[ "$(cat $DR/rejected)" -gt 0 ] || fail "receive_udp counted none of the refused message's DATA" || return 1
-	expect "receiver (state, seq)" "empty 0" "$(cat $R/state) $(cat $DR/seq)" || return 1
+	diag "refused after $(<$DS/last_bytes) of $size bytes in $(<$DS/last_datagrams) datagrams; receive_udp rejected $(<$DR/rejected)"
+	[ "$(<$DS/last_bytes)" -le $((16 << 20)) ] || fail "more than 16 MiB sent before the refusal took effect" || return 1
+	[ "$(<$DR/rejected)" -gt 0 ] || fail "receive_udp counted none of the refused message's DATA" || return 1
+	expect "receiver (state, seq)" "empty 0" "$(<$R/state) $(<$DR/seq)" || return 1
 	# Each side says it, under its own name.
 	log_since "$seq" | grep -E 'refused|do not fit' | sed 's/^/# log: /'
 	log_since "$seq" | grep -q '^receive_udp: .*1048576-byte buffer: refused' ||
@@ -268,21 +268,21 @@ t_rel_incomplete() {
 	# message through a 20 s outage.)
 	local t0 t
 	load_rx mode=reliable || return 1
-	expect "hold (the default)" "60" "$(cat $R/hold)" || return 1
+	expect "hold (the default)" "60" "$(<$R/hold)" || return 1
 	echo 5 >$R/hold || return 1
 	monitor "$TMP/mon" || return 1
 	head -c 100000 /dev/urandom >"$TMP/src" || return 1
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
 	t0=$(date +%s.%N)
-	wait_for 30 grep -qx receiving $R/state || fail "state $(cat $R/state)" || return 1
-	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event: $(cat $R/state)" || return 1
+	wait_for 30 grep -qx receiving $R/state || fail "state $(<$R/state)" || return 1
+	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event: $(<$R/state)" || return 1
 	t=$(since "$t0")
 	diag "discarded $t s after the sender vanished"
 	below 4.5 "$t" && below "$t" 7 || fail "discarded after $t s, not 5 s (hold=5)" || return 1
 	events "$TMP/mon" receive_udp | grep -Eqx 'discarded:0:[0-9]+:incomplete' ||
 		fail "events: $(events "$TMP/mon" receive_udp | xargs)" || return 1
 	expect "only that event" "1" "$(events "$TMP/mon" receive_udp | wc -l)" || return 1
-	expect "receiver (state, seq, data)" "empty 0 " "$(cat $R/state) $(cat $DR/seq) $(cat $R/data)"
+	expect "receiver (state, seq, data)" "empty 0 " "$(<$R/state) $(<$DR/seq) $(<$R/data)"
 }
 
 # suites: reliable
@@ -297,14 +297,14 @@ t_rel_small_payload() {
 	load_rx mode=reliable && load_tx mode=reliable payload=16 || return 1
 	seq=$($KMSG last)
 	w=$(write $S/data hello)
-	wait_for 30 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
-	diag "the write: $w; last_error $(cat $S/last_error); $(cat $DS/last_datagrams) datagrams sent"
+	wait_for 30 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
+	diag "the write: $w; last_error $(<$S/last_error); $(<$DS/last_datagrams) datagrams sent"
 	log_since "$seq" | grep '^send_udp: ' | head -n 5 | sed 's/^/# log: /'
-	expect "send result" "-22" "$(cat $S/last_error)" || return 1
-	expect "datagrams sent" "0" "$(cat $DS/last_datagrams)" || return 1
+	expect "send result" "-22" "$(<$S/last_error)" || return 1
+	expect "datagrams sent" "0" "$(<$DS/last_datagrams)" || return 1
 	log_since "$seq" | grep -q '^send_udp: .*payload' || fail "no send_udp line naming payload" || return 1
 	expect "receiver (state, cur_bytes, rejected)" "empty 0 0" \
-		"$(cat $R/state) $(cat $DR/cur_bytes) $(cat $DR/rejected)"
+		"$(<$R/state) $(<$DR/cur_bytes) $(<$DR/rejected)"
 }
 
 # suites: reliable
@@ -322,12 +322,12 @@ t_rel_badclose_log() {
 	out=$($REL forge 127.0.0.1 badclose --repeat 2000) || fail "reliable.py forge: $(echo $out)" || return 1
 	diag "reliable.py forge: $out"
 	head -c 1000 /dev/urandom >"$TMP/src" || return 1
-	next=$(($(cat $DR/seq) + 1))
+	next=$(($(<$DR/seq) + 1))
 	out=$($REL send 127.0.0.1 "$TMP/src" 2>&1) || fail "the message after the CLOSEs was not confirmed: $(echo $out)" || return 1
 	wait_seq $next || return 1
 	cmp "$TMP/src" /dev/receive_udp || fail "receive_udp has other bytes" || return 1
 	n=$(log_since "$seq" | grep -c 'receive_udp')
-	diag "$n receive_udp lines in the kernel log for 2000 bad CLOSEs; rejected $(cat $DR/rejected)"
+	diag "$n receive_udp lines in the kernel log for 2000 bad CLOSEs; rejected $(<$DR/rejected)"
 	log_since "$seq" | grep 'receive_udp' | head -n 5 | sed 's/^/# log: /'
 	[ "$n" -le 60 ] || fail "$n lines: not rate-limited"
 }
@@ -349,12 +349,12 @@ t_rel_resend_rate() {
 	head -c $size /dev/urandom >"$TMP/src" || return 1
 	t0=$(date +%s.%N)
 	cat "$TMP/src" >/dev/send_udp || return 1
-	wait_for 120 tx_idle || fail "the send never ended: $(cat $S/state)" || return 1
+	wait_for 120 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
 	t=$(since "$t0")
 	wait $pid || fail "reliable.py: $(tail -n 2 "$TMP/rx.out")" || return 1
-	expect "send result" "0" "$(cat $S/last_error)" || return 1
+	expect "send result" "0" "$(<$S/last_error)" || return 1
 	cmp "$TMP/src" "$TMP/got" || fail "reliable.py received other bytes" || return 1
-	dg=$(cat $DS/last_datagrams)
+	dg=$(<$DS/last_datagrams)
 	mibs=$(awk -v d=$dg -v t=$t 'BEGIN { printf "%.2f", d * 65507 / t / 1048576 }')
 	diag "$dg datagrams for 64 segments in $t s: $mibs MiB/s at rate=1M"
 	[ "$dg" -gt 80 ] || fail "too little was sent again to tell" || return 1
@@ -377,9 +377,9 @@ t_rel_unload() {
 	head -c $size /dev/zero >/dev/send_udp || return 1
 	wait_for 30 past $DR/cur_bytes $((4 << 20)) || fail "the transfer never started" || return 1
 	rmmod_within receive_udp $limit || return 1
-	wait_for 30 tx_idle || fail "the send did not end: $(cat $S/state)" || return 1
-	diag "send_udp: last_error $(cat $S/last_error) after $(cat $DS/last_bytes) bytes"
-	[ "$(cat $S/last_error)" -lt 0 ] || fail "the send succeeded" || return 1
+	wait_for 30 tx_idle || fail "the send did not end: $(<$S/state)" || return 1
+	diag "send_udp: last_error $(<$S/last_error) after $(<$DS/last_bytes) bytes"
+	[ "$(<$S/last_error)" -lt 0 ] || fail "the send succeeded" || return 1
 
 	# hold=5: what this receive_udp keeps incomplete (the aborted send's
 	# message, then the vanished sender's) is discarded 5 s after.
@@ -393,12 +393,12 @@ t_rel_unload() {
 	log_since "$seq" | grep -q "send aborted after [0-9]* of $size bytes: the module is going away" ||
 		fail "the send was not aborted" || return 1
 	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:.*:incomplete$' ||
-		fail "receive_udp did not discard the message: $(cat $R/state)" || return 1
+		fail "receive_udp did not discard the message: $(<$R/state)" || return 1
 
 	diag "receive_udp with an incomplete message (its sender vanished)"
 	head -c 100000 /dev/urandom >"$TMP/src"
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
-	wait_for 30 grep -qx receiving $R/state || fail "state $(cat $R/state)" || return 1
+	wait_for 30 grep -qx receiving $R/state || fail "state $(<$R/state)" || return 1
 	rmmod_within receive_udp $limit || return 1
 	t0=$(date +%s)
 
@@ -406,7 +406,7 @@ t_rel_unload() {
 	load_rx && load_tx mode=reliable || return 1
 	echo hello >$S/data || return 1
 	wait_for 30 past $DR/rejected 1 || fail "the CLOSE never came" || return 1
-	expect "send state" "sending" "$(cat $S/state)" || return 1
+	expect "send state" "sending" "$(<$S/state)" || return 1
 	rmmod_within send_udp $limit || return 1
 	rmmod receive_udp || return 1
 
@@ -417,7 +417,7 @@ t_rel_unload() {
 	wait_for 30 test -e "$TMP/ready" || fail "reliable.py never listened" || return 1
 	head -c $((4 << 20)) /dev/zero >/dev/send_udp || return 1
 	wait_for 30 grep -q '^NACK' "$TMP/rx.out" || fail "no NACK" || return 1
-	expect "send state" "sending" "$(cat $S/state)" || return 1
+	expect "send state" "sending" "$(<$S/state)" || return 1
 	rmmod_within send_udp $limit || return 1
 	kill $pid
 	# Past the incomplete message's hold (5 s): its timer must not fire.

@@ -15,7 +15,7 @@ t_small_memory() {
 	load_rx buffer_size=64M && load_tx buffer_size=64M || return 1
 	echo small >$S/data || return 1
 	wait_for 30 rx_complete || return 1
-	expect "data" "small" "$(cat $R/data)"
+	expect "data" "small" "$(<$R/data)"
 }
 
 # suites: small
@@ -46,22 +46,22 @@ t_big_4g() {
 	insmod "$MOD/receive_udp.ko" ${KUDP_BIG_SIZE:+buffer_size=$size} &&
 		insmod "$MOD/send_udp.ko" ${KUDP_BIG_SIZE:+buffer_size=$size} || return 1
 	diag "both modules loaded with their $size-byte buffers in $(($(date +%s) - t0)) s"
-	expect "capacity" "$size $size" "$(cat $DS/capacity) $(cat $DR/capacity)" || return 1
+	expect "capacity" "$size $size" "$(<$DS/capacity) $(<$DR/capacity)" || return 1
 	t0=$(date +%s.%N)
 	src=$($STREAM send $size) || return 1
 	wait_seq 1 600 || return 1
 	local t1=$(date +%s.%N)
-	expect "completed by" "full" "$(cat $DR/reason)" || return 1
+	expect "completed by" "full" "$(<$DR/reason)" || return 1
 	got=$($STREAM recv) || return 1
 	local secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-	diag "$size bytes: written+sent+received in $secs s ($(awk -v s="$secs" -v n="$size" 'BEGIN { printf "%.0f", n / 1048576 / s }') MiB/s end to end), drops $(cat $DR/drops)"
+	diag "$size bytes: written+sent+received in $secs s ($(awk -v s="$secs" -v n="$size" 'BEGIN { printf "%.0f", n / 1048576 / s }') MiB/s end to end), drops $(<$DR/drops)"
 	diag "source: $src (bytes, CRC-32, s to write); read back: $got"
 	set -- $src
 	local crc=$2
 	expect "read back" "$size $crc" "$(echo $got | cut -d' ' -f1-2)" || return 1
-	expect "module CRC-32s" "$crc $crc" "$(cat $DS/crc32) $(cat $DR/crc32)" || return 1
-	expect "drops" "0" "$(cat $DR/drops)" || return 1
-	expect "overflow" "0" "$(cat $DR/overflow_bytes)"
+	expect "module CRC-32s" "$crc $crc" "$(<$DS/crc32) $(<$DR/crc32)" || return 1
+	expect "drops" "0" "$(<$DR/drops)" || return 1
+	expect "overflow" "0" "$(<$DR/overflow_bytes)"
 }
 
 # make stress: STRESS_ROUNDS (20) rmmods of each module in the middle of a
@@ -107,7 +107,7 @@ stress_pause() { sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.2 + r % 150
 stress_midway() {
 	local mark=$(( (5 + RANDOM % 46) * (1 << 30) / 100 )) i
 	for i in $(seq 3000); do
-		[ "$(cat "$1")" -ge $mark ] && return 0
+		[ "$(<"$1")" -ge $mark ] && return 0
 		sleep 0.02
 	done
 	fail "$1 never passed $mark"
@@ -136,7 +136,7 @@ gib_unload_midway() {
 	load_rx buffer_size=1G && load_tx buffer_size=1G || return 1
 	send_gib || return 1
 	stress_midway $cur || return 1
-	expect "round $i: $1 state" "$busy" "$(cat /sys/module/$1/parameters/state)" || return 1
+	expect "round $i: $1 state" "$busy" "$(</sys/module/$1/parameters/state)" || return 1
 	rmmod_within $1 "$limit"
 }
 

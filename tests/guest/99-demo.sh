@@ -20,7 +20,7 @@ demo() {
 	cat $R/state
 	echo "\$ cat /sys/module/receive_udp/parameters/data"
 	local got
-	got=$(cat $R/data)
+	got=$(<$R/data)
 	echo "$got"
 	echo "\$ rmmod send_udp receive_udp"
 	unload_all
