@@ -6,14 +6,15 @@
  *   flood ADDR PORT SECONDS [SIZE [FROM]]
  *
  * Sends SIZE-byte datagrams (default 1) to ADDR:PORT in batches of 256 per
- * sendmmsg(2) until SECONDS have passed, then prints how many it sent,
- * from the address FROM (an address of this host's) if given. The socket
+ * sendmmsg(2) until SECONDS have passed or SIGTERM comes, then prints how
+ * many it sent, from the address FROM (an address of this host's) if given. The socket
  * is not connected: nothing the destination answers stops it. Exits 1 on
  * a bad argument.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,15 @@
 #include <unistd.h>
 
 #define BATCH 256
+
+/* Set by SIGTERM; read after each system call (so never kept in a register). */
+static sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static double now(void)
 {
@@ -38,6 +48,7 @@ int main(int argc, char **argv)
 	struct iovec iov = { .iov_base = payload };
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	struct sockaddr_in from = { .sin_family = AF_INET };
+	struct sigaction sa = { .sa_handler = on_term };
 	unsigned long long sent = 0;
 	double end;
 	int fd, i;
@@ -71,7 +82,8 @@ int main(int argc, char **argv)
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (now() < end) {
+	sigaction(SIGTERM, &sa, NULL);
+	while (!stop && now() < end) {
 		int n = sendmmsg(fd, msgs, BATCH, 0);
 
 		if (n > 0)

@@ -121,7 +121,8 @@ t_flood() {
 	# RX_DRAIN_BUDGET datagrams a pass and queues itself again, so that a
 	# discard through netlink, and rmmod, each return within 2 s while the
 	# flood goes on (rmmod: rmmod_limit, 3 s or 10 on the debug kernel; a
-	# drain that never let go would hold it for the flood's 15 s).
+	# drain that never let go would hold it for the flood's 15 s). Then
+	# the floods stop (SIGTERM), and say what they sent.
 	load_rx || return 1
 	local i pids="" out t0 t rc limit=$(rmmod_limit)
 	for i in 1 2 3 4; do
@@ -140,6 +141,7 @@ t_flood() {
 	rmmod receive_udp
 	rc=$?
 	t=$(since "$t0")
+	kill $pids
 	wait $pids
 	diag "rmmod during the flood: $t s; datagrams sent by each process: $(cat "$TMP"/flood* | xargs)"
 	[ $rc -eq 0 ] && ! loaded receive_udp || fail "rmmod failed" || return 1
