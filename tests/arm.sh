@@ -18,10 +18,14 @@
 #                    kernel command line and loads a 300 MiB buffer
 #   KUDP_ARM_TESTS="binary_16m" tests/arm.sh   only those tests
 #
-# One guest at a time (tests/vmlock.sh), like tests/run.sh. Prints
-# the guests' KTAP lines and ends with "N passed, N failed"; the console of
-# each is build/arm/TARGET/console.log. Any warning, BUG or oops on a
-# console fails the run.
+# The initramfs of every guest is made first, one after the other (the
+# fetches and cross-builds share caches); then the guests boot two at a
+# time, holding the lock of tests/vmlock.sh for both: these guests run a
+# shell and little else, mostly on one vCPU, and their waits (the 5 s
+# completion) overlap. Prints the guests' KTAP lines, in the order of the
+# targets, and ends with "N passed, N failed"; the console of each is
+# build/arm/TARGET/console.log. Any warning, BUG or oops on a console
+# fails the run.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +38,11 @@ passed=0
 failed=0
 start=$(date +%s)
 
-# guest TARGET: build the initramfs, boot, count the results.
-guest() {
-	local t=${1%%:*} extra= arch triplet debarch qemu cpu machine img kimg out root lib bb rc t0 interp console=ttyAMA0
+# setup TARGET: set the variables that describe TARGET's guest (t, extra,
+# arch, triplet, debarch, qemu, machine, cpu, console, out); fails on an
+# unknown target.
+setup() {
+	t=${1%%:*} extra= console=ttyAMA0
 	[ "$t" = "$1" ] || extra=${1#*:}
 	case $t in
 	arm64-*)
@@ -55,21 +61,27 @@ guest() {
 		qemu=qemu-system-s390x machine=s390-ccw-virtio cpu=max console=ttysclp0
 		;;
 	*)
-		echo "not ok - arm: unknown guest $t"
-		failed=$((failed + 1))
-		return
+		return 1
 		;;
 	esac
 	out=build/arm/$t${extra:+-$extra}
+}
+
+# prepare TARGET: build the initramfs of TARGET's guest (and its modules,
+# if they are older than the sources) and write the guest's command line
+# to $out/qemu.cmd. Prints a "not ok" line and fails if it cannot.
+prepare() {
+	local t extra arch triplet debarch qemu cpu machine console out img kimg root lib bb interp
+	setup "$1" || { echo "not ok - arm: unknown guest $1"; return 1; }
 	rm -rf "$out"
 	mkdir -p "$out"
 	if [ ! -f "build/cross/$t/send_udp.ko" ] || [ ! -f "build/cross/$arch/kudpctl" ] ||
 	   [ -n "$(find ./*.c ./*.h include tools/kudpctl.c -newer "build/cross/$t/send_udp.ko")" ]; then
 		KUDP_CROSS=$t scripts/cross.sh >"$out/cross.log" 2>&1 ||
-			{ sed 's/^/# /' "$out/cross.log"; echo "not ok - arm: $t: cross-build"; failed=$((failed + 1)); return; }
+			{ sed 's/^/# /' "$out/cross.log"; echo "not ok - arm: $t: cross-build"; return 1; }
 	fi
 	img=$(scripts/cross-fetch.sh image "$t") && bb=$(scripts/cross-fetch.sh busybox "$debarch") ||
-		{ echo "not ok - arm: $t: could not fetch the kernel image or busybox"; failed=$((failed + 1)); return; }
+		{ echo "not ok - arm: $t: could not fetch the kernel image or busybox"; return 1; }
 	kimg=$(ls "$img"/boot/vmlinuz-*)
 	# The initramfs: busybox, glibc for kudpctl, the modules, the suite
 	# and its helpers.
@@ -103,40 +115,69 @@ poweroff -f
 EOF
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
-
-	echo "# $t: $(basename "$kimg") ($(basename "$img" | cut -d_ -f2)), $qemu -M $machine -cpu $cpu, 1 GiB${extra:+, $extra}"
-	vm_lock
-	t0=$(date +%s)
-	timeout 900 "$qemu" -M "$machine" -cpu "$cpu" -smp 2 -m 1024 \
+	echo "# $t: $(basename "$kimg") ($(basename "$img" | cut -d_ -f2)), $qemu -M $machine -cpu $cpu, 1 GiB${extra:+, $extra}" \
+		>"$out/report"
+	printf '%q ' timeout 900 "$qemu" -M "$machine" -cpu "$cpu" -smp 2 -m 1024 \
 		-kernel "$kimg" -initrd "$out/initrd.gz" \
 		-append "console=$console panic=-1 slub_debug=FZPU $extra" \
 		-display none -monitor none -serial "file:$out/console.log" \
-		-nic none -no-reboot </dev/null >"$out/qemu.log" 2>&1 9>&-
+		-nic none -no-reboot >"$out/qemu.cmd"
+}
+
+# boot TARGET: boot the guest prepare made; append its KTAP lines and
+# verdicts to $out/report and "PASSED FAILED" to $out/counts.
+boot() {
+	local t extra arch triplet debarch qemu cpu machine console out rc t0 p f res
+	setup "$1"
+	t0=$(date +%s)
+	eval "$(<"$out/qemu.cmd")" </dev/null >"$out/qemu.log" 2>&1 9>&-
 	rc=$?
-	vm_unlock
-	tr -d '\r' <"$out/console.log" | grep -E '^(ok |not ok |# |arm-guest:)' | sed -u 's/^/    /'
+	exec >>"$out/report"
+	tr -d '\r' <"$out/console.log" | grep -E '^(ok |not ok |# |arm-guest:)' | sed 's/^/    /'
 	echo "# time: the $t guest: $(($(date +%s) - t0)) s"
-	local p f res
 	res=$(tr -d '\r' <"$out/console.log" | sed -n 's/^arm-guest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 	if [ -z "$res" ] || [ $rc -ne 0 ]; then
 		echo "not ok - arm: $t: the guest gave no result (qemu exit $rc; console: $out/console.log)"
 		tail -n 30 "$out/console.log" | sed 's/^/# /'
-		cat "$out/qemu.log" | sed 's/^/# qemu: /'
-		failed=$((failed + 1))
+		sed 's/^/# qemu: /' "$out/qemu.log"
+		echo "0 1" >"$out/counts"
 		return
 	fi
 	read -r p f <<<"$res"
-	passed=$((passed + p))
-	failed=$((failed + f))
 	if grep -E "$BAD" "$out/console.log" | grep -v '^# '; then
 		echo "not ok - arm: $t: the kernel reported the lines above on the console"
-		failed=$((failed + 1))
+		f=$((f + 1))
 	fi
+	echo "$p $f" >"$out/counts"
 }
 
 echo "KTAP version 1"
+ready=""
 for t in $targets; do
-	guest "$t"
+	if prepare "$t"; then
+		ready="$ready $t"
+	else
+		failed=$((failed + 1))
+	fi
+done
+vm_lock
+running=0
+for t in $ready; do
+	if [ $running -eq 2 ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	boot "$t" &
+	running=$((running + 1))
+done
+wait
+vm_unlock
+for t in $ready; do
+	setup "$t"
+	cat "$out/report"
+	read -r p f <"$out/counts" || { p=0; f=1; }
+	passed=$((passed + p))
+	failed=$((failed + f))
 done
 echo "# arm: $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
