@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """Load a module with each allocation of its init failing in turn.
 
-  failnth.py BAD NOISE MODULE.ko [PARAM=VALUE...]
+  failnth.py [--stride K:O] BAD NOISE MODULE.ko [PARAM=VALUE...]
 
-For N = 1, 2, ...: write N to /proc/thread-self/fail-nth, load the module
+For N = 1, 2, ... (with --stride K:O, only the N with N % K == O, up to
+the first N past the last allocation: a K-th of them): write N to /proc/thread-self/fail-nth, load the module
 with finit_module(2) from this same thread, read fail-nth back (0: the Nth
 allocation came and failed), and unload the module if it loaded. With the
 stack-trace filter of failslab and fail_page_alloc aimed at the modules'
@@ -122,8 +123,13 @@ def where(path, params, name, n, kmsg):
 
 
 def main():
-    bad, noise = re.compile(sys.argv[1]), re.compile(sys.argv[2])
-    path, params = sys.argv[3], " ".join(sys.argv[4:])
+    args = sys.argv[1:]
+    stride, offset = 1, 0
+    if args[0] == "--stride":
+        stride, offset = (int(x) for x in args[1].split(":"))
+        args = args[2:]
+    bad, noise = re.compile(args[0]), re.compile(args[1])
+    path, params = args[2], " ".join(args[3:])
     name = os.path.basename(path)[:-3]
     kmsg = Kmsg()
     problems = 0
@@ -137,7 +143,11 @@ def main():
         for line in log[-12:]:
             print(f"#   log: {line}")
 
+    walked = 0
     for n in range(1, MAX_N + 1):
+        if n % stride != offset % stride:
+            continue
+        walked += 1
         err, injected = load(path, params, n)
         if not err:
             if not loaded(name):
@@ -167,8 +177,9 @@ def main():
         sites = n
     else:
         problem(MAX_N, f"still allocating after {MAX_N} allocations", [])
-    print(f"# {name} {params}: {sites} allocations in init, each failed in turn;"
-          f" loads: {dict(errs)}")
+    print(f"# {name} {params}: {sites if stride == 1 else f'{sites} to {sites + stride - 1}'} allocations in init, "
+          + ("each" if stride == 1 else f"{walked - 1} of them (those = {offset % stride} mod {stride})")
+          + f" failed in turn; loads: {dict(errs)}")
     if sites == 0:
         problem(0, "no allocation of init was seen: is the filter right?", [])
     return 1 if problems else 0

@@ -13,7 +13,10 @@
 # loads; everything else is built in). Then:
 #
 #   fault_insmod_walk   each allocation of each module's init fails in turn
-#                       (fail-nth, tests/failnth.py): every failed load
+#                       (fail-nth, tests/failnth.py; with
+#                       KUDP_FAULT_STRIDE=K, a K-th of them: those of
+#                       one remainder mod K, chosen at random and printed,
+#                       KUDP_FAULT_OFFSET=O to choose): every failed load
 #                       returns an errno, logs a line of the module's own
 #                       and leaves nothing loaded (4 KiB buffers here:
 #                       fail-nth also walks the vmalloc's page allocations),
@@ -55,6 +58,10 @@ MOD_END=0xffffffffff000000
 # Rounds of fault_transfer (KUDP_FAULT_ROUNDS: make check's debug pass
 # runs 3): 12 to 35 s each on the debug kernel under TCG.
 ROUNDS=${KUDP_FAULT_ROUNDS:-6}
+# The walk's stride (make check's debug pass: 2, each run one half of the
+# allocations, at random; make check-debug: 1, all of them).
+STRIDE=${KUDP_FAULT_STRIDE:-1}
+OFFSET=${KUDP_FAULT_OFFSET:-$((RANDOM % STRIDE))}
 
 # scan SEQ: the bad lines the kernel logged since SEQ.
 scan() { $KMSG since "$1" | grep -E "$BAD" | grep -vE "$NOISE"; }
@@ -110,7 +117,7 @@ t_fault_setup() {
 walk() {
 	local m=$1
 	shift
-	$PY "$HERE/failnth.py" "$BAD" "$NOISE" "$MOD/$m.ko" "$@"
+	$PY "$HERE/failnth.py" --stride "$STRIDE:$OFFSET" "$BAD" "$NOISE" "$MOD/$m.ko" "$@"
 }
 
 # keep_opening: open and close both devices, as fast as a shell can, until
@@ -127,6 +134,7 @@ keep_opening() {
 
 t_fault_insmod_walk() {
 	local ok=0 opener rx
+	[ "$STRIDE" -eq 1 ] || diag "the allocations N with N mod $STRIDE = $OFFSET (KUDP_FAULT_STRIDE=$STRIDE KUDP_FAULT_OFFSET=$OFFSET)"
 	keep_opening &
 	opener=$!
 	# Both walks at once, on the guest's two CPUs: fail-nth counts the

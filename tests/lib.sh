@@ -89,8 +89,10 @@ debug_kernel() { [[ $(uname -r) == *-kudp-debug ]]; }
 # (rel_unload also checks the kernel log for the send's abort).
 rmmod_limit() { if debug_kernel; then echo 10; else echo 3; fi; }
 
+# The modules' states, for wait_for (reads, not greps: no process).
 rx_complete() { [[ $(<$R/state) == complete* ]]; }
 rx_started() { [ "$(<$R/state)" != empty ]; }
+rx_receiving() { [ "$(<$R/state)" = receiving ]; }
 tx_idle() { [ "$(<$S/state)" = idle ]; }
 
 # small_machine MIB: make the guest look like a machine with MIB MiB of

@@ -28,11 +28,15 @@
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20;
-#                            the debug pass of make check: 6; make
+#                            the debug pass of make check: 4; make
 #                            check-slow: 100)
 #   KUDP_FUZZ_SECONDS=1800   how long the fuzz suite runs (default 120)
-#   KUDP_FAULT_ROUNDS=3      rounds of the debug kernel's fault_transfer
-#                            (default 6; the debug pass of make check: 3)
+#   KUDP_FAULT_ROUNDS=2      rounds of the debug kernel's fault_transfer
+#                            (default 6; the debug pass of make check: 2)
+#   KUDP_FAULT_STRIDE=2      fault_insmod_walk fails every K-th allocation
+#                            of init (default 1, every one; the debug pass
+#                            of make check: 2, one half at random, which it
+#                            prints); KUDP_FAULT_OFFSET=O chooses the half
 #   KUDP_SEED=N              the seed of the fuzz and stress suites (default
 #                            random; they print it)
 #   KUDP_STRESS_ROUNDS=20    rounds of each stress test (default 20)
@@ -156,7 +160,7 @@ boot() {
 		--force-9p --cpus 2 --memory "$mem" -v \
 		--append "$append" \
 		--rwdir "$top/$out=$top/$out" \
-		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_FAULT_ROUNDS:+KUDP_FAULT_ROUNDS=$KUDP_FAULT_ROUNDS} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
+		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_FAULT_ROUNDS:+KUDP_FAULT_ROUNDS=$KUDP_FAULT_ROUNDS} ${KUDP_FAULT_STRIDE:+KUDP_FAULT_STRIDE=$KUDP_FAULT_STRIDE} ${KUDP_FAULT_OFFSET:+KUDP_FAULT_OFFSET=$KUDP_FAULT_OFFSET} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
 		2>"build/$kver/console-$tag.log" </dev/null 9>&-
 	local rc=$?
 	vm_unlock

@@ -66,7 +66,7 @@ t_client_to_receiver() {
 	cmp "$TMP/payload" $R/data || fail "received bytes differ" || return 1
 	echo -n "socat says hi" | socat -u - UDP4-SENDTO:127.0.0.1:8808 || return 1
 	# Receiving for 5 s after the datagram: poll, no fixed sleep.
-	wait_for 30 grep -qx receiving $R/state ||
+	wait_for 30 rx_receiving ||
 		fail "state while receiving: $(<$R/state)" || return 1
 	wait_for 30 rx_complete || return 1
 	expect "socat payload" "socat says hi" "$(<$R/data)"
@@ -114,7 +114,7 @@ t_discard_on_new_data() {
 	$UDP send old-message --wait-complete 8 >/dev/null || return 1
 	expect "first message" "old-message" "$(<$R/data)" || return 1
 	$UDP send new || return 1
-	wait_for 30 grep -q receiving $R/state || return 1
+	wait_for 30 rx_receiving || return 1
 	expect "data while the new one is incomplete" "" "$(<$R/data)" || return 1
 	wait_for 30 rx_complete || return 1
 	expect "second message replaces the first" "new" "$(<$R/data)"

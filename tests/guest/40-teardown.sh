@@ -50,14 +50,14 @@ t_unload_states() {
 	diag "unloading receive_udp: receiving, idle timer armed"
 	local try when
 	for try in 1 2 3; do
-		load_rx debug=1 idle=5 || return 1
+		load_rx debug=1 idle=3 || return 1
 		seq=$($KMSG last)
 		$UDP send part || return 1
-		wait_for 30 grep -q receiving $R/state || return 1
+		wait_for 30 rx_receiving || return 1
 		rmmod receive_udp && ! loaded receive_udp || fail "still loaded" || return 1
-		sleep 6		# past the timer's expiry
+		sleep 4		# past the timer's expiry
 		# Where the timer's line falls: before the exit began (a slow
-		# guest took 5 s to get there from the datagram: try again),
+		# guest took 3 s to get there from the datagram: try again),
 		# in it (before its hrtimer_cancel(): harmless), or after it.
 		when=$(log_since "$seq" | awk '/receive_udp_exit\(\)/ { s = 1 } /receive_udp: unloaded/ { u = 1 }
 			/idle timer expired/ { print u ? "after" : s ? "during" : "before" }')
@@ -65,7 +65,7 @@ t_unload_states() {
 		[[ $when == *before* ]] || break
 		diag "the idle timer expired before rmmod got to the exit: again"
 	done
-	[[ $when != *before* ]] || fail "rmmod never began within 5 s of the datagram" || return 1
+	[[ $when != *before* ]] || fail "rmmod never began within 3 s of the datagram" || return 1
 
 	diag "unloading receive_udp: complete"
 	load_rx || return 1
@@ -129,7 +129,7 @@ t_flood() {
 		nice -n 19 $FLOOD 127.0.0.1 8808 15 >"$TMP/flood$i" &
 		pids="$pids $!"
 	done
-	wait_for 30 grep -qx receiving $R/state || fail "the flood never came" || return 1
+	wait_for 30 rx_receiving || fail "the flood never came" || return 1
 	sleep 2
 	diag "queued on the socket: $((16#$(awk '$2 ~ /:2268$/ { split($5, q, ":"); print q[2] }' /proc/net/udp))) bytes"
 	out=$($GENL status receive_udp --cmd 3 --ack --time)

@@ -274,7 +274,7 @@ t_rel_incomplete() {
 	head -c 100000 /dev/urandom >"$TMP/src" || return 1
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
 	t0=$(date +%s.%N)
-	wait_for 30 grep -qx receiving $R/state || fail "state $(<$R/state)" || return 1
+	wait_for 30 rx_receiving || fail "state $(<$R/state)" || return 1
 	wait_for 30 has_event "$TMP/mon" receive_udp '^discarded:' || fail "no discarded event: $(<$R/state)" || return 1
 	t=$(since "$t0")
 	diag "discarded $t s after the sender vanished"
@@ -398,7 +398,7 @@ t_rel_unload() {
 	diag "receive_udp with an incomplete message (its sender vanished)"
 	head -c 100000 /dev/urandom >"$TMP/src"
 	$REL send 127.0.0.1 "$TMP/src" --drop 0.5 --vanish >/dev/null || return 1
-	wait_for 30 grep -qx receiving $R/state || fail "state $(<$R/state)" || return 1
+	wait_for 30 rx_receiving || fail "state $(<$R/state)" || return 1
 	rmmod_within receive_udp $limit || return 1
 	t0=$(date +%s)
 
