@@ -32,7 +32,7 @@
 #                check-debug runs every suite there, and every allocation.
 #
 # Static checks, DKMS, the cross-builds and the packages need no guest:
-# they run in the background while the first guest boots and tests, and
+# they run in the background (nice 19) while the guests boot and test, and
 # their output is printed once they end.
 # Every section runs even if an earlier one failed; the end shows the time
 # of each (and of each guest) and the total, and the exit status is
@@ -78,13 +78,15 @@ quick=false
 section setup scripts/setup.sh || exit 1
 section unit make -s unit
 
-# Static checks and DKMS in the background, beside the first guest.
+# Static checks and DKMS in the background, beside the guests, at the
+# lowest priority: they take the cores when a guest waits (a timer, an idle
+# completion), and the guests' time is what the run waits for.
 # (The status is taken before any other expansion: $? after a command
 # substitution is that substitution's.)
 background() {
 	local name=$1 t0=$(date +%s) rc
 	shift
-	"$@" >build/$name.log 2>&1
+	nice -n 19 "$@" >build/$name.log 2>&1
 	rc=$?
 	echo "$name|$(($(date +%s) - t0))|$rc" >build/$name.time
 }
