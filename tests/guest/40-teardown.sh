@@ -173,7 +173,7 @@ t_param_race_rmmod() {
 # suites: main contexts every
 t_load_unload() {
 	# Alternate load and unload orders; KUDP_LOAD_ROUNDS rounds (make
-	# check: 20; make check-slow: 100).
+	# check: 20, 5 on the older kernels; make check-slow: 100).
 	local i
 	for i in $(seq "${KUDP_LOAD_ROUNDS:-20}"); do
 		if [ $((i % 2)) -eq 0 ]; then
