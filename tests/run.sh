@@ -190,8 +190,12 @@ boot_pair() {
 		--exec "bash $top/build/$rx/tests/pair-guest.sh receiver $top/build/$rx $top/$shared" \
 		>"$shared/console-receiver.log" 2>&1 </dev/null 9>&- &
 	rxpid=$!
-	# The listening side first.
-	sleep 5
+	# The listening side first: once its QEMU listens (ss, not a connect,
+	# which that QEMU would take for the cable's other end).
+	for _ in $(seq 300); do
+		[ -n "$(ss -Hltn "sport = :$port")" ] && break
+		sleep 0.1
+	done
 	timeout --foreground 1500 vng --run "/boot/vmlinuz-$tx" "${common[@]}" \
 		--qemu-opts="${nic}1 -netdev socket,id=h0,connect=127.0.0.1:$port" \
 		--exec "env ${KUDP_RELIABLE_SIZE:+KUDP_RELIABLE_SIZE=$KUDP_RELIABLE_SIZE} ${KUDP_PAIR_SIZE:+KUDP_PAIR_SIZE=$KUDP_PAIR_SIZE} bash $top/build/$tx/tests/pair-guest.sh sender $top/build/$tx $top/$shared $*" \
