@@ -110,7 +110,7 @@ build() {
 	cp tools/kudpctl "$dir/tests/" 2>/dev/null
 	# C=2: sparse checks every file of ours (scripts/sparse-log.sh); not
 	# silenced by a "make -s" that called us.
-	env -u MAKEFLAGS -u MFLAGS make -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
+	env -u MAKEFLAGS -u MFLAGS make -j"$(nproc)" -C "$dir" KDIR="$kdir" C=2 modules >"$dir/build.log" 2>&1
 	local rc=$? sparse src
 	sparse=$(scripts/sparse-log.sh "$dir/build.log")
 	src=$?
