@@ -28,7 +28,7 @@
 #                several contexts or tear down under load (each context
 #                once), 4 rounds of load and unload, fault injection (one
 #                half of init's allocations, at random, and 2 rounds of
-#                fault_transfer), 30 s of the fuzzer and kmemleak. make
+#                fault_transfer), 20 s of the fuzzer and kmemleak. make
 #                check-debug runs every suite there, and every allocation.
 #
 # Static checks, DKMS, the cross-builds and the packages need no guest:
@@ -127,7 +127,7 @@ if $quick; then
 	:
 elif dir=$(scripts/debug-kernel.sh --cached); then
 	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,fuzz \
-		KUDP_LOAD_ROUNDS=4 KUDP_FUZZ_SECONDS=30 KUDP_FAULT_ROUNDS=2 KUDP_FAULT_STRIDE=2 \
+		KUDP_LOAD_ROUNDS=4 KUDP_FUZZ_SECONDS=20 KUDP_FAULT_ROUNDS=2 KUDP_FAULT_STRIDE=2 \
 		section debug tests/run.sh
 else
 	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"

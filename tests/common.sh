@@ -42,11 +42,14 @@ loaded() { [ -d "/sys/module/$1" ]; }
 load_rx() { insmod "$MOD/receive_udp.ko" buffer_size=1M idle=1 "$@"; }
 load_tx() { insmod "$MOD/send_udp.ko" buffer_size=1M "$@"; }
 
+# unload_all: unload whichever of the two is loaded (one rmmod for both:
+# the runner calls this after every test).
 unload_all() {
-	local m
+	local m mods=
 	for m in send_udp receive_udp; do
-		loaded $m && rmmod $m
+		loaded $m && mods="$mods $m"
 	done
+	[ -z "$mods" ] || rmmod $mods
 	! loaded send_udp && ! loaded receive_udp
 }
 
