@@ -6,9 +6,10 @@
 Listens on the unix stream socket SOCKET for the requests of tests/py.c
 (its header comment has the protocol) and forks a child for each, which
 runs the request's arguments as "python3 -S ARGS" would, in the caller's
-working directory, environment and process group, with the caller's
-standard input, output and error. Under software emulation a Python start
-costs 0.5 to 1 s, most of it imports; a fork of this process, some 50 ms.
+working directory, environment, process group, CPUs and nice value, with
+the caller's standard input, output and error. Under software emulation a
+Python start costs 0.5 to 1.5 s, most of it imports; a request served by
+a fork of this process, some 0.1 s.
 
 The answer to each request is the child's pid, then its wait status, which
 this process reaps. A request from other namespaces than this process's
@@ -16,6 +17,7 @@ is answered with pid 0: the caller runs python3 itself. If the caller goes
 away before its child (SIGKILL), the child is killed. Runs until SIGTERM.
 """
 
+import atexit
 import os
 import select
 import signal
@@ -26,7 +28,7 @@ import traceback
 
 # What the helpers import (tests/*.py), imported once here.
 import argparse  # noqa: F401
-import contextlib  # noqa: F401
+import contextlib
 import errno  # noqa: F401
 import io  # noqa: F401
 import json  # noqa: F401
@@ -160,7 +162,6 @@ def child(caller, fields, fds, inherited):
         # What python3's own exit does: wait for the threads, then the
         # atexit functions, then flush.
         threading._shutdown()
-        import atexit
         atexit._run_exitfuncs()
         for f in (sys.stdout, sys.stderr):
             try:
@@ -190,27 +191,32 @@ def serve(path):
             if conn is wake_r:
                 os.read(wake_r, 512)
             elif conn is listener:
-                conn, _ = listener.accept()
+                new, _ = listener.accept()
                 try:
-                    fields, fds = read_request(conn)
+                    fields, fds = read_request(new)
                 except (EOFError, OSError):
-                    conn.close()
+                    new.close()
                     continue
                 if fields[1:1 + len(NAMESPACES)] != ours:
-                    conn.sendall(struct.pack("i", 0))
-                    conn.close()
+                    with contextlib.suppress(OSError):
+                        new.sendall(struct.pack("i", 0))
+                    new.close()
                     for fd in fds:
                         os.close(fd)
                     continue
                 pid = os.fork()
                 if pid == 0:
-                    caller = struct.unpack("3i", conn.getsockopt(
+                    caller = struct.unpack("3i", new.getsockopt(
                         socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[0]
-                    child(caller, fields, fds, [listener, conn, wake_r, wake_w] + list(children.values()))
+                    child(caller, fields, fds, [listener, new, wake_r, wake_w] + list(children.values()))
                 for fd in fds:
                     os.close(fd)
-                children[pid] = conn
-                conn.sendall(struct.pack("i", pid))
+                children[pid] = new
+                try:
+                    new.sendall(struct.pack("i", pid))
+                except OSError:  # the caller is gone already
+                    killed.add(pid)
+                    os.kill(pid, signal.SIGKILL)
             else:
                 # A caller gone before its child: the child goes too.
                 pid = next(p for p, c in children.items() if c is conn)
