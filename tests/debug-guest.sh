@@ -45,8 +45,6 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
 # kmemleak_scan FILE: scan twice (an object must be found unreferenced, and
 # be at least 5 s old, to be reported) and save the report to FILE.
-# kmemleak_scan FILE: the objects kmemleak suspects, into FILE (two scans:
-# it reports an object that stayed unreferenced from one to the next).
 kmemleak_scan() {
 	echo scan >$KL &&
 		sleep 6 &&

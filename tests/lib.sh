@@ -14,14 +14,14 @@
 
 # sleep SECONDS: the shell's own, without a process: a read that times out
 # on a pipe that nobody writes to. The tests poll every 0.1 s (wait_for),
-# and a process start costs 50 to 150 ms under emulation.
+# and a process start costs 35 to 150 ms under emulation.
 exec {NAP_FD}<> <(:)
 sleep() { read -rt "$1" -u "$NAP_FD" _; return 0; }
 
 # PY ARGS: python3 -S ARGS (-S: no site module; the helpers use the
 # standard library alone), through the resident Python once py_serve has
-# started it: a Python start is 0.5 to 1 s under software emulation, a
-# fork of the resident one some 50 ms (tests/py.c, tests/pyserve.py).
+# started it: a Python start is 0.5 to 1.5 s under software emulation, a
+# request to the resident one some 0.1 s (tests/py.c, tests/pyserve.py).
 PY=$HERE/py
 [ -x "$PY" ] || PY="/usr/bin/python3 -S"
 UDP="$PY $HERE/udp.py"
