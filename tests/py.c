@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * py: "python3 -S ARGS", run by the tests' resident Python (tests/pyserve.py)
- * when it can be. A Python start costs 0.5 to 1 s in a guest under software
+ * when it can be. A Python start costs 0.5 to 1.5 s in a guest under software
  * emulation, most of it the standard library's imports; the resident one
- * has imported them once and forks a child for each request, which runs
- * ARGS as python3 would (a script, -c CODE, or - for a script on standard
- * input) with this process's standard input, output and error, working
- * directory, environment and process group.
+ * has imported them once and forks a child for each request (some 0.1 s in
+ * all), which runs ARGS as python3 would (a script, -c CODE, or - for a
+ * script on standard input) with this process's standard input, output and
+ * error, working directory, environment, process group, CPUs and nice
+ * value.
  *
  *   py SCRIPT|-c CODE|- [ARG...]
  *
