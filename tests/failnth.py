@@ -5,8 +5,9 @@
   failnth.py [--stride K:O] BAD NOISE MODULE.ko [PARAM=VALUE...]
 
 For N = 1, 2, ... (with --stride K:O, only the N with N % K == O, up to
-the first N past the last allocation: a K-th of them): write N to /proc/thread-self/fail-nth, load the module
-with finit_module(2) from this same thread, read fail-nth back (0: the Nth
+the first N past the last allocation: a K-th of them): write N to
+/proc/thread-self/fail-nth, load the module with finit_module(2) from
+this same thread, read fail-nth back (0: the Nth
 allocation came and failed), and unload the module if it loaded. With the
 stack-trace filter of failslab and fail_page_alloc aimed at the modules'
 text (tests/fault.sh sets require-start/require-end), only allocations made
@@ -177,9 +178,13 @@ def main():
         sites = n
     else:
         problem(MAX_N, f"still allocating after {MAX_N} allocations", [])
-    print(f"# {name} {params}: {sites if stride == 1 else f'{sites} to {sites + stride - 1}'} allocations in init, "
-          + ("each" if stride == 1 else f"{walked - 1} of them (those = {offset % stride} mod {stride})")
-          + f" failed in turn; loads: {dict(errs)}")
+    if stride == 1:
+        count, which = f"{sites}", "each"
+    else:
+        count = f"{sites} to {sites + stride - 1}"
+        which = f"{walked - 1} of them (those = {offset % stride} mod {stride})"
+    print(f"# {name} {params}: {count} allocations in init, {which} failed in turn;"
+          f" loads: {dict(errs)}")
     if sites == 0:
         problem(0, "no allocation of init was seen: is the filter right?", [])
     return 1 if problems else 0

@@ -7,9 +7,9 @@
  *
  * Sends SIZE-byte datagrams (default 1) to ADDR:PORT in batches of 256 per
  * sendmmsg(2) until SECONDS have passed or SIGTERM comes, then prints how
- * many it sent, from the address FROM (an address of this host's) if given. The socket
- * is not connected: nothing the destination answers stops it. Exits 1 on
- * a bad argument.
+ * many it sent, from the address FROM (an address of this host's) if
+ * given. The socket is not connected: nothing the destination answers
+ * stops it. Exits 1 on a bad argument.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
