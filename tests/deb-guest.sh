@@ -6,8 +6,9 @@
 # group, unit, completion, manual), load the modules DKMS built with
 # kudp.conf's options, check the devices' group and mode, run the sysfs
 # round trip and kudpctl status, have systemd start kudp-recv.service and
-# the service save a message into /var/lib/kudp, unload, purge both
-# packages, and check that nothing is left behind. The guest's writes go
+# the service save a message into /var/lib/kudp (and restart after an
+# rmmod of receive_udp), unload, purge both packages, and check that
+# nothing is left behind. The guest's writes go
 # to overlays: the host never sees them. Prints KTAP and writes "PASSED
 # FAILED" to OUT/result.
 set -u
@@ -194,6 +195,19 @@ case $saved in
 kudp-*-seq*.bin) cmp $W/msg.bin "/var/lib/kudp/$saved" || { fail "the file saved differs"; rc=1; } ;;
 *) fail "not one kudp-*.bin in /var/lib/kudp: '$saved'"; rc=1 ;;
 esac
+# Restart=on-failure: receive_udp unloaded under the service (kudpctl
+# exits 3, a failure); RestartSec (5 s) later systemd starts it again, and
+# its ExecStartPre loads the module again.
+rmmod receive_udp || { fail "rmmod receive_udp under the service"; rc=1; }
+for i in $(seq 300); do
+	[ "$(sd systemctl show -P NRestarts kudp-recv.service)" -ge 1 ] && [ -d /sys/module/receive_udp ] &&
+		[ "$(sd systemctl is-active kudp-recv.service)" = active ] && break
+	sleep 0.1
+done
+restarts=$(sd systemctl show -P NRestarts kudp-recv.service)
+diag "after rmmod receive_udp: $restarts restart(s), $(sd systemctl is-active kudp-recv.service), receive_udp $([ -d /sys/module/receive_udp ] && echo loaded again || echo not loaded)"
+[ "$restarts" -ge 1 ] && [ -d /sys/module/receive_udp ] ||
+	{ fail "systemd did not restart kudp-recv.service with receive_udp loaded"; rc=1; }
 sd systemctl stop kudp-recv.service || { fail "systemctl stop kudp-recv.service"; rc=1; }
 journal | sed 's/^/# journal: /'
 journal | grep -q "bytes=3000003 .*file=/var/lib/kudp/$saved\$" ||
@@ -211,7 +225,7 @@ snapshot | comm -13 $W/pre-systemd - | grep -v '^/var/lib/kudp' >$W/systemd-made
 [ -s $W/systemd-made ] && diag "made by systemd's start, not by the packages: $(xargs <$W/systemd-made)"
 # Collected, as its user would: the purge then removes the empty directory.
 [ -n "$saved" ] && rm -f "/var/lib/kudp/$saved"
-result $rc "kudp-recv.service under systemd: ExecStartPre loaded receive_udp, a message saved into /var/lib/kudp, bytes match, logged to the journal, stopped with result $res"
+result $rc "kudp-recv.service under systemd: ExecStartPre loaded receive_udp, a message saved into /var/lib/kudp, bytes match, logged to the journal, restarted after rmmod receive_udp ($restarts), stopped with result $res"
 
 rc=0
 rmmod send_udp && rmmod receive_udp || { fail "rmmod"; rc=1; }
