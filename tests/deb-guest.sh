@@ -8,9 +8,8 @@
 # round trip and kudpctl status, have systemd start kudp-recv.service and
 # the service save a message into /var/lib/kudp (and restart after an
 # rmmod of receive_udp), unload, purge both packages, and check that
-# nothing is left behind. The guest's writes go
-# to overlays: the host never sees them. Prints KTAP and writes "PASSED
-# FAILED" to OUT/result.
+# nothing is left behind. The guest's writes go to overlays: the host
+# never sees them. Prints KTAP and writes "PASSED FAILED" to OUT/result.
 set -u
 debdir=$1
 out=$2
