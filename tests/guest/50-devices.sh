@@ -308,8 +308,7 @@ out += [str(p.poll(0)), data]
 print(" ".join(out))')"
 }
 
-# Why contexts: readers woken by the completion.
-# suites: main contexts
+# suites: main
 t_dev_concurrent_readers() {
 	load_rx buffer_size=8M && load_tx buffer_size=8M || return 1
 	set -- $($STREAM send 5000000)

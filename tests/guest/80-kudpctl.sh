@@ -374,8 +374,7 @@ t_kudpctl_send_to() {
 	expect "sends (messages, state)" "3 idle" "$(<$DS/messages) $(<$DS/state)"
 }
 
-# Why contexts: a send paced by the hrtimer, at kudpctl's rate.
-# suites: main contexts
+# suites: main
 t_kudpctl_send_rate() {
 	# --rate paces this send alone (send_udp's rate stays 0): five
 	# datagrams of at most 65507 bytes at 100K (102400 bytes/s) go 0.64 s
