@@ -166,6 +166,10 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
  * @payload: bytes per datagram (the last one may be shorter), at least 1,
  *	header not included
  * @gso: hand the stack up to 64 KiB per call, cut by UDP GSO
+ * @no_gso: where the route's refusal of UDP GSO is remembered, for the
+ *	calls that follow with these options (one message's, on the route
+ *	its connect chose: they go one datagram per call without trying
+ *	again); NULL: for this call alone
  * @rate: bytes per second on the wire, 0 for as fast as the socket takes
  *	them
  * @next_ns: with @rate, when the next bytes may go, kept across calls (the
@@ -182,6 +186,7 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 struct kudp_send_opts {
 	size_t payload;
 	bool gso;
+	bool *no_gso;
 	u64 rate;
 	u64 *next_ns;
 	bool nowait;

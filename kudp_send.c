@@ -241,7 +241,8 @@ static int kudp_wait_sent(struct socket *sock)
  * @opts->hdr_len): the same datagrams on the wire, for one trip through
  * the stack. Where the route cannot (6.1 needs checksum offload on the
  * device; a payload above the route's MTU cannot be segmented), the call
- * fails whole and the rest of the send goes one datagram per call.
+ * fails whole and the rest of the send goes one datagram per call, and so
+ * do the later calls with @opts->no_gso.
  *
  * Stops at the first error: the call that failed sent nothing. Once all is
  * sent, waits for the datagrams to leave the machine (unless
@@ -269,7 +270,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 
 	kudp_enter("sock=%p, len=%zu, payload=%zu, header=%zu, gso=%d, rate=%llu",
 		   sock, len, payload, hl, opts->gso, opts->rate);
-	if (opts->gso)
+	if (opts->gso && !(opts->no_gso && *opts->no_gso))
 		segs = min_t(size_t, UDP_MAX_SEGMENTS, KUDP_MAX_PAYLOAD / (hl + payload));
 	if (hl) {
 		/* Each datagram's header, and the two pieces of each. */
@@ -295,6 +296,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		if ((ret == -EIO || ret == -EMSGSIZE) && n > 1) {
 			kudp_dbg("UDP GSO refused (%d): one datagram per call\n", ret);
 			segs = 1;
+			if (opts->no_gso)
+				*opts->no_gso = true;
 			continue;
 		}
 		/* No room in the send buffer for KUDP_LEAVE_TIMEOUT_MS. */

@@ -46,6 +46,7 @@
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 
+#include "kudp_crc32.h"
 #include "receive_udp.h"
 
 /*
@@ -650,9 +651,14 @@ static int __init receive_udp_init(void)
 			       ((u64)totalram_pages() << PAGE_SHIFT) / RX_RCVBUF_RAM_SHARE);
 	kernel_param_unlock(THIS_MODULE);
 
+	ret = kudp_crc32_init();
+	if (ret)
+		return kudp_ret(ret);
 	rx->buf = kudp_buf_alloc(buffer_size, "buffer_size");
-	if (!rx->buf)
-		return kudp_ret(-ENOMEM);
+	if (!rx->buf) {
+		ret = -ENOMEM;
+		goto err_crc32;
+	}
 	rx->size = buffer_size;
 	ret = kudp_crc_init(&rx->crc, rx->buf, rx->size);
 	if (ret) {
@@ -734,6 +740,8 @@ err_free_crc:
 	kudp_crc_free(&rx->crc);
 err_free_buf:
 	vfree(rx->buf);
+err_crc32:
+	kudp_crc32_exit();
 	return kudp_ret(ret);
 }
 
@@ -768,6 +776,7 @@ static void __exit receive_udp_exit(void)
 	/* Waits for the CRC-32's work, which no longer queues itself. */
 	kudp_crc_free(&rx->crc);
 	vfree(rx->buf);
+	kudp_crc32_exit();
 	pr_info("unloaded\n");
 }
 

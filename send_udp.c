@@ -16,7 +16,6 @@
  */
 #define pr_fmt(fmt) "send_udp: " fmt
 
-#include <linux/crc32.h>
 #include <linux/fs.h>
 #include <linux/inet.h>
 #include <linux/module.h>
@@ -32,6 +31,7 @@
 #include <net/sock.h>
 
 #include "kudp_core.h"
+#include "kudp_crc32.h"
 #include "kudp_rel.h"
 
 /*
@@ -155,7 +155,8 @@ static struct kudp_tx sender = {
 static void send_udp_work(struct work_struct *work)
 {
 	struct kudp_tx *tx = container_of(work, struct kudp_tx, send_work);
-	struct kudp_send_opts opts = { .gso = tx->gso, .rate = tx->rate };
+	bool no_gso = false;
+	struct kudp_send_opts opts = { .gso = tx->gso, .no_gso = &no_gso, .rate = tx->rate };
 	int ret;
 
 	kudp_enter("dest=%pI4:%u, len=%zu", &tx->dest, tx->port, tx->len);
@@ -290,7 +291,7 @@ static int send_udp_start(struct kudp_tx *tx, const char *data, size_t len)
 	mutex_lock(&tx->lock);
 	memcpy(tx->buf, data, len);
 	tx->len = len;
-	tx->fill_crc = crc32_le(~0U, data, len);
+	tx->fill_crc = kudp_crc32(~0U, data, len);
 	send_udp_queue(tx);
 	mutex_unlock(&tx->lock);
 	return 0;
@@ -505,7 +506,7 @@ static ssize_t send_udp_write(struct file *file, const char __user *ubuf,
 		ret = -EFAULT;
 		goto fail;
 	}
-	tx->fill_crc = crc32_le(tx->fill_crc, tx->buf + tx->len, n);
+	tx->fill_crc = kudp_crc32(tx->fill_crc, tx->buf + tx->len, n);
 	tx->len += n;
 	mutex_unlock(&tx->lock);
 	return n;
@@ -703,9 +704,14 @@ static int __init send_udp_init(void)
 	kudp_enter("buffer_size=%llu", buffer_size);
 	kudp_set_phase(KUDP_STARTING);
 
+	ret = kudp_crc32_init();
+	if (ret)
+		return kudp_ret(ret);
 	tx->buf = kudp_buf_alloc(buffer_size, "buffer_size");
-	if (!tx->buf)
-		return kudp_ret(-ENOMEM);
+	if (!tx->buf) {
+		ret = -ENOMEM;
+		goto err_crc32;
+	}
 	tx->size = buffer_size;
 
 	/*
@@ -765,6 +771,8 @@ err_destroy_wq:
 	destroy_workqueue(tx->wq);
 err_free_buf:
 	vfree(tx->buf);
+err_crc32:
+	kudp_crc32_exit();
 	return kudp_ret(ret);
 }
 
@@ -783,6 +791,7 @@ static void __exit send_udp_exit(void)
 	sock_release(tx->sock);
 	destroy_workqueue(tx->wq);
 	vfree(tx->buf);
+	kudp_crc32_exit();
 	pr_info("unloaded\n");
 }
 

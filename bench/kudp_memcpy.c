@@ -4,14 +4,17 @@
  * size=N, it allocates two N-byte vmalloc buffers as the modules do; each
  * write of a number of rounds to "copy" copies one buffer into the other
  * that many times, each write to "crc" computes the CRC-32 of one buffer
- * (crc32_le(), as the modules do) that many times, and "ns" then reads the
- * nanoseconds each round took, space-separated.
+ * with crc32_le() that many times, each write to "crc_fast" with
+ * kudp_crc32(), the modules' own function (kudp_crc32.c, compiled in: the
+ * faster of crc32_le() and the crypto API's crc32, which crc32_impl
+ * names, as in the modules), and "ns" then reads the nanoseconds each
+ * round took, space-separated.
  *
  *   insmod kudp_memcpy.ko size=1G
  *   echo 3 > /sys/module/kudp_memcpy/parameters/copy
  *   cat /sys/module/kudp_memcpy/parameters/ns
  */
-#define pr_fmt(fmt) "kudp_memcpy: " fmt
+#include "../kudp_crc32.c"
 
 #include <linux/crc32.h>
 #include <linux/kernel.h>
@@ -34,8 +37,10 @@ static unsigned int rounds;
 /* The checksum of the last "crc" round, which reading "crc" shows. */
 static u32 crc;
 
-/* Run @val (1-ROUNDS_MAX) rounds of a copy, or of a CRC-32 if @do_crc. */
-static int run(const char *val, bool do_crc)
+enum kudp_memcpy_op { OP_COPY, OP_CRC, OP_CRC_FAST };
+
+/* Run @val (1-ROUNDS_MAX) rounds of @op. */
+static int run(const char *val, enum kudp_memcpy_op op)
 {
 	unsigned int n, i;
 	u64 t0;
@@ -44,8 +49,10 @@ static int run(const char *val, bool do_crc)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		t0 = ktime_get_ns();
-		if (do_crc)
+		if (op == OP_CRC)
 			crc = crc32_le(~0U, src, size);
+		else if (op == OP_CRC_FAST)
+			crc = kudp_crc32(~0U, src, size);
 		else
 			memcpy(dst, src, size);
 		ns[i] = ktime_get_ns() - t0;
@@ -57,12 +64,17 @@ static int run(const char *val, bool do_crc)
 
 static int copy_set(const char *val, const struct kernel_param *kp)
 {
-	return run(val, false);
+	return run(val, OP_COPY);
 }
 
 static int crc_set(const char *val, const struct kernel_param *kp)
 {
-	return run(val, true);
+	return run(val, OP_CRC);
+}
+
+static int crc_fast_set(const char *val, const struct kernel_param *kp)
+{
+	return run(val, OP_CRC_FAST);
 }
 
 static int ns_get(char *buf, const struct kernel_param *kp)
@@ -83,6 +95,7 @@ static int crc_get(char *buf, const struct kernel_param *kp)
 }
 
 static const struct kernel_param_ops crc_ops = { .set = crc_set, .get = crc_get };
+static const struct kernel_param_ops crc_fast_ops = { .set = crc_fast_set, .get = crc_get };
 static const struct kernel_param_ops ns_ops = { .get = ns_get };
 
 module_param(size, ulong, 0444);
@@ -90,17 +103,24 @@ MODULE_PARM_DESC(size, "Bytes per copy (load time; default 64 MiB)");
 module_param_cb(copy, &copy_ops, NULL, 0200);
 MODULE_PARM_DESC(copy, "Write N (1-16): copy the buffer N times");
 module_param_cb(crc, &crc_ops, NULL, 0600);
-MODULE_PARM_DESC(crc, "Write N (1-16): compute the CRC-32 of the buffer N times; read: the CRC-32");
+MODULE_PARM_DESC(crc, "Write N (1-16): compute the CRC-32 of the buffer N times with crc32_le(); read: the CRC-32");
+module_param_cb(crc_fast, &crc_fast_ops, NULL, 0600);
+MODULE_PARM_DESC(crc_fast, "Write N (1-16): the same with kudp_crc32() (crc32_impl names its function); read: the CRC-32");
 module_param_cb(ns, &ns_ops, NULL, 0444);
 MODULE_PARM_DESC(ns, "The nanoseconds of each round of the last write to copy or crc");
 
 static int __init kudp_memcpy_init(void)
 {
+	int ret = kudp_crc32_init();
+
+	if (ret)
+		return ret;
 	src = vmalloc(size);
 	dst = vmalloc(size);
 	if (!src || !dst) {
 		vfree(src);
 		vfree(dst);
+		kudp_crc32_exit();
 		return -ENOMEM;
 	}
 	/* Every page is there before the first copy (as init_on_alloc does). */
@@ -113,6 +133,7 @@ static void __exit kudp_memcpy_exit(void)
 {
 	vfree(dst);
 	vfree(src);
+	kudp_crc32_exit();
 }
 
 module_init(kudp_memcpy_init);

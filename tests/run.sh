@@ -25,6 +25,9 @@
 #                            in make check-slow
 #   KUDP_NO_ONCE=1           main without the once suite on the newest
 #                            kernel (make quick)
+#   KUDP_QEMU_OPTS="-cpu max"  more QEMU options for the one-guest runs
+#                            (without KVM, QEMU's CPU is qemu64: no
+#                            PCLMULQDQ, AVX or SSE4.2)
 #   KUDP_TIMES=FILE          append "what seconds" for each guest to FILE
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20,
@@ -159,7 +162,7 @@ boot() {
 	mkdir -p "$out"
 	timeout --foreground $limit vng --run "$img" --disable-kvm \
 		--force-9p --cpus 2 --memory "$mem" -v \
-		--append "$append" \
+		--append "$append" ${KUDP_QEMU_OPTS:+--qemu-opts="$KUDP_QEMU_OPTS"} \
 		--rwdir "$top/$out=$top/$out" \
 		--exec "env KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-20} KUDP_FUZZ_SECONDS=${KUDP_FUZZ_SECONDS:-120} KUDP_STRESS_ROUNDS=${KUDP_STRESS_ROUNDS:-20} ${KUDP_FAULT_ROUNDS:+KUDP_FAULT_ROUNDS=$KUDP_FAULT_ROUNDS} ${KUDP_FAULT_STRIDE:+KUDP_FAULT_STRIDE=$KUDP_FAULT_STRIDE} ${KUDP_FAULT_OFFSET:+KUDP_FAULT_OFFSET=$KUDP_FAULT_OFFSET} ${KUDP_SEED:+KUDP_SEED=$KUDP_SEED} bash $top/build/$kver/tests/$guest $top/build/$kver $top/$out $*" \
 		2>"build/$kver/console-$tag.log" </dev/null 9>&-

@@ -56,6 +56,67 @@ t_roundtrip_sysfs() {
 	expect "send data reads back" "hello" "$(<$S/data)"
 }
 
+# Why every: the crypto API's crc32 is each kernel's own module
+# (crc32-pclmul on x86), loaded on demand by the first module that asks.
+# suites: main every
+t_crc32_impl() {
+	# Each module names its CRC-32 function at load, with its speed, and
+	# crc32_impl reads it back; crc32_impl=lib and =crypto choose. Every
+	# way, both sides give zlib's CRC-32 of 3 MiB and 12345 bytes (three
+	# whole 1 MiB chunks of the receiver's and a short one, on its
+	# workers and in its completion).
+	local impl m name seq size=$(((3 << 20) + 12345)) want
+	head -c $size /dev/urandom >"$TMP/in"
+	want=$(crc32_of "$TMP/in")
+	for impl in lib crypto auto; do
+		seq=$($KMSG last)
+		load_rx buffer_size=4M crc32_impl=$impl && load_tx buffer_size=4M crc32_impl=$impl ||
+			fail "crc32_impl=$impl refused" || return 1
+		for m in send_udp receive_udp; do
+			name=$(</sys/module/$m/parameters/crc32_impl)
+			log_since "$seq" | grep -E "$m: CRC-32: " | sed 's/^/# log: /'
+			log_since "$seq" | grep -Eq "$m: CRC-32: $name, [0-9]+ MB/s \\(" ||
+				fail "$m: no load line naming $name and its speed" || return 1
+			case $impl in
+			lib) expect "$m: crc32_impl=lib reads back" crc32_le "$name" || return 1 ;;
+			crypto) [ "$name" != crc32_le ] || fail "$m: crc32_impl=crypto reads back $name" || return 1 ;;
+			esac
+		done
+		cat "$TMP/in" >/dev/send_udp || return 1
+		wait_seq 1 || return 1
+		expect "$impl: CRC-32 (sender's, receiver's)" "$want $want" "$(<$DS/crc32) $(<$DR/crc32)" || return 1
+		cmp -s "$TMP/in" /dev/receive_udp || fail "$impl: the bytes read back differ" || return 1
+		unload_all || return 1
+	done
+
+	# An unknown name; then the crypto API without crc32 (its modules
+	# kept from loading): crypto fails with EOPNOTSUPP, auto takes
+	# crc32_le().
+	seq=$($KMSG last)
+	insmod "$MOD/send_udp.ko" buffer_size=1M crc32_impl=fast 2>"$TMP/err" &&
+		fail "loaded with crc32_impl=fast" && return 1
+	# (kmod says "Invalid parameters" for EINVAL.)
+	grep -q "Invalid parameters" "$TMP/err" || fail "crc32_impl=fast: $(<"$TMP/err")" || return 1
+	log_since "$seq" | grep -q "send_udp: crc32_impl: auto, lib or crypto" ||
+		fail "no log line for crc32_impl=fast" || return 1
+	modprobe -rq crc32_pclmul crc32_generic
+	! grep -Eq '^name +: crc32$' /proc/crypto || fail "the crypto API's crc32 stays loaded" || return 1
+	printf 'install %s /bin/false\n' crc32_pclmul crc32_generic >/etc/modprobe.d/kudp-test.conf
+	insmod "$MOD/receive_udp.ko" buffer_size=1M crc32_impl=crypto 2>"$TMP/err"
+	local rc=$?
+	load_rx
+	local auto=$?
+	rm -f /etc/modprobe.d/kudp-test.conf
+	[ $rc -ne 0 ] || fail "loaded crc32_impl=crypto without a crc32 in the crypto API" || return 1
+	grep -q "Operation not supported" "$TMP/err" || fail "crc32_impl=crypto: $(<"$TMP/err")" || return 1
+	log_since "$seq" | grep -q "receive_udp: crc32_impl=crypto: the crypto API has no crc32: error -2" ||
+		fail "no log line for crc32_impl=crypto without crc32" || return 1
+	[ $auto -eq 0 ] || fail "auto refused without crc32 in the crypto API" || return 1
+	expect "auto without crc32 in the crypto API" crc32_le "$(<$R/crc32_impl)" || return 1
+	log_since "$seq" | grep -q "receive_udp: CRC-32: crc32_le, [0-9]* MB/s (the crypto API has no crc32: error -2)" ||
+		fail "no load line saying why crc32_le()"
+}
+
 # Why contexts: the receive path in softirq, with the idle timer.
 # Why every: sk_data_ready in softirq, from a user-space client.
 # suites: main contexts every

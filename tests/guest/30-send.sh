@@ -96,6 +96,39 @@ tx_reroute_sends() {
 	done
 }
 
+# suites: main
+t_gso_refused() {
+	# A payload above the route's MTU (2000 bytes over a loopback of MTU
+	# 1500): UDP GSO refuses the first call of a message (EMSGSIZE), and
+	# the rest goes one datagram per call, in IP fragments. The reliable
+	# mode's sender makes a call per 4 MiB step and per NACK range: the
+	# refusal is tried once per message, not at each call. loopback's MTU
+	# is 65536 again in any case.
+	local rc
+	ip link set lo mtu 1500 || return 1
+	gso_refused_sends
+	rc=$?
+	ip link set lo mtu 65536 || fail "lo's MTU could not be set back" || rc=1
+	return $rc
+}
+
+# gso_refused_sends: t_gso_refused's sends, loopback's MTU 1500.
+gso_refused_sends() {
+	local size=$((10 << 20)) seq n
+	head -c $size /dev/urandom >"$TMP/in"
+	load_rx mode=reliable buffer_size=16M && load_tx mode=reliable buffer_size=16M payload=2000 debug=1 ||
+		return 1
+	seq=$($KMSG last)
+	cat "$TMP/in" >/dev/send_udp || return 1
+	wait_for 60 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
+	expect "last_error" "0" "$(<$S/last_error)" || return 1
+	expect "CRC-32 (sent, received)" "$(crc32_of "$TMP/in") $(crc32_of "$TMP/in")" \
+		"$(<$DS/crc32) $(<$DR/crc32)" || return 1
+	n=$(log_since "$seq" | grep -c 'UDP GSO refused')
+	diag "$size bytes in $(<$DS/last_datagrams) datagrams; $n refusals of UDP GSO logged"
+	expect "refusals of UDP GSO in one message of three calls or more" "1" "$n"
+}
+
 # Why contexts: a send paced by the hrtimer.
 # Why every: pacing on an hrtimer sleep (wait_event_interruptible_hrtimeout).
 # suites: main contexts every
