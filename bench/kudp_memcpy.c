@@ -107,7 +107,7 @@ MODULE_PARM_DESC(crc, "Write N (1-16): compute the CRC-32 of the buffer N times 
 module_param_cb(crc_fast, &crc_fast_ops, NULL, 0600);
 MODULE_PARM_DESC(crc_fast, "Write N (1-16): the same with kudp_crc32() (crc32_impl names its function); read: the CRC-32");
 module_param_cb(ns, &ns_ops, NULL, 0444);
-MODULE_PARM_DESC(ns, "The nanoseconds of each round of the last write to copy or crc");
+MODULE_PARM_DESC(ns, "The nanoseconds of each round of the last write to copy, crc or crc_fast");
 
 static int __init kudp_memcpy_init(void)
 {
