@@ -204,7 +204,7 @@ class Worker:
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
                          "overflow", "peer", "gso", "gro", "rate", "hold",
-                         "idle", "port", "dev", "bogus"))
+                         "idle", "port", "dev", "crc32_impl", "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -468,11 +468,12 @@ class Worker:
                 name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
                                  "payload", "data", "debug", "gso", "gro",
                                  "hold", "idle", "port", "dev", "mode", "mode",
-                                 "bogus"))
+                                 "crc32_impl", "bogus"))
                 val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
                     else r.choice(IPS) if name == "ip" \
                     else self.seconds().strip() if name in ("hold", "idle") \
                     else r.choice(("reliable", "reliable", "raw", "bogus")) if name == "mode" \
+                    else r.choice(("auto", "lib", "crypto", "bogus", "x" * 200)) if name == "crc32_impl" \
                     else r.choice(("hello", "0", "1", "y", "1472", "65508", ""))
                 if name == "buffer_size" and r.random() < 0.7:
                     val = r.choice(("4K", "64K", "1M", "8M"))
