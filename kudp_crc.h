@@ -37,9 +37,10 @@ struct kudp_crc_worker {
  *	(kudp_crc_ready()), claimed with test_and_clear_bit() by a worker or
  *	by kudp_crc_finish()
  * @done: chunks whose @crc is computed
- * @workers: one per CPU online at load (at most %KUDP_CRC_MAX_WORKERS),
- *	on system_unbound_wq at normal priority: below the owner's
- *	WQ_HIGHPRI work, which they therefore do not delay
+ * @workers: one per CPU online at load but one, and one at least (at
+ *	most %KUDP_CRC_MAX_WORKERS), on system_unbound_wq at normal
+ *	priority: a CPU stays for the datagrams (the drain, the receive
+ *	softirq; over loopback the sender too)
  * @nworkers: how many
  * @stopping: set by kudp_crc_stop(): the workers do not queue themselves
  *	again, and kudp_crc_finish() gives up at its next chunk
