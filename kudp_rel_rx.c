@@ -119,7 +119,7 @@ enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const st
  * @from: where it came from: the message's origin, where its answers go
  * @local: the address it was sent to: where its answers come from
  *
- * Forgets the previous message: its CRC-32 is reset (its work cancelled),
+ * Forgets the previous message: its CRC-32 is reset (its workers waited for),
  * the map's chunk bitmap cleared (the map follows chunk by chunk).
  *
  * Context: the receiving work item; sleeps.
@@ -182,7 +182,7 @@ void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const struct kudp_hdr *h)
  * @len: the datagram's length
  *
  * Its segment is marked as arrived; a chunk made whole is handed to the
- * CRC-32 work.
+ * CRC-32's workers.
  *
  * Context: the receiving work item.
  * Return: the payload bytes stored.

@@ -763,7 +763,7 @@ static void __exit receive_udp_exit(void)
 	synchronize_net();
 	kernel_sock_shutdown(rx->sock, SHUT_RDWR);
 	/*
-	 * The drain arms the timer, hands chunks to the CRC-32's work and
+	 * The drain arms the timer, hands chunks to the CRC-32's workers and
 	 * queues itself again; the timer queues complete_work.
 	 * cancel_work_sync() also stops a work item that queues itself.
 	 */
@@ -773,7 +773,7 @@ static void __exit receive_udp_exit(void)
 	sock_release(rx->sock);
 	destroy_workqueue(rx->wq);
 	receive_udp_engine_free(rx);
-	/* Waits for the CRC-32's work, which no longer queues itself. */
+	/* Waits for the CRC-32's workers, which no longer queue themselves. */
 	kudp_crc_free(&rx->crc);
 	vfree(rx->buf);
 	kudp_crc32_exit();

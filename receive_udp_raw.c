@@ -22,8 +22,8 @@
 
 /*
  * Complete the message for @reason, once its CRC-32 covers every byte:
- * the chunks the CRC-32's work has not done are shared between it and
- * this work item (kudp_crc_finish()). Nothing is completed when exit has
+ * the chunks the CRC-32's workers have not done are shared between them
+ * and this work item (kudp_crc_finish()). Nothing is completed when exit has
  * begun.
  */
 static void receive_udp_raw_finish(struct kudp_rx *rx, enum kudp_reason reason)
