@@ -9,34 +9,32 @@
 #   1b. unit     make unit: the modules' pure code in user space (tests/unit),
 #                in seconds; first, so that a broken parser fails before
 #                any guest boots
-#   2. static    make static: sparse, checkpatch, kernel-doc, coccinelle,
-#                cppcheck, gcc -fanalyzer
+#   2. static    make static: checkpatch, kernel-doc, coccinelle,
+#                cppcheck, gcc -fanalyzer (sparse: in 4, each build)
 #   3. dkms      scripts/dkms-check.sh
 #   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
 #                arm64, armmp and s390x kernels, kudpctl for each
 #   3c. deb      make deb (scripts/deb.sh): the Debian packages, lintian.
 #                (make deb-check installs them in a guest: some 27 minutes
 #                under TCG, most of it DKMS compiling; not run here.)
-#   4. guests    tests/run.sh: one guest per Debian kernel, every suite
-#                but pair; then the two-machine suite, 6.12 sending to 6.1
-#   4b. arm      tests/arm.sh, after cross: Debian's arm64 (6.1, 6.12),
+#   3d. arm      tests/arm.sh, after cross: Debian's arm64 (6.1, 6.12),
 #                armmp (6.1) and s390x (6.1) kernels under
 #                qemu-system-aarch64/-arm/-s390x, the cross-built modules
 #                and kudpctl in a busybox initramfs (80 s alone)
-#   5. debug     the debug kernel's pass, if that kernel is already built
-#                (scripts/debug-kernel.sh --cached): the tests that run in
-#                several contexts or tear down under load (each context
-#                once), 4 rounds of load and unload, fault injection (one
-#                half of init's allocations, at random, and 2 rounds of
-#                fault_transfer), 20 s of the fuzzer and kmemleak. make
-#                check-debug runs every suite there, and every allocation.
+#   4. build     tests/run.sh --build: the test tools, reliable.py's
+#                selftest, kudpctl, and the modules for every Debian
+#                kernel, warning-free and sparse-clean
+#   5. guests    two lanes of guests (tests/run.sh KUDP_BUILT=1): the
+#                newest kernel's (main, once, small, reliable); beside it
+#                the older kernels' every suite ("every"), then the debug
+#                kernel's pass ("debug", if that kernel is already built:
+#                scripts/debug-kernel.sh --cached)
+#   6. pair      the two-machine suite, 6.12 sending to 6.1, alone
 #
-# Static checks, DKMS, the cross-builds, the packages and the ARM guests
-# run in the background (SCHED_IDLE) while the x86 guests boot and test,
-# and their output is printed once they end. The ARM guests take no lock
-# of tests/vmlock.sh there (KUDP_VM_BESIDE): they take the cores only
-# while the x86 guests wait, and their own tests time nothing that a
-# slower guest would fail.
+# Sections 2 and 3 run in one chain in the background (SCHED_IDLE) while
+# the x86 guests boot and test, and their output is printed once they
+# end. The ARM guests take no lock of tests/vmlock.sh there
+# (KUDP_VM_BESIDE): they take the cores only while the x86 guests wait.
 # Every section runs even if an earlier one failed; the end shows the time
 # of each (and of each guest) and the total, and the exit status is
 # non-zero if any failed.
@@ -81,63 +79,112 @@ quick=false
 section setup scripts/setup.sh || exit 1
 section unit make -s unit
 
-# The background sections, beside the guests, under SCHED_IDLE: they take
-# the cores when a guest waits (a timer, an idle completion), and the
-# guests' time is what the run waits for. Not nice 19: a guest's vCPU that
-# wakes then waits for the rest of the niced task's slice (the scheduler's
-# EEVDF), thousands of times a second under TCG; a SCHED_IDLE task is
-# preempted at once. (Measured on 2026-12-07, the ARM guests beside the
-# 6.12 guest at nice 19: its tests took 457 s instead of 384.)
+# background NAME CMD...: CMD with its output in build/NAME.log and its
+# time and status in build/NAME.time, for report (below), once it ended.
 # (The status is taken before any other expansion: $? after a command
 # substitution is that substitution's.)
 background() {
 	local name=$1 t0=$(date +%s) rc
 	shift
-	chrt --idle 0 "$@" >build/$name.log 2>&1
+	"$@" >build/$name.log 2>&1
 	rc=$?
 	echo "$name|$(($(date +%s) - t0))|$rc" >build/$name.time
 }
+
+# report NAME...: the output, time and status of what background ran.
+report() {
+	local s
+	for s in "$@"; do
+		echo "== $s (ran beside the guests)"
+		cat build/$s.log
+		cat build/$s.time >>"$times"
+		[ "$(cut -d'|' -f3 build/$s.time)" = 0 ] || failed="$failed $s"
+	done
+}
+
+# The static checks, builds and packages, and the ARM guests, in one chain
+# beside the x86 guests, under SCHED_IDLE: they take the cores when a
+# guest waits (a timer, an idle completion), and the guests' time is what
+# the run waits for. Not nice 19: a guest's vCPU that wakes then waits for
+# the rest of the niced task's slice (the scheduler's EEVDF), thousands of
+# times a second under TCG; a SCHED_IDLE task is preempted at once.
+# (Measured on 2026-12-07, the ARM guests beside the 6.12 guest at nice
+# 19: its tests took 457 s instead of 384.) Sparse is not among the static
+# checks here: the build section runs it on every file, against each
+# kernel (tests/run.sh --build names the files).
 if $quick; then
 	bg_sections="static"
 else
 	bg_sections="static cross arm dkms deb"
 fi
 (
-	background static make -s static
-	$quick && exit
-	background cross scripts/cross.sh
+	idle="chrt --idle 0"
+	if $quick; then
+		background static $idle make -s static
+		exit
+	fi
+	background static $idle make -s checkpatch kernel-doc coccicheck cppcheck
+	background cross $idle scripts/cross.sh
 	# What make cross built, on its guests.
-	background arm env KUDP_VM_BESIDE=1 tests/arm.sh
-	background dkms scripts/dkms-check.sh
-	background deb scripts/deb.sh
+	background arm $idle env KUDP_VM_BESIDE=1 tests/arm.sh
+	background dkms $idle scripts/dkms-check.sh
+	background deb $idle scripts/deb.sh
 ) 8>&- &
 bg=$!
 
+kernels=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)
+newest=$(echo "$kernels" | tail -n 1)
 if $quick; then
-	newest=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V | tail -n 1)
 	KUDP_TIMES=$top/$times KUDP_KERNELS=$newest KUDP_SUITES=main KUDP_NO_ONCE=1 \
 		section guests tests/run.sh
+	wait $bg
 else
-	KUDP_TIMES=$top/$times section guests tests/run.sh
+	# The guests in two lanes, then the two-machine suite alone. Two
+	# guests at once each take 1.8 times as long, but each also waits
+	# (timers, the idle rule), so the lanes end sooner than the guests one
+	# after the other (measured on 2026-12-07: 1071 s against 1227 with
+	# the debug pass; the 6.1 and 6.12 guests alone, 602 against 664).
+	# Lane one: the newest kernel's guest (main, once, small, reliable).
+	# Lane two, beside it: the older kernels' every suite, then the debug
+	# kernel's pass, if that kernel is built (scripts/debug-kernel.sh
+	# --cached): the tests that run in several contexts or tear down under
+	# load (each context once), 4 rounds of load and unload, fault
+	# injection (one half of init's allocations, at random, and 2 rounds
+	# of fault_transfer), 20 s of the fuzzer and kmemleak; make
+	# check-debug runs every suite there, and every allocation. The
+	# guests' timing checks leave room for a guest twice as slow (the
+	# debug kernel's own pace). The two-machine suite waits for both
+	# lanes: its paced transfers count on a receiving guest that is never
+	# held off its core for 300 ms (t_pair_rate).
+	section build tests/run.sh --build
+	older=$(echo "$kernels" | head -n -1)
+	debug_dir=$(scripts/debug-kernel.sh --cached) || debug_dir=""
+	lane_sections="${older:+every}${debug_dir:+ debug}"
+	(
+		[ -z "$older" ] ||
+			background every env KUDP_BUILT=1 KUDP_VM_BESIDE=1 KUDP_TIMES=$top/$times.every \
+				KUDP_KERNELS="$older" KUDP_SUITES=every KUDP_LOAD_ROUNDS=5 tests/run.sh
+		[ -z "$debug_dir" ] ||
+			background debug env KUDP_VM_BESIDE=1 KUDP_TIMES=$top/$times.debug \
+				KUDP_DEBUG_KERNEL=$debug_dir KUDP_SUITES=contexts,fuzz KUDP_LOAD_ROUNDS=4 \
+				KUDP_FUZZ_SECONDS=20 KUDP_FAULT_ROUNDS=2 KUDP_FAULT_STRIDE=2 tests/run.sh
+	) 8>&- &
+	lane=$!
+	KUDP_BUILT=1 KUDP_TIMES=$top/$times KUDP_KERNELS=$newest KUDP_SUITES=main,small,reliable \
+		section guests tests/run.sh
+	wait $lane
+	[ -n "$debug_dir" ] ||
+		echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
+	for s in $lane_sections; do
+		cat $times.$s >>"$times" 2>/dev/null
+		rm -f $times.$s
+	done
+	report $lane_sections
+	KUDP_BUILT=1 KUDP_TIMES=$top/$times KUDP_SUITES=pair section pair tests/run.sh
+	wait $bg
 fi
 
-wait $bg
-for s in $bg_sections; do
-	echo "== $s (ran beside the guests)"
-	cat build/$s.log
-	cat build/$s.time >>"$times"
-	[ "$(cut -d'|' -f3 build/$s.time)" = 0 ] || failed="$failed $s"
-done
-
-if $quick; then
-	:
-elif dir=$(scripts/debug-kernel.sh --cached); then
-	KUDP_TIMES=$top/$times KUDP_DEBUG_KERNEL=$dir KUDP_SUITES=contexts,fuzz \
-		KUDP_LOAD_ROUNDS=4 KUDP_FUZZ_SECONDS=20 KUDP_FAULT_ROUNDS=2 KUDP_FAULT_STRIDE=2 \
-		section debug tests/run.sh
-else
-	echo "== debug: skipped (no debug kernel built: make check-debug builds it, about 9 min, and runs every suite on it)"
-fi
+report $bg_sections
 
 echo "== time"
 while IFS='|' read -r name secs rc; do

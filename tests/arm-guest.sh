@@ -40,9 +40,11 @@ t_roundtrip_sysfs() {
 	wait_for 30 rx_state complete || fail "no completion: state $(cat $R/state)" || return 1
 	t=$(($(now) - t0))
 	diag "completed $((t / 100)).$((t % 100 / 10)) s after the write"
-	# 5 s after the last datagram; 3 s of slack for an emulation that
-	# shares the machine with other work.
-	[ $t -ge 500 ] && [ $t -le 800 ] || fail "completion after $t cs, not about 5 s" || return 1
+	# 5 s after the last datagram, never before; 10 s of slack after:
+	# make check runs these guests under SCHED_IDLE beside two x86 guests,
+	# which can hold an emulated CPU off the cores for seconds (one
+	# completed 8.6 s after the write so, on 2026-12-07).
+	[ $t -ge 500 ] && [ $t -le 1500 ] || fail "completion after $t cs, not 5 to 15 s" || return 1
 	expect "reason" "idle" "$(cat $DR/reason)" || return 1
 	expect "data" "hello" "$(cat $R/data)" || return 1
 	expect "bytes" "68656c6c6f0a" "$(od -An -tx1 $R/data | tr -d ' \n')" || return 1

@@ -7,6 +7,12 @@
 #
 #   tests/run.sh             the whole suite on every kernel
 #   tests/run.sh --demo      a short, readable round trip on the newest kernel
+#   tests/run.sh --build     only the builds: the test tools, reliable.py's
+#                            selftest, kudpctl and the modules for each
+#                            kernel (KUDP_KERNELS, KUDP_DEBUG_KERNEL)
+#   KUDP_BUILT=1 tests/run.sh   the guests only, with what --build made:
+#                            make check builds once, then runs several of
+#                            these at once (scripts/check.sh)
 #   KUDP_KERNELS="6.1.0-56-amd64" tests/run.sh    only the kernels named
 #   KUDP_TESTS="roundtrip_sysfs enomem" tests/run.sh   only the tests named
 #                            (the t_* functions of tests/guest/*.sh)
@@ -64,6 +70,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 mode=suite
 [ "${1:-}" = "--demo" ] && mode=demo
+[ "${1:-}" = "--build" ] && mode=build
+built_before=${KUDP_BUILT:-}
 . tests/vmlock.sh
 
 kernels=${KUDP_KERNELS:-$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)}
@@ -282,50 +290,64 @@ run_pair() {
 	fi
 }
 
-echo "KTAP version 1"
-# The test tools in C: the ioctls through the project's UAPI header, a
-# flood of datagrams, the kernel log by sequence number, the resident
-# Python's client.
-mkdir -p build
-for t in kudp_ioctl flood kmsg py; do
-	if gcc -O2 -Wall -Wextra -Werror -Iinclude/uapi -o build/$t tests/$t.c; then
-		echo "ok - tests/$t.c builds (no warning)"
+# The test tools and kudpctl: built once, by --build or a whole run.
+build_tools() {
+	# The test tools in C: the ioctls through the project's UAPI header, a
+	# flood of datagrams, the kernel log by sequence number, the resident
+	# Python's client.
+	mkdir -p build
+	for t in kudp_ioctl flood kmsg py; do
+		if gcc -O2 -Wall -Wextra -Werror -Iinclude/uapi -o build/$t tests/$t.c; then
+			echo "ok - tests/$t.c builds (no warning)"
+			passed=$((passed + 1))
+		else
+			echo "not ok - tests/$t.c builds (no warning)"
+			failed=$((failed + 1))
+		fi
+	done
+	# The user-space implementation of the reliable mode against itself (the
+	# guests run it against the modules).
+	if python3 tests/reliable.py selftest >build/reliable-selftest.log 2>&1; then
+		echo "ok - tests/reliable.py selftest"
 		passed=$((passed + 1))
 	else
-		echo "not ok - tests/$t.c builds (no warning)"
+		sed 's/^/# /' build/reliable-selftest.log
+		echo "not ok - tests/reliable.py selftest"
 		failed=$((failed + 1))
 	fi
-done
-# The user-space implementation of the reliable mode against itself (the
-# guests run it against the modules).
-if python3 tests/reliable.py selftest >build/reliable-selftest.log 2>&1; then
-	echo "ok - tests/reliable.py selftest"
-	passed=$((passed + 1))
-else
-	sed 's/^/# /' build/reliable-selftest.log
-	echo "not ok - tests/reliable.py selftest"
-	failed=$((failed + 1))
-fi
-# kudpctl, as the top-level make builds it.
-if make -s tools >build/tools.log 2>&1; then
-	echo "ok - tools/kudpctl builds (no warning)"
-	passed=$((passed + 1))
-else
-	cat build/tools.log
-	echo "not ok - tools/kudpctl builds (no warning)"
-	failed=$((failed + 1))
-fi
+	# kudpctl, as the top-level make builds it.
+	if make -s tools >build/tools.log 2>&1; then
+		echo "ok - tools/kudpctl builds (no warning)"
+		passed=$((passed + 1))
+	else
+		cat build/tools.log
+		echo "not ok - tools/kudpctl builds (no warning)"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "KTAP version 1"
+[ -n "$built_before" ] || build_tools
+
 built=""
 for kver in $kernels; do
 	echo "# kernel $kver"
-	if ! build "$kver"; then
+	if [ -n "$built_before" ]; then
+		if [ ! -f "build/$kver/send_udp.ko" ] || [ ! -f "build/$kver/receive_udp.ko" ]; then
+			echo "not ok - modules for $kver: none in build/$kver (KUDP_BUILT: run tests/run.sh --build first)"
+			failed=$((failed + 1))
+			continue
+		fi
+	elif ! build "$kver"; then
 		echo "not ok - build for $kver"
 		failed=$((failed + 1))
 		continue
+	else
+		echo "ok - build for $kver (no compiler or sparse warning)"
+		passed=$((passed + 1))
 	fi
-	echo "ok - build for $kver (no compiler or sparse warning)"
-	passed=$((passed + 1))
 	built="$built $kver"
+	[ "$mode" = build ] && continue
 
 	if [ "$mode" = demo ]; then
 		boot "$kver" 1G demo demo
@@ -338,7 +360,7 @@ done
 # The two-machine suite after the one-guest ones: the static checks that
 # make check runs beside the first guest are over before two guests share
 # the cores.
-if [[ ",$suites," == *,pair,* ]]; then
+if [ "$mode" != build ] && [[ ",$suites," == *,pair,* ]]; then
 	pairs=${KUDP_PAIRS:-$(echo $kernels | awk '{ print $NF ":" $1 }')}
 	[ "$pairs" = same ] && pairs=$(for k in $kernels; do echo "$k:$k"; done)
 	for p in $pairs; do
