@@ -147,6 +147,15 @@ two_hosts() {
 		ip -n kudp addr add 198.51.100.2/24 dev kudp1 && ip -n kudp link set kudp1 up
 }
 
+# cpu_busy: the clock ticks (USER_HZ) this machine's CPUs have spent busy
+# so far: user, nice, system, interrupts and softirqs (/proc/stat's first
+# line; read by the shell itself, no process started).
+cpu_busy() {
+	local cpu user nice system idle iowait irq softirq rest
+	read -r cpu user nice system idle iowait irq softirq rest </proc/stat
+	echo $((user + nice + system + irq + softirq))
+}
+
 # wait_seq N [SECONDS]: until receive_udp has completed message N.
 wait_seq() {
 	local i

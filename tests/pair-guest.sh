@@ -628,24 +628,38 @@ mib_s() { echo "$1" | sed -n 's|.* \([0-9.]*\) MiB/s.*|\1|p' | tail -n 1; }
 # (256 MiB) bytes with send_udp's gso and rate and receive_udp's gro, both
 # in MODE (raw), with a netem qdisc of NETEM ("loss 1%") on this side's
 # interface while it is sent; prints "the sender's MiB/s, the receiver's,
-# its drops". Each figure is from the kernel's clock: first datagram to
-# last, on that machine.
+# its drops, the sending machine's CPU seconds per GiB, the receiving
+# one's". Each MiB/s is from the kernel's clock: first datagram to last,
+# on that machine. The CPU seconds are each machine's busy time (its one
+# vCPU) from the send's start (the buffer loaded: send_udp's state is
+# sending, or the message was already sent) to the receiver's completion:
+# each side's cost, with the two machines' polls of the shared directory
+# (some 20 a second) in it.
 bench_message() {
-	local size=${4:-$((256 << 20))} mode=${5:-raw} sent got drops
+	local size=${4:-$((256 << 20))} mode=${5:-raw} sent got drops pid tx0 rx0 tx1 rx1
 	remote "load_rx buffer_size=$size gro=$2 mode=$mode && ($KUDPCTL recv -o /dev/null >$SHARED/recv.out 2>&1 &)" ||
 		return 1
 	load_tx buffer_size=$size ip=$RX_ADDR gso=$1 rate=${3:-0} mode=$mode || return 1
 	[ -z "${6:-}" ] || tc qdisc add dev "$(iface)" root netem $6 || return 1
-	sent=$(pseudo_random 1 $size | $KUDPCTL send - 2>&1) || fail "kudpctl send: $sent" || return 1
+	pseudo_random 1 $size | $KUDPCTL send - >"$TMP/sent" 2>&1 &
+	pid=$!
+	wait_for 600 eval '[ "$(<$DS/state)" = sending ] || [ "$(<$DS/seq)" -ge 1 ]' || return 1
+	tx0=$(cpu_busy)
+	rx0=$(remote cpu_busy)
+	wait $pid || fail "kudpctl send: $(<"$TMP/sent")" || return 1
+	sent=$(<"$TMP/sent")
 	[ -z "${6:-}" ] || tc qdisc del dev "$(iface)" root || return 1
 	remote --limit 600 "wait_seq 1 600" >/dev/null || return 1
+	tx1=$(cpu_busy)
+	rx1=$(remote cpu_busy)
 	wait_for 30 grep -q received "$SHARED/recv.out" || fail "kudpctl recv: $(<"$SHARED/recv.out")" || return 1
 	got=$(<"$SHARED/recv.out")
 	drops=$(remote 'cat $DR/drops')
 	unload_all && remote unload_all || return 1
 	# The reliable mode sends again what was dropped.
 	[ "$drops" = 0 ] || [ $mode = reliable ] || fail "$drops datagrams dropped" || return 1
-	echo "$(mib_s "$sent") $(mib_s "$got") $drops"
+	echo "$(mib_s "$sent") $(mib_s "$got") $drops $(awk -v t=$((tx1 - tx0)) -v r=$((rx1 - rx0)) \
+		-v hz="$(getconf CLK_TCK)" -v gib="$size" 'BEGIN { gib /= 2 ^ 30; printf "%.2f %.2f", t / hz / gib, r / hz / gib }')"
 }
 
 # iperf_udp RATE SECONDS: iperf3 -u -l 1472 at RATE (bits/s, 0: as fast as
@@ -666,16 +680,16 @@ t_bench_link() {
 	on=$(bench_message 1 1) || return 1
 	off=$(bench_message 0 0) || return 1
 	set -- $on
-	diag "send_udp -> receive_udp, 256 MiB, gso=1 gro=1: sent at $1 MiB/s, received at $2 MiB/s, $3 drops"
+	diag "send_udp -> receive_udp, 256 MiB, gso=1 gro=1: sent at $1 MiB/s, received at $2 MiB/s, $3 drops; CPU s/GiB: sending machine $4, receiving machine $5"
 	set -- $off
-	diag "send_udp -> receive_udp, 256 MiB, gso=0 gro=0: sent at $1 MiB/s, received at $2 MiB/s, $3 drops"
+	diag "send_udp -> receive_udp, 256 MiB, gso=0 gro=0: sent at $1 MiB/s, received at $2 MiB/s, $3 drops; CPU s/GiB: sending machine $4, receiving machine $5"
 	ratio=$(awk -v a="$(echo $on | cut -d' ' -f2)" -v b="$(echo $off | cut -d' ' -f2)" 'BEGIN { printf "%.2f", a / b }')
 	diag "gso/gro on: $ratio times off (received MiB/s)"
 	# Goodput: the receiver's MiB/s, its first datagram to the last one
 	# it needed (resent ones included).
 	rel=$(bench_message 1 1 0 $((256 << 20)) reliable) || return 1
 	set -- $rel
-	diag "mode=reliable, 256 MiB, gso=1 gro=1: sent at $1 MiB/s, received whole at $2 MiB/s, $3 drops"
+	diag "mode=reliable, 256 MiB, gso=1 gro=1: sent at $1 MiB/s, received whole at $2 MiB/s, $3 drops; CPU s/GiB: sending machine $4, receiving machine $5"
 	diag "mode=reliable: $(awk -v a="$2" -v b="$(echo $on | cut -d' ' -f2)" 'BEGIN { printf "%.2f", a / b }') times raw (received MiB/s; target 0.9)"
 	lossy=$(bench_message 1 1 0 $((256 << 20)) reliable "loss 1%") || return 1
 	set -- $lossy
