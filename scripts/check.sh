@@ -149,7 +149,7 @@ else
 	# kernel's pass, if that kernel is built (scripts/debug-kernel.sh
 	# --cached): the tests that run in several contexts or tear down under
 	# load (each context once), 4 rounds of load and unload, fault
-	# injection (one half of init's allocations, at random, and 2 rounds
+	# injection (one half of init's allocations, at random, and 1 round
 	# of fault_transfer), 20 s of the fuzzer and kmemleak; make
 	# check-debug runs every suite there, and every allocation. The
 	# guests' timing checks leave room for a guest twice as slow (the
@@ -167,7 +167,7 @@ else
 		[ -z "$debug_dir" ] ||
 			background debug env KUDP_VM_BESIDE=1 KUDP_TIMES=$top/$times.debug \
 				KUDP_DEBUG_KERNEL=$debug_dir KUDP_SUITES=contexts,fuzz KUDP_LOAD_ROUNDS=4 \
-				KUDP_FUZZ_SECONDS=20 KUDP_FAULT_ROUNDS=2 KUDP_FAULT_STRIDE=2 tests/run.sh
+				KUDP_FUZZ_SECONDS=20 KUDP_FAULT_ROUNDS=1 KUDP_FAULT_STRIDE=2 tests/run.sh
 	) 8>&- &
 	lane=$!
 	KUDP_BUILT=1 KUDP_TIMES=$top/$times KUDP_KERNELS=$newest KUDP_SUITES=main,small,reliable \

@@ -56,7 +56,7 @@ NOISE='kmemleak: Cannot allocate a scan area'
 MOD_START=0xffffffffa0000000
 MOD_END=0xffffffffff000000
 # Rounds of fault_transfer (KUDP_FAULT_ROUNDS: make check's debug pass
-# runs 2): 12 to 35 s each on the debug kernel under TCG.
+# runs 1): 12 to 35 s each on the debug kernel under TCG.
 ROUNDS=${KUDP_FAULT_ROUNDS:-6}
 # The walk's stride (make check's debug pass: 2, each run one half of the
 # allocations, at random; make check-debug: 1, all of them).

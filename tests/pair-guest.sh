@@ -693,7 +693,7 @@ t_bench_link() {
 	diag "mode=reliable: $(awk -v a="$2" -v b="$(echo $on | cut -d' ' -f2)" 'BEGIN { printf "%.2f", a / b }') times raw (received MiB/s; target 0.9)"
 	lossy=$(bench_message 1 1 0 $((256 << 20)) reliable "loss 1%") || return 1
 	set -- $lossy
-	diag "mode=reliable, 1 % loss (netem), 256 MiB: sent at $1 MiB/s, received whole at $2 MiB/s, $3 drops"
+	diag "mode=reliable, 1 % loss (netem), 256 MiB: sent at $1 MiB/s, received whole at $2 MiB/s, $3 drops; CPU s/GiB: sending machine $4, receiving machine $5"
 	diag "mode=reliable, 1 % loss: $(awk -v a="$2" -v b="$(echo $rel | cut -d' ' -f2)" 'BEGIN { printf "%.2f", a / b }') times the clean link (target 0.8)"
 	ip=$(iperf_udp 0 10) || return 1
 	set -- $ip

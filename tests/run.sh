@@ -41,8 +41,8 @@
 #                            the debug pass of make check: 4; make
 #                            check-slow: 100)
 #   KUDP_FUZZ_SECONDS=1800   how long the fuzz suite runs (default 120)
-#   KUDP_FAULT_ROUNDS=2      rounds of the debug kernel's fault_transfer
-#                            (default 6; the debug pass of make check: 2)
+#   KUDP_FAULT_ROUNDS=1      rounds of the debug kernel's fault_transfer
+#                            (default 6; the debug pass of make check: 1)
 #   KUDP_FAULT_STRIDE=2      fault_insmod_walk fails every K-th allocation
 #                            of init (default 1, every one; the debug pass
 #                            of make check: 2, one half at random, which it
