@@ -643,7 +643,9 @@ bench_message() {
 	[ -z "${6:-}" ] || tc qdisc add dev "$(iface)" root netem $6 || return 1
 	pseudo_random 1 $size | $KUDPCTL send - >"$TMP/sent" 2>&1 &
 	pid=$!
-	wait_for 600 eval '[ "$(<$DS/state)" = sending ] || [ "$(<$DS/seq)" -ge 1 ]' || return 1
+	# (Or kudpctl ended: its status says why.)
+	wait_for 600 eval '[ "$(<$DS/state)" = sending ] || [ "$(<$DS/seq)" -ge 1 ] || ! kill -0 $pid 2>/dev/null' ||
+		return 1
 	tx0=$(cpu_busy)
 	rx0=$(remote cpu_busy)
 	wait $pid || fail "kudpctl send: $(<"$TMP/sent")" || return 1
