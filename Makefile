@@ -50,7 +50,8 @@
 # make install INSTALL_MOD_PATH=ROOT   into a board's root file system
 #                   (depmod -b ROOT); with KDIR, ARCH and CROSS_COMPILE
 # make static       sparse, checkpatch, kernel-doc, coccinelle, cppcheck and
-#                   gcc -fanalyzer; each fails on any finding
+#                   gcc -fanalyzer; each fails on any finding (make lint:
+#                   all but sparse, without a module build)
 # make unit         the unit tier, in seconds and without a guest:
 #                   kudp_wire.c and kudp_parse.c compiled in user space
 #                   against a shim of the kernel headers, and their tests
@@ -211,7 +212,11 @@ cppcheck:
 			$$t $(TOOL_LIBS) || exit 1; \
 	done && echo "gcc -fanalyzer: clean"
 
-static: sparse checkpatch kernel-doc coccicheck cppcheck
+# The static checks that need no module build; make check runs these, as
+# its own builds run sparse (tests/run.sh --build).
+lint: checkpatch kernel-doc coccicheck cppcheck
+
+static: sparse lint
 
 dkms-check:
 	scripts/dkms-check.sh
@@ -299,5 +304,5 @@ demo:
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck static dkms-check cross check-arm deb deb-check check check-slow check-reliable check-debug fuzz stress bench demo \
+	cppcheck lint static dkms-check cross check-arm deb deb-check check check-slow check-reliable check-debug fuzz stress bench demo \
 	unit quick

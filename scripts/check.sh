@@ -9,8 +9,9 @@
 #   1b. unit     make unit: the modules' pure code in user space (tests/unit),
 #                in seconds; first, so that a broken parser fails before
 #                any guest boots
-#   2. static    make static: checkpatch, kernel-doc, coccinelle,
-#                cppcheck, gcc -fanalyzer (sparse: in 4, each build)
+#   2. static    make lint: checkpatch, kernel-doc, coccinelle, cppcheck,
+#                gcc -fanalyzer (make static is these and sparse, which
+#                the builds of 4 run)
 #   3. dkms      scripts/dkms-check.sh
 #   3b. cross    make cross (scripts/cross.sh): the modules for Debian's
 #                arm64, armmp and s390x kernels, kudpctl for each
@@ -123,7 +124,7 @@ fi
 		background static $idle make -s static
 		exit
 	fi
-	background static $idle make -s checkpatch kernel-doc coccicheck cppcheck
+	background static $idle make -s lint
 	background cross $idle scripts/cross.sh
 	# What make cross built, on its guests.
 	background arm $idle env KUDP_VM_BESIDE=1 tests/arm.sh
