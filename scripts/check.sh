@@ -106,8 +106,7 @@ report() {
 # The static checks, builds and packages, and the ARM guests, in one chain
 # beside the x86 guests, all but the ARM guests under SCHED_IDLE: they
 # take the cores when a guest waits (a timer, an idle completion), and the
-# guests' time is what
-# the run waits for. Not nice 19: a guest's vCPU that wakes then waits for
+# guests' time is what the run waits for. Not nice 19: a guest's vCPU that wakes then waits for
 # the rest of the niced task's slice (the scheduler's EEVDF), thousands of
 # times a second under TCG; a SCHED_IDLE task is preempted at once.
 # (Measured on 2026-12-07, the ARM guests beside the 6.12 guest at nice
