@@ -37,14 +37,17 @@ t_roundtrip_sysfs() {
 	expect "receiver state before" "empty" "$(cat $R/state)" || return 1
 	local t0=$(now) t
 	echo hello >$S/data || return 1
-	wait_for 30 rx_state complete || fail "no completion: state $(cat $R/state)" || return 1
+	wait_for 40 rx_state complete || fail "no completion: state $(cat $R/state)" || return 1
 	t=$(($(now) - t0))
 	diag "completed $((t / 100)).$((t % 100 / 10)) s after the write"
-	# 5 s after the last datagram, never before; 10 s of slack after:
-	# make check runs these guests under SCHED_IDLE beside two x86 guests,
-	# which can hold an emulated CPU off the cores for seconds (one
-	# completed 8.6 s after the write so, on 2026-12-07).
-	[ $t -ge 500 ] && [ $t -le 1500 ] || fail "completion after $t cs, not 5 to 15 s" || return 1
+	# 5 s after the last datagram, never before. Not much after either,
+	# but make check runs these guests under SCHED_IDLE beside two lanes
+	# of x86 guests, which hold an emulated CPU off the cores for seconds
+	# (on 2026-12-07 one completed 8.6 s after the write, another went
+	# over 5 s without a core): 25 s of slack, enough to catch a timer
+	# that fires at a wrong scale; the x86 suites bound its lateness
+	# (three_datagrams_timing).
+	[ $t -ge 500 ] && [ $t -le 3000 ] || fail "completion after $t cs, not 5 to 30 s" || return 1
 	expect "reason" "idle" "$(cat $DR/reason)" || return 1
 	expect "data" "hello" "$(cat $R/data)" || return 1
 	expect "bytes" "68656c6c6f0a" "$(od -An -tx1 $R/data | tr -d ' \n')" || return 1
@@ -57,7 +60,10 @@ t_roundtrip_sysfs() {
 
 t_binary_16m() {
 	local size=16777216 t0 t
-	load_rx buffer_size=16M && load_tx buffer_size=16M || return 1
+	# idle=30: the full rule completes it at the last byte; a guest held
+	# off the cores for seconds between two datagrams (SCHED_IDLE, in
+	# make check) must not complete it half full by the idle rule.
+	load_rx buffer_size=16M idle=30 && load_tx buffer_size=16M || return 1
 	head -c $size /dev/urandom >/tmp/in || return 1
 	t0=$(now)
 	cat /tmp/in >/dev/send_udp || return 1
@@ -143,7 +149,8 @@ t_buffer_limit() {
 t_vmalloc_param() {
 	local size=16777216
 	grep -q 'vmalloc=' /proc/cmdline || fail "booted without vmalloc=" || return 1
-	load_rx buffer_size=300M || fail "300 MiB refused with $(grep -o 'vmalloc=[^ ]*' /proc/cmdline)" ||
+	# idle=10: see t_binary_16m (here the idle rule completes it).
+	load_rx buffer_size=300M idle=10 || fail "300 MiB refused with $(grep -o 'vmalloc=[^ ]*' /proc/cmdline)" ||
 		return 1
 	expect "capacity" "314572800" "$(cat $DR/capacity)" || return 1
 	load_tx buffer_size=16M || return 1
@@ -163,13 +170,15 @@ t_unload_states() {
 	load_rx || return 1
 	rmmod receive_udp || fail "rmmod failed" || return 1
 
+	# idle=10: still receiving when looked at, in a guest held off the
+	# cores for seconds (see t_binary_16m).
 	diag "unloading receive_udp: receiving, idle timer armed"
-	load_rx debug=1 && load_tx || return 1
+	load_rx debug=1 idle=10 && load_tx || return 1
 	echo part >$S/data || return 1
 	wait_for 10 rx_state receiving || fail "never receiving: $(cat $R/state)" || return 1
 	seq=$(log_lines)
 	rmmod receive_udp || fail "rmmod failed" || return 1
-	sleep 6
+	sleep 11
 	log_since "$seq" | grep -q 'idle timer expired' && fail "timer fired after unload" && return 1
 
 	diag "unloading receive_udp: complete"
@@ -189,7 +198,9 @@ t_unload_states() {
 	t0=$(now)
 	rmmod send_udp || fail "rmmod failed" || return 1
 	diag "rmmod took $((($(now) - t0) / 100)) s"
-	[ $(($(now) - t0)) -le 300 ] || fail "rmmod waited for the send" || return 1
+	# The send's end is 16 s away; 10 s of room for a guest held off the
+	# cores.
+	[ $(($(now) - t0)) -le 1000 ] || fail "rmmod waited for the send" || return 1
 	log_since "$seq" | grep 'send aborted' | sed 's/^/# log: /'
 	log_since "$seq" | grep -q 'send aborted after' || fail "send not aborted" || return 1
 	rmmod receive_udp || fail "rmmod failed" || return 1

@@ -111,6 +111,9 @@ build() {
 	[ -d "$kdir" ] || kdir=/lib/modules/$kver/build
 	[ -n "$debug" ] && kdir=$debug/build
 	mkdir -p "$dir"
+	# No module of an earlier build survives a failed one (KUDP_BUILT=1
+	# boots whatever .ko files are there).
+	rm -f "$dir"/*.ko
 	cp -r Kbuild Makefile ./*.c ./*.h include "$dir"/
 	# The guest runs a copy of the tests: editing tests/ meanwhile is safe.
 	rm -rf "$dir/tests"

@@ -173,7 +173,8 @@ t_param_race_rmmod() {
 # suites: main contexts every
 t_load_unload() {
 	# Alternate load and unload orders; KUDP_LOAD_ROUNDS rounds (make
-	# check: 20, 5 on the older kernels; make check-slow: 100).
+	# check: 8, 5 on the older kernels, 4 on the debug kernel; make
+	# check-slow: 100; tests/run.sh alone: 20).
 	local i
 	for i in $(seq "${KUDP_LOAD_ROUNDS:-20}"); do
 		if [ $((i % 2)) -eq 0 ]; then
