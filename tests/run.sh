@@ -31,6 +31,10 @@
 #                            in make check-slow
 #   KUDP_NO_ONCE=1           main without the once suite on the newest
 #                            kernel (make quick)
+#   KUDP_TAG=NAME            the one-guest runs write build/KVER/out-NAME
+#                            and console-NAME.log (default suite): two runs
+#                            of one kernel at once (scripts/check.sh) name
+#                            theirs apart
 #   KUDP_QEMU_OPTS="-cpu max"  more QEMU options for the one-guest runs
 #                            (without KVM, QEMU's CPU is qemu64: no
 #                            PCLMULQDQ, AVX or SSE4.2)
@@ -38,7 +42,7 @@
 #                            (scripts/check.sh prints them at the end)
 #   KUDP_LOAD_ROUNDS=100     rounds of the load_unload test (default 20,
 #                            5 in the every suite of the older kernels;
-#                            the debug pass of make check: 4; make
+#                            make check: 8, and 2 in its debug pass; make
 #                            check-slow: 100)
 #   KUDP_FUZZ_SECONDS=1800   how long the fuzz suite runs (default 120)
 #   KUDP_FAULT_ROUNDS=1      rounds of the debug kernel's fault_transfer
@@ -237,7 +241,7 @@ count() {
 # why), with 5 rounds of load and unload (what differs between kernels
 # there is init's and exit's calls, not what repeating them finds).
 run_one() {
-	local kver=$1 one all sel t0 rc secs rounds=20
+	local kver=$1 one all sel t0 rc secs rounds=20 tag=${KUDP_TAG:-suite}
 	one=$(echo ",$suites," | sed 's/,pair,/,/; s/^,//; s/,$//')
 	[ -n "$one" ] || return 0
 	if [ "$kver" = "$(echo $kernels | awk '{ print $NF }')" ]; then
@@ -260,17 +264,17 @@ run_one() {
 		[ -n "$sel" ] || return 0
 	fi
 	t0=$(date +%s)
-	KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-$rounds} boot "$kver" "$mem" suite "$one" ${KUDP_TESTS:-} |
+	KUDP_LOAD_ROUNDS=${KUDP_LOAD_ROUNDS:-$rounds} boot "$kver" "$mem" "$tag" "$one" ${KUDP_TESTS:-} |
 		sed -u "s/^/    /"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - t0))
 	echo "# time: the guest of $kver ($one): $secs s"
-	[ -n "${KUDP_TIMES:-}" ] && echo "guest $kver|$secs" >>"$KUDP_TIMES"
-	count build/$kver/out-suite/result
+	[ -n "${KUDP_TIMES:-}" ] && echo "guest $kver${KUDP_TAG:+ ($one)}|$secs" >>"$KUDP_TIMES"
+	count build/$kver/out-$tag/result
 	if [ $? -ne 0 ] || [ "$rc" -ne 0 ]; then
-		echo "not ok - $kver: guest exited with $rc (console: build/$kver/console-suite.log)"
-		tail -n 30 "build/$kver/console-suite.log" | sed 's/^/# /'
-		[ -f build/$kver/out-suite/result ] || failed=$((failed + 1))
+		echo "not ok - $kver: guest exited with $rc (console: build/$kver/console-$tag.log)"
+		tail -n 30 "build/$kver/console-$tag.log" | sed 's/^/# /'
+		[ -f build/$kver/out-$tag/result ] || failed=$((failed + 1))
 	fi
 }
 
