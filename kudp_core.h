@@ -162,6 +162,27 @@ u32 kudp_xfer_crc32(const struct kudp_xfer *xfer);
 u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
 
 /**
+ * struct kudp_zc - a sending socket's zero-copy calls (MSG_ZEROCOPY)
+ * @notified: the socket's zero-copy calls that the stack has said it is
+ *	done with (their pages referenced no more), since the socket was
+ *	made. The socket numbers these calls from 0 (sk_zckey) and says each
+ *	once; a call that failed before it was numbered is not counted
+ * @calls: zero-copy calls notified since the module was loaded
+ * @copied: of those, the calls in notifications that say the stack
+ *	copied the bytes after all (a device without scatter-gather and
+ *	checksum offload, a delivery to a socket of this machine). The
+ *	kernel says it of a range of calls at once
+ *
+ * Written by the send work alone (kudp_send(), kudp_zc_wait()); the
+ * statistics read @calls and @copied with READ_ONCE().
+ */
+struct kudp_zc {
+	u32 notified;
+	u64 calls;
+	u64 copied;
+};
+
+/**
  * struct kudp_send_opts - how kudp_send() sends a message
  * @payload: bytes per datagram (the last one may be shorter), at least 1,
  *	header not included
@@ -182,6 +203,10 @@ u64 kudp_xfer_duration_ns(const struct kudp_xfer *xfer);
  * @ctx: @hdr's last argument
  * @nowait: return after the last call, without waiting for the datagrams
  *	to leave the machine (the reliable mode: its CLOSE tells more)
+ * @zc: send the payload from the buffer's own pages (MSG_ZEROCOPY on a
+ *	socket kudp_sock_zerocopy() prepared), counting the calls here;
+ *	NULL: copy it. The buffer must come from vmalloc(); only without a
+ *	header (@hdr_len 0)
  */
 struct kudp_send_opts {
 	size_t payload;
@@ -193,6 +218,7 @@ struct kudp_send_opts {
 	size_t hdr_len;
 	void (*hdr)(void *hdr, const void *payload, size_t len, void *ctx);
 	void *ctx;
+	struct kudp_zc *zc;
 };
 
 /**
@@ -218,6 +244,8 @@ struct kudp_dgram {
 
 int kudp_send(struct socket *sock, const void *buf, size_t len,
 	      const struct kudp_send_opts *opts, struct kudp_xfer *xfer);
+void kudp_sock_zerocopy(struct socket *sock);
+int kudp_zc_wait(struct socket *sock, struct kudp_zc *zc, long timeout);
 int kudp_sock_set_gro(struct socket *sock, bool on);
 int kudp_recv(struct socket *sock, void *buf, size_t room);
 int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg);
@@ -269,6 +297,8 @@ struct kudp_dev {
 #define KUDP_STAT_CRC32		BIT(3)
 /* Datagrams refused by receive_udp's peer parameter. */
 #define KUDP_STAT_REJECTED	BIT(4)
+/* send_udp's zero-copy calls. */
+#define KUDP_STAT_ZEROCOPY	BIT(5)
 
 int kudp_dev_register(struct kudp_dev *kd);
 void kudp_dev_unregister(struct kudp_dev *kd);

@@ -149,6 +149,8 @@ KUDP_STAT_ATTR(last_error, 0444, KUDP_KIND_S32, 0, KUDP_A_LAST_ERROR);
 KUDP_STAT_ATTR(crc32, 0400, KUDP_KIND_HEX32, KUDP_STAT_CRC32, KUDP_A_CRC32);
 KUDP_STAT_ATTR(capacity, 0444, KUDP_KIND_U64, 0, KUDP_A_CAPACITY);
 KUDP_STAT_ATTR(rejected, 0444, KUDP_KIND_U64, KUDP_STAT_REJECTED, KUDP_A_REJECTED);
+KUDP_STAT_ATTR(zerocopy_calls, 0444, KUDP_KIND_U64, KUDP_STAT_ZEROCOPY, KUDP_A_ZEROCOPY_CALLS);
+KUDP_STAT_ATTR(zerocopy_copied, 0444, KUDP_KIND_U64, KUDP_STAT_ZEROCOPY, KUDP_A_ZEROCOPY_COPIED);
 
 static struct attribute *kudp_stat_attrs[] = {
 	&kudp_stat_state.attr.attr,
@@ -167,6 +169,8 @@ static struct attribute *kudp_stat_attrs[] = {
 	&kudp_stat_crc32.attr.attr,
 	&kudp_stat_capacity.attr.attr,
 	&kudp_stat_rejected.attr.attr,
+	&kudp_stat_zerocopy_calls.attr.attr,
+	&kudp_stat_zerocopy_copied.attr.attr,
 	NULL
 };
 

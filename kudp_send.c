@@ -5,6 +5,8 @@
  * pacing, waiting for the datagrams to leave), and the receive of the
  * reliable mode's answers.
  */
+#include <linux/bvec.h>
+#include <linux/errqueue.h>
 #include <linux/hrtimer.h>
 #include <linux/in.h>
 #include <linux/kernel.h>
@@ -12,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <net/dst.h>
 #include <net/ip.h>
@@ -102,23 +105,147 @@ size_t kudp_sock_payload(struct socket *sock, unsigned int fixed)
 }
 
 /*
- * Send the @nvec pieces of @vec, @len bytes in all, as one call: one
- * datagram, or, if @seg_size is not 0, datagrams of @seg_size bytes cut by
- * UDP GSO (the last may be shorter).
+ * Send what @msg's iterator holds as one call: one datagram, or, if
+ * @seg_size is not 0, datagrams of @seg_size bytes cut by UDP GSO (the
+ * last may be shorter).
  */
-static int kudp_sendmsg(struct socket *sock, struct kvec *vec, size_t nvec,
-			size_t len, u16 seg_size)
+static int kudp_sendmsg(struct socket *sock, struct msghdr *msg, u16 seg_size)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(u16))];
 		struct cmsghdr align;
 	} control;
-	struct msghdr msg = { };
 
 	if (seg_size)
-		kudp_msg_cmsg(&msg, &control, sizeof(control.buf), SOL_UDP, UDP_SEGMENT,
+		kudp_msg_cmsg(msg, &control, sizeof(control.buf), SOL_UDP, UDP_SEGMENT,
 			      &seg_size, sizeof(seg_size));
-	return kernel_sendmsg(sock, &msg, vec, nvec, len);
+	return sock_sendmsg(sock, msg);
+}
+
+/**
+ * kudp_sock_zerocopy() - let a socket send from the sender's own pages
+ * @sock: a socket from kudp_sock_create()
+ *
+ * SO_ZEROCOPY: a call with MSG_ZEROCOPY (&kudp_send_opts.zc) then hands
+ * the stack the pages of the buffer rather than a copy of them, where the
+ * route's device takes pages (scatter-gather and checksum offload; else
+ * the stack copies them itself), and the stack says on the socket's error
+ * queue when it is done with them. Calls without MSG_ZEROCOPY copy as
+ * before.
+ *
+ * Context: process context.
+ */
+void kudp_sock_zerocopy(struct socket *sock)
+{
+	lock_sock(sock->sk);
+	sock_set_flag(sock->sk, SOCK_ZEROCOPY);
+	release_sock(sock->sk);
+}
+
+/* The pages that hold the bytes of one call at most: 64 KiB, at any offset. */
+#define KUDP_ZC_PAGES	(DIV_ROUND_UP(KUDP_MAX_PAYLOAD, PAGE_SIZE) + 1)
+
+/*
+ * Fill @bv with the pages of the @len bytes at @data (vmalloc()ed, @len at
+ * most KUDP_MAX_PAYLOAD); return how many.
+ */
+static unsigned int kudp_zc_pages(const void *data, size_t len, struct bio_vec *bv)
+{
+	unsigned int n = 0;
+
+	while (len) {
+		size_t off = offset_in_page(data);
+		size_t piece = min_t(size_t, len, PAGE_SIZE - off);
+
+		bv[n++] = (struct bio_vec){ .bv_page = vmalloc_to_page(data),
+					    .bv_len = piece, .bv_offset = off };
+		data += piece;
+		len -= piece;
+	}
+	return n;
+}
+
+/*
+ * Take the zero-copy notifications off @sk's error queue, without waiting.
+ * Each says that the stack is done with the pages of a range of calls
+ * (&struct sock_extended_err: @ee_info the first, @ee_data the last), and
+ * whether it copied them after all. Nothing else uses a sending socket's
+ * error queue (no IP_RECVERR, no timestamps). Return whether any came.
+ */
+static bool kudp_zc_reap(struct sock *sk, struct kudp_zc *zc)
+{
+	struct sk_buff *skb;
+	bool any = false;
+
+	while ((skb = sock_dequeue_err_skb(sk))) {
+		struct sock_extended_err *ee = &SKB_EXT_ERR(skb)->ee;
+		u32 n = ee->ee_data - ee->ee_info + 1;
+
+		if (ee->ee_origin == SO_EE_ORIGIN_ZEROCOPY) {
+			zc->notified += n;
+			WRITE_ONCE(zc->calls, zc->calls + n);
+			if (ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
+				WRITE_ONCE(zc->copied, zc->copied + n);
+			any = true;
+		}
+		consume_skb(skb);
+	}
+	return any;
+}
+
+/* Whether a zero-copy call on @sk is not notified yet. */
+static bool kudp_zc_pending(struct sock *sk, const struct kudp_zc *zc)
+{
+	return (u32)atomic_read(&sk->sk_zckey) != zc->notified;
+}
+
+/* Whether @sk has a notification queued, or was shut down. */
+static bool kudp_zc_woken(struct sock *sk)
+{
+	return !skb_queue_empty_lockless(&sk->sk_error_queue) ||
+	       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
+}
+
+/*
+ * Wait for zero-copy notifications on @sk, at most @timeout jiffies: until
+ * every call is notified, or (unless @all) until one more is. Return 0,
+ * -ETIMEDOUT, or -EPIPE if the socket was shut down.
+ */
+static int kudp_zc_settle(struct sock *sk, struct kudp_zc *zc, bool all, long timeout)
+{
+	for (;;) {
+		bool any = kudp_zc_reap(sk, zc);
+
+		if (!kudp_zc_pending(sk, zc) || (any && !all))
+			return 0;
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
+			return -EPIPE;
+		if (timeout <= 0)
+			return -ETIMEDOUT;
+		/* sk_error_report() wakes the socket's sleepers. */
+		timeout = wait_event_interruptible_timeout(*sk_sleep(sk), kudp_zc_woken(sk),
+							   timeout);
+	}
+}
+
+/**
+ * kudp_zc_wait() - wait until the stack is done with every zero-copy call
+ * @sock: the socket the calls went through
+ * @zc: their count
+ * @timeout: jiffies to wait at most: 0 only looks, %MAX_SCHEDULE_TIMEOUT
+ *	waits until the socket is shut down
+ *
+ * A datagram that the stack still holds (queued for a device whose link
+ * is down, waiting for an ARP answer) holds its pages: the buffer they
+ * belong to must not change until the stack is done with it.
+ *
+ * Context: process context (the send work); sleeps.
+ * Return: 0 once every call is notified; -ETIMEDOUT if some are not after
+ * @timeout; -EPIPE if the socket was shut down (the module is unloading).
+ */
+int kudp_zc_wait(struct socket *sock, struct kudp_zc *zc, long timeout)
+{
+	return kudp_zc_settle(sock->sk, zc, true, timeout);
 }
 
 /*
@@ -236,6 +363,11 @@ static int kudp_wait_sent(struct socket *sock)
  * @opts: datagram size, UDP GSO, rate, and a header for each datagram
  * @xfer: progress, updated after each call (kudp_xfer_start() first)
  *
+ * With @opts->zc, the payload goes from @buf's own pages: once every
+ * datagram has left, this waits for the stack to say it is done with them
+ * too (for at most %KUDP_LEAVE_TIMEOUT_MS; after an error, not at all:
+ * kudp_zc_wait() tells the caller whether they are still held).
+ *
  * With @opts->gso, each call hands the stack up to 64 KiB, which UDP GSO
  * cuts into datagrams of @opts->payload bytes (each after its header, if
  * @opts->hdr_len): the same datagrams on the wire, for one trip through
@@ -263,6 +395,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 {
 	size_t payload = opts->payload, hl = opts->hdr_len, off = 0;
 	u64 own_ns = ktime_get_ns(), *next_ns = opts->next_ns ?: &own_ns;
+	struct kudp_zc *zc = hl ? NULL : opts->zc;
+	struct bio_vec bv[KUDP_ZC_PAGES];
 	struct kvec one, *vec = &one;
 	unsigned int segs = 1;
 	void *hdrs = NULL;
@@ -270,6 +404,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 
 	kudp_enter("sock=%p, len=%zu, payload=%zu, header=%zu, gso=%d, rate=%llu",
 		   sock, len, payload, hl, opts->gso, opts->rate);
+	if (zc && WARN_ON_ONCE(!is_vmalloc_addr(buf)))
+		zc = NULL;
 	if (opts->gso && !(opts->no_gso && *opts->no_gso))
 		segs = min_t(size_t, UDP_MAX_SEGMENTS, KUDP_MAX_PAYLOAD / (hl + payload));
 	if (hl) {
@@ -283,16 +419,37 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		size_t chunk = min(len - off, payload * segs);
 		unsigned int n = chunk > payload ? DIV_ROUND_UP(chunk, payload) : 1;
 		size_t wire = chunk + n * hl;
-		size_t nvec = kudp_frame(opts, buf + off, chunk, n, hdrs, vec);
+		struct msghdr msg = { };
 
+		if (zc) {
+			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv,
+				      kudp_zc_pages(buf + off, chunk, bv), chunk);
+			msg.msg_flags = MSG_ZEROCOPY;
+		} else {
+			iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec,
+				      kudp_frame(opts, buf + off, chunk, n, hdrs, vec), wire);
+		}
 		if (opts->rate) {
 			ret = kudp_pace(sock, next_ns, wire, opts->rate);
 			if (ret)
 				goto out;
 		}
-		ret = kudp_sendmsg(sock, vec, nvec, wire, n > 1 ? hl + payload : 0);
-		kudp_dbg_rl("kernel_sendmsg(%zu bytes at offset %zu) = %d%s\n",
-			    wire, off, ret, n > 1 ? ", cut by UDP GSO" : "");
+		ret = kudp_sendmsg(sock, &msg, n > 1 ? hl + payload : 0);
+		kudp_dbg_rl("sock_sendmsg(%zu bytes at offset %zu%s) = %d%s\n",
+			    wire, off, zc ? ", zero-copy" : "", ret,
+			    n > 1 ? ", cut by UDP GSO" : "");
+		/*
+		 * Each zero-copy call in flight holds its notification, in
+		 * the socket's option memory (net.core.optmem_max): when
+		 * there is no room for one more, wait until one comes back.
+		 */
+		if (ret == -ENOBUFS && zc && kudp_zc_pending(sock->sk, zc)) {
+			ret = kudp_zc_settle(sock->sk, zc, false,
+					     msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
+			if (ret)
+				goto out;
+			continue;
+		}
 		if ((ret == -EIO || ret == -EMSGSIZE) && n > 1) {
 			kudp_dbg("UDP GSO refused (%d): one datagram per call\n", ret);
 			segs = 1;
@@ -318,6 +475,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 	} while (off < len);
 
 	ret = opts->nowait ? 0 : kudp_wait_sent(sock);
+	if (!ret && zc)
+		ret = kudp_zc_wait(sock, zc, msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
 out:
 	kfree(hdrs);
 	return kudp_ret(ret);

@@ -97,6 +97,7 @@ static struct kudp_rx receiver = {
 		.snapshot = receive_udp_snapshot,
 		.reset = receive_udp_reset,
 		.discard = receive_udp_discard,
+		.hidden = KUDP_STAT_ZEROCOPY,
 	},
 	.read_wq = __WAIT_QUEUE_HEAD_INITIALIZER(receiver.read_wq),
 	.control_lock = __MUTEX_INITIALIZER(receiver.control_lock),

@@ -44,6 +44,7 @@ static __be32 dest_addr = htonl(INADDR_LOOPBACK);
 static u16 port = KUDP_PORT;
 static unsigned int payload;
 static bool gso = true;
+static bool zerocopy;
 static u64 rate;
 static enum kudp_mode mode;
 static unsigned int hold = KUDP_HOLD_DEFAULT_S;
@@ -79,6 +80,7 @@ static char *insmod_data;
  * @port: its UDP port
  * @payload: the "payload" parameter when the send started
  * @gso: the "gso" parameter then
+ * @zerocopy: the "zerocopy" parameter then
  * @rate: the "rate" parameter then
  * @mode: the "mode" parameter then
  * @hold: the "hold" parameter then
@@ -96,6 +98,10 @@ static char *insmod_data;
  * @last_error: result of the last finished send: 0 or a negative errno
  * @last: what the last finished send moved
  * @rejected_base: @rel.rejected at the last reset
+ * @zc: zero-copy calls, notified and copied; written by @send_work only
+ *	(see struct kudp_zc)
+ * @zc_calls_base: @zc.calls at the last reset
+ * @zc_copied_base: @zc.copied at the last reset
  * @rel: mode=reliable: the message ids, the round trip; written by
  *	@send_work only (see struct kudp_rel_sender)
  */
@@ -118,6 +124,7 @@ struct kudp_tx {
 	u16 port;
 	unsigned int payload;
 	bool gso;
+	bool zerocopy;
 	u64 rate;
 	enum kudp_mode mode;
 	unsigned int hold;
@@ -129,8 +136,11 @@ struct kudp_tx {
 	int last_error;
 	struct kudp_xfer last;
 	u64 rejected_base;
+	u64 zc_calls_base;
+	u64 zc_copied_base;
 
 	struct kudp_rel_sender rel;
+	struct kudp_zc zc;
 };
 
 static void send_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st);
@@ -152,11 +162,45 @@ static struct kudp_tx sender = {
 	.state = KUDP_STATE_IDLE,
 };
 
+/*
+ * The stack still holds pages of the buffer after the send (datagrams
+ * queued for a device whose link is down): the next message must not be
+ * written over them. The datagrams keep those pages: a copy of the
+ * message in a new buffer takes the old one's place, whose vfree() drops
+ * only the buffer's own reference to each page (each lives until the last
+ * datagram that holds it is freed). Without memory for the new buffer,
+ * wait for the stack instead, the send still SENDING, until the module
+ * unloads.
+ */
+static void send_udp_lend(struct kudp_tx *tx)
+{
+	void *buf = kudp_buf_alloc(tx->size, "buffer_size");
+	void *old;
+
+	if (!buf) {
+		pr_warn("the stack still holds datagrams of the last message (link down?): no memory for a new buffer, so the next message waits until it lets them go\n");
+		kudp_zc_wait(tx->sock, &tx->zc, MAX_SCHEDULE_TIMEOUT);
+		return;
+	}
+	memcpy(buf, tx->buf, tx->len);
+	mutex_lock(&tx->lock);
+	old = tx->buf;
+	tx->buf = buf;
+	mutex_unlock(&tx->lock);
+	vfree(old);
+	pr_warn("the stack still holds datagrams of the last message (link down?): they keep their pages, and a new buffer takes the old one's place\n");
+}
+
 static void send_udp_work(struct work_struct *work)
 {
 	struct kudp_tx *tx = container_of(work, struct kudp_tx, send_work);
 	bool no_gso = false;
-	struct kudp_send_opts opts = { .gso = tx->gso, .no_gso = &no_gso, .rate = tx->rate };
+	struct kudp_send_opts opts = {
+		.gso = tx->gso,
+		.no_gso = &no_gso,
+		.rate = tx->rate,
+		.zc = tx->zerocopy ? &tx->zc : NULL,
+	};
 	int ret;
 
 	kudp_enter("dest=%pI4:%u, len=%zu", &tx->dest, tx->port, tx->len);
@@ -169,6 +213,8 @@ static void send_udp_work(struct work_struct *work)
 		else
 			ret = kudp_send(tx->sock, tx->buf, tx->len, &opts, &tx->cur);
 	}
+	if (opts.zc && kudp_zc_wait(tx->sock, opts.zc, 0) == -ETIMEDOUT)
+		send_udp_lend(tx);
 
 	if (!ret)
 		kudp_dbg("sent %llu bytes in %llu datagrams to %pI4:%u%s\n",
@@ -261,6 +307,7 @@ static void send_udp_queue(struct kudp_tx *tx)
 	tx->port = o->flags & KUDP_OVERRIDE_PORT ? o->port : port;
 	tx->payload = payload;
 	tx->gso = gso;
+	tx->zerocopy = zerocopy;
 	tx->rate = o->flags & KUDP_OVERRIDE_RATE ? o->rate : rate;
 	tx->mode = o->flags & KUDP_OVERRIDE_MODE ? o->mode : mode;
 	tx->hold = hold;
@@ -420,6 +467,10 @@ MODULE_PARM_DESC(payload,
 module_param_cb(gso, &kudp_param_ops_switch, &gso, 0644);
 MODULE_PARM_DESC(gso,
 		 "1 (default): hand the stack up to 64 KiB per call, cut into datagrams by UDP GSO (the same datagrams on the wire, far fewer trips through the stack); 0: one datagram per call; used by the next send");
+
+module_param_cb(zerocopy, &kudp_param_ops_switch, &zerocopy, 0644);
+MODULE_PARM_DESC(zerocopy,
+		 "1: mode=raw sends the buffer's own pages (MSG_ZEROCOPY), no copy where the route's device takes pages (scatter-gather and checksum offload), and waits for the stack to let them go; the zerocopy_calls and zerocopy_copied statistics say how it went; 0 (default): the stack copies every byte; used by the next send");
 
 module_param_cb(rate, &kudp_param_ops_rate, &rate, 0644);
 MODULE_PARM_DESC(rate,
@@ -658,6 +709,8 @@ static void send_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st)
 	st->last_error = tx->last_error;
 	st->capacity = tx->size;
 	st->rejected = READ_ONCE(tx->rel.rejected) - tx->rejected_base;
+	st->zerocopy_calls = READ_ONCE(tx->zc.calls) - tx->zc_calls_base;
+	st->zerocopy_copied = READ_ONCE(tx->zc.copied) - tx->zc_copied_base;
 	mutex_unlock(&tx->lock);
 }
 
@@ -671,6 +724,8 @@ static void send_udp_reset(struct kudp_dev *kd)
 	tx->errors = 0;
 	tx->last_error = 0;
 	tx->rejected_base = READ_ONCE(tx->rel.rejected);
+	tx->zc_calls_base = READ_ONCE(tx->zc.calls);
+	tx->zc_copied_base = READ_ONCE(tx->zc.copied);
 	mutex_unlock(&tx->lock);
 }
 
@@ -733,6 +788,7 @@ static int __init send_udp_init(void)
 	ret = kudp_sock_create(&tx->sock);
 	if (ret)
 		goto err_destroy_wq;
+	kudp_sock_zerocopy(tx->sock);
 	kudp_xfer_start(&tx->last);
 	/* mode=reliable: message ids of this load never meet an earlier load's. */
 	tx->rel.instance = get_random_u32();

@@ -67,10 +67,11 @@ PORT = 8808
 # The orders of enum kudp_state and enum kudp_reason (include/uapi/kudp.h).
 STATES = ["idle", "filling", "sending", "empty", "receiving", "complete"]
 REASONS = ["none", "idle", "full", "whole"]
-STATS = struct.Struct("<IIIIQQQQQQQQQQiIQQ")
+STATS = struct.Struct("<IIIIQQQQQQQQQQiIQQQQ")
 STATS_FIELDS = ("size version state reason seq cur_bytes cur_datagrams "
                 "last_bytes last_datagrams messages overflow_bytes drops "
-                "udp_errors errors last_error crc32 capacity rejected").split()
+                "udp_errors errors last_error crc32 capacity rejected "
+                "zerocopy_calls zerocopy_copied").split()
 IOC_MAGIC = 0xB9
 # Generic ioctls the VFS serves itself for any file: some of them act on
 # the file system (FIFREEZE freezes it), so no random command may use

@@ -49,7 +49,8 @@ ATTRS = {2: "state", 3: "reason", 4: "seq", 5: "cur_bytes",
          9: "messages", 10: "overflow_bytes", 11: "drops", 12: "udp_errors",
          13: "errors", 14: "last_error", 15: "crc32", 16: "capacity",
          17: "bytes", 18: "datagrams", 19: "duration_ns", 20: "result",
-         21: "cause", 22: "rejected"}
+         21: "cause", 22: "rejected", 23: "zerocopy_calls",
+         24: "zerocopy_copied"}
 SIGNED = {"last_error", "result"}
 
 

@@ -60,7 +60,8 @@
 #             once: the receive path in softirq with the idle timer, on
 #             both CPUs at once, through GRO, past the peer filter and to
 #             the full rule; a send from a parameter write and one paced
-#             by the hrtimer; readers woken by the completion, writers
+#             by the hrtimer; a zero-copy send's pages outliving the
+#             buffer in datagrams the stack holds; readers woken by the completion, writers
 #             killed mid-write; events to listeners; the reliable mode's
 #             control datagrams and its parser on forged input; teardown
 #             in each state, under a flood, against parameter writes, open

@@ -69,7 +69,8 @@ static int stats(int fd)
 	       "cur_bytes %llu\ncur_datagrams %llu\nlast_bytes %llu\n"
 	       "last_datagrams %llu\nmessages %llu\noverflow_bytes %llu\n"
 	       "drops %llu\nudp_errors %llu\nerrors %llu\nlast_error %d\n"
-	       "crc32 %08x\ncapacity %llu\nrejected %llu\n",
+	       "crc32 %08x\ncapacity %llu\nrejected %llu\nzerocopy_calls %llu\n"
+	       "zerocopy_copied %llu\n",
 	       st.size, st.version, st.state, st.reason,
 	       (unsigned long long)st.seq, (unsigned long long)st.cur_bytes,
 	       (unsigned long long)st.cur_datagrams,
@@ -79,7 +80,9 @@ static int stats(int fd)
 	       (unsigned long long)st.overflow_bytes,
 	       (unsigned long long)st.drops, (unsigned long long)st.udp_errors,
 	       (unsigned long long)st.errors, st.last_error, st.crc32,
-	       (unsigned long long)st.capacity, (unsigned long long)st.rejected);
+	       (unsigned long long)st.capacity, (unsigned long long)st.rejected,
+	       (unsigned long long)st.zerocopy_calls,
+	       (unsigned long long)st.zerocopy_copied);
 	return 0;
 }
 

@@ -210,6 +210,8 @@ static const struct {
 	[KUDP_A_RESULT] = { "result", K_S32 },
 	[KUDP_A_CAUSE] = { "cause", K_CAUSE },
 	[KUDP_A_REJECTED] = { "rejected", K_U64 },
+	[KUDP_A_ZEROCOPY_CALLS] = { "zerocopy_calls", K_U64 },
+	[KUDP_A_ZEROCOPY_COPIED] = { "zerocopy_copied", K_U64 },
 };
 
 static struct nla_policy attr_policy[KUDP_A_MAX + 1];

@@ -33,7 +33,7 @@ enum kudp_reason {
 	KUDP_REASON_WHOLE,	/* mode=reliable: every byte there, CRC-32 right */
 };
 
-#define KUDP_STATS_VERSION	2
+#define KUDP_STATS_VERSION	3
 
 /**
  * struct kudp_stats - what KUDP_IOC_GET_STATS returns
@@ -61,6 +61,11 @@ enum kudp_reason {
  * @capacity: size of the module's buffer in bytes
  * @rejected: datagrams dropped because their source is not the receiver's
  *	peer parameter (receive_udp; version 2)
+ * @zerocopy_calls: send_udp's calls with MSG_ZEROCOPY (zerocopy=1) that
+ *	the stack has said it is done with, since load or reset (version 3)
+ * @zerocopy_copied: of those, the calls whose bytes the stack copied after
+ *	all (the route's device takes no pages, or the destination is this
+ *	machine) (version 3)
  */
 struct kudp_stats {
 	__u32 size;
@@ -81,6 +86,8 @@ struct kudp_stats {
 	__u32 crc32;
 	__u64 capacity;
 	__u64 rejected;
+	__u64 zerocopy_calls;
+	__u64 zerocopy_copied;
 };
 
 #define KUDP_IOC_MAGIC		0xB9
@@ -217,7 +224,9 @@ enum kudp_attr {
 	KUDP_A_DURATION_NS,	/* u64: first to last datagram */
 	KUDP_A_RESULT,		/* s32: 0, or the send's negative errno */
 	KUDP_A_CAUSE,		/* u32, enum kudp_cause */
-	KUDP_A_REJECTED,	/* u64, receive_udp */
+	KUDP_A_REJECTED,	/* u64 */
+	KUDP_A_ZEROCOPY_CALLS,	/* u64, send_udp */
+	KUDP_A_ZEROCOPY_COPIED,	/* u64, send_udp */
 
 	__KUDP_A_MAX,
 	KUDP_A_MAX = __KUDP_A_MAX - 1

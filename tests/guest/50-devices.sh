@@ -377,7 +377,7 @@ t_dev_stats_agree() {
 		while read -r k v; do
 			io[$k]=$v
 		done < <($IOCTL stats /dev/${d##*/})
-		expect "$d: size version" "120 2" "${io[size]:-} ${io[version]:-}" || return 1
+		expect "$d: size version" "136 3" "${io[size]:-} ${io[version]:-}" || return 1
 		for f in $d/*; do
 			[ -f "$f" ] && [ -r "$f" ] || continue
 			k=${f##*/}
@@ -391,11 +391,11 @@ t_dev_stats_agree() {
 	done
 	# GET_STATS from a program built with an older header (24 bytes) and
 	# a newer one (16 bytes more than ours): each gets what both know.
-	expect "an older caller" "size 24 version 2 seq 1 untouched 0" \
+	expect "an older caller" "size 24 version 3 seq 1 untouched 0" \
 		"$($IOCTL stats-as /dev/receive_udp 24)" || return 1
-	expect "a newer caller" "size 120 version 2 seq 1 untouched 16" \
-		"$($IOCTL stats-as /dev/receive_udp 136)" || return 1
-	expect "sysfs files of send_udp" "capacity crc32 cur_bytes cur_datagrams errors last_bytes last_datagrams last_error messages rejected seq state" \
+	expect "a newer caller" "size 136 version 3 seq 1 untouched 16" \
+		"$($IOCTL stats-as /dev/receive_udp 152)" || return 1
+	expect "sysfs files of send_udp" "capacity crc32 cur_bytes cur_datagrams errors last_bytes last_datagrams last_error messages rejected seq state zerocopy_calls zerocopy_copied" \
 		"$(cd $DS && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)" || return 1
 	expect "sysfs files of receive_udp" "capacity crc32 cur_bytes cur_datagrams drops errors last_bytes last_datagrams last_error messages overflow_bytes reason rejected seq state udp_errors" \
 		"$(cd $DR && ls | grep -v -e dev -e uevent -e power -e subsystem | xargs)"
