@@ -396,8 +396,8 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 	size_t payload = opts->payload, hl = opts->hdr_len, off = 0;
 	u64 own_ns = ktime_get_ns(), *next_ns = opts->next_ns ?: &own_ns;
 	struct kudp_zc *zc = hl ? NULL : opts->zc;
-	struct bio_vec bv[KUDP_ZC_PAGES];
 	struct kvec one, *vec = &one;
+	struct bio_vec *bv = NULL;
 	unsigned int segs = 1;
 	void *hdrs = NULL;
 	int ret;
@@ -406,6 +406,12 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 		   sock, len, payload, hl, opts->gso, opts->rate);
 	if (zc && WARN_ON_ONCE(!is_vmalloc_addr(buf)))
 		zc = NULL;
+	if (zc) {
+		/* The pages of one call, off the stack (KASAN's frames are large). */
+		bv = kmalloc_array(KUDP_ZC_PAGES, sizeof(*bv), GFP_KERNEL);
+		if (!bv)
+			return kudp_ret(-ENOMEM);
+	}
 	if (opts->gso && !(opts->no_gso && *opts->no_gso))
 		segs = min_t(size_t, UDP_MAX_SEGMENTS, KUDP_MAX_PAYLOAD / (hl + payload));
 	if (hl) {
@@ -478,6 +484,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 	if (!ret && zc)
 		ret = kudp_zc_wait(sock, zc, msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
 out:
+	kfree(bv);
 	kfree(hdrs);
 	return kudp_ret(ret);
 }
