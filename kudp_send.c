@@ -364,9 +364,10 @@ static int kudp_wait_sent(struct socket *sock)
  * @xfer: progress, updated after each call (kudp_xfer_start() first)
  *
  * With @opts->zc, the payload goes from @buf's own pages: once every
- * datagram has left, this waits for the stack to say it is done with them
- * too (for at most %KUDP_LEAVE_TIMEOUT_MS; after an error, not at all:
- * kudp_zc_wait() tells the caller whether they are still held).
+ * datagram has left, or after an error, this waits for the stack to say
+ * it is done with them too, for at most %KUDP_LEAVE_TIMEOUT_MS (not after
+ * a wait that timed out already: kudp_zc_wait() tells the caller whether
+ * they are still held).
  *
  * With @opts->gso, each call hands the stack up to 64 KiB, which UDP GSO
  * cuts into datagrams of @opts->payload bytes (each after its header, if
@@ -481,9 +482,18 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 	} while (off < len);
 
 	ret = opts->nowait ? 0 : kudp_wait_sent(sock);
-	if (!ret && zc)
-		ret = kudp_zc_wait(sock, zc, msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
 out:
+	/*
+	 * The calls sent hold the buffer's pages until they are notified,
+	 * after an error too (an ICMP port unreachable), but not after a
+	 * wait that timed out already, or a shutdown.
+	 */
+	if (zc && ret != -ETIMEDOUT && ret != -EPIPE) {
+		int zret = kudp_zc_wait(sock, zc, msecs_to_jiffies(KUDP_LEAVE_TIMEOUT_MS));
+
+		if (!ret)
+			ret = zret;
+	}
 	kfree(bv);
 	kfree(hdrs);
 	return kudp_ret(ret);

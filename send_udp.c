@@ -53,7 +53,8 @@ static char *insmod_data;
 
 /**
  * struct kudp_tx - the sender
- * @buf: the send buffer, @size bytes, allocated in init
+ * @buf: the send buffer, @size bytes, allocated in init; replaced only by
+ *	@send_work during SENDING, under @lock (send_udp_lend())
  * @size: capacity of @buf
  * @sock: the UDP socket, created in init and released in exit; the send
  *	work connects it to @dest before each send

@@ -204,8 +204,8 @@ class Worker:
         d = "/sys/module/%s/parameters" % mod
         name = r.choice(("data", "ip", "payload", "debug", "state",
                          "last_error", "buffer_size", "rcvbuf", "drops",
-                         "overflow", "peer", "gso", "gro", "rate", "hold",
-                         "idle", "port", "dev", "crc32_impl", "bogus"))
+                         "overflow", "peer", "gso", "gro", "zerocopy", "rate",
+                         "hold", "idle", "port", "dev", "crc32_impl", "bogus"))
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -468,7 +468,7 @@ class Worker:
             for _ in range(r.randrange(4)):
                 name = r.choice(("buffer_size", "buffer_size", "rcvbuf", "ip",
                                  "payload", "data", "debug", "gso", "gro",
-                                 "hold", "idle", "port", "dev", "mode", "mode",
+                                 "zerocopy", "hold", "idle", "port", "dev", "mode", "mode",
                                  "crc32_impl", "bogus"))
                 val = r.choice(SIZES) if name in ("buffer_size", "rcvbuf") \
                     else r.choice(IPS) if name == "ip" \

@@ -24,7 +24,7 @@ t_modinfo() {
 			ok=1
 		fi
 	done
-	expect "send_udp parameters" "buffer_size crc32_impl data debug gso hold ip last_error mode payload port rate state" \
+	expect "send_udp parameters" "buffer_size crc32_impl data debug gso hold ip last_error mode payload port rate state zerocopy" \
 		"$(modinfo -p "$MOD/send_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
 	expect "receive_udp parameters" "buffer_size crc32_impl data debug dev drops gro hold idle mode overflow peer port rcvbuf state" \
 		"$(modinfo -p "$MOD/receive_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1

@@ -129,7 +129,7 @@ t_debug_output() {
 	echo dbg >$S/data || return 1
 	wait_for 30 rx_complete || return 1
 	local log=$(log_since "$seq") p
-	for p in 'send_udp: send_udp_start(len=4)' 'send_udp: kernel_sendmsg(4 bytes at offset 0) = 4' \
+	for p in 'send_udp: send_udp_start(len=4)' 'send_udp: sock_sendmsg(4 bytes at offset 0) = 4' \
 		 'receive_udp: skb_recv_udp() = 4 bytes from 127.0.0.1:' 'receive_udp: idle timer armed' \
 		 'receive_udp: idle timer expired' 'receive_udp: message 1 completed (idle): 4 bytes in 1 datagrams' \
 		 'send_udp: kudp_sock_connect(sock='; do
@@ -143,8 +143,8 @@ t_debug_output() {
 	seq=$($KMSG last)
 	head -c 3000 /dev/zero | tr '\0' d >$S/data || return 1
 	wait_for 30 tx_idle || return 1
-	local n=$(log_since "$seq" | grep -c 'kernel_sendmsg(')
-	diag "$n kernel_sendmsg lines for 3000 datagrams"
+	local n=$(log_since "$seq" | grep -c 'sock_sendmsg(')
+	diag "$n sock_sendmsg lines for 3000 datagrams"
 	[ "$n" -le 100 ] || fail "$n lines: not rate-limited"
 }
 

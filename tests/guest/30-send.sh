@@ -189,8 +189,9 @@ t_zerocopy() {
 	# zerocopy=1 over loopback: 16 MiB whole, one zero-copy call per
 	# 65507-byte datagram, then 4 MiB of 1472-byte datagrams, 44 a call
 	# (UDP GSO); the send ends once every call is notified. Loopback's
-	# delivery copies what it takes to a socket: every call copied.
-	local size=$((16 << 20)) calls
+	# delivery copies what it takes to a socket: every call copied. Then a
+	# send that fails.
+	local size=$((16 << 20)) calls seq
 	head -c $size /dev/urandom >"$TMP/in"
 	# A buffer larger than either message: each completes by the idle
 	# rule (a full one would count the next burst as overflow).
@@ -211,7 +212,15 @@ t_zerocopy() {
 	wait_seq 2 || return 1
 	cmp -s "$TMP/in4" /dev/receive_udp || fail "the 1472-byte datagrams' message differs" || return 1
 	expect "zero-copy calls of 44 datagrams" "$((calls + ($(<$DS/last_datagrams) + 43) / 44))" \
-		"$(<$DS/zerocopy_calls)"
+		"$(<$DS/zerocopy_calls)" || return 1
+	# A send that fails (nothing listens on port 9): the calls it made
+	# are notified all the same, and the buffer stays.
+	seq=$($KMSG last)
+	echo 9 >$S/port || return 1
+	cat "$TMP/in4" >/dev/send_udp || return 1
+	wait_for 60 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
+	expect "nothing listens" "-111" "$(<$S/last_error)" || return 1
+	! log_since "$seq" | grep -q 'a new buffer takes' || fail "the buffer was replaced after ECONNREFUSED"
 }
 
 # Why contexts: the buffer's pages outliving its vfree() in the datagrams
