@@ -150,16 +150,16 @@ t_debug_output() {
 
 # suites: main
 t_bad_switches() {
-	# gso, gro, rate and idle: a bad value is refused with EINVAL and a
-	# log line, and changes nothing. One bad value each, the plumbing:
-	# which texts are switches, sizes and seconds is kudp_parse.c's, every
-	# case in the unit tier (tests/unit/parse.c).
+	# gso, gro, zerocopy, rate and idle: a bad value is refused with
+	# EINVAL and a log line, and changes nothing. One bad value each, the
+	# plumbing: which texts are switches, sizes and seconds is
+	# kudp_parse.c's, every case in the unit tier (tests/unit/parse.c).
 	load_rx && load_tx || return 1
 	local seq=$($KMSG last)
-	expect "gso=2 gro=2 rate=abc rate='1M ' idle=0" "EINVAL EINVAL EINVAL EINVAL EINVAL" \
-		"$(write $S/gso 2) $(write $R/gro 2) $(write $S/rate abc "1M ") $(write $R/idle 0)" || return 1
-	expect "unchanged" "1 1 0 1" "$(<$S/gso) $(<$R/gro) $(<$S/rate) $(<$R/idle)" || return 1
-	expect "log lines" "5" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|rate|idle): ')" || return 1
+	expect "gso=2 gro=2 zerocopy=on rate=abc rate='1M ' idle=0" "EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL" \
+		"$(write $S/gso 2) $(write $R/gro 2) $(write $S/zerocopy on) $(write $S/rate abc "1M ") $(write $R/idle 0)" || return 1
+	expect "unchanged" "1 1 0 0 1" "$(<$S/gso) $(<$R/gro) $(<$S/zerocopy) $(<$S/rate) $(<$R/idle)" || return 1
+	expect "log lines" "6" "$(log_since "$seq" | grep -cE '_udp: (gso|gro|zerocopy|rate|idle): ')" || return 1
 	log_since "$seq" | grep -q "idle: '0' is not a number of seconds from 1 to 3600" || fail "no clear line for idle" || return 1
 	log_since "$seq" | grep -q "gro: '2' is not 0 (off) or 1 (on)" || fail "no clear line for gro" || return 1
 	log_since "$seq" | grep -q "rate: 'abc' is not a number of bytes (suffixes" || fail "no clear line for rate" || return 1
