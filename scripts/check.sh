@@ -143,7 +143,7 @@ kernels=$(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -V)
 newest=$(echo "$kernels" | tail -n 1)
 if $quick; then
 	KUDP_TIMES=$top/$times KUDP_KERNELS=$newest KUDP_SUITES=main KUDP_NO_ONCE=1 \
-		section guests tests/run.sh
+		KUDP_LOAD_ROUNDS=8 section guests tests/run.sh
 	wait $bg
 else
 	# The guests in two lanes, then the two-machine suite alone. Two
