@@ -194,6 +194,7 @@ t_pair_zerocopy() {
 	load_tx buffer_size=$size ip=$RX_ADDR zerocopy=1 || return 1
 	pseudo_random $seed $size >/dev/send_udp || return 1
 	remote --limit 300 "wait_seq 1 300" || return 1
+	wait_for 30 tx_idle || fail "the send never ended: $(<$S/state)" || return 1
 	expect "last_error" "0" "$(<$S/last_error)" || return 1
 	remote "cmp <(pseudo_random $seed $size) /dev/receive_udp" ||
 		fail "the bytes read back differ from the source" || return 1
