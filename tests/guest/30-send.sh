@@ -189,8 +189,8 @@ t_zerocopy() {
 	# zerocopy=1 over loopback: 16 MiB whole, one zero-copy call per
 	# 65507-byte datagram, then 4 MiB of 1472-byte datagrams, 44 a call
 	# (UDP GSO); the send ends once every call is notified. Loopback's
-	# delivery copies what it takes to a socket: every call copied. Then a
-	# send that fails.
+	# delivery copies what it takes to a socket: every call copied. Then
+	# little option memory for the notifications, and a send that fails.
 	local size=$((16 << 20)) calls seq
 	head -c $size /dev/urandom >"$TMP/in"
 	# A buffer larger than either message: each completes by the idle
@@ -213,6 +213,23 @@ t_zerocopy() {
 	cmp -s "$TMP/in4" /dev/receive_udp || fail "the 1472-byte datagrams' message differs" || return 1
 	expect "zero-copy calls of 44 datagrams" "$((calls + ($(<$DS/last_datagrams) + 43) / 44))" \
 		"$(<$DS/zerocopy_calls)" || return 1
+	# Room for one or two notifications in the socket's option memory
+	# (net.core.optmem_max; each call in flight holds one): the calls
+	# refused for it (-ENOBUFS) wait for one to come back and go again,
+	# the message whole. 1 MiB in 713 calls, no GSO.
+	local optmem=$(</proc/sys/net/core/optmem_max) refused=$(snmp Udp SndbufErrors)
+	echo 1000 >/proc/sys/net/core/optmem_max || return 1
+	echo 0 >$S/gso || return 1
+	head -c $((1 << 20)) "$TMP/in" >"$TMP/in1"
+	cat "$TMP/in1" >/dev/send_udp
+	wait_for 60 tx_idle
+	echo "$optmem" >/proc/sys/net/core/optmem_max
+	wait_seq 3 || return 1
+	expect "last_error, optmem_max=1000" "0" "$(<$S/last_error)" || return 1
+	refused=$(($(snmp Udp SndbufErrors) - refused))
+	diag "optmem_max=1000: $refused calls refused (-ENOBUFS) and sent again"
+	[ "$refused" -gt 0 ] || fail "no call was refused: the wait for room went untried" || return 1
+	cmp -s "$TMP/in1" /dev/receive_udp || fail "the message sent with little option memory differs" || return 1
 	# A send that fails (nothing listens on port 9): the calls it made
 	# are notified all the same, and the buffer stays.
 	seq=$($KMSG last)
