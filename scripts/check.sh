@@ -34,10 +34,10 @@
 #                kernel's once, small and reliable suites ("small")
 #   6. pair      the two-machine suite, 6.12 sending to 6.1, alone
 #
-# Sections 2 and 3 run in one chain in the background (SCHED_IDLE)
-# while the x86 guests boot and test, and their output is
-# printed once they end. The ARM guests take no lock of tests/vmlock.sh
-# there (KUDP_VM_BESIDE).
+# Sections 2 and 3 run in one chain in the background (SCHED_IDLE) while
+# the x86 guests boot and test, and their output is printed once they
+# end. The ARM guests take no lock of tests/vmlock.sh there
+# (KUDP_VM_BESIDE).
 # Every section runs even if an earlier one failed; the end shows the time
 # of each (and of each guest) and the total, and the exit status is
 # non-zero if any failed.
@@ -106,9 +106,9 @@ report() {
 }
 
 # The static checks, builds and packages, and the ARM guests, in one chain
-# beside the x86 guests, under SCHED_IDLE: they
-# take the cores when a guest waits (a timer, an idle completion), and the
-# guests' time is what the run waits for. Not nice 19: a guest's vCPU that wakes then waits for
+# beside the x86 guests, under SCHED_IDLE: they take the cores when a
+# guest waits (a timer, an idle completion), and the guests' time is what
+# the run waits for. Not nice 19: a guest's vCPU that wakes then waits for
 # the rest of the niced task's slice (the scheduler's EEVDF), thousands of
 # times a second under TCG; a SCHED_IDLE task is preempted at once.
 # (Measured on 2026-12-07, the ARM guests beside the 6.12 guest at nice
@@ -162,8 +162,8 @@ else
 	# injection (one half of init's allocations, at random, and 1 round
 	# of fault_transfer), 20 s of the fuzzer and kmemleak; make
 	# check-debug runs every suite there, and every allocation. With it,
-	# lane one also runs the once, small and reliable suites, at nice 3: lane
-	# two has more to do, and so the two end together (measured on
+	# lane one also runs the once, small and reliable suites, at nice 3:
+	# lane two has more to do, and so the two end together (measured on
 	# 2026-12-07: 965 and 981 s from the start, against 851 and 1059 at
 	# the same priority). The guests' timing checks leave room for a guest
 	# twice as slow (the debug kernel's own pace). The two-machine suite
