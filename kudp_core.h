@@ -24,6 +24,7 @@
 #include <linux/types.h>
 
 #include "uapi/kudp.h"
+#include "kudp_key.h"
 #include "kudp_parse.h"
 
 #define KUDP_VERSION		"0.2.0"
@@ -119,7 +120,9 @@ extern const struct kernel_param_ops kudp_param_ops_switch;
 extern const struct kernel_param_ops kudp_param_ops_mode;
 extern const struct kernel_param_ops kudp_param_ops_seconds;
 extern const struct kernel_param_ops kudp_param_ops_port;
+extern const struct kernel_param_ops kudp_param_ops_key;
 int kudp_param_parse_switch(const char *val, const struct kernel_param *kp, bool *on);
+int kudp_param_parse_key(const char *val, const struct kernel_param *kp, struct kudp_key *key);
 int kudp_param_get_switch(char *buf, const struct kernel_param *kp);
 int kudp_param_set_readonly(const char *val, const struct kernel_param *kp);
 

@@ -177,6 +177,46 @@ const struct kernel_param_ops kudp_param_ops_port = {
 };
 
 /**
+ * kudp_param_parse_key() - the "key" parameter's text
+ * @val: 64 hex digits, or nothing to clear the key; never logged
+ * @kp: the parameter
+ * @key: the key it gives, or none
+ *
+ * Context: a parameter callback.
+ * Return: 0, or -EINVAL (logged, without the text; @key unchanged).
+ */
+int kudp_param_parse_key(const char *val, const struct kernel_param *kp, struct kudp_key *key)
+{
+	struct kudp_key k = { };
+	int ret = kudp_parse_key(val, k.bytes);
+
+	if (ret < 0) {
+		kudp_key_wipe(&k);
+		pr_err("%s: not a key: it takes %u hex digits (%u bytes), or nothing to clear it\n",
+		       kp->name, 2 * KUDP_KEY_LEN, KUDP_KEY_LEN);
+		return -EINVAL;
+	}
+	k.set = ret;
+	*key = k;
+	kudp_key_wipe(&k);
+	kudp_dbg("%s: %s\n", kp->name, key->set ? "set" : "cleared");
+	return 0;
+}
+
+static int kudp_param_set_key(const char *val, const struct kernel_param *kp)
+{
+	return kudp_param_parse_key(val, kp, kp->arg);
+}
+
+/*
+ * A &struct kudp_key, write-only: no get, so that reading the file fails
+ * with EPERM, root's reads too (param_attr_show()).
+ */
+const struct kernel_param_ops kudp_param_ops_key = {
+	.set = kudp_param_set_key,
+};
+
+/**
  * kudp_param_set_readonly() - the set operation of a read-only parameter
  * @val: the value given (ignored)
  * @kp: the parameter

@@ -268,3 +268,26 @@ int kudp_parse_prefix(const char *val, __be32 *addr, __be32 *mask)
 	*mask = m;
 	return a & ~m ? -ERANGE : 0;
 }
+
+/**
+ * kudp_parse_key() - a shared key: 64 hex digits, or none
+ * @val: the text: empty (no key), or %KUDP_KEY_LEN bytes in hex (either
+ *	case), one trailing newline allowed
+ * @key: where the key goes, %KUDP_KEY_LEN bytes
+ *
+ * The caller must never log @val: it is the key.
+ *
+ * Context: any.
+ * Return: 1 for a key, 0 for none (@key unchanged), or -EINVAL (@key may
+ * hold part of it: the caller wipes it).
+ */
+int kudp_parse_key(const char *val, u8 *key)
+{
+	ssize_t len = kudp_parse_len(val);
+
+	if (!len)
+		return 0;
+	if (len != 2 * KUDP_KEY_LEN || hex2bin(key, val, KUDP_KEY_LEN))
+		return -EINVAL;
+	return 1;
+}

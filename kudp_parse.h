@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the parameters' text means: sizes, switches, the mode, seconds,
- * addresses and prefixes, ports and interface names. Pure functions, as
+ * addresses and prefixes, ports, interface names and keys. Pure functions, as
  * kudp_wire.h's: the parameter callbacks (kudp_param.c, send_udp.c,
  * receive_udp.c) log and store, these only read; the unit tier
  * (tests/unit) compiles kudp_parse.c in user space.
@@ -32,6 +32,9 @@ enum kudp_mode {
 /* The most seconds a parameter of seconds (hold, idle) takes. */
 #define KUDP_SECONDS_MAX	3600
 
+/* A shared key's bytes (the "key" parameter, Documentation/protocol.rst). */
+#define KUDP_KEY_LEN		32
+
 int kudp_parse_bytes(const char *val, bool zero_ok, u64 *res);
 int kudp_parse_switch(const char *val, bool *on);
 int kudp_parse_mode(const char *val);
@@ -42,5 +45,6 @@ int kudp_check_host(__be32 addr);
 int kudp_parse_port(const char *val, u16 *port);
 int kudp_parse_ifname(const char *val, char *name, size_t size);
 int kudp_parse_prefix(const char *val, __be32 *addr, __be32 *mask);
+int kudp_parse_key(const char *val, u8 *key);
 
 #endif /* _KUDP_PARSE_H */

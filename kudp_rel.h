@@ -39,7 +39,7 @@ struct kudp_rel_sender {
 int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		  const void *buf, size_t len, u32 crc,
 		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
-		  unsigned int hold_s);
+		  unsigned int hold_s, const struct kudp_key *key);
 
 /**
  * struct kudp_rel_rx - the receiving side of the reliable mode
@@ -69,6 +69,15 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
  * @fresh: DATA arrived since the last NACKs
  * @refused_id: the last message refused as too large (one REFUSE at its
  *	first DATA, then at each CLOSE)
+ * @key: the shared key, or none: with one, only version 2 is taken, and
+ *	only what authenticates (Documentation/protocol.rst). Replaced by
+ *	kudp_rel_rx_rekey() only, from a work item on the same workqueue
+ * @nonce: version 2: the current message's challenge: its datagrams and
+ *	its answers are tagged with it
+ * @offer: version 2: the challenge a HELLO of a new message gets, and
+ *	that a new message's first datagram must be tagged with; drawn again
+ *	whenever a message starts, completes or is discarded, and when the
+ *	key changes, so that no captured datagram verifies again
  *
  * All of it belongs to the receiving work item (receive_udp's ordered
  * workqueue: one at a time).
@@ -95,11 +104,17 @@ struct kudp_rel_rx {
 	u32 crc;
 	bool fresh;
 	u64 refused_id;
+	struct kudp_key key;
+	u8 nonce[KUDP_NONCE_LEN];
+	u8 offer[KUDP_NONCE_LEN];
 };
 
 /**
  * enum kudp_rel_verdict - what a datagram is to the receiver
  * @KUDP_REL_BAD: malformed, or not a type a receiver takes
+ * @KUDP_REL_VERSION: of version 1 with a key set, or of version 2 without
+ * @KUDP_REL_FORGED: version 2: its tag does not verify
+ * @KUDP_REL_HELLO: version 2: a HELLO: kudp_rel_rx_challenge() answers it
  * @KUDP_REL_FOREIGN: of the current message, from another source than its
  *	origin
  * @KUDP_REL_STALE: of an older message of the current sender
@@ -112,6 +127,9 @@ struct kudp_rel_rx {
  */
 enum kudp_rel_verdict {
 	KUDP_REL_BAD,
+	KUDP_REL_VERSION,
+	KUDP_REL_FORGED,
+	KUDP_REL_HELLO,
 	KUDP_REL_FOREIGN,
 	KUDP_REL_STALE,
 	KUDP_REL_TOO_BIG,
@@ -124,9 +142,12 @@ enum kudp_rel_verdict {
 int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size, struct kudp_crc *crcs);
 void kudp_rel_rx_free(struct kudp_rel_rx *r);
 enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const struct kudp_hdr *h,
-					   const struct sockaddr_in *from);
+					   const struct kudp_dgram *dg, size_t off, size_t len,
+					   u8 *nonce);
 void kudp_rel_rx_begin(struct kudp_rel_rx *r, const struct kudp_hdr *h,
-		       const struct sockaddr_in *from, __be32 local);
+		       const struct sockaddr_in *from, __be32 local, const u8 *nonce);
+void kudp_rel_rx_forget(struct kudp_rel_rx *r);
+void kudp_rel_rx_rekey(struct kudp_rel_rx *r, const struct kudp_key *key);
 void kudp_rel_rx_received(struct kudp_rel_rx *r, size_t len);
 void *kudp_rel_rx_slot(struct kudp_rel_rx *r, const struct kudp_hdr *h);
 size_t kudp_rel_rx_placed(struct kudp_rel_rx *r, const struct kudp_hdr *h, size_t len);
@@ -137,6 +158,8 @@ void kudp_rel_rx_complete(struct kudp_rel_rx *r);
 int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock);
 int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err);
 int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,
-			   const struct kudp_dgram *dg);
+			   const struct kudp_dgram *dg, const u8 *nonce);
+int kudp_rel_rx_challenge(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,
+			  const struct kudp_dgram *dg);
 
 #endif /* _KUDP_REL_H */

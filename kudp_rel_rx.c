@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "kudp_rel.h"
@@ -27,7 +28,9 @@
  *	the chunks of the map go to it as they become whole
  *
  * Allocates the map of what arrived, one bit per segment of the smallest
- * size: @size / 4096 bytes (1 MiB for 4 GiB).
+ * size: @size / 4096 bytes (1 MiB for 4 GiB). Draws the first challenge;
+ * the key (&kudp_rel_rx.key) is the caller's to set, before the receiving
+ * work runs.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
@@ -48,6 +51,7 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size, struct kudp_crc
 		kudp_rel_rx_free(r);
 		return -ENOMEM;
 	}
+	get_random_bytes(r->offer, sizeof(r->offer));
 	return 0;
 }
 
@@ -56,21 +60,42 @@ int kudp_rel_rx_init(struct kudp_rel_rx *r, void *buf, u64 size, struct kudp_crc
  * @r: the receiver's state: zeroed, or set up by kudp_rel_rx_init(), and
  *	no receiving work item runs or will run
  *
+ * Wipes the key.
+ *
  * Context: process context.
  */
 void kudp_rel_rx_free(struct kudp_rel_rx *r)
 {
+	kudp_key_wipe(&r->key);
 	kvfree(r->map.init);
 	kvfree(r->map.left);
 	kvfree(r->map.bits);
 	kfree(r->ctl);
 }
 
+/*
+ * A new challenge to offer: the one before can start no message any more
+ * (Documentation/protocol.rst, "No replay").
+ */
+static void kudp_rel_rx_new_offer(struct kudp_rel_rx *r)
+{
+	get_random_bytes(r->offer, sizeof(r->offer));
+}
+
 /**
  * kudp_rel_rx_classify() - what a datagram is to the receiver
  * @r: the receiver's state
  * @h: the datagram's header, parsed (kudp_wire_parse())
- * @from: where it came from
+ * @dg: the receive it is in: its source, its skb
+ * @off: where the datagram starts in it
+ * @len: its length
+ * @nonce: with a key, the challenge the datagram verified with
+ *	(%KUDP_NONCE_LEN bytes): the one a new message takes
+ *
+ * With a key, only an authentic datagram of version 2 goes further: its
+ * tag is checked first, against the current message's challenge if it is
+ * of the current message, else against the one offered; a HELLO goes no
+ * further (kudp_rel_rx_challenge()). Without a key, only version 1.
  *
  * A message belongs to its origin, the source of its first datagram:
  * the same message's datagrams from anywhere else are foreign. While a
@@ -86,13 +111,25 @@ void kudp_rel_rx_free(struct kudp_rel_rx *r)
  * Return: an &enum kudp_rel_verdict.
  */
 enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const struct kudp_hdr *h,
-					   const struct sockaddr_in *from)
+					   const struct kudp_dgram *dg, size_t off, size_t len,
+					   u8 *nonce)
 {
-	bool busy = r->active && !r->complete;
+	const struct sockaddr_in *from = &dg->from;
+	bool busy = r->active && !r->complete, ours = r->active && h->id == r->id;
 
-	if (h->type != KUDP_T_DATA && h->type != KUDP_T_CLOSE)
+	if (h->type != KUDP_T_DATA && h->type != KUDP_T_CLOSE && h->type != KUDP_T_HELLO)
 		return KUDP_REL_BAD;
-	if (r->active && h->id == r->id) {
+	if (!h->tag != !r->key.set)
+		return KUDP_REL_VERSION;
+	if (r->key.set) {
+		memcpy(nonce, h->type == KUDP_T_HELLO ? kudp_nonce_none :
+			      ours ? r->nonce : r->offer, KUDP_NONCE_LEN);
+		if (!kudp_key_verify_skb(&r->key, nonce, dg->skb, off, len, h))
+			return KUDP_REL_FORGED;
+		if (h->type == KUDP_T_HELLO)
+			return KUDP_REL_HELLO;
+	}
+	if (ours) {
 		if (from->sin_addr.s_addr != r->origin.sin_addr.s_addr ||
 		    from->sin_port != r->origin.sin_port)
 			return KUDP_REL_FOREIGN;
@@ -118,15 +155,21 @@ enum kudp_rel_verdict kudp_rel_rx_classify(const struct kudp_rel_rx *r, const st
  * @h: the header of a DATA or CLOSE that kudp_rel_rx_classify() called new
  * @from: where it came from: the message's origin, where its answers go
  * @local: the address it was sent to: where its answers come from
+ * @nonce: with a key, the challenge it verified with: the message's now
  *
  * Forgets the previous message: its CRC-32 is reset (its workers waited for),
- * the map's chunk bitmap cleared (the map follows chunk by chunk).
+ * the map's chunk bitmap cleared (the map follows chunk by chunk). With a
+ * key, a new challenge is offered.
  *
  * Context: the receiving work item; sleeps.
  */
 void kudp_rel_rx_begin(struct kudp_rel_rx *r, const struct kudp_hdr *h,
-		       const struct sockaddr_in *from, __be32 local)
+		       const struct sockaddr_in *from, __be32 local, const u8 *nonce)
 {
+	if (r->key.set) {
+		memcpy(r->nonce, nonce, sizeof(r->nonce));
+		kudp_rel_rx_new_offer(r);
+	}
 	r->origin = *from;
 	r->local = local;
 	r->got = 0;
@@ -241,7 +284,7 @@ bool kudp_rel_rx_whole(const struct kudp_rel_rx *r)
  *
  * It stays the current message (its CLOSE is ACKed again, its DATA are
  * duplicates), and is the reference for stale ids from its address from
- * now on.
+ * now on. A new challenge is offered.
  *
  * Context: the receiving work item.
  */
@@ -250,10 +293,43 @@ void kudp_rel_rx_complete(struct kudp_rel_rx *r)
 	r->complete = true;
 	r->done_id = r->id;
 	r->done_addr = r->origin.sin_addr.s_addr;
+	kudp_rel_rx_new_offer(r);
+}
+
+/**
+ * kudp_rel_rx_forget() - the message is gone (discarded, or replaced)
+ * @r: the receiver's state
+ *
+ * Its next datagram starts it anew. A new challenge is offered.
+ *
+ * Context: the receiving work item.
+ */
+void kudp_rel_rx_forget(struct kudp_rel_rx *r)
+{
+	r->active = false;
+	kudp_rel_rx_new_offer(r);
+}
+
+/**
+ * kudp_rel_rx_rekey() - take a new key, or none
+ * @r: the receiver's state
+ * @key: the key (copied)
+ *
+ * From the next datagram on. The message in progress, if any, was tagged
+ * with the old key: its datagrams no longer verify, and it is discarded
+ * after the hold. A new challenge is offered.
+ *
+ * Context: a work item on the receiving work item's workqueue.
+ */
+void kudp_rel_rx_rekey(struct kudp_rel_rx *r, const struct kudp_key *key)
+{
+	r->key = *key;
+	kudp_rel_rx_new_offer(r);
 }
 
 /*
- * Send @len bytes of @buf about the current message to its origin, from
+ * Send @len bytes of @buf (with room for a tag after them) about the
+ * current message to its origin, tagged in version 2, from
  * the address its first datagram was sent to, if the budget allows: the
  * bytes answered to the origin never exceed the bytes it sent for the
  * message (QUIC's anti-amplification rule, RFC 9000 section 8, at 1x), so
@@ -261,12 +337,15 @@ void kudp_rel_rx_complete(struct kudp_rel_rx *r)
  * more than the forger sent. Return 1 if the budget withheld it, else 0
  * or the send's error.
  */
-static int kudp_rel_rx_send(struct kudp_rel_rx *r, struct socket *sock,
-			    const void *buf, size_t len)
+static int kudp_rel_rx_send(struct kudp_rel_rx *r, struct socket *sock, void *buf, size_t len)
 {
-	u64 wire = len + KUDP_HEADERS;
+	u64 wire;
 	int ret;
 
+	/* Version 2: @buf has room for the tag. */
+	if (r->key.set)
+		len = kudp_key_seal(&r->key, r->nonce, buf, len);
+	wire = len + KUDP_HEADERS;
 	if (r->sent + wire > r->got) {
 		kudp_dbg_rl("message %#llx: %zu-byte answer withheld: %llu sent, %llu got\n",
 			    r->id, len, r->sent, r->got);
@@ -296,18 +375,20 @@ static int kudp_rel_rx_send(struct kudp_rel_rx *r, struct socket *sock,
 int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock)
 {
 	unsigned int batch, most = r->fresh ? KUDP_NACK_BATCH : 1;
+	unsigned int ranges = r->key.set ? KUDP_NACK_RANGES_KEYED : KUDP_NACK_RANGES;
+	size_t len, tag = r->key.set ? KUDP_TAG_LEN : 0;
 	u64 seg = 0;
-	size_t len;
 	int ret = 0;
 
 	r->fresh = false;
 	for (batch = 0; batch < most && ret == 0; batch++) {
 		/* Not even a one-range NACK fits the budget: no search either. */
-		if (r->got < r->sent + KUDP_NACK_MIN + KUDP_HEADERS) {
+		if (r->got < r->sent + KUDP_NACK_MIN + tag + KUDP_HEADERS) {
 			ret = 1;
 			break;
 		}
-		len = kudp_map_nack(&r->map, &seg, r->ctl, r->segment, r->id, batch + 1 >= most);
+		len = kudp_map_nack(&r->map, &seg, r->ctl, r->segment, r->id, ranges,
+				    batch + 1 >= most);
 		if (!len)
 			break;
 		ret = kudp_rel_rx_send(r, sock, r->ctl, len);
@@ -331,18 +412,15 @@ int kudp_rel_rx_nack(struct kudp_rel_rx *r, struct socket *sock)
  */
 int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err)
 {
-	union {
-		struct kudp_close_hdr ack;
-		struct kudp_refuse_hdr refuse;
-	} h;
+	u8 buf[sizeof(struct kudp_close_hdr) + KUDP_TAG_LEN];
 	size_t len;
 	int ret;
 
 	if (err)
-		len = kudp_wire_put_refuse(&h, r->segment, r->id, err);
+		len = kudp_wire_put_refuse(buf, r->segment, r->id, err);
 	else
-		len = kudp_wire_put_close(&h, KUDP_T_ACK, r->segment, r->id, r->total, r->crc);
-	ret = kudp_rel_rx_send(r, sock, &h, len);
+		len = kudp_wire_put_close(buf, KUDP_T_ACK, r->segment, r->id, r->total, r->crc);
+	ret = kudp_rel_rx_send(r, sock, buf, len);
 	return ret > 0 ? 0 : ret;
 }
 
@@ -352,6 +430,7 @@ int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err)
  * @sock: the receiver's socket
  * @h: a DATA or CLOSE of it, that kudp_rel_rx_classify() called too big
  * @dg: the receive it came in: its source, and the address it was sent to
+ * @nonce: with a key, the challenge it verified with: the REFUSE's
  *
  * No state is kept of such a message: the REFUSE (48 bytes on the wire)
  * answers its first DATA, then each of its CLOSEs (60 bytes each), to
@@ -361,9 +440,9 @@ int kudp_rel_rx_answer(struct kudp_rel_rx *r, struct socket *sock, int err)
  * Return: 0 or the send's error.
  */
 int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,
-			   const struct kudp_dgram *dg)
+			   const struct kudp_dgram *dg, const u8 *nonce)
 {
-	struct kudp_refuse_hdr refuse;
+	u8 refuse[sizeof(struct kudp_refuse_hdr) + KUDP_TAG_LEN];
 	size_t len;
 
 	if (h->id == r->refused_id && h->type == KUDP_T_DATA)
@@ -371,6 +450,39 @@ int kudp_rel_rx_refuse_big(struct kudp_rel_rx *r, struct socket *sock, const str
 	r->refused_id = h->id;
 	pr_warn_ratelimited("message %#llx from %pI4:%u: %llu bytes do not fit the %llu-byte buffer: refused\n",
 			    h->id, &dg->from.sin_addr, ntohs(dg->from.sin_port), h->total, r->size);
-	len = kudp_wire_put_refuse(&refuse, h->segment, h->id, EFBIG);
-	return kudp_sock_answer(sock, &dg->from, dg->to, &refuse, len);
+	len = kudp_wire_put_refuse(refuse, h->segment, h->id, EFBIG);
+	if (r->key.set)
+		len = kudp_key_seal(&r->key, nonce, refuse, len);
+	return kudp_sock_answer(sock, &dg->from, dg->to, refuse, len);
+}
+
+/**
+ * kudp_rel_rx_challenge() - answer a HELLO with the challenge
+ * @r: the receiver's state
+ * @sock: the receiver's socket
+ * @h: the HELLO (kudp_rel_rx_classify(): authentic)
+ * @dg: the receive it came in: its source, and the address it was sent to
+ *
+ * The current message's challenge if the HELLO is of it, from its origin
+ * (its sender asks again: the challenge stays), else the one offered. No
+ * state is kept: the CHALLENGE is as large as the HELLO, and goes to
+ * where it came from.
+ *
+ * Context: the receiving work item.
+ * Return: 0 or the send's error.
+ */
+int kudp_rel_rx_challenge(struct kudp_rel_rx *r, struct socket *sock, const struct kudp_hdr *h,
+			  const struct kudp_dgram *dg)
+{
+	u8 buf[sizeof(struct kudp_challenge_hdr) + KUDP_TAG_LEN];
+	bool ours = r->active && h->id == r->id &&
+		       dg->from.sin_addr.s_addr == r->origin.sin_addr.s_addr &&
+		       dg->from.sin_port == r->origin.sin_port;
+	size_t len;
+
+	len = kudp_wire_put_challenge(buf, h->segment, h->id, ours ? r->nonce : r->offer);
+	len = kudp_key_seal(&r->key, kudp_nonce_none, buf, len);
+	kudp_dbg_rl("HELLO of message %#llx from %pI4:%u: %s challenge\n", h->id,
+		    &dg->from.sin_addr, ntohs(dg->from.sin_port), ours ? "its" : "a new");
+	return kudp_sock_answer(sock, &dg->from, dg->to, buf, len);
 }

@@ -52,6 +52,9 @@ static int kudp_rel_send_one(struct socket *sock, void *buf, size_t len)
  * @hdr: its header, parsed
  * @hold_ns: how long the send goes on without progress
  * @next_ns: with a rate, when the next bytes may go
+ * @key: the shared key; with one (version 2), every datagram is tagged
+ * @nonce: version 2: the receiver's challenge for the message (its
+ *	CHALLENGE): DATA and CLOSE are tagged with it, and so are the answers
  */
 struct kudp_rel_tx {
 	struct kudp_rel_sender *s;
@@ -66,6 +69,8 @@ struct kudp_rel_tx {
 	struct kudp_hdr hdr;
 	u64 hold_ns;
 	u64 next_ns;
+	const struct kudp_key *key;
+	u8 nonce[KUDP_NONCE_LEN];
 };
 
 /* kudp_send()'s header callback: a DATA header for the bytes at @payload. */
@@ -77,6 +82,10 @@ static void kudp_rel_data_hdr(void *hdr, const void *payload, size_t len, void *
 	kudp_wire_common(&d->c, KUDP_T_DATA, t->opts.payload, t->id);
 	put_unaligned_be64(payload - t->buf, &d->offset);
 	put_unaligned_be64(t->len, &d->total);
+	if (t->key->set) {
+		d->c.version = KUDP_PROTO_KEYED;
+		kudp_key_sign(t->key, t->nonce, d, sizeof(*d), payload, len);
+	}
 }
 
 /*
@@ -100,15 +109,36 @@ static int kudp_rel_transient(const struct kudp_rel_tx *t, int err)
 	}
 }
 
+/*
+ * Send the control datagram of @len bytes at @buf (room for a tag after
+ * it), tagged with @nonce in version 2.
+ */
+static int kudp_rel_send_control(struct kudp_rel_tx *t, void *buf, size_t len, const u8 *nonce)
+{
+	if (t->key->set)
+		len = kudp_key_seal(t->key, nonce, buf, len);
+	return kudp_rel_transient(t, kudp_rel_send_one(t->sock, buf, len));
+}
+
 static int kudp_rel_send_close(struct kudp_rel_tx *t)
 {
-	struct kudp_close_hdr h;
-	size_t len = kudp_wire_put_close(&h, KUDP_T_CLOSE, t->opts.payload, t->id, t->len,
+	u8 buf[sizeof(struct kudp_close_hdr) + KUDP_TAG_LEN];
+	size_t len = kudp_wire_put_close(buf, KUDP_T_CLOSE, t->opts.payload, t->id, t->len,
 					 t->crc);
 
 	kudp_dbg_rl("CLOSE of message %#llx (%zu bytes, CRC-32 %08x)\n",
 		    t->id, t->len, t->crc);
-	return kudp_rel_transient(t, kudp_rel_send_one(t->sock, &h, len));
+	return kudp_rel_send_control(t, buf, len, t->nonce);
+}
+
+/* Version 2: ask the receiver for its challenge. */
+static int kudp_rel_send_hello(struct kudp_rel_tx *t)
+{
+	u8 buf[sizeof(struct kudp_hello_hdr) + KUDP_TAG_LEN];
+	size_t len = kudp_wire_put_hello(buf, t->opts.payload, t->id, t->len);
+
+	kudp_dbg_rl("HELLO of message %#llx\n", t->id);
+	return kudp_rel_send_control(t, buf, len, kudp_nonce_none);
 }
 
 /* Whether the socket has something for kudp_rel_recv(), or is done for. */
@@ -119,11 +149,48 @@ static bool kudp_rel_readable(struct sock *sk)
 }
 
 /*
+ * Parse and check the control datagram of @len bytes in t->ctl (its header
+ * into t->hdr): a type the sender takes, of the version the key says
+ * (authentic, in version 2), of this message. Return its type, or 0 if it
+ * is dropped (logged).
+ */
+static int kudp_rel_control(struct kudp_rel_tx *t, size_t len)
+{
+	int type = len <= KUDP_CONTROL_MAX ? kudp_wire_parse(t->ctl, len, &t->hdr) : -EBADMSG;
+	const u8 *nonce = type == KUDP_T_CHALLENGE ? kudp_nonce_none : t->nonce;
+
+	if (type != KUDP_T_NACK && type != KUDP_T_ACK && type != KUDP_T_REFUSE &&
+	    type != KUDP_T_CHALLENGE) {
+		pr_warn_ratelimited("malformed control datagram (%zu bytes) from the receiver dropped\n",
+				    len);
+		return 0;
+	}
+	if (!t->hdr.tag != !t->key->set) {
+		pr_warn_ratelimited("control datagram of version %u dropped: %s\n",
+				    t->hdr.tag ? KUDP_PROTO_KEYED : KUDP_PROTO_VERSION,
+				    t->key->set ? "a key is set" : "no key is set");
+		return 0;
+	}
+	if (t->hdr.tag && !kudp_key_verify(t->key, nonce, t->ctl, len, &t->hdr)) {
+		pr_warn_ratelimited("control datagram that does not authenticate (%zu bytes) dropped\n",
+				    len);
+		return 0;
+	}
+	if (t->hdr.id != t->id) {
+		kudp_dbg_rl("control datagram for message %#llx dropped: sending %#llx\n",
+			    t->hdr.id, t->id);
+		return 0;
+	}
+	return type;
+}
+
+/*
  * Take the next control datagram of this message into t->ctl (its header
  * parsed into t->hdr), waiting
  * until @deadline_ns at most (0: not at all). Control datagrams that are
- * malformed or of another message are dropped and counted; the socket's
- * errors that kudp_rel_transient() forgives are too. Return its type,
+ * malformed, not authentic (version 2) or of another message are dropped
+ * and counted; the socket's errors that kudp_rel_transient() forgives are
+ * too. Return its type,
  * -EAGAIN when the deadline passed, or a negative errno: the socket's error
  * (an ICMP port unreachable: -ECONNREFUSED), -EPIPE when it was shut down
  * (the module is unloading).
@@ -155,16 +222,9 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 				return -EAGAIN;
 			continue;
 		}
-		type = ret <= KUDP_CONTROL_MAX ? kudp_wire_parse(t->ctl, ret, &t->hdr) : -EBADMSG;
-		if (type == KUDP_T_NACK || type == KUDP_T_ACK || type == KUDP_T_REFUSE) {
-			if (t->hdr.id == t->id)
-				return type;
-			kudp_dbg_rl("control datagram for message %#llx dropped: sending %#llx\n",
-				    t->hdr.id, t->id);
-		} else {
-			pr_warn_ratelimited("malformed control datagram (%d bytes) from the receiver dropped\n",
-					    ret);
-		}
+		type = kudp_rel_control(t, ret);
+		if (type)
+			return type;
 		WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
 		/* A flood of them does not hold off the deadline. */
 		if (ktime_get_ns() >= deadline_ns)
@@ -190,7 +250,7 @@ static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
 	for (i = 0; i < t->hdr.ranges; i++) {
 		u64 first, count, off, len;
 
-		if (kudp_wire_nack_range(t->ctl, i, nsegs, &first, &count)) {
+		if (kudp_wire_nack_range(t->ctl + t->hdr.len, i, nsegs, &first, &count)) {
 			pr_warn_ratelimited("NACK of message %#llx names segments %llu+%llu of %llu: ignored\n",
 					    t->id, first, count, nsegs);
 			WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
@@ -251,12 +311,54 @@ static int kudp_rel_refused(struct kudp_rel_tx *t)
 }
 
 /*
+ * Version 2, before the first DATA: HELLO until the receiver's CHALLENGE
+ * for this message comes, on the CLOSE's timer, and within the hold (two
+ * HELLOs at least). Its challenge tags the message's datagrams.
+ */
+static int kudp_rel_hello(struct kudp_rel_tx *t)
+{
+	u32 rto = kudp_wire_rto(t->s->srtt_us);
+	u64 start_ns = ktime_get_ns(), sent_ns, deadline_ns;
+	unsigned int hellos = 0;
+	int ret, type;
+
+	for (;;) {
+		ret = kudp_rel_send_hello(t);
+		if (ret)
+			return ret;
+		sent_ns = ktime_get_ns();
+		deadline_ns = sent_ns + (u64)rto * NSEC_PER_USEC;
+		hellos++;
+		/* Nothing but the CHALLENGE is expected; the rest waits for no one. */
+		do {
+			type = kudp_rel_recv(t, deadline_ns);
+		} while (type > 0 && type != KUDP_T_CHALLENGE && ktime_get_ns() < deadline_ns);
+		if (type == KUDP_T_CHALLENGE) {
+			if (hellos == 1)
+				t->s->srtt_us = kudp_wire_srtt(t->s->srtt_us,
+							       ktime_get_ns() - sent_ns);
+			memcpy(t->nonce, t->hdr.nonce, sizeof(t->nonce));
+			return 0;
+		}
+		if (type < 0 && type != -EAGAIN)
+			return type;
+		if (kudp_rel_held_out(t, start_ns, hellos))
+			return -ETIMEDOUT;
+		kudp_dbg_rl("no CHALLENGE in %u us: HELLO %u\n", rto, hellos + 1);
+		rto = kudp_wire_rto_backoff(rto);
+	}
+}
+
+/*
  * CLOSING: send CLOSE until the receiver answers for this message; resend
  * what its NACKs name; end on its ACK or REFUSE. Gives up once the hold
  * passed without progress (no answer to a CLOSE, or rounds - a CLOSE and
  * the NACKs that answer it - whose first NACK does not say fewer segments
  * missing than the round before), after two CLOSEs at least: the loop is
- * bounded by this side's clock, not by what the receiver sends.
+ * bounded by this side's clock, not by what the receiver sends. In version
+ * 2, a HELLO goes before each CLOSE sent again: a CHALLENGE with another
+ * challenge says the receiver does not have the message, which starts
+ * again under it.
  */
 static int kudp_rel_closing(struct kudp_rel_tx *t)
 {
@@ -264,7 +366,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 	u32 rto = kudp_wire_rto(s->srtt_us);
 	bool open = false, first = false, again = false;
 	/* More than the message has is no progress either. */
-	u64 missing, last_missing = DIV_ROUND_UP_ULL(t->len, t->opts.payload) + 1;
+	u64 nsegs = DIV_ROUND_UP_ULL(t->len, t->opts.payload), missing, last_missing = nsegs + 1;
 	u64 sent_ns = 0, budget = 0, progress_ns = ktime_get_ns();
 	unsigned int closes = 0;
 	int ret, type;
@@ -289,6 +391,11 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 			rto = kudp_wire_rto_backoff(rto);
 			open = false;
 			again = true;
+			if (t->key->set) {
+				ret = kudp_rel_send_hello(t);
+				if (ret)
+					return ret;
+			}
 			continue;
 		}
 		if (type < 0)
@@ -299,6 +406,17 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 
 		if (type == KUDP_T_REFUSE)
 			return kudp_rel_refusal(t);
+		if (type == KUDP_T_CHALLENGE) {
+			if (!memcmp(t->hdr.nonce, t->nonce, sizeof(t->nonce)))
+				continue;
+			kudp_dbg_rl("message %#llx: a new challenge, the receiver starts it again\n",
+				    t->id);
+			memcpy(t->nonce, t->hdr.nonce, sizeof(t->nonce));
+			/* Its first NACK will be progress; the hold's clock runs on. */
+			last_missing = nsegs + 1;
+			open = false;
+			continue;
+		}
 		if (type == KUDP_T_ACK) {
 			if (t->hdr.total == t->len && t->hdr.crc == t->crc)
 				return 0;
@@ -340,8 +458,10 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
  * @xfer: the message's progress (kudp_xfer_start() first): each byte once,
  *	every DATA datagram, resent ones included
  * @hold_s: seconds without progress before the send is given up
+ * @key: the shared key, or none (version 1)
  *
- * Sends every DATA once, then CLOSE, and resends what the receiver says is
+ * With a key, first asks the receiver for its challenge (HELLO). Sends
+ * every DATA once, then CLOSE, and resends what the receiver says is
  * missing until it confirms the whole message (Documentation/protocol.rst,
  * "The sender"), all at @opts->rate. Looks for a REFUSE every few MiB
  * while sending DATA.
@@ -357,7 +477,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		  const void *buf, size_t len, u32 crc,
 		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
-		  unsigned int hold_s)
+		  unsigned int hold_s, const struct kudp_key *key)
 {
 	struct kudp_rel_tx t = {
 		.s = s,
@@ -369,20 +489,22 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		.xfer = xfer,
 		.hold_ns = (u64)hold_s * NSEC_PER_SEC,
 		.next_ns = ktime_get_ns(),
+		.key = key,
 	};
+	/* DATA's header, and its tag in version 2. */
+	size_t hdr_len = sizeof(struct kudp_data_hdr) + (key->set ? KUDP_TAG_LEN : 0);
 	size_t off = 0, step;
 	int ret;
 
-	if (opts->payload < sizeof(struct kudp_data_hdr) + KUDP_SEGMENT_MIN) {
+	if (opts->payload < hdr_len + KUDP_SEGMENT_MIN) {
 		pr_err("datagrams of %zu bytes (payload, or the route's MTU less %u) cannot carry the reliable mode's smallest, %zu: a %zu-byte header and %u bytes; not sent\n",
-		       opts->payload, KUDP_HEADERS, sizeof(struct kudp_data_hdr) + KUDP_SEGMENT_MIN,
-		       sizeof(struct kudp_data_hdr), KUDP_SEGMENT_MIN);
+		       opts->payload, KUDP_HEADERS, hdr_len + KUDP_SEGMENT_MIN, hdr_len,
+		       KUDP_SEGMENT_MIN);
 		return kudp_ret(-EINVAL);
 	}
-	t.opts.payload = min_t(size_t, opts->payload - sizeof(struct kudp_data_hdr),
-			       KUDP_SEGMENT_MAX);
+	t.opts.payload = min_t(size_t, opts->payload - hdr_len, KUDP_SEGMENT_MAX);
 	t.opts.next_ns = &t.next_ns;
-	t.opts.hdr_len = sizeof(struct kudp_data_hdr);
+	t.opts.hdr_len = hdr_len;
 	t.opts.hdr = kudp_rel_data_hdr;
 	t.opts.ctx = &t;
 	t.id = (u64)s->instance << 32 | ++s->count;
@@ -393,7 +515,7 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		return kudp_ret(-ENOMEM);
 
 	/* Answers to earlier messages still queued are dropped here. */
-	ret = kudp_rel_refused(&t);
+	ret = key->set ? kudp_rel_hello(&t) : kudp_rel_refused(&t);
 	/* Every DATA once, a few MiB at a time, a REFUSE looked for between. */
 	step = rounddown(KUDP_REFUSE_CHECK, t.opts.payload);
 	while (!ret && off < len) {

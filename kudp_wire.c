@@ -20,8 +20,16 @@
 
 #include "kudp_wire.h"
 
-/* Each type's header length; 0 for an unknown type. */
-static size_t kudp_wire_hdr_len(unsigned int type)
+/**
+ * kudp_wire_hdr_len() - a type's header, as in version 1
+ * @type: &enum kudp_proto_type
+ *
+ * In version 2 the tag follows it.
+ *
+ * Context: any.
+ * Return: its length, or 0 for an unknown type.
+ */
+size_t kudp_wire_hdr_len(unsigned int type)
 {
 	switch (type) {
 	case KUDP_T_DATA:
@@ -33,6 +41,10 @@ static size_t kudp_wire_hdr_len(unsigned int type)
 		return sizeof(struct kudp_nack_hdr);
 	case KUDP_T_REFUSE:
 		return sizeof(struct kudp_refuse_hdr);
+	case KUDP_T_HELLO:
+		return sizeof(struct kudp_hello_hdr);
+	case KUDP_T_CHALLENGE:
+		return sizeof(struct kudp_challenge_hdr);
 	default:
 		return 0;
 	}
@@ -45,11 +57,13 @@ static size_t kudp_wire_hdr_len(unsigned int type)
  * @h: the parsed header, when it is well-formed
  *
  * Checks what the datagram says about itself: the magic, the version, a
- * known type with its whole header, the segment size, and for DATA that
+ * known type with its whole header (in version 2, and its tag: HELLO and
+ * CHALLENGE are of version 2 only), the segment size, and for DATA that
  * the payload lies inside the message at a segment boundary with the
  * segment's length (or the last one's); for NACK that its ranges are
- * there. Whether it belongs to the message in progress is the caller's
- * question. Every later look at the header reads @h.
+ * there. Whether the tag verifies (kudp_key.c), and whether it belongs to
+ * the message in progress, are the caller's questions. Every later look at
+ * the header reads @h.
  *
  * Context: any.
  * Return: the datagram's type (&enum kudp_proto_type), or -EBADMSG (@h is
@@ -62,17 +76,28 @@ int kudp_wire_parse(const void *buf, size_t len, struct kudp_hdr *h)
 	const struct kudp_close_hdr *cl = buf;
 	const struct kudp_nack_hdr *n = buf;
 	const struct kudp_refuse_hdr *r = buf;
+	const struct kudp_hello_hdr *he = buf;
+	const struct kudp_challenge_hdr *ch = buf;
+	bool keyed;
 	struct kudp_hdr p = { };
 	u32 rem;
 
 	if (!kudp_wire_is_reliable(buf, len))
 		return -EBADMSG;
+	keyed = c->version == KUDP_PROTO_KEYED;
 	p.type = c->type;
 	p.len = kudp_wire_hdr_len(p.type);
+	if (!p.len)
+		return -EBADMSG;
+	if (keyed) {
+		p.tag = p.len;
+		p.len += KUDP_TAG_LEN;
+	} else if (p.type == KUDP_T_HELLO || p.type == KUDP_T_CHALLENGE) {
+		return -EBADMSG;
+	}
 	p.segment = get_unaligned_be16(&c->segment);
 	p.id = get_unaligned_be64(&c->id);
-	if (!p.len || len < p.len || p.segment < KUDP_SEGMENT_MIN ||
-	    p.segment > KUDP_SEGMENT_MAX)
+	if (len < p.len || p.segment < KUDP_SEGMENT_MIN || p.segment > KUDP_SEGMENT_MAX)
 		return -EBADMSG;
 
 	switch (p.type) {
@@ -93,12 +118,18 @@ int kudp_wire_parse(const void *buf, size_t len, struct kudp_hdr *h)
 		p.ranges = get_unaligned_be16(&n->ranges);
 		p.flags = get_unaligned_be16(&n->flags);
 		p.missing = get_unaligned_be32(&n->missing);
-		if (!p.ranges || p.ranges > KUDP_NACK_RANGES ||
+		if (!p.ranges || p.ranges > (keyed ? KUDP_NACK_RANGES_KEYED : KUDP_NACK_RANGES) ||
 		    (len - p.len) / sizeof(n->range[0]) < p.ranges)
 			return -EBADMSG;
 		break;
 	case KUDP_T_REFUSE:
 		p.err = get_unaligned_be32(&r->err);
+		break;
+	case KUDP_T_HELLO:
+		p.total = get_unaligned_be64(&he->total);
+		break;
+	case KUDP_T_CHALLENGE:
+		memcpy(p.nonce, ch->nonce, sizeof(p.nonce));
 		break;
 	}
 	*h = p;
@@ -111,8 +142,8 @@ int kudp_wire_parse(const void *buf, size_t len, struct kudp_hdr *h)
  * @len: bytes at @buf
  *
  * What a raw receiver checks to refuse a reliable sender's datagrams: the
- * magic and the version (a raw message that starts with those 5 bytes is
- * refused too).
+ * magic and the version, 1 or 2 (a raw message that starts with those 5
+ * bytes is refused too).
  *
  * Context: any.
  * Return: true if it starts like one.
@@ -122,7 +153,7 @@ bool kudp_wire_is_reliable(const void *buf, size_t len)
 	const struct kudp_common_hdr *c = buf;
 
 	return len >= sizeof(*c) && get_unaligned_be32(&c->magic) == KUDP_PROTO_MAGIC &&
-	       c->version == KUDP_PROTO_VERSION;
+	       (c->version == KUDP_PROTO_VERSION || c->version == KUDP_PROTO_KEYED);
 }
 
 /**
@@ -187,8 +218,49 @@ size_t kudp_wire_put_refuse(void *buf, u32 segment, u64 id, u32 err)
 }
 
 /**
+ * kudp_wire_put_hello() - build a HELLO (version 1: kudp_key_seal() makes it 2)
+ * @buf: room for a &struct kudp_hello_hdr
+ * @segment: payload bytes per DATA of the message
+ * @id: the message
+ * @total: its length
+ *
+ * Context: any.
+ * Return: the datagram's length.
+ */
+size_t kudp_wire_put_hello(void *buf, u32 segment, u64 id, u64 total)
+{
+	struct kudp_hello_hdr *h = buf;
+
+	memset(h, 0, sizeof(*h));
+	kudp_wire_common(&h->c, KUDP_T_HELLO, segment, id);
+	put_unaligned_be64(total, &h->total);
+	return sizeof(*h);
+}
+
+/**
+ * kudp_wire_put_challenge() - build a CHALLENGE (kudp_key_seal() makes it
+ *	version 2)
+ * @buf: room for a &struct kudp_challenge_hdr
+ * @segment: the HELLO's segment
+ * @id: the HELLO's message
+ * @nonce: the challenge, %KUDP_NONCE_LEN bytes
+ *
+ * Context: any.
+ * Return: the datagram's length.
+ */
+size_t kudp_wire_put_challenge(void *buf, u32 segment, u64 id, const u8 *nonce)
+{
+	struct kudp_challenge_hdr *h = buf;
+
+	kudp_wire_common(&h->c, KUDP_T_CHALLENGE, segment, id);
+	memcpy(h->nonce, nonce, sizeof(h->nonce));
+	return sizeof(*h);
+}
+
+/**
  * kudp_wire_nack_range() - one range of a NACK, checked against the message
- * @nack: a NACK that kudp_wire_parse() accepted
+ * @ranges: the ranges of a NACK that kudp_wire_parse() accepted: the
+ *	datagram from its &kudp_hdr.len on
  * @i: the range, below its &kudp_hdr.ranges
  * @nsegs: the message's segments
  * @first: its first segment
@@ -198,12 +270,12 @@ size_t kudp_wire_put_refuse(void *buf, u32 segment, u64 id, u32 err)
  * Return: 0, or -EBADMSG if the range is empty or not inside the message
  * (@first and @count are set anyway, for the log).
  */
-int kudp_wire_nack_range(const void *nack, unsigned int i, u64 nsegs, u64 *first, u64 *count)
+int kudp_wire_nack_range(const void *ranges, unsigned int i, u64 nsegs, u64 *first, u64 *count)
 {
-	const struct kudp_nack_hdr *n = nack;
+	const struct kudp_nack_range *range = ranges;
 
-	*first = get_unaligned_be32(&n->range[i].first);
-	*count = get_unaligned_be32(&n->range[i].count);
+	*first = get_unaligned_be32(&range[i].first);
+	*count = get_unaligned_be32(&range[i].count);
 	return !*count || *first >= nsegs || *count > nsegs - *first ? -EBADMSG : 0;
 }
 
@@ -390,22 +462,24 @@ u64 kudp_map_next(const struct kudp_map *m, u64 seg, bool have)
  * @nack: room for %KUDP_CONTROL_MAX bytes
  * @segment: the message's payload bytes per DATA
  * @id: the message
+ * @most: ranges at most: %KUDP_NACK_RANGES, or %KUDP_NACK_RANGES_KEYED for
+ *	a NACK that kudp_key_seal() will tag
  * @last: no NACK follows this one for the same CLOSE (its flags say
  *	%KUDP_NACK_MORE only if segments beyond it are missing and not @last)
  *
- * Up to %KUDP_NACK_RANGES runs of missing segments, in order from @seg.
+ * Up to @most runs of missing segments, in order from @seg.
  *
  * Context: any.
  * Return: the NACK's length, or 0 if no segment from @seg on is missing.
  */
 size_t kudp_map_nack(const struct kudp_map *m, u64 *seg, void *nack, u32 segment, u64 id,
-		     bool last)
+		     unsigned int most, bool last)
 {
 	struct kudp_nack_hdr *n = nack;
 	unsigned int k;
 	u64 end;
 
-	for (k = 0; k < KUDP_NACK_RANGES; k++) {
+	for (k = 0; k < most; k++) {
 		*seg = kudp_map_next(m, *seg, false);
 		if (*seg >= m->nsegs)
 			break;

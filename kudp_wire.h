@@ -19,19 +19,28 @@
 
 #define KUDP_PROTO_MAGIC	0x4b554450	/* "KUDP" */
 #define KUDP_PROTO_VERSION	1
+/* Version 2: version 1 with a tag after each type's header (a shared key). */
+#define KUDP_PROTO_KEYED	2
+/* The tag's bytes, and the nonce's it is computed with. */
+#define KUDP_TAG_LEN		16
+#define KUDP_NONCE_LEN		16
 /* Payload bytes per DATA datagram: at least this, so that the map of what
  * arrived (one bit per segment) stays within buffer_size / 4096.
  */
 #define KUDP_SEGMENT_MIN	512U
 /* The largest UDP payload less the DATA header. */
 #define KUDP_SEGMENT_MAX	(65507U - sizeof(struct kudp_data_hdr))
-/* Ranges per NACK: a NACK fits a 1472-byte datagram (a 1500-byte MTU). */
+/*
+ * Ranges per NACK: a NACK fits a 1472-byte datagram (a 1500-byte MTU),
+ * its tag included in version 2.
+ */
 #define KUDP_NACK_RANGES	181
+#define KUDP_NACK_RANGES_KEYED	179
 /* NACKs that answer one CLOSE, at most. */
 #define KUDP_NACK_BATCH		16
 /* The smallest NACK: one range. */
 #define KUDP_NACK_MIN		(sizeof(struct kudp_nack_hdr) + sizeof(struct kudp_nack_range))
-/* The largest control datagram: a full NACK. */
+/* The largest control datagram: a full NACK (with its tag: as large). */
 #define KUDP_CONTROL_MAX	(sizeof(struct kudp_nack_hdr) + \
 				 KUDP_NACK_RANGES * sizeof(struct kudp_nack_range))
 
@@ -41,6 +50,8 @@ enum kudp_proto_type {
 	KUDP_T_NACK = 3,
 	KUDP_T_ACK = 4,
 	KUDP_T_REFUSE = 5,
+	KUDP_T_HELLO = 6,
+	KUDP_T_CHALLENGE = 7,
 };
 
 /**
@@ -125,25 +136,54 @@ struct kudp_refuse_hdr {
 	__be32 err;
 } __packed;
 
+/**
+ * struct kudp_hello_hdr - HELLO (version 2): the sender asks for a challenge
+ * @c: the common header
+ * @total: the message's length
+ * @zero: 0
+ */
+struct kudp_hello_hdr {
+	struct kudp_common_hdr c;
+	__be64 total;
+	__be64 zero;
+} __packed;
+
+/**
+ * struct kudp_challenge_hdr - CHALLENGE (version 2): the receiver's answer
+ * @c: the common header, the HELLO's id
+ * @nonce: the challenge: the message's datagrams are tagged with it
+ */
+struct kudp_challenge_hdr {
+	struct kudp_common_hdr c;
+	u8 nonce[KUDP_NONCE_LEN];
+} __packed;
+
 static_assert(sizeof(struct kudp_common_hdr) == 16);
 static_assert(sizeof(struct kudp_data_hdr) == 32);
 static_assert(sizeof(struct kudp_close_hdr) == 32);
 static_assert(sizeof(struct kudp_nack_hdr) == 24);
 static_assert(sizeof(struct kudp_refuse_hdr) == 20);
+static_assert(sizeof(struct kudp_hello_hdr) == sizeof(struct kudp_challenge_hdr));
+static_assert(sizeof(struct kudp_nack_hdr) + KUDP_TAG_LEN +
+	      KUDP_NACK_RANGES_KEYED * sizeof(struct kudp_nack_range) <= KUDP_CONTROL_MAX);
 
 /**
  * struct kudp_hdr - a reliable-mode header, parsed (kudp_wire_parse())
  * @type: &enum kudp_proto_type
  * @segment: payload bytes per DATA datagram of the message
  * @id: the message
- * @len: the header's length: a DATA's payload follows it
+ * @len: the header's length, its tag included: a DATA's payload, or a
+ *	NACK's ranges, follow it
+ * @tag: version 2: where the tag is (the type's header's length); 0 in
+ *	version 1
  * @offset: DATA: where its payload goes
- * @total: DATA, CLOSE, ACK: the message's length
+ * @total: DATA, CLOSE, ACK, HELLO: the message's length
  * @crc: CLOSE, ACK: the message's CRC-32
  * @ranges: NACK: how many ranges follow (all of them are there)
  * @flags: NACK: %KUDP_NACK_MORE or 0
  * @missing: NACK: segments missing in all
  * @err: REFUSE: its positive errno
+ * @nonce: CHALLENGE: the challenge
  *
  * Only the fields of @type are set; the others are 0.
  */
@@ -152,6 +192,7 @@ struct kudp_hdr {
 	u32 segment;
 	u64 id;
 	size_t len;
+	size_t tag;
 	u64 offset;
 	u64 total;
 	u32 crc;
@@ -159,15 +200,19 @@ struct kudp_hdr {
 	u16 flags;
 	u32 missing;
 	u32 err;
+	u8 nonce[KUDP_NONCE_LEN];
 };
 
+size_t kudp_wire_hdr_len(unsigned int type);
 int kudp_wire_parse(const void *buf, size_t len, struct kudp_hdr *h);
 bool kudp_wire_is_reliable(const void *buf, size_t len);
 void kudp_wire_common(struct kudp_common_hdr *c, unsigned int type, u32 segment, u64 id);
 size_t kudp_wire_put_close(void *buf, unsigned int type, u32 segment, u64 id, u64 total,
 			   u32 crc);
 size_t kudp_wire_put_refuse(void *buf, u32 segment, u64 id, u32 err);
-int kudp_wire_nack_range(const void *nack, unsigned int i, u64 nsegs, u64 *first, u64 *count);
+size_t kudp_wire_put_hello(void *buf, u32 segment, u64 id, u64 total);
+size_t kudp_wire_put_challenge(void *buf, u32 segment, u64 id, const u8 *nonce);
+int kudp_wire_nack_range(const void *ranges, unsigned int i, u64 nsegs, u64 *first, u64 *count);
 bool kudp_wire_not_after(u64 id, u64 ref);
 
 /*
@@ -223,7 +268,7 @@ bool kudp_map_has(struct kudp_map *m, u64 seg);
 bool kudp_map_set(struct kudp_map *m, u64 seg);
 u64 kudp_map_next(const struct kudp_map *m, u64 seg, bool have);
 size_t kudp_map_nack(const struct kudp_map *m, u64 *seg, void *nack, u32 segment, u64 id,
-		     bool last);
+		     unsigned int most, bool last);
 u32 kudp_map_crc(const u32 *chunk_crc, size_t nchunks, u64 chunk_bytes, u64 total);
 
 #endif /* _KUDP_WIRE_H */

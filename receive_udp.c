@@ -85,6 +85,15 @@ static bool gro = true;
 static DEFINE_SPINLOCK(peer_lock);
 static __be32 peer_addr;	/* the prefix's address, host bits 0 */
 static __be32 peer_mask;	/* its mask: 0 for anyone */
+/*
+ * key: given at load, kept here for init, which hands it to the reliable
+ * engine and wipes it (under kernel_param_lock); at run time its callback
+ * hands it to the engine through control_work, and keeps nothing.
+ */
+static struct kudp_key key;
+
+/* control_work's command that is no ioctl's: take rx->control_key. */
+#define RX_CONTROL_KEY		0
 
 static void receive_udp_snapshot(struct kudp_dev *kd, struct kudp_stats *st);
 static void receive_udp_reset(struct kudp_dev *kd);
@@ -323,12 +332,17 @@ static void receive_udp_complete_work(struct work_struct *work)
 	rx->engine->idle(rx);
 }
 
-/* Resets and discards change what only the work items may write. */
+/* Resets, discards and a new key change what only the work items may write. */
 static void receive_udp_control_work(struct work_struct *work)
 {
 	struct kudp_rx *rx = container_of(work, struct kudp_rx, control_work);
 
 	kudp_enter("control=%#x", rx->control);
+	if (rx->control == RX_CONTROL_KEY) {
+		kudp_rel_rx_rekey(&rx->rel, &rx->control_key);
+		kudp_key_wipe(&rx->control_key);
+		return;
+	}
 	mutex_lock(&rx->lock);
 	if (rx->control == KUDP_IOC_DISCARD) {
 		receive_udp_set_empty(rx, KUDP_CAUSE_REQUEST);
@@ -345,10 +359,13 @@ static void receive_udp_control_work(struct work_struct *work)
 	mutex_unlock(&rx->lock);
 }
 
-static void receive_udp_control(struct kudp_rx *rx, unsigned int cmd)
+/* Carry out @cmd on the workqueue, and wait for it; @k: RX_CONTROL_KEY's key. */
+static void receive_udp_control(struct kudp_rx *rx, unsigned int cmd, const struct kudp_key *k)
 {
 	mutex_lock(&rx->control_lock);
 	rx->control = cmd;
+	if (k)
+		rx->control_key = *k;
 	queue_work(rx->wq, &rx->control_work);
 	flush_work(&rx->control_work);
 	mutex_unlock(&rx->control_lock);
@@ -356,12 +373,12 @@ static void receive_udp_control(struct kudp_rx *rx, unsigned int cmd)
 
 static void receive_udp_reset(struct kudp_dev *kd)
 {
-	receive_udp_control(container_of(kd, struct kudp_rx, dev), KUDP_IOC_RESET);
+	receive_udp_control(container_of(kd, struct kudp_rx, dev), KUDP_IOC_RESET, NULL);
 }
 
 static int receive_udp_discard(struct kudp_dev *kd)
 {
-	receive_udp_control(container_of(kd, struct kudp_rx, dev), KUDP_IOC_DISCARD);
+	receive_udp_control(container_of(kd, struct kudp_rx, dev), KUDP_IOC_DISCARD, NULL);
 	return 0;
 }
 
@@ -585,6 +602,42 @@ module_param_cb(gro, &gro_ops, &gro, 0644);
 MODULE_PARM_DESC(gro,
 		 "1 (default): let the stack hand over a run of datagrams from one sender as one receive (UDP GRO; every datagram still counts); 0: one datagram per receive; takes effect at once");
 
+/*
+ * key: 64 hex digits, or nothing to clear it (kudp_param_parse_key()). At
+ * run time, mode=reliable only; the engine takes it from its next datagram.
+ */
+static int key_set(const char *val, const struct kernel_param *kp)
+{
+	struct kudp_key k;
+	int ret = kudp_param_parse_key(val, kp, &k);
+
+	if (ret)
+		return ret;
+	if (kudp_phase() == KUDP_LOADING) {
+		/* init checks it against mode, given in any order. */
+		key = k;
+	} else if (mode != KUDP_MODE_RELIABLE) {
+		if (k.set) {
+			pr_err("key: a key authenticates mode=reliable only, and this receiver is mode=raw\n");
+			ret = -EINVAL;
+		}
+	} else {
+		ret = kudp_param_check_ready(kp);
+		if (!ret)
+			receive_udp_control(&receiver, RX_CONTROL_KEY, &k);
+	}
+	kudp_key_wipe(&k);
+	return ret;
+}
+
+static const struct kernel_param_ops key_ops = {
+	.set = key_set,
+};
+
+module_param_cb(key, &key_ops, NULL, 0200);
+MODULE_PARM_DESC(key,
+		 "mode=reliable: a key shared with the sender, 64 hex digits (32 bytes): only datagrams that authenticate are taken, and none replayed (Documentation/protocol.rst, version 2); empty: none (default); write-only; takes effect at once");
+
 module_param_cb(idle, &kudp_param_ops_seconds, &receiver.idle, 0644);
 MODULE_PARM_DESC(idle,
 		 "mode=raw: seconds without a datagram that complete a message, and that end the burst after a full buffer, 1-3600 (default 5, the specification's); used from the next datagram on");
@@ -641,9 +694,20 @@ static int __init receive_udp_init(void)
 	kudp_enter("buffer_size=%llu, rcvbuf=%llu", buffer_size, rcvbuf);
 	kudp_set_phase(KUDP_STARTING);
 
+	/* The engine's from now on (kudp_rel_rx_free() wipes it). */
+	kernel_param_lock(THIS_MODULE);
+	rx->rel.key = key;
+	kudp_key_wipe(&key);
+	kernel_param_unlock(THIS_MODULE);
+	if (rx->rel.key.set && mode != KUDP_MODE_RELIABLE) {
+		pr_err("key: a key authenticates mode=reliable only; give mode=reliable too\n");
+		ret = -EINVAL;
+		goto err_wipe_key;
+	}
 	if (rcvbuf > RX_RCVBUF_MAX) {
 		pr_err("rcvbuf=%llu: at most 1G (%u bytes)\n", rcvbuf, RX_RCVBUF_MAX);
-		return kudp_ret(-EINVAL);
+		ret = -EINVAL;
+		goto err_wipe_key;
 	}
 	/* Under the lock: a reader of the parameter sees all of the u64. */
 	kernel_param_lock(THIS_MODULE);
@@ -654,7 +718,7 @@ static int __init receive_udp_init(void)
 
 	ret = kudp_crc32_init();
 	if (ret)
-		return kudp_ret(ret);
+		goto err_wipe_key;
 	rx->buf = kudp_buf_alloc(buffer_size, "buffer_size");
 	if (!rx->buf) {
 		ret = -ENOMEM;
@@ -743,6 +807,8 @@ err_free_buf:
 	vfree(rx->buf);
 err_crc32:
 	kudp_crc32_exit();
+err_wipe_key:
+	kudp_key_wipe(&rx->rel.key);
 	return kudp_ret(ret);
 }
 

@@ -78,16 +78,19 @@ extern const struct kudp_rx_engine receive_udp_rel;
  * @drain_work: takes the queued datagrams off @sock, RX_DRAIN_BUDGET a
  *	pass
  * @complete_work: completes the message when @idle_timer has expired
- * @control_work: carries out @control (a reset or a discard)
+ * @control_work: carries out @control (a reset, a discard, a new key)
  * @idle_timer: armed (re-armed) for the engine's idle time at each
  *	datagram; "queued" means a datagram came less than that time ago.
  *	Armed only by @drain_work.
  * @saved_data_ready: @sock's own callback, put back at exit
  * @read_wq: readers waiting for a completed message
  * @dev: /dev/receive_udp and its statistics
- * @control: KUDP_IOC_RESET or KUDP_IOC_DISCARD for @control_work; written
- *	by the ioctl under @control_lock
- * @control_lock: one reset or discard at a time
+ * @control: KUDP_IOC_RESET, KUDP_IOC_DISCARD or RX_CONTROL_KEY for
+ *	@control_work; written by the ioctl, or the key's parameter callback,
+ *	under @control_lock
+ * @control_key: RX_CONTROL_KEY's key, for @control_work, which wipes it;
+ *	written under @control_lock
+ * @control_lock: one reset, discard or new key at a time
  * @stopping: set first thing by exit: the drain stops at its next datagram
  *	and does not queue itself again. Written once, read with READ_ONCE()
  * @crc: the message's CRC-32, a chunk at a time, behind the receive
@@ -133,6 +136,7 @@ struct kudp_rx {
 	wait_queue_head_t read_wq;
 	struct kudp_dev dev;
 	unsigned int control;
+	struct kudp_key control_key;
 	/* Serializes resets and discards (process context, ioctl). */
 	struct mutex control_lock;
 	bool stopping;

@@ -82,23 +82,33 @@ static void receive_udp_rel_finish(struct kudp_rx *rx)
 static void receive_udp_rel_take_one(struct kudp_rx *rx, const struct kudp_dgram *dg,
 				     size_t off, size_t len)
 {
-	union {
-		struct kudp_data_hdr data;
-		struct kudp_close_hdr close;
-	} buf;
+	/* The largest header a receiver takes, its tag included. */
+	u8 buf[sizeof(struct kudp_data_hdr) + KUDP_TAG_LEN];
 	enum kudp_rel_verdict verdict = KUDP_REL_BAD;
+	u8 nonce[KUDP_NONCE_LEN];
 	struct kudp_hdr h;
 	size_t stored;
 	void *slot;
 
 	/* The header once: every later look reads h. */
-	if (kudp_wire_parse(skb_header_pointer(dg->skb, off, min(len, sizeof(buf)), &buf),
+	if (kudp_wire_parse(skb_header_pointer(dg->skb, off, min(len, sizeof(buf)), buf),
 			    len, &h) > 0)
-		verdict = kudp_rel_rx_classify(&rx->rel, &h, &dg->from);
+		verdict = kudp_rel_rx_classify(&rx->rel, &h, dg, off, len, nonce);
 	switch (verdict) {
 	case KUDP_REL_BAD:
 		receive_udp_reject(rx, &dg->from, 1,
-				   "malformed, or not a reliable-mode DATA or CLOSE");
+				   "malformed, or not a reliable-mode DATA, CLOSE or HELLO");
+		return;
+	case KUDP_REL_VERSION:
+		receive_udp_reject(rx, &dg->from, 1, rx->rel.key.set ?
+				   "of version 1, and a key is set" :
+				   "of version 2 (authenticated), and no key is set");
+		return;
+	case KUDP_REL_FORGED:
+		receive_udp_reject(rx, &dg->from, 1, "does not authenticate (another key, or a replay)");
+		return;
+	case KUDP_REL_HELLO:
+		receive_udp_answered(rx, kudp_rel_rx_challenge(&rx->rel, rx->sock, &h, dg));
 		return;
 	case KUDP_REL_FOREIGN:
 		receive_udp_reject(rx, &dg->from, 1, "of the message, not from its sender");
@@ -108,14 +118,14 @@ static void receive_udp_rel_take_one(struct kudp_rx *rx, const struct kudp_dgram
 		return;
 	case KUDP_REL_TOO_BIG:
 		receive_udp_reject(rx, &dg->from, 1, "of a message larger than the buffer");
-		receive_udp_answered(rx, kudp_rel_rx_refuse_big(&rx->rel, rx->sock, &h, dg));
+		receive_udp_answered(rx, kudp_rel_rx_refuse_big(&rx->rel, rx->sock, &h, dg, nonce));
 		return;
 	case KUDP_REL_BUSY:
 		receive_udp_reject(rx, &dg->from, 1, "a new message, another sender's in progress");
 		return;
 	case KUDP_REL_NEW:
 		receive_udp_start(rx);
-		kudp_rel_rx_begin(&rx->rel, &h, &dg->from, dg->to);
+		kudp_rel_rx_begin(&rx->rel, &h, &dg->from, dg->to, nonce);
 		break;
 	default:
 		break;
@@ -174,7 +184,7 @@ static int receive_udp_rel_init(struct kudp_rx *rx)
 /* The message is gone: its next datagram starts it anew. */
 static void receive_udp_rel_forget(struct kudp_rx *rx)
 {
-	rx->rel.active = false;
+	kudp_rel_rx_forget(&rx->rel);
 }
 
 static void receive_udp_rel_free(struct kudp_rx *rx)

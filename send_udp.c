@@ -48,6 +48,7 @@ static bool zerocopy;
 static u64 rate;
 static enum kudp_mode mode;
 static unsigned int hold = KUDP_HOLD_DEFAULT_S;
+static struct kudp_key key;
 /* Data given on the insmod command line, kept until init sends it. */
 static char *insmod_data;
 
@@ -85,6 +86,7 @@ static char *insmod_data;
  * @rate: the "rate" parameter then
  * @mode: the "mode" parameter then
  * @hold: the "hold" parameter then
+ * @key: the "key" parameter then; wiped when the send ends
  * @over: the writer's own settings for its message (KUDP_IOC_SEND_OVERRIDE),
  *	which replace the parameters they name when send_udp_queue() copies
  *	them: cleared by send_udp_claim(), written by the writer's ioctl
@@ -129,6 +131,7 @@ struct kudp_tx {
 	u64 rate;
 	enum kudp_mode mode;
 	unsigned int hold;
+	struct kudp_key key;
 	struct kudp_send_override over;
 	struct kudp_xfer cur;
 	u64 seq;
@@ -205,15 +208,22 @@ static void send_udp_work(struct work_struct *work)
 	int ret;
 
 	kudp_enter("dest=%pI4:%u, len=%zu", &tx->dest, tx->port, tx->len);
-	ret = kudp_sock_connect(tx->sock, tx->dest, tx->port);
+	if (tx->key.set && tx->mode != KUDP_MODE_RELIABLE) {
+		pr_err("key: a key authenticates mode=reliable only; nothing sent (set mode=reliable, or clear key)\n");
+		ret = -EINVAL;
+	} else {
+		ret = kudp_sock_connect(tx->sock, tx->dest, tx->port);
+	}
 	if (!ret) {
 		opts.payload = kudp_sock_payload(tx->sock, tx->payload);
 		if (tx->mode == KUDP_MODE_RELIABLE)
 			ret = kudp_rel_send(&tx->rel, tx->sock, tx->buf, tx->len,
-					    kudp_xfer_crc32(&tx->cur), &opts, &tx->cur, tx->hold);
+					    kudp_xfer_crc32(&tx->cur), &opts, &tx->cur, tx->hold,
+					    &tx->key);
 		else
 			ret = kudp_send(tx->sock, tx->buf, tx->len, &opts, &tx->cur);
 	}
+	kudp_key_wipe(&tx->key);
 	if (opts.zc && kudp_zc_wait(tx->sock, opts.zc, 0) == -ETIMEDOUT)
 		send_udp_lend(tx);
 
@@ -312,6 +322,7 @@ static void send_udp_queue(struct kudp_tx *tx)
 	tx->rate = o->flags & KUDP_OVERRIDE_RATE ? o->rate : rate;
 	tx->mode = o->flags & KUDP_OVERRIDE_MODE ? o->mode : mode;
 	tx->hold = hold;
+	tx->key = key;
 	WRITE_ONCE(tx->state, KUDP_STATE_SENDING);
 	queue_work(tx->wq, &tx->send_work);
 }
@@ -484,6 +495,10 @@ MODULE_PARM_DESC(mode,
 module_param_cb(hold, &kudp_param_ops_seconds, &hold, 0644);
 MODULE_PARM_DESC(hold,
 		 "mode=reliable: seconds the send goes on without progress (no answer, or nothing more repaired) before it fails with -ETIMEDOUT, 1-3600 (default 60, as the receiver's hold); used by the next send");
+
+module_param_cb(key, &kudp_param_ops_key, &key, 0200);
+MODULE_PARM_DESC(key,
+		 "mode=reliable: a key shared with the receiver, 64 hex digits (32 bytes): every datagram authenticated (Documentation/protocol.rst, version 2); empty: none (default); write-only; used by the next send");
 
 module_param_cb(buffer_size, &kudp_param_ops_size, &buffer_size, 0444);
 MODULE_PARM_DESC(buffer_size,
@@ -752,6 +767,14 @@ static int send_udp_discard(struct kudp_dev *kd)
 	return kudp_ret(ret);
 }
 
+/* The parameter files outlive exit: a write of key may come meanwhile. */
+static void send_udp_wipe_key(void)
+{
+	kernel_param_lock(THIS_MODULE);
+	kudp_key_wipe(&key);
+	kernel_param_unlock(THIS_MODULE);
+}
+
 static int __init send_udp_init(void)
 {
 	struct kudp_tx *tx = &sender;
@@ -830,6 +853,7 @@ err_free_buf:
 	vfree(tx->buf);
 err_crc32:
 	kudp_crc32_exit();
+	send_udp_wipe_key();
 	return kudp_ret(ret);
 }
 
@@ -849,6 +873,7 @@ static void __exit send_udp_exit(void)
 	destroy_workqueue(tx->wq);
 	vfree(tx->buf);
 	kudp_crc32_exit();
+	send_udp_wipe_key();
 	pr_info("unloaded\n");
 }
 

@@ -328,7 +328,7 @@ TEST(map_every_order_completes_each_chunk_once)
 		CHECK_EQ(_h.segment, seg_size);					\
 		CHECK_EQ(_h.id, ID);						\
 		for (_i = 0; _i < (nranges); _i++) {				\
-			CHECK_EQ(kudp_wire_nack_range(nack, _i, (m)->nsegs, &_f, &_c), 0); \
+			CHECK_EQ(kudp_wire_nack_range(nack + sizeof(struct kudp_nack_hdr), _i, (m)->nsegs, &_f, &_c), 0); \
 			CHECK_EQ(_f, (first));					\
 			CHECK_EQ(_c, (count));					\
 		}								\
@@ -343,7 +343,7 @@ TEST(map_nack_nothing_missing)
 
 	for (s = 0; s < m->nsegs; s++)
 		arrive(m, s);
-	CHECK_EQ(kudp_map_nack(m, &from, nack, seg_size, ID, false), 0);
+	CHECK_EQ(kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false), 0);
 	CHECK_EQ(from, m->nsegs);
 	/* Nothing written. */
 	CHECK_EQ(nack[0], 0xa5);
@@ -360,15 +360,15 @@ TEST(map_nack_one_gap)
 	for (s = 0; s < m->nsegs; s++)
 		if (s < 4 || s > 6)
 			arrive(m, s);
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	CHECK_NACK(m, nack, len, 1, 0, 4, 3);
 	CHECK_EQ(m->nsegs - m->have, 3);
 	/* Moved past it: nothing more to say. */
 	CHECK_EQ(from, m->nsegs);
-	CHECK_EQ(kudp_map_nack(m, &from, nack, seg_size, ID, false), 0);
+	CHECK_EQ(kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false), 0);
 	/* Asked from inside the gap, the NACK starts there. */
 	from = 5;
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	CHECK_NACK(m, nack, len, 1, 0, 5, 2);
 }
 
@@ -382,7 +382,7 @@ TEST(map_nack_whole_message_across_chunks_not_set_up)
 
 	/* A CLOSE before any DATA: every segment missing, one range. */
 	CHECK_EQ(m->nchunks, 4);
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	CHECK_NACK(m, nack, len, 1, 0, 0, m->nsegs);
 	CHECK_EQ(from, m->nsegs);
 }
@@ -415,19 +415,19 @@ TEST(map_nack_many_gaps_continue_from_seg)
 	CHECK_EQ(m->nchunks, 2);
 	CHECK_EQ(m->nsegs - m->have, 4ULL * gaps);
 	/* 181 ranges, MORE; then 181, MORE; then the last 7, no MORE. */
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	CHECK_EQ(len, KUDP_CONTROL_MAX);
 	base = 0;
 	CHECK_NACK(m, nack, len, KUDP_NACK_RANGES, KUDP_NACK_MORE, 7 * (base + _i) + 3, 4);
 	CHECK_EQ(from, 7ULL * KUDP_NACK_RANGES + 3);
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	base = KUDP_NACK_RANGES;
 	CHECK_NACK(m, nack, len, KUDP_NACK_RANGES, KUDP_NACK_MORE, 7 * (base + _i) + 3, 4);
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	base = 2 * KUDP_NACK_RANGES;
 	CHECK_NACK(m, nack, len, 7, 0, 7 * (base + _i) + 3, 4);
 	CHECK_EQ(from, m->nsegs);
-	CHECK_EQ(kudp_map_nack(m, &from, nack, seg_size, ID, false), 0);
+	CHECK_EQ(kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false), 0);
 }
 
 TEST(map_nack_gap_across_chunks_is_one_range)
@@ -441,12 +441,12 @@ TEST(map_nack_gap_across_chunks_is_one_range)
 	/* Chunk 0 ends inside the gap from 7k + 3 to 7k + 6 (2047 to 2050). */
 	CHECK(gap < m->chunk_segs && gap + 4 > m->chunk_segs && m->nchunks > 1);
 	/* Asked from inside the gap before it: the rest of that one first. */
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	CHECK(len > 0);
-	CHECK_EQ(kudp_wire_nack_range(nack, 0, m->nsegs, &f, &c), 0);
+	CHECK_EQ(kudp_wire_nack_range(nack + sizeof(struct kudp_nack_hdr), 0, m->nsegs, &f, &c), 0);
 	CHECK_EQ(f, gap - 6);
 	CHECK_EQ(c, 3);
-	CHECK_EQ(kudp_wire_nack_range(nack, 1, m->nsegs, &f, &c), 0);
+	CHECK_EQ(kudp_wire_nack_range(nack + sizeof(struct kudp_nack_hdr), 1, m->nsegs, &f, &c), 0);
 	CHECK_EQ(f, gap);
 	CHECK_EQ(c, 4);
 }
@@ -460,7 +460,7 @@ TEST(map_nack_last_never_says_more)
 	size_t len;
 
 	/* The batch's last NACK: full, more missing beyond, no MORE all the same. */
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, true);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, true);
 	CHECK_NACK(m, nack, len, KUDP_NACK_RANGES, 0, 7 * _i + 3, 4);
 	/* *seg still says where the next would start. */
 	CHECK_EQ(from, 7ULL * KUDP_NACK_RANGES + 3);
@@ -475,7 +475,7 @@ TEST(map_nack_exactly_nack_ranges_gaps_no_more)
 	size_t len;
 
 	/* Full, but nothing beyond it is missing: no MORE. */
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	CHECK_NACK(m, nack, len, KUDP_NACK_RANGES, 0, 7 * _i + 3, 4);
 	CHECK_EQ(from, m->nsegs);
 }
@@ -493,7 +493,7 @@ TEST(map_nack_missing_counts_the_whole_message)
 		if (s < 10 || s >= 20)
 			arrive(m, s);
 	from = 25;
-	len = kudp_map_nack(m, &from, nack, seg_size, ID, false);
+	len = kudp_map_nack(m, &from, nack, seg_size, ID, KUDP_NACK_RANGES, false);
 	/* One range, 30 to the end; missing counts the gap before 25 too. */
 	CHECK_NACK(m, nack, len, 1, 0, 30, m->nsegs - 30);
 	CHECK_EQ(get_unaligned_be32(&((struct kudp_nack_hdr *)nack)->missing), m->nsegs - 20);

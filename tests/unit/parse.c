@@ -505,3 +505,40 @@ TEST(parse_ifname_rejects)
 		CHECK_STR(name, "untouched");
 	}
 }
+
+#define KEY_HEX	"000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F"
+
+TEST(parse_key)
+{
+	u8 key[KUDP_KEY_LEN];
+	unsigned int i;
+
+	CHECK_EQ(kudp_parse_key(KEY_HEX, key), 1);
+	for (i = 0; i < KUDP_KEY_LEN; i++)
+		CHECK_EQ(key[i], i);
+	CHECK_EQ(kudp_parse_key(KEY_HEX "\n", key), 1);
+	/* Empty: no key, and the old one untouched. */
+	memset(key, 0xa5, sizeof(key));
+	CHECK_EQ(kudp_parse_key("", key), 0);
+	CHECK_EQ(kudp_parse_key("\n", key), 0);
+	CHECK_EQ(key[0], 0xa5);
+}
+
+TEST(parse_key_rejects)
+{
+	static const char *const bad[] = {
+		/* 63 and 65 digits; a non-digit; white space; two newlines. */
+		KEY_HEX + 1, KEY_HEX "0", KEY_HEX " ",
+		"g00102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F",
+		" 00102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F",
+		KEY_HEX "\n\n", "0x" KEY_HEX, "x", "\n\n",
+		"0g0102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F",
+	};
+	u8 key[KUDP_KEY_LEN];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		unit_case(bad[i]);
+		CHECK_EQ(kudp_parse_key(bad[i], key), -EINVAL);
+	}
+}

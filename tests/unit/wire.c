@@ -264,7 +264,10 @@ TEST(wire_parse_rejects_bad_version)
 
 	dgram[4] = 0;
 	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
-	dgram[4] = KUDP_PROTO_VERSION + 1;
+	dgram[4] = KUDP_PROTO_KEYED + 1;
+	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
+	/* Version 2 without room for its tag. */
+	dgram[4] = KUDP_PROTO_KEYED;
 	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
 	dgram[4] = 0xff;
 	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
@@ -467,14 +470,17 @@ TEST(wire_is_reliable_checks_magic_and_version_only)
 	/* The type and the segment are not its business. */
 	kudp_wire_common(&c, 0x77, 1, ID);
 	CHECK(kudp_wire_is_reliable(&c, sizeof(c)));
-	c.version = KUDP_PROTO_VERSION + 1;
+	c.version = KUDP_PROTO_KEYED;
+	CHECK(kudp_wire_is_reliable(&c, sizeof(c)));
+	c.version = KUDP_PROTO_KEYED + 1;
 	CHECK(!kudp_wire_is_reliable(&c, sizeof(c)));
 	kudp_wire_common(&c, KUDP_T_DATA, SEG, ID);
 	((u8 *)&c)[3] ^= 0x80;
 	CHECK(!kudp_wire_is_reliable(&c, sizeof(c)));
 	/* A raw message that starts with "KUDP\1" is taken for one (documented). */
 	CHECK(kudp_wire_is_reliable("KUDP\1 raw payload", 17));
-	CHECK(!kudp_wire_is_reliable("KUDP\2 raw payload", 17));
+	CHECK(kudp_wire_is_reliable("KUDP\2 raw payload", 17));
+	CHECK(!kudp_wire_is_reliable("KUDP\3 raw payload", 17));
 }
 
 TEST(wire_common_header_bytes_on_the_wire)
@@ -543,15 +549,15 @@ TEST(wire_nack_range_valid)
 
 	CHECK_EQ(parse(dgram, len, &(struct kudp_hdr){ }), KUDP_T_NACK);
 	/* Range 2 is 4+1 (put_nack()). */
-	CHECK_EQ(kudp_wire_nack_range(dgram, 2, 100, &first, &count), 0);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 2, 100, &first, &count), 0);
 	CHECK_EQ(first, 4);
 	CHECK_EQ(count, 1);
 	/* A range that ends at the last segment. */
-	CHECK_EQ(kudp_wire_nack_range(dgram, 2, 5, &first, &count), 0);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 2, 5, &first, &count), 0);
 	/* The whole message. */
 	put_unaligned_be32(0, dgram + sizeof(struct kudp_nack_hdr));
 	put_unaligned_be32(100, dgram + sizeof(struct kudp_nack_hdr) + 4);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 100, &first, &count), 0);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 100, &first, &count), 0);
 	CHECK_EQ(first, 0);
 	CHECK_EQ(count, 100);
 }
@@ -563,7 +569,7 @@ TEST(wire_nack_range_rejects_empty_count)
 	put_nack(dgram, SEG, ID, 1, 0, 1, 1);
 	put_unaligned_be32(3, dgram + sizeof(struct kudp_nack_hdr));
 	put_unaligned_be32(0, dgram + sizeof(struct kudp_nack_hdr) + 4);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 100, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 100, &first, &count), -EBADMSG);
 	/* Set anyway, for the log. */
 	CHECK_EQ(first, 3);
 	CHECK_EQ(count, 0);
@@ -576,14 +582,14 @@ TEST(wire_nack_range_rejects_first_beyond_message)
 	put_nack(dgram, SEG, ID, 1, 0, 1, 1);
 	put_unaligned_be32(100, dgram + sizeof(struct kudp_nack_hdr));
 	put_unaligned_be32(1, dgram + sizeof(struct kudp_nack_hdr) + 4);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 100, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 100, &first, &count), -EBADMSG);
 	CHECK_EQ(first, 100);
 	CHECK_EQ(count, 1);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 50, &first, &count), -EBADMSG);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 101, &first, &count), 0);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 50, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 101, &first, &count), 0);
 	/* A message of no segments has no range. */
 	put_unaligned_be32(0, dgram + sizeof(struct kudp_nack_hdr));
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 0, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 0, &first, &count), -EBADMSG);
 }
 
 TEST(wire_nack_range_rejects_count_past_message)
@@ -593,10 +599,10 @@ TEST(wire_nack_range_rejects_count_past_message)
 	put_nack(dgram, SEG, ID, 1, 0, 1, 1);
 	put_unaligned_be32(90, dgram + sizeof(struct kudp_nack_hdr));
 	put_unaligned_be32(11, dgram + sizeof(struct kudp_nack_hdr) + 4);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 100, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 100, &first, &count), -EBADMSG);
 	CHECK_EQ(first, 90);
 	CHECK_EQ(count, 11);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 101, &first, &count), 0);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 101, &first, &count), 0);
 }
 
 TEST(wire_nack_range_u32_max_values_do_not_wrap)
@@ -607,15 +613,15 @@ TEST(wire_nack_range_u32_max_values_do_not_wrap)
 	put_unaligned_be32(0xffffffff, dgram + sizeof(struct kudp_nack_hdr));
 	put_unaligned_be32(0xffffffff, dgram + sizeof(struct kudp_nack_hdr) + 4);
 	/* first + count is 0x1fffffffe: in 64 bits, no wrap to a small number. */
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 0x1fffffffeULL, &first, &count), 0);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 0x1fffffffeULL, &first, &count), 0);
 	CHECK_EQ(first, 0xffffffffULL);
 	CHECK_EQ(count, 0xffffffffULL);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 0x1fffffffdULL, &first, &count), -EBADMSG);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 0xffffffffULL, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 0x1fffffffdULL, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 0xffffffffULL, &first, &count), -EBADMSG);
 	/* Near u32 max, beyond a message of u32 max segments. */
 	put_unaligned_be32(0xfffffff0, dgram + sizeof(struct kudp_nack_hdr));
 	put_unaligned_be32(0x20, dgram + sizeof(struct kudp_nack_hdr) + 4);
-	CHECK_EQ(kudp_wire_nack_range(dgram, 0, 0xffffffffULL, &first, &count), -EBADMSG);
+	CHECK_EQ(kudp_wire_nack_range(dgram + sizeof(struct kudp_nack_hdr), 0, 0xffffffffULL, &first, &count), -EBADMSG);
 }
 
 TEST(wire_not_after_same_instance)
@@ -722,4 +728,90 @@ TEST(wire_rto_backoff_capped_at_max)
 		rto = kudp_wire_rto_backoff(rto);
 	CHECK_EQ(rto, KUDP_RTO_MAX_US);
 	CHECK_EQ(kudp_wire_rto_backoff(rto), KUDP_RTO_MAX_US);
+}
+
+/*
+ * Version 2 (a shared key): the datagram of version 1 with KUDP_TAG_LEN
+ * bytes after its type's header. kudp_wire_parse() checks the layout; the
+ * tag itself is kudp_key.c's.
+ */
+static size_t keyed(u8 *buf, size_t len, size_t hdr_len)
+{
+	memmove(buf + hdr_len + KUDP_TAG_LEN, buf + hdr_len, len - hdr_len);
+	memset(buf + hdr_len, 0xee, KUDP_TAG_LEN);
+	buf[4] = KUDP_PROTO_KEYED;
+	return len + KUDP_TAG_LEN;
+}
+
+TEST(wire_parse_keyed_data)
+{
+	struct kudp_hdr h;
+	size_t len = keyed(dgram, put_data(dgram, SEG, ID, SEG, 3 * SEG, SEG),
+			   sizeof(struct kudp_data_hdr));
+
+	CHECK_EQ(parse(dgram, len, &h), KUDP_T_DATA);
+	CHECK_EQ(h.tag, sizeof(struct kudp_data_hdr));
+	CHECK_EQ(h.len, sizeof(struct kudp_data_hdr) + KUDP_TAG_LEN);
+	CHECK_EQ(len - h.len, SEG);
+	CHECK_EQ(h.offset, SEG);
+	/* Version 1 has no tag. */
+	len = put_data(dgram, SEG, ID, SEG, 3 * SEG, SEG);
+	CHECK_EQ(parse(dgram, len, &h), KUDP_T_DATA);
+	CHECK_EQ(h.tag, 0);
+	/* A version 2 DATA whose payload is short by the tag. */
+	len = keyed(dgram, put_data(dgram, SEG, ID, SEG, 3 * SEG, SEG - KUDP_TAG_LEN),
+		    sizeof(struct kudp_data_hdr));
+	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
+}
+
+TEST(wire_parse_keyed_nack_ranges_after_the_tag)
+{
+	struct kudp_hdr h;
+	u64 first, count;
+	size_t len = keyed(dgram, put_nack(dgram, SEG, ID, KUDP_NACK_RANGES_KEYED, 0, 9,
+					   KUDP_NACK_RANGES_KEYED),
+			   sizeof(struct kudp_nack_hdr));
+
+	/* Documentation/protocol.rst: 24 + 16 + 179 * 8 = 1472. */
+	CHECK_EQ(len, KUDP_CONTROL_MAX);
+	CHECK_EQ(parse(dgram, len, &h), KUDP_T_NACK);
+	CHECK_EQ(h.len, sizeof(struct kudp_nack_hdr) + KUDP_TAG_LEN);
+	CHECK_EQ(kudp_wire_nack_range(dgram + h.len, 3, 1000, &first, &count), 0);
+	CHECK_EQ(first, 6);
+	CHECK_EQ(count, 1);
+	/* 180 ranges: one more than a keyed NACK holds. */
+	len = keyed(dgram, put_nack(dgram, SEG, ID, KUDP_NACK_RANGES_KEYED + 1, 0, 9,
+				    KUDP_NACK_RANGES_KEYED + 1),
+		    sizeof(struct kudp_nack_hdr));
+	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
+}
+
+TEST(wire_hello_and_challenge_are_keyed_only)
+{
+	static const u8 nonce[KUDP_NONCE_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+						  15, 16 };
+	struct kudp_hdr h;
+	size_t len;
+
+	len = kudp_wire_put_hello(dgram, SEG, ID, 12345);
+	CHECK_EQ(len, 32);
+	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
+	len = keyed(dgram, len, len);
+	CHECK_EQ(len, 48);
+	CHECK_EQ(parse(dgram, len, &h), KUDP_T_HELLO);
+	CHECK_EQ(h.total, 12345);
+	CHECK_EQ(h.id, ID);
+	CHECK_EQ(h.segment, SEG);
+
+	len = kudp_wire_put_challenge(dgram, SEG, ID, nonce);
+	CHECK_EQ(len, 32);
+	CHECK(!memcmp(dgram + 16, nonce, sizeof(nonce)));
+	CHECK_EQ(parse(dgram, len, &h), -EBADMSG);
+	/* As large as the HELLO it answers. */
+	len = keyed(dgram, len, len);
+	CHECK_EQ(len, 48);
+	CHECK_EQ(parse(dgram, len, &h), KUDP_T_CHALLENGE);
+	CHECK(!memcmp(h.nonce, nonce, sizeof(nonce)));
+	/* Short by a byte of the tag. */
+	CHECK_EQ(parse(dgram, len - 1, &h), -EBADMSG);
 }

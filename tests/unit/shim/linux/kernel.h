@@ -49,6 +49,12 @@ int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
 /* include/linux/kstrtox.h kstrtou64(): kstrtoull() of a u64. */
 #define kstrtou64(s, base, res)	kstrtoull(s, base, res)
 
+/*
+ * lib/hexdump.c hex2bin(): @count bytes from 2 * @count hex digits (either
+ * case); -EINVAL at the first that is not one.
+ */
+int hex2bin(u8 *dst, const char *src, size_t count);
+
 /* include/vdso/limits.h U64_MAX. */
 #define U64_MAX			((u64)~0ULL)
 
