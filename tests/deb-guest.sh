@@ -99,8 +99,8 @@ comp=$(bash -c 'source /usr/share/bash-completion/bash_completion
 	c kudpctl ""; c kudpctl send --; c kudpctl recv --loop --' 2>&1)
 diag "completion: $(echo "$comp" | paste -sd '|')"
 [ "$comp" = "status monitor send recv reset discard --help --version
---to --port --rate --mode --json --help
---loop --dir --json --help" ] || { fail "bash completion: $comp"; rc=1; }
+--to --port --rate --mode --key-file --json --help
+--loop --dir --key-file --json --help" ] || { fail "bash completion: $comp"; rc=1; }
 result $rc "installed: /etc/modprobe.d/kudp.conf (conffile), 60-kudp.rules and group kudp, manual, kudp-recv.service (verified, disabled), bash completion"
 
 rc=0

@@ -132,6 +132,154 @@ static int sys_fail(const char *what)
 }
 
 /*
+ * --key-file: the modules' shared key (their "key" parameter, which
+ * authenticates mode=reliable: Documentation/protocol.rst), as 64 hex
+ * digits. The key is never printed: messages name the file and say what
+ * is wrong with it, never what it holds.
+ */
+#define KEY_DIGITS	64
+
+/*
+ * Read the key of --key-file @path into @key (KEY_DIGITS hex digits, not
+ * NUL-terminated). The file must be a regular file that group and others
+ * can neither read, write nor run (st_mode & 077 clear), holding the
+ * digits and an optional newline, nothing else. read(2) takes it into a
+ * buffer wiped before return (no stdio buffer ever holds it). Return 0,
+ * or an exit code after saying why: KUDPCTL_PERM for a file that others
+ * may use or that we may not open, KUDPCTL_USAGE for one that is missing,
+ * not a regular file or not a key, KUDPCTL_FAILED for an I/O error.
+ */
+static int read_key_file(const char *path, char *key)
+{
+	char buf[KEY_DIGITS + 2];
+	int fd, err, ret = KUDPCTL_USAGE;
+	size_t len = 0, digits, i;
+	struct stat st;
+	ssize_t n;
+
+	/* O_NONBLOCK: the open of a FIFO does not wait (it is refused below). */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		fprintf(stderr, "%s: --key-file %s: %s\n", prog, path, strerror(err));
+		return err == EACCES || err == EPERM ? KUDPCTL_PERM : KUDPCTL_USAGE;
+	}
+	if (fstat(fd, &st)) {
+		fprintf(stderr, "%s: --key-file %s: %s\n", prog, path, strerror(errno));
+		ret = KUDPCTL_FAILED;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: --key-file %s: not a regular file\n", prog, path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		fprintf(stderr,
+			"%s: --key-file %s: refused: group or others may use it (mode %04o); chmod 600 it\n",
+			prog, path, (unsigned int)(st.st_mode & 07777));
+		ret = KUDPCTL_PERM;
+		goto out;
+	}
+	/* One byte more than a key and its newline: enough to see there is more. */
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: --key-file %s: %s\n", prog, path, strerror(errno));
+			ret = KUDPCTL_FAILED;
+			goto out;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	/* What comes before the optional newline must be the digits. */
+	digits = len && buf[len - 1] == '\n' ? len - 1 : len;
+	for (i = 0; i < digits && i < KEY_DIGITS; i++) {
+		if (!isxdigit((unsigned char)buf[i]))
+			break;
+	}
+	if (i < digits && i < KEY_DIGITS) {
+		fprintf(stderr,
+			"%s: --key-file %s: not a key: byte %zu is not a hex digit (64 hex digits expected, then an optional newline)\n",
+			prog, path, i + 1);
+		goto out;
+	}
+	if (digits < KEY_DIGITS) {
+		fprintf(stderr, "%s: --key-file %s: not a key: %zu hex digits, not 64 (32 bytes)\n",
+			prog, path, digits);
+		goto out;
+	}
+	if (digits > KEY_DIGITS) {
+		fprintf(stderr,
+			"%s: --key-file %s: not a key: more than 64 hex digits and a newline\n",
+			prog, path);
+		goto out;
+	}
+	memcpy(key, buf, KEY_DIGITS);
+	ret = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return ret;
+}
+
+/*
+ * Give module @module the key @key (KEY_DIGITS hex digits): one write(2)
+ * to its key parameter (mode 0200: root writes it, nobody reads it back).
+ * Return 0, or an exit code after saying why.
+ */
+static int write_key(const char *module, const char *key)
+{
+	char path[128];
+	int fd, err;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/key", module);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		char dir[64];
+		struct stat st;
+
+		snprintf(dir, sizeof(dir), "/sys/module/%s", module);
+		if (stat(dir, &st)) {
+			fprintf(stderr, "%s: %s is not loaded (insmod %s.ko, or modprobe %s)\n",
+				prog, module, module, module);
+			return KUDPCTL_NOT_LOADED;
+		}
+		fprintf(stderr,
+			"%s: %s has no key parameter (an older module?): it cannot take --key-file\n",
+			prog, module);
+		return KUDPCTL_FAILED;
+	}
+	if (fd < 0)
+		return sys_fail(path);
+	/* A parameter takes its value in one write: never a short one. */
+	n = write(fd, key, KEY_DIGITS);
+	err = n < 0 ? errno : n == KEY_DIGITS ? 0 : EIO;
+	close(fd);
+	if (!err)
+		return 0;
+	if (err == EINVAL) {
+		char mode[16];
+
+		fprintf(stderr, "%s: %s: the module rejected the key (%s)", prog, path,
+			strerror(err));
+		/* receive_udp takes a key in mode=reliable only. */
+		read_param(module, "mode", mode, sizeof(mode));
+		if (!strcmp(mode, "raw"))
+			fprintf(stderr,
+				": a key authenticates mode=reliable only, and %s is mode=raw",
+				module);
+		fputc('\n', stderr);
+		return KUDPCTL_USAGE;
+	}
+	errno = err;
+	return sys_fail(path);
+}
+
+/*
  * The progress bar, on standard error when it is a terminal: @done of
  * @total bytes (@total 0: unknown), since @start, the rate and, with
  * @total, the time left at that rate. One line of fewer than 80 columns.
@@ -616,7 +764,7 @@ static const char usage_monitor[] =
 
 static const char usage_send[] =
 	"Usage: kudpctl send [--to ADDR] [--port N] [--rate R] [--mode raw|reliable]\n"
-	"                    [--json] FILE|-\n"
+	"                    [--key-file KEYFILE] [--json] FILE|-\n"
 	"\n"
 	"Write FILE (or standard input) into /dev/send_udp, wait for the send to\n"
 	"finish, and print its size, datagrams, CRC-32, destination and rate (and,\n"
@@ -628,18 +776,26 @@ static const char usage_send[] =
 	"  --rate R     at most R bytes per second, K/M/G allowed, 0 for no limit\n"
 	"               (default: send_udp's rate)\n"
 	"  --mode M     raw or reliable (default: send_udp's mode)\n"
+	"  --key-file KEYFILE\n"
+	"               set send_udp's key from KEYFILE before the send (the\n"
+	"               reliable mode's authentication: the receiver needs the\n"
+	"               same; the send must be reliable): 64 hex digits and an\n"
+	"               optional newline, in a regular file that group and others\n"
+	"               cannot use (mode 0600)\n"
 	"  --json       print one JSON object at the end instead of the report\n"
 	"\n"
-	"The options apply to this send only; send_udp's parameters do not change.\n"
+	"The options apply to this send only, and send_udp's parameters do not\n"
+	"change; but --key-file sets send_udp's key, which later sends keep.\n"
 	"Exit code 1 if the send failed (no receiver at the destination, or, in\n"
 	"reliable mode, the receiver refused the message) or its CRC-32 is not\n"
-	"the file's; 2 for a bad option (an address send_udp refuses included);\n"
+	"the file's; 2 for a bad option (an address send_udp refuses, a KEYFILE\n"
+	"that is no key, included); 4 for a KEYFILE that group or others may use;\n"
 	"root only (/dev/send_udp is mode 0600).\n";
 
 static const char usage_recv[] =
 	"Usage: kudpctl recv [-o FILE] [--start-timeout S] [--idle-timeout S]\n"
-	"                    [--timeout S] [--json]\n"
-	"       kudpctl recv --loop --dir DIR [--json]\n"
+	"                    [--timeout S] [--key-file KEYFILE] [--json]\n"
+	"       kudpctl recv --loop --dir DIR [--key-file KEYFILE] [--json]\n"
 	"\n"
 	"Wait for receive_udp's next completed message, then save exactly that\n"
 	"message to FILE (default: standard output), checking its sequence\n"
@@ -649,6 +805,12 @@ static const char usage_recv[] =
 	"                     (a transfer that goes on is never cut short)\n"
 	"  --timeout S        exit 5 if no message has completed within S seconds,\n"
 	"                     however far it got (bounds the whole transfer)\n"
+	"  --key-file KEYFILE set receive_udp's key from KEYFILE before waiting (the\n"
+	"                     reliable mode's authentication: the sender needs the\n"
+	"                     same; receive_udp must be mode=reliable; the key\n"
+	"                     stays set): 64 hex digits and an optional newline,\n"
+	"                     in a regular file that group and others cannot use\n"
+	"                     (mode 0600; exit 4 if they can, 2 if it is no key)\n"
 	"  --json             print what was saved as a JSON object (needs -o)\n"
 	"  --loop --dir DIR   save every message as a new file in DIR, named\n"
 	"                     kudp-TIME-seqN-CRC32.bin, one line (or JSON object)\n"
@@ -988,6 +1150,7 @@ struct send_params {
 	char port[16];
 	char mode[16];
 	char hold[16];
+	const char *key_file;	/* --key-file: send_udp's key first; NULL: none */
 	bool json;
 };
 
@@ -1037,6 +1200,14 @@ static void send_failed(int err, __u64 sent, __u64 total, uint32_t crc,
 		fprintf(stderr,
 			"%s: no route to %s (or the link went down): the send stopped after %llu of %llu bytes\n",
 			prog, ip, sent, total);
+		return;
+	case EINVAL:
+		/* What send_udp's send refuses: a key in raw mode. */
+		if (strcmp(p->mode, "raw"))
+			break;
+		fprintf(stderr,
+			"%s: send_udp refused to send (EINVAL): it has a key, which authenticates mode=reliable only, and this send is raw; nothing sent (send with --mode reliable, or clear its key: echo > /sys/module/send_udp/parameters/key)\n",
+			prog);
 		return;
 	case ETIMEDOUT:
 		if (!strcmp(p->mode, "reliable")) {
@@ -1096,6 +1267,7 @@ static int parse_send(int argc, char **argv, struct send_params *p, const char *
 		{ "port", required_argument, NULL, 'p' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ }
 	};
@@ -1144,6 +1316,9 @@ static int parse_send(int argc, char **argv, struct send_params *p, const char *
 						 "--mode needs raw or reliable, not", optarg);
 			p->o.flags |= KUDP_OVERRIDE_MODE;
 			snprintf(p->mode, sizeof(p->mode), "%s", optarg);
+			break;
+		case 'k':
+			p->key_file = optarg;
 			break;
 		case 'j':
 			p->json = true;
@@ -1231,16 +1406,37 @@ static int cmd_send(int argc, char **argv)
 	struct reply r;
 	uint32_t crc = 0;
 	struct stat stbuf;
+	char key[KEY_DIGITS];
 	ssize_t n = 0;
 
 	ret = parse_send(argc, argv, &params, &file);
 	if (ret)
 		return ret;
 	name = strcmp(file, "-") ? file : "standard input";
+	/* A bad key file stops us before anything is asked of send_udp. */
+	if (params.key_file) {
+		ret = read_key_file(params.key_file, key);
+		if (ret)
+			return ret;
+	}
 	ret = family_open(&f, SEND_MODULE, false);
 	if (ret)
-		return ret;
+		goto out;
 	w.family = f.id;
+	/* send_udp would refuse to send a raw message with a key (EINVAL). */
+	if (params.key_file) {
+		if (!(params.o.flags & KUDP_OVERRIDE_MODE))
+			read_param(SEND_MODULE, "mode", params.mode, sizeof(params.mode));
+		if (!strcmp(params.mode, "raw")) {
+			bool given = params.o.flags & KUDP_OVERRIDE_MODE;
+
+			fprintf(stderr,
+				"%s: send: --key-file: a key authenticates mode=reliable only, and this send is raw (%s): give --mode reliable\n",
+				prog, given ? "--mode raw" : "send_udp's mode");
+			ret = KUDPCTL_USAGE;
+			goto out;
+		}
+	}
 	/* Listen before the send can start, so as not to miss its end. */
 	ret = events_open(&f, 1, on_wait_event, &w, &ev);
 	if (ret)
@@ -1277,8 +1473,14 @@ static int cmd_send(int argc, char **argv)
 		ret = sys_fail("/dev/send_udp");
 		goto out;
 	}
-	/* This message's own settings, before a byte of it is written. */
+	/*
+	 * This message's own settings, before a byte of it is written; and
+	 * send_udp's key, now that the buffer is ours: no other message is
+	 * being written or sent, and ours is not queued before the close.
+	 */
 	ret = send_override(dev, &params);
+	if (!ret && params.key_file)
+		ret = write_key(SEND_MODULE, key);
 	if (ret) {
 		/* Nothing may go out with the module's settings instead. */
 		if (ioctl(dev, KUDP_IOC_DISCARD))
@@ -1374,6 +1576,7 @@ static int cmd_send(int argc, char **argv)
 	}
 out:
 	progress_end();
+	explicit_bzero(key, sizeof(key));
 	if (dev >= 0)
 		close(dev);
 	if (in > STDIN_FILENO)
@@ -1482,6 +1685,8 @@ struct recv_opts {
 	double timeout;		/* --timeout: for a message to complete; < 0: none */
 	double start_timeout;	/* --start-timeout: for a message to start; < 0: none */
 	double idle_timeout;	/* --idle-timeout: for its next bytes; < 0: none */
+	const char *key_file;	/* --key-file: receive_udp's key first; NULL: none */
+	const char *key;	/* its key, KEY_DIGITS hex digits (cmd_recv's) */
 	bool json;		/* --json: a JSON object per message saved */
 	bool loop;		/* --loop: every message, until interrupted */
 };
@@ -1760,6 +1965,11 @@ static int recv_loop(const struct recv_opts *o)
 	if (ret)
 		return ret;
 	w.family = f.id;
+	if (o->key_file) {
+		ret = write_key(RECV_MODULE, o->key);
+		if (ret)
+			goto out;
+	}
 	/* Listen first: a message that completes after get_stats is heard. */
 	ret = events_open(&f, 1, on_loop_event, &w, &ev);
 	if (!ret)
@@ -1824,6 +2034,11 @@ static int recv_one(const struct recv_opts *o)
 	if (ret)
 		return ret;
 	w.family = f.id;
+	if (o->key_file) {
+		ret = write_key(RECV_MODULE, o->key);
+		if (ret)
+			goto out;
+	}
 	ret = events_open(&f, 1, on_wait_event, &w, &ev);
 	if (ret)
 		goto out;
@@ -1898,7 +2113,7 @@ static int secs_opt(const char *name, const char *arg, double *secs)
 
 static int cmd_recv(int argc, char **argv)
 {
-	enum { OPT_START = 256, OPT_IDLE, OPT_JSON, OPT_LOOP, OPT_DIR };
+	enum { OPT_START = 256, OPT_IDLE, OPT_JSON, OPT_LOOP, OPT_DIR, OPT_KEY };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -1907,6 +2122,7 @@ static int cmd_recv(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "loop", no_argument, NULL, OPT_LOOP },
 		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "key-file", required_argument, NULL, OPT_KEY },
 		{ }
 	};
 	struct recv_opts o = { .timeout = -1, .start_timeout = -1, .idle_timeout = -1 };
@@ -1914,7 +2130,8 @@ static int cmd_recv(int argc, char **argv)
 	const char *timeout_arg = NULL, *start_arg = NULL, *idle_arg = NULL;
 	const char *out_arg = NULL, *usage = usage_recv;
 	char short_opt[3] = "-";
-	int c;
+	char key[KEY_DIGITS];
+	int c, ret;
 
 	/* Our own messages, naming the argument (":" reports a missing value). */
 	opterr = 0;
@@ -1950,6 +2167,9 @@ static int cmd_recv(int argc, char **argv)
 		case OPT_DIR:
 			o.dir = optarg;
 			break;
+		case OPT_KEY:
+			o.key_file = optarg;
+			break;
 		case ':':
 			return bad_usage(usage, argv[0], "no value after", opt);
 		default:
@@ -1970,15 +2190,23 @@ static int cmd_recv(int argc, char **argv)
 			return bad_usage(usage, argv[0], "--loop does not take", other);
 		if (!o.dir)
 			return bad_usage(usage, argv[0], "--loop needs --dir DIR", NULL);
-		return recv_loop(&o);
-	}
-	if (o.dir)
+	} else if (o.dir) {
 		return bad_usage(usage, argv[0], "--dir DIR goes with --loop", NULL);
-	if (o.json && !o.out_name)
+	} else if (o.json && !o.out_name) {
 		return bad_usage(usage, argv[0],
 				 "--json needs -o FILE (the message itself goes to standard output)",
 				 NULL);
-	return recv_one(&o);
+	}
+	/* A bad key file stops us before anything is asked of receive_udp. */
+	if (o.key_file) {
+		ret = read_key_file(o.key_file, key);
+		if (ret)
+			return ret;
+		o.key = key;
+	}
+	ret = o.loop ? recv_loop(&o) : recv_one(&o);
+	explicit_bzero(key, sizeof(key));
+	return ret;
 }
 
 /*
