@@ -426,3 +426,60 @@ print(j["result"], j["bytes"], j["crc32"], j["to"], j["port"], j["mode"], j["con
 	expect "receive_udp (reason, CRC-32), send_udp's mode after" "whole $crc raw" \
 		"$(<$DR/reason) $(<$DR/crc32) $(<$S/mode)"
 }
+
+# suites: main
+t_kudpctl_key_file() {
+	# --key-file sets each module's key (mode=reliable's authentication,
+	# Documentation/protocol.rst) from a root-only file of 64 hex digits
+	# before the transfer. A key file that group or others may read (exit
+	# 4) or that is no key (exit 2), and a key for a raw send (exit 2),
+	# are refused before the module is asked: the keys stay as they were
+	# (a send without --key-file is still confirmed), and with send_udp's
+	# cleared the receiver confirms nothing (the keys were in force). No
+	# key is ever read back or shown.
+	local rc pid key f
+	load_rx mode=reliable && load_tx mode=reliable hold=3 || return 1
+	expect "the key files' modes" "200 200" "$(stat -c %a $S/key $R/key | xargs)" || return 1
+	key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	(umask 077
+	 echo "$key" >"$TMP/key"
+	 od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$TMP/other"
+	 echo "${key:1}" >"$TMP/short")
+	chmod 644 "$TMP/other"
+	head -c 100000 /dev/urandom >"$TMP/in"
+	$KUDPCTL recv -o "$TMP/out" --key-file "$TMP/key" --timeout 60 2>"$TMP/recv.err" 3>&- &
+	pid=$!
+	sleep 1
+	$KUDPCTL send --key-file "$TMP/key" "$TMP/in" 2>"$TMP/send.err" ||
+		fail "kudpctl send --key-file: $(<"$TMP/send.err")" || return 1
+	wait $pid || fail "kudpctl recv --key-file exited with $?: $(<"$TMP/recv.err")" || return 1
+	sed 's/^/# /' "$TMP/send.err" "$TMP/recv.err"
+	cmp "$TMP/in" "$TMP/out" || fail "the file received differs" || return 1
+	$KUDPCTL send --key-file "$TMP/other" "$TMP/in" 2>"$TMP/err1"; rc=$?
+	expect "send, a key file of mode 0644" "4" "$rc" || return 1
+	grep -q "^kudpctl: --key-file $TMP/other: refused: group or others may use it (mode 0644)" "$TMP/err1" ||
+		fail "message: $(<"$TMP/err1")" || return 1
+	$KUDPCTL recv --key-file "$TMP/other" --timeout 1 2>"$TMP/err2"; rc=$?
+	expect "recv, a key file of mode 0644" "4" "$rc" || return 1
+	$KUDPCTL recv --key-file "$TMP/short" --timeout 1 2>"$TMP/err3"; rc=$?
+	expect "recv, a key file of 63 digits" "2 kudpctl: --key-file $TMP/short: not a key: 63 hex digits, not 64 (32 bytes)" \
+		"$rc $(<"$TMP/err3")" || return 1
+	$KUDPCTL send --mode raw --key-file "$TMP/key" "$TMP/in" 2>"$TMP/err4"; rc=$?
+	expect "send --mode raw --key-file" "2" "$rc" || return 1
+	grep -q "a key authenticates mode=reliable only, and this send is raw (--mode raw)" "$TMP/err4" ||
+		fail "message: $(<"$TMP/err4")" || return 1
+	$KUDPCTL send "$TMP/in" 2>"$TMP/err5" || fail "send with the keys kept: $(<"$TMP/err5")" || return 1
+	expect "messages received (seq, CRC-32)" "2 $(crc32_of "$TMP/in")" "$(<$DR/seq) $(<$DR/crc32)" || return 1
+	# Nobody reads a key back, root included.
+	for f in $S/key $R/key; do
+		cat "$f" >"$TMP/read" 2>"$TMP/err6" && fail "cat $f succeeded" && return 1
+		expect "cat $f: bytes read, error" "0 cat: $f: Operation not permitted" \
+			"$(stat -c %s "$TMP/read") $(<"$TMP/err6")" || return 1
+	done
+	# Neither the key nor short's part of it in any message.
+	! grep -qF "${key:1:62}" "$TMP"/*.err "$TMP"/err* || fail "a message shows the key" || return 1
+	echo >$S/key || return 1
+	$KUDPCTL send "$TMP/in" 2>"$TMP/err7"; rc=$?
+	expect "a send without a key to a receiver with one (exit code, last_error)" "1 -110" \
+		"$rc $(<$S/last_error)"
+}
