@@ -209,8 +209,9 @@ static int kudp_param_set_key(const char *val, const struct kernel_param *kp)
 }
 
 /*
- * A &struct kudp_key, write-only: no get, so that reading the file fails
- * with EPERM, root's reads too (param_attr_show()).
+ * A &struct kudp_key, write-only: mode 0200, and no get. sysfs refuses to
+ * open the file for reading (EACCES, root too: kernfs_fop_open()); without
+ * a get there would be nothing to show anyway (param_attr_show(): EPERM).
  */
 const struct kernel_param_ops kudp_param_ops_key = {
 	.set = kudp_param_set_key,

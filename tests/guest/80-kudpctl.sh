@@ -473,7 +473,7 @@ t_kudpctl_key_file() {
 	# Nobody reads a key back, root included.
 	for f in $S/key $R/key; do
 		cat "$f" >"$TMP/read" 2>"$TMP/err6" && fail "cat $f succeeded" && return 1
-		expect "cat $f: bytes read, error" "0 cat: $f: Operation not permitted" \
+		expect "cat $f: bytes read, error" "0 cat: $f: Permission denied" \
 			"$(stat -c %s "$TMP/read") $(<"$TMP/err6")" || return 1
 	done
 	# Neither the key nor short's part of it in any message.
