@@ -14,7 +14,7 @@ datagram. "Bytes" on the wire below: a datagram's payload + 28 (its IPv4
 and UDP headers).
 
   reliable.py send ADDR FILE [--port P] [--segment N] [--drop F] [--seed S]
-                   [--id ID] [--bad-crc] [--vanish] [--hold S]
+                   [--id ID] [--bad-crc] [--vanish] [--hold S] [--key-file K]
       send FILE to ADDR:P (8808), from a socket of its own (each message
       from a new source port); exit 0 once the receiver confirmed it
       (ACK), else print the errno's name and exit 1. Prints "stats
@@ -32,10 +32,19 @@ and UDP headers).
       instance in its upper 32 bits); --bad-crc announces a CRC-32 that
       does not match the bytes (the receiver must refuse it: EBADMSG);
       --vanish sends the DATA (less --drop) and no CLOSE: a sender that
-      vanished.
+      vanished. --segment's default: 1440 (1424 with a key).
+      --key-file K: version 2 (protocol.rst, "Authenticated transfers"),
+      with the key in the file K (see KEY FILES): HELLO first, on the
+      CLOSE's timer until the receiver's CHALLENGE (ETIMEDOUT after the
+      hold, two HELLOs at least), every datagram tagged; in CLOSING, a
+      HELLO before each CLOSE sent again, and another challenge back
+      starts the round again with it. The stats line then ends with
+      "hellos=H challenges=C unauthentic=U" (C: challenges taken, the
+      first included; U: answers whose tag did not verify, in rejected
+      too).
   reliable.py receive OUT [--port P] [--buffer N] [--bind ADDR]
                       [--linger S] [--hold S] [--flip] [--noise] [--lose F]
-                      [--ready FILE]
+                      [--ready FILE] [--key-file K]
       receive one message into OUT; print its length and CRC-32, exit 0 once
       it is complete, 1 if it was discarded or refused; either line ends
       with the receiver's counts. After the ACK it answers repeated CLOSEs
@@ -61,9 +70,14 @@ and UDP headers).
       line per CLOSE answered with NACKs ("NACK: ..."; "no NACK: ..." when
       the budget held it back) and one when the hold discards the
       message. --ready: a file created once the socket is bound.
+      --key-file K: version 2 with the key in K: a datagram whose tag does
+      not verify is dropped and counted ("unauthentic", in the rejected
+      counts), nothing else done; HELLOs are answered with a CHALLENGE
+      (counted: "hellos"); a line, once a second at most, for the
+      unauthentic ones.
   reliable.py forge ADDR CASE... [--port P] [--id ID] [--buffer N]
                     [--bind ADDR] [--repeat R] [--wait S]
-                    [--counter FILE [--show FILE]...]
+                    [--counter FILE [--show FILE]...] [--key-file K]
       send crafted datagrams to ADDR:P, from a socket of its own (with
       the source address --bind ADDR if given), each CASE R (1) times in a
       row. ID is the id of the receiver's current (or last complete)
@@ -87,6 +101,17 @@ and UDP headers).
       starts a message; badclose: a CLOSE of a new random id at each
       datagram, length 0, CRC-32 0xdeadbeef where an empty message's is 0
       (REFUSE EBADMSG, unless dropped as busy) (see FORGE).
+      --key-file K: every case in version 2 (the "version" case then
+      version 1), tagged with the key in K (but short, truncated, version,
+      untagged) with the challenge the receiver offers (a HELLO of ID
+      before each case, and before each badclose datagram; a random nonce
+      if no CHALLENGE came): datagrams of the current message's id do not
+      verify then (its challenge is its origin's): dropped as
+      unauthentic. More CASEs then: badtag (a DATA of a new id, its tag's
+      last bit flipped), untagged (the same without a tag), challenge (a
+      CHALLENGE to the receiver: a control type), all dropped and
+      counted; hello (a HELLO of a new id: "answer CHALLENGE"). An answer
+      whose tag does not verify shows as "answer TYPE unauthentic".
   reliable.py reflect ADDR --victim V [--vport P] [--port 8808] [--data N]
                       [--closes N] [--segment N] [--wait S]
       the reflection attack, as root: V is an address of this machine.
@@ -112,12 +137,21 @@ and UDP headers).
       that never answers and one that never makes progress (the hold);
       then the receiver's rules: a message's origin, a new id from another
       address, the answers' byte budget, the hold that datagrams from
-      elsewhere do not extend, and (as root) reflect. Prints what each case
+      elsewhere do not extend, and (as root) reflect; then version 2 (a
+      key): a tag's known value and place, a keyed transfer, datagrams of
+      a wrong key or none dropped unanswered, replays after completion and
+      after a reload, a replayed HELLO, a challenge changed while CLOSING,
+      forge with a key, --key-file's checks. Prints what each case
       measured, then "selftest: ok" or the cases that failed.
+
+KEY FILES: 64 hex digits (32 bytes), an optional newline after them; the
+file must be readable and writable by its owner alone (mode & 0o077 zero,
+e.g. chmod 600), else the command refuses it: a message, exit 2.
 """
 import argparse
 import contextlib
 import errno
+import hashlib
 import io
 import os
 import random
@@ -131,17 +165,20 @@ import time
 # The protocol; its names are this module's too, for the modules that import
 # reliable (tests/fuzz.py).
 from reliable_proto import (  # noqa: F401
-    ACK, ACK_HDR, CHECK_EVERY, CLOSE, CLOSE_HDR, COMMON, DATA, DATA_HDR, HOLD, IP_PKTINFO,
-    MAGIC, Message, NACK, NACK_BATCH, NACK_HDR, NACK_MORE, NACK_RANGES, NAMES, RANGE, REFUSE,
-    REFUSE_HDR, REJECTED, RTO_FIRST, RTO_MAX, RTO_MIN, Receiver, SEGMENT_MAX, SEGMENT_MIN,
-    SO_RCVBUFFORCE, Sender, VERSION, WIRE, big_rcvbuf, crc32
+    ACK, ACK_HDR, CHALLENGE, CHALLENGE_HDR, CHALLENGE_SIZE, CHECK_EVERY, CLOSE, CLOSE_HDR,
+    COMMON, DATA, DATA_HDR, HEADERS, HELLO, HELLO_HDR, HOLD, IP_PKTINFO, KEY_SIZE, MAGIC,
+    Message, NACK, NACK_BATCH, NACK_HDR, NACK_MORE, NACK_RANGES, NACK_RANGES_V2, NAMES,
+    NONCE_SIZE, NONCE_ZERO, RANGE, REFUSE, REFUSE_HDR, REJECTED, RTO_FIRST, RTO_MAX, RTO_MIN,
+    Receiver, SEGMENT_MAX, SEGMENT_MIN, SO_RCVBUFFORCE, Sender, TAG, VERSION, VERSION2, WIRE,
+    KeyFileError, big_rcvbuf, check_key, crc32, read_key_file, seal, tag, unseal
 )
 
 
 # forge: crafted datagrams, each case but foreign and badclose one that a
 # receiver must drop and count. Each builder gets the id of the receiver's
-# current (or last complete) message, whose length is FORGE_TOTAL, and the
-# receiver's buffer size.
+# current (or last complete) message, whose length is FORGE_TOTAL, the
+# receiver's buffer size, and the version to write (1, or 2 with a key:
+# forge tags the datagram after).
 FORGE_TOTAL = 1000
 FORGE_SEG = 512
 
@@ -153,52 +190,74 @@ def _data(mid, off=0, total=FORGE_TOTAL, seg=FORGE_SEG, payload=None, magic=MAGI
     return DATA_HDR.pack(magic, version, kind, seg, mid, off, total) + payload
 
 
+def _other(ver):
+    """The version a receiver of version @ver drops as malformed."""
+    return VERSION2 if ver == VERSION else VERSION
+
+
 FORGE = {
     # shorter than the common header
-    "short": lambda mid, buf: b"KUDP\1\1\2",
+    "short": lambda mid, buf, ver: b"KUDP" + bytes([ver]) + b"\1\2",
     # a DATA header cut short (24 of its 32 bytes)
-    "truncated": lambda mid, buf: _data(mid)[:24],
-    "magic": lambda mid, buf: _data(mid, magic=0x4B554451),
-    "version": lambda mid, buf: _data(mid, version=2),
-    "type": lambda mid, buf: _data(mid, kind=9),
+    "truncated": lambda mid, buf, ver: _data(mid, version=ver)[:24],
+    "magic": lambda mid, buf, ver: _data(mid, magic=0x4B554451, version=ver),
+    # the other version (2 without a key, 1 with one)
+    "version": lambda mid, buf, ver: _data(mid, version=_other(ver)),
+    "type": lambda mid, buf, ver: _data(mid, kind=9, version=ver),
     # segment below 512 (the payload its length)
-    "segment": lambda mid, buf: _data(mid, seg=256),
+    "segment": lambda mid, buf, ver: _data(mid, seg=256, version=ver),
     # an offset that is no multiple of the segment
-    "offset": lambda mid, buf: _data(mid, off=100, payload=b"f" * 512),
+    "offset": lambda mid, buf, ver: _data(mid, off=100, payload=b"f" * 512, version=ver),
     # an offset at the total length, with a payload
-    "beyond": lambda mid, buf: _data(mid, off=1024, payload=b"f" * 512),
+    "beyond": lambda mid, buf, ver: _data(mid, off=1024, payload=b"f" * 512, version=ver),
     # a payload longer than the last segment's
-    "length": lambda mid, buf: _data(mid, off=512, payload=b"f" * 512),
+    "length": lambda mid, buf, ver: _data(mid, off=512, payload=b"f" * 512, version=ver),
     # a new message larger than the buffer (REFUSE EFBIG comes back)
-    "efbig": lambda mid, buf: _data((mid ^ 0xFFFFFFFF00000000) | 1, total=buf + 1,
-                                    payload=b"f" * FORGE_SEG),
+    "efbig": lambda mid, buf, ver: _data((mid ^ 0xFFFFFFFF00000000) | 1, total=buf + 1,
+                                         payload=b"f" * FORGE_SEG, version=ver),
     # the message's CLOSE with a CRC-32 that is not its own
-    "badcrc": lambda mid, buf: CLOSE_HDR.pack(MAGIC, VERSION, CLOSE, FORGE_SEG, mid,
-                                              FORGE_TOTAL, 0x12345678, 0),
+    "badcrc": lambda mid, buf, ver: CLOSE_HDR.pack(MAGIC, ver, CLOSE, FORGE_SEG, mid,
+                                                   FORGE_TOTAL, 0x12345678, 0),
     # control types, which only a sender takes
-    "nack": lambda mid, buf: NACK_HDR.pack(MAGIC, VERSION, NACK, FORGE_SEG, mid, 1, 0, 1)
+    "nack": lambda mid, buf, ver: NACK_HDR.pack(MAGIC, ver, NACK, FORGE_SEG, mid, 1, 0, 1)
     + RANGE.pack(0, 1),
-    "ack": lambda mid, buf: ACK_HDR.pack(MAGIC, VERSION, ACK, FORGE_SEG, mid,
-                                         FORGE_TOTAL, 0, 0),
-    "refuse": lambda mid, buf: REFUSE_HDR.pack(MAGIC, VERSION, REFUSE, FORGE_SEG, mid,
-                                               errno.EFBIG),
+    "ack": lambda mid, buf, ver: ACK_HDR.pack(MAGIC, ver, ACK, FORGE_SEG, mid,
+                                              FORGE_TOTAL, 0, 0),
+    "refuse": lambda mid, buf, ver: REFUSE_HDR.pack(MAGIC, ver, REFUSE, FORGE_SEG, mid,
+                                                    errno.EFBIG),
     # a well-formed DATA of the previous message of the same instance
-    "stale": lambda mid, buf: _data(mid - 1),
+    "stale": lambda mid, buf, ver: _data(mid - 1, version=ver),
     # the first DATA of a new message (a random instance) of up to 1 MiB:
     # from another host than an incomplete message's, dropped (busy); else
     # it starts a message
-    "foreign": lambda mid, buf: _data(random.getrandbits(32) << 32 | 1,
-                                      total=min(buf, 1 << 20)),
+    "foreign": lambda mid, buf, ver: _data(random.getrandbits(32) << 32 | 1,
+                                           total=min(buf, 1 << 20), version=ver),
     # the CLOSE of a new empty message (a random id), whose CRC-32 is not
     # the empty message's (0): REFUSE EBADMSG, within the budget
-    "badclose": lambda mid, buf: CLOSE_HDR.pack(MAGIC, VERSION, CLOSE, FORGE_SEG,
-                                                random.getrandbits(64), 0, 0xDEADBEEF, 0),
+    "badclose": lambda mid, buf, ver: CLOSE_HDR.pack(MAGIC, ver, CLOSE, FORGE_SEG,
+                                                     random.getrandbits(64), 0, 0xDEADBEEF, 0),
 }
 # The cases a receiver drops and counts in rejected (foreign starts a
 # message when none is incomplete; badclose is a message, refused).
 FORGE_DROPPED = [c for c in FORGE if c not in ("foreign", "badclose")]
+# Cases of version 2 only (--key-file): a DATA of a new id (a random
+# instance) whose tag is wrong (unauthentic); the same without its tag
+# (unauthentic: the payload's first bytes taken for it); a HELLO of a new
+# id (answered with a CHALLENGE, 48 bytes: not dropped); a CHALLENGE,
+# rightly tagged (a control type: dropped).
+FORGE_KEYED = {
+    "badtag": lambda mid, buf, ver: _data(random.getrandbits(32) << 32 | 1, version=ver),
+    "untagged": lambda mid, buf, ver: _data(random.getrandbits(32) << 32 | 1, version=ver),
+    "hello": lambda mid, buf, ver: HELLO_HDR.pack(MAGIC, ver, HELLO, FORGE_SEG,
+                                                  random.getrandbits(64), FORGE_TOTAL, 0),
+    "challenge": lambda mid, buf, ver: CHALLENGE_HDR.pack(MAGIC, ver, CHALLENGE, FORGE_SEG, mid,
+                                                          os.urandom(CHALLENGE_SIZE)),
+}
+FORGE_KEYED_DROPPED = FORGE_DROPPED + ["badtag", "untagged", "challenge"]
 # The cases built anew for each datagram (--repeat): a fresh id each time.
 FORGE_FRESH = ("badclose",)
+# With a key, the cases sent without a tag (as built).
+FORGE_UNTAGGED = ("short", "truncated", "version", "untagged")
 
 
 def _read(path):
@@ -206,29 +265,94 @@ def _read(path):
         return fp.read().strip()
 
 
-def _describe(ans):
-    """A control datagram's type, and errno for a REFUSE."""
+def _describe(ans, key=None, nonce=None):
+    """A control datagram's type, and errno for a REFUSE; with @key,
+    " unauthentic" after it if its tag does not verify (with @nonce, zero
+    for a CHALLENGE)."""
     kind = COMMON.unpack_from(ans)[2] if len(ans) >= COMMON.size else 0
     what = NAMES.get(kind, "type %d" % kind)
+    if key:
+        plain = unseal(key, NONCE_ZERO if kind == CHALLENGE else (nonce or NONCE_ZERO), ans)
+        if plain is None:
+            return what + " unauthentic"
+        ans = plain
     if kind == REFUSE and len(ans) >= REFUSE_HDR.size:
         what += " " + errno.errorcode.get(REFUSE_HDR.unpack_from(ans)[5], "?")
     return what
 
 
+def ask_challenge(sock, key, mid, seg=FORGE_SEG, total=FORGE_TOTAL, tries=3, wait=0.3):
+    """Version 2: the challenge a receiver offers, from a HELLO of @mid
+    sent on the connected @sock (tagged with @key, its nonce zero) and the
+    CHALLENGE of @mid that comes back (verified); None if none came
+    within @tries HELLOs @wait seconds apart. (From another source than a
+    message's origin, this is the offered challenge, for any id but the
+    current message's.)"""
+    hello = seal(key, NONCE_ZERO, HELLO_HDR.pack(MAGIC, VERSION2, HELLO, seg, mid, total, 0))
+    try:
+        for _ in range(tries):
+            sock.send(hello)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                try:
+                    ans = sock.recv(65535)
+                except (socket.timeout, ConnectionRefusedError):
+                    break
+                plain = unseal(key, NONCE_ZERO, ans)
+                if plain and len(plain) >= CHALLENGE_HDR.size:
+                    _, ver, kind, _, amid, challenge = CHALLENGE_HDR.unpack_from(plain)
+                    if (ver, kind, amid) == (VERSION2, CHALLENGE, mid):
+                        # Answers to the HELLOs sent before it: not the case's.
+                        sock.settimeout(0)
+                        with contextlib.suppress(BlockingIOError, ConnectionRefusedError):
+                            while True:
+                                sock.recv(65535)
+                        return challenge
+    finally:
+        sock.settimeout(None)
+    return None
+
+
+def forge_seal(case, body, key, nonce):
+    """A case's datagram @body with @key: tagged (with @nonce; zero for a
+    HELLO or CHALLENGE), but for the cases sent as built; badtag's tag
+    wrong (its last bit flipped)."""
+    if case in FORGE_UNTAGGED:
+        return body
+    kind = body[5]
+    body = seal(key, NONCE_ZERO if kind in (HELLO, CHALLENGE) else nonce, body,
+                HEADERS.get(kind, DATA_HDR.size))
+    if case == "badtag":
+        at = HEADERS[kind] + TAG - 1
+        body = body[:at] + bytes([body[at] ^ 1]) + body[at + 1:]
+    return body
+
+
 def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0, counter=None,
-          show=(), bind=None, repeat=1):
+          show=(), bind=None, repeat=1, key=None):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     big_rcvbuf(sock, 16 << 20)
     if bind:
         sock.bind((bind, 0))
     sock.connect((addr, port))
     mid = random.getrandbits(32) << 32 | 2 if mid is None else mid
+    ver = VERSION2 if key else VERSION
+    builders = dict(FORGE, **FORGE_KEYED) if key else FORGE
     for case in cases:
         before = _read(counter) if counter else None
         body, nbytes, refused = None, 0, False
+        nonce = None
         for k in range(repeat):
             if body is None or case in FORGE_FRESH:
-                body = FORGE[case](mid, buffer)
+                body = builders[case](mid, buffer, ver)
+                if key:
+                    # The receiver's offered challenge, asked for anew
+                    # (a message that started or ended since changed it):
+                    # the nonce of a datagram of any id but the current
+                    # message's (whose challenge only its origin has).
+                    nonce = ask_challenge(sock, key, mid) or os.urandom(NONCE_SIZE)
+                    body = forge_seal(case, body, key, nonce)
             try:
                 sock.send(body)
             except ConnectionRefusedError:
@@ -251,7 +375,7 @@ def forge(addr, cases, port=8808, mid=None, buffer=1 << 20, wait=0.0, counter=No
                     ans = sock.recv(65535)
                     answers += 1
                     abytes += len(ans)
-                    first = first or _describe(ans)
+                    first = first or _describe(ans, key, nonce)
                     if repeat == 1:
                         break
             except socket.timeout:
@@ -501,7 +625,7 @@ def selftest():
     took = [0.0]            # the last case's seconds, for its check
 
     def rejected(r):
-        return sum(r.counts[k] for k in REJECTED)
+        return sum(r.counts.get(k, 0) for k in REJECTED)
 
     def until(cond, seconds=2):
         end = time.monotonic() + seconds
@@ -778,27 +902,453 @@ def selftest():
             fails.append("reflect")
     else:
         out.append("reflect: not run (not root)")
+    keyed = selftest_v2(port, rx, out, fails)
     print("\n".join("# " + line for line in out))
     print("# receiver:", rx.counts)
     print("# rules' receiver:", rules.counts)
+    print("# keyed receiver:", keyed.counts)
     print("selftest:", "ok" if not fails else "FAILED " + ", ".join(fails))
     return 0 if not fails else 1
 
 
-def main():
+# A known tag (computed with hashlib, and checked once against an
+# implementation of RFC 7693's BLAKE2s of its own): key 00 01 .. 1f, nonce
+# 40 41 .. 4f; a CLOSE, a HELLO (nonce zero) and a DATA (offset 1424 of
+# 2000, segment 1424: its payload bytes(range(256)) * 2 + bytes(64)), all
+# of id 0x0102030405060708.
+VECTOR_KEY = bytes(range(32))
+VECTOR_NONCE = bytes(range(0x40, 0x50))
+VECTOR_CLOSE = bytes.fromhex("4b55445002020590010203040506070800000000000003e8deadbeef00000000")
+VECTOR_CLOSE_TAG = "27f79ab11abac3e7347c0eaf2759950f"
+VECTOR_HELLO = bytes.fromhex("4b55445002060590010203040506070800000000000003e80000000000000000")
+VECTOR_HELLO_TAG = "2f8c634740e2bd1f50f9ee65b0bc4494"
+VECTOR_DATA_TAG = "45145eeb9fba0809152037f382c53525"
+
+
+def selftest_vector():
+    """The tag's value and place in each type: a list of what is wrong."""
+    bad = []
+    key, nonce, mid = VECTOR_KEY, VECTOR_NONCE, 0x0102030405060708
+    close = seal(key, nonce, VECTOR_CLOSE)
+    if close != VECTOR_CLOSE + bytes.fromhex(VECTOR_CLOSE_TAG):
+        bad.append("CLOSE's tag %s" % close[32:].hex())
+    hello = seal(key, NONCE_ZERO, VECTOR_HELLO)
+    if hello != VECTOR_HELLO + bytes.fromhex(VECTOR_HELLO_TAG) or len(hello) != 48:
+        bad.append("HELLO's tag %s" % hello[32:].hex())
+    # The same HELLO built from its fields.
+    if HELLO_HDR.pack(MAGIC, VERSION2, HELLO, 1424, mid, 1000, 0) != VECTOR_HELLO:
+        bad.append("HELLO's header")
+    hdr = DATA_HDR.pack(MAGIC, VERSION2, DATA, 1424, mid, 1424, 2000)
+    payload = bytes(range(256)) * 2 + bytes(64)
+    data = seal(key, nonce, hdr + payload)
+    if data[:32] != hdr or data[32:48].hex() != VECTOR_DATA_TAG or data[48:] != payload:
+        bad.append("DATA's layout or tag %s" % data[32:48].hex())
+    # NACK: the tag after its 24 bytes, the ranges after it; REFUSE: after 20.
+    ranges = RANGE.pack(0, 1) + RANGE.pack(3, 4)
+    nack_hdr = NACK_HDR.pack(MAGIC, VERSION2, NACK, 1424, mid, 2, 0, 5)
+    nack = seal(key, nonce, nack_hdr + ranges)
+    if nack != nack_hdr + tag(key, nonce, nack_hdr, ranges) + ranges:
+        bad.append("NACK's layout")
+    refuse = REFUSE_HDR.pack(MAGIC, VERSION2, REFUSE, 1424, mid, errno.EFBIG)
+    if seal(key, nonce, refuse) != refuse + tag(key, nonce, refuse) or len(refuse) != 20:
+        bad.append("REFUSE's layout")
+    challenge = CHALLENGE_HDR.pack(MAGIC, VERSION2, CHALLENGE, 1424, mid, nonce)
+    if len(seal(key, NONCE_ZERO, challenge)) != 48:
+        bad.append("CHALLENGE's size")
+    # BLAKE2s' own 16-byte digest, not a cut 32-byte one.
+    if hashlib.blake2s(nonce + VECTOR_CLOSE, key=key).digest()[:TAG] == close[32:]:
+        bad.append("a cut 32-byte digest")
+    # Verified: as sealed; not with a bit changed anywhere, another key,
+    # another nonce.
+    if unseal(key, nonce, close) != VECTOR_CLOSE or unseal(key, nonce, data) != hdr + payload \
+            or unseal(key, nonce, nack) != nack_hdr + ranges:
+        bad.append("unseal")
+    for bit in range(len(close) * 8):
+        flipped = bytearray(close)
+        flipped[bit // 8] ^= 1 << bit % 8
+        if unseal(key, nonce, bytes(flipped)) is not None:
+            bad.append("bit %d changed, verified" % bit)
+            break
+    if unseal(bytes(32), nonce, close) is not None or unseal(key, NONCE_ZERO, close) is not None \
+            or unseal(key, nonce, close[:-1]) is not None:
+        bad.append("another key, nonce or length verified")
+    return bad
+
+
+def selftest_v2(port, plain, out, fails):
+    """Version 2 between this sender and this receiver over 127.0.0.1 (a
+    key of its own): the tag's value and place; a keyed transfer, clean
+    and lossy; datagrams tagged with another key, or of version 1, or
+    untagged, to a message in progress: dropped, unanswered, nothing
+    changed (and version 2 to @plain, a receiver without a key:
+    malformed); a HELLO answered with the message's challenge from its
+    origin, the offered one from elsewhere; a captured message replayed
+    while current (duplicates: the ACK again), after a newer message, and
+    to a new receiver (a reload): unauthentic, unanswered, nothing
+    completes; a replayed HELLO: one 48-byte CHALLENGE, nothing changed; a
+    sender whose message waited (busy) takes the new challenge the
+    receiver offers once the other message completes; forge with a key;
+    --key-file's checks. The receiver used, for its counts."""
+    import tempfile     # (here: tests/pyserve.py preloads what the commands import)
+    key, wrong = os.urandom(KEY_SIZE), os.urandom(KEY_SIZE)
+    seg = SEGMENT_MIN
+
+    def until(cond, seconds=2):
+        end = time.monotonic() + seconds
+        while not cond() and time.monotonic() < end:
+            time.sleep(0.005)
+        return cond()
+
+    def serve(r, got):
+        def loop():
+            while True:
+                got.append(r.receive())
+        threading.Thread(target=loop, daemon=True).start()
+
+    def sock_to(to, addr="127.0.0.1"):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        big_rcvbuf(s, 16 << 20)
+        s.bind((addr, 0))
+        s.connect(("127.0.0.1", to))
+        return s
+
+    def hello(mid, total, k=key):
+        return seal(k, NONCE_ZERO, HELLO_HDR.pack(MAGIC, VERSION2, HELLO, seg, mid, total, 0))
+
+    def dat(mid, i, total, nonce, k=key, ver=VERSION2):
+        body = DATA_HDR.pack(MAGIC, ver, DATA, seg, mid, i * seg, total) \
+            + bytes(min(seg, total - i * seg))
+        return seal(k, nonce, body) if k else body
+
+    def clo(mid, total, nonce, k=key):
+        return seal(k, nonce, CLOSE_HDR.pack(MAGIC, VERSION2, CLOSE, seg, mid, total,
+                                             crc32(bytes(total)), 0))
+
+    def through(s):
+        """The answers that came to @s before the CHALLENGE to a HELLO
+        sent now (the receiver takes datagrams in order: what came before
+        the HELLO was answered before it, if at all), and whether that
+        CHALLENGE came."""
+        bid = random.getrandbits(64)
+        s.send(hello(bid, 0))
+        back = []
+        s.settimeout(2)
+        with contextlib.suppress(socket.timeout, ConnectionRefusedError):
+            while True:
+                ans = s.recv(65535)
+                plain_ans = unseal(key, NONCE_ZERO, ans)
+                if plain_ans and plain_ans[5] == CHALLENGE and \
+                        COMMON.unpack_from(plain_ans)[4] == bid:
+                    return back, True
+                back.append(ans)
+        return back, False
+
+    def challenge_of(ans):
+        """The challenge a CHALLENGE of 48 bytes carries (checked), or None."""
+        p = unseal(key, NONCE_ZERO, ans) if len(ans) == 48 else None
+        if p is None or p[5] != CHALLENGE or p[4] != VERSION2:
+            return None
+        return CHALLENGE_HDR.unpack_from(p)[5]
+
+    def ask(s, mid, total):
+        s.send(hello(mid, total))
+        s.settimeout(2)
+        try:
+            return challenge_of(s.recv(65535))
+        except (socket.timeout, ConnectionRefusedError):
+            return None
+
+    # K1: the tag's value and layout.
+    bad = selftest_vector()
+    out.append("K1 tag: known vectors (CLOSE %s, HELLO %s, DATA %s), layouts: %s"
+               % (VECTOR_CLOSE_TAG, VECTOR_HELLO_TAG, VECTOR_DATA_TAG,
+                  "; ".join(bad) or "right"))
+    if bad:
+        fails.append("K1")
+
+    # K2: a keyed transfer, clean and lossy.
+    rxk = Receiver(port=port + 20, buffer=8 << 20, bind="127.0.0.1", key=key)
+    gotk = []
+    serve(rxk, gotk)
+    rec = []
+    txk = Sender("127.0.0.1", port + 20, key=key, record=rec)
+    data = os.urandom(1 << 20)
+    r1 = txk.send(data)
+    st1 = dict(txk.stats)
+    ok1 = r1 == 0 and until(lambda: len(gotk) >= 1) and gotk[-1] and gotk[-1][0] == data
+    layout = (len(rec[0]) == 48 and rec[0][5] == HELLO and rec[1][5] == DATA
+              and len(rec[1]) == 48 + 1424 and txk.segment == 1424
+              and rec[-1][5] == CLOSE and len(rec[-1]) == 48
+              and st1["hellos"] == 1 and st1["challenges"] == 1)
+    r2 = txk.send(data[::-1], drop=0.2, rng=random.Random(2))
+    st2 = dict(txk.stats)
+    ok2 = r2 == 0 and until(lambda: len(gotk) >= 2) and gotk[-1] and gotk[-1][0] == data[::-1] \
+        and st2["nacks"] > 0 and st2["unauthentic"] == 0
+    out.append("K2 keyed: 1 MiB %s %s; lossy %s %s" % (r1, st1, r2, st2))
+    if not (ok1 and layout and ok2):
+        fails.append("K2")
+
+    # K3: a message in progress (from a socket of this test, its origin),
+    # then datagrams it must drop: a wrong key, a wrong nonce, none.
+    o, other = sock_to(port + 20), sock_to(port + 20)
+    oid, ototal = 21 << 32 | 1, 4 * seg
+    c = ask(o, oid, ototal)
+    o.send(dat(oid, 0, ototal, c or NONCE_ZERO))
+    started = until(lambda: rxk.msg is not None and rxk.msg.id == oid)
+    again = ask(o, oid, ototal)         # from its origin: the message's challenge
+    offered = ask(other, oid, ototal)   # from elsewhere: the offered one
+
+    def state(r):
+        m = r.msg
+        return ((m.id, m.missing, m.got, m.sent, m.last, m.challenge, m.crc) if m else None,
+                r.offered, {k: v for k, v in r.counts.items()
+                            if k not in ("unauthentic", "malformed", "hellos")})
+
+    before, counts = state(rxk), dict(rxk.counts)
+    dropped = [
+        dat(oid, 1, ototal, c, k=wrong),                # the right nonce, another key
+        clo(oid, ototal, c, k=wrong),
+        clo(oid, ototal, offered or NONCE_ZERO),        # the offered challenge, not its own
+        hello(oid, ototal, k=wrong),
+        dat(random.getrandbits(64), 0, ototal, offered or NONCE_ZERO, k=wrong),   # a new id
+        dat(oid, 1, ototal, None, k=None),              # version 2, no tag
+    ]
+    for body in dropped:
+        o.send(body)
+    o.send(dat(oid, 1, ototal, None, k=None, ver=VERSION))     # version 1
+    back, barrier = through(o)
+    unauth = rxk.counts["unauthentic"] - counts["unauthentic"]
+    malformed = rxk.counts["malformed"] - counts["malformed"]
+    same = state(rxk) == before
+    # Version 2 to a receiver without a key: malformed.
+    m0 = plain.counts["malformed"]
+    p = sock_to(port)
+    p.send(hello(oid, ototal))
+    p.send(dat(oid, 0, ototal, NONCE_ZERO))
+    plain_ok = until(lambda: plain.counts["malformed"] - m0 == 2)
+    p.settimeout(0.1)
+    with contextlib.suppress(socket.timeout, ConnectionRefusedError):
+        p.recv(65535)
+        plain_ok = False
+    # The message goes on: its last segments, its CLOSE, the ACK (its tag
+    # of the message's challenge).
+    for i in (1, 2, 3):
+        o.send(dat(oid, i, ototal, c or NONCE_ZERO))
+    o.send(clo(oid, ototal, c or NONCE_ZERO))
+    o.settimeout(2)
+    try:
+        ack = unseal(key, c or NONCE_ZERO, o.recv(65535))
+    except (socket.timeout, ConnectionRefusedError):
+        ack = None
+    acked = ack is not None and ack[5] == ACK and until(lambda: len(gotk) >= 3) \
+        and gotk[-1] == (bytes(ototal), crc32(bytes(ototal)))
+    out.append("K3 unauthentic: HELLO from the origin: its challenge %s, from elsewhere: the"
+               " offered %s; %d datagrams of another key, nonce or none: %d answers (barrier %s),"
+               " unauthentic +%d, malformed +%d (version 1), nothing changed: %s; version 2 to"
+               " a receiver without a key: malformed, unanswered: %s; the message then"
+               " completes: %s"
+               % (again == c, offered is not None and offered != c, len(dropped) + 1, len(back),
+                  barrier, unauth, malformed, same, plain_ok, acked))
+    if not (c and started and again == c and offered and offered != c and not back and barrier
+            and unauth == len(dropped) and malformed == 1 and same and plain_ok and acked):
+        fails.append("K3")
+
+    # K4: a captured message replayed: while current, from its origin
+    # (duplicates, the ACK again); after a newer message; after a reload.
+    del rec[:]
+    msg = os.urandom(64 << 10)
+    r4 = txk.send(msg)
+    captured = [d for d in rec if d[5] in (DATA, CLOSE)]
+    hello_captured = rec[0]
+    ok4 = r4 == 0 and until(lambda: len(gotk) >= 4) and gotk[-1] and gotk[-1][0] == msg
+    dups = rxk.counts["duplicate"]
+    for d in captured:
+        txk.sock.send(d)
+    txk.sock.settimeout(2)
+    try:
+        again_ack = unseal(key, txk.challenge, txk.sock.recv(65535))
+    except (socket.timeout, ConnectionRefusedError):
+        again_ack = None
+    current = again_ack is not None and again_ack[5] == ACK \
+        and rxk.counts["duplicate"] - dups == sum(d[5] == DATA for d in captured)
+    r4b = txk.send(os.urandom(10000))   # a newer message
+    until(lambda: len(gotk) >= 5)
+    q = sock_to(port + 20)
+    before, u0 = state(rxk), rxk.counts["unauthentic"]
+    for d in captured:
+        q.send(d)
+    back_newer, barrier1 = through(q)
+    newer = not back_newer and barrier1 and state(rxk) == before \
+        and rxk.counts["unauthentic"] - u0 == len(captured)
+    # A new receiver (receive_udp reloaded), the same key.
+    rx2 = Receiver(port=port + 21, buffer=8 << 20, bind="127.0.0.1", key=key)
+    got2 = []
+    serve(rx2, got2)
+    q2 = sock_to(port + 21)
+    for d in captured:
+        q2.send(d)
+    back_reload, barrier2 = through(q2)
+    reload_ok = not back_reload and barrier2 and rx2.msg is None and not got2 \
+        and rx2.counts["unauthentic"] == len(captured)
+    out.append("K4 replay: %d DATA and CLOSE captured (send %s); replayed while current from"
+               " its origin: the ACK again %s; after a newer message (%s): %d answers,"
+               " unauthentic +%d, nothing changed %s; to a new receiver: %d answers,"
+               " unauthentic %d, no message %s"
+               % (len(captured), r4, current, r4b, len(back_newer),
+                  rxk.counts["unauthentic"] - u0, state(rxk) == before, len(back_reload),
+                  rx2.counts["unauthentic"], rx2.msg is None and not got2))
+    if not (ok4 and current and r4b == 0 and newer and reload_ok):
+        fails.append("K4")
+
+    # K5: the captured HELLO replayed: one CHALLENGE of 48 bytes (the
+    # offered challenge), nothing changed.
+    results = []
+    for r, s in ((rxk, q), (rx2, q2)):
+        before, h0 = state(r), r.counts["hellos"]
+        s.send(hello_captured)
+        s.settimeout(2)
+        back = []
+        with contextlib.suppress(socket.timeout, ConnectionRefusedError):
+            back.append(s.recv(65535))
+            s.settimeout(0.1)
+            back.append(s.recv(65535))
+        ch = challenge_of(back[0]) if len(back) == 1 else None
+        results.append((len(back), [len(b) for b in back], ch == r.offered,
+                        state(r) == before and r.counts["hellos"] == h0 + 1))
+    out.append("K5 replayed HELLO (%d bytes): answers, their sizes, the offered challenge,"
+               " nothing else changed: %s, to the new receiver %s"
+               % (len(hello_captured), results[0], results[1]))
+    if any(res != (1, [48], True, True) for res in results):
+        fails.append("K5")
+
+    # K6: a message that waits (busy: another host's is in progress) goes
+    # once it completes: the HELLO before a CLOSE then brings another
+    # challenge, taken, and the CLOSE tagged with it starts the message.
+    rx3 = Receiver(port=port + 22, buffer=8 << 20, bind="127.0.0.1", key=key)
+    got3 = []
+    serve(rx3, got3)
+    x = sock_to(port + 22, "127.0.0.2")
+    xid, xtotal = 23 << 32 | 1, 2 * seg
+    cx = ask(x, xid, xtotal) or NONCE_ZERO
+    x.send(dat(xid, 0, xtotal, cx))
+    until(lambda: rx3.msg is not None and rx3.msg.id == xid)
+    tx3 = Sender("127.0.0.1", port + 22, key=key, hold=5)
+    body3 = os.urandom(20000)
+    res3 = []
+    t3 = threading.Thread(target=lambda: res3.append(tx3.send(body3)), daemon=True)
+    t0 = time.monotonic()
+    t3.start()
+    time.sleep(0.3)
+    x.send(dat(xid, 1, xtotal, cx))
+    x.send(clo(xid, xtotal, cx))
+    t3.join(5)
+    took3 = time.monotonic() - t0
+    ok6 = res3 == [0] and until(lambda: len(got3) >= 2) and got3[-1] \
+        and got3[-1][0] == body3 and tx3.stats["challenges"] == 2 and rx3.counts["busy"] > 0
+    out.append("K6 busy, then another challenge: %s %.2f s %s; busy %d"
+               % (res3, took3, tx3.stats, rx3.counts["busy"]))
+    if not ok6:
+        fails.append("K6")
+
+    # K7: forge with the key, at a complete message: each case dropped and
+    # counted, the message still there; efbig and hello answered, their
+    # tags right.
+    txf = Sender("127.0.0.1", port + 20, segment=FORGE_SEG, key=key)
+    r7 = txf.send(os.urandom(FORGE_TOTAL))
+    until(lambda: len(gotk) >= 6)
+    mid = txf.instance << 32 | txf.count
+    before = sum(rxk.counts.get(k, 0) for k in REJECTED)
+    cases = [c7 for c7 in FORGE_KEYED_DROPPED if c7 != "efbig"]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        forge("127.0.0.1", cases, port + 20, mid, 8 << 20, key=key)
+        forge("127.0.0.1", ["efbig", "hello"], port + 20, mid, 8 << 20, wait=1, key=key)
+    until(lambda: sum(rxk.counts.get(k, 0) for k in REJECTED) - before
+          >= len(FORGE_KEYED_DROPPED))
+    counted = sum(rxk.counts.get(k, 0) for k in REJECTED) - before
+    intact = rxk.msg is not None and rxk.msg.id == mid and rxk.msg.crc is not None
+    lines = buf.getvalue().strip().split("\n")
+    out.append("K7 forge with a key: %d of %d counted; %s" % (counted, len(FORGE_KEYED_DROPPED),
+                                                               "; ".join(lines[-2:])))
+    if r7 or counted != len(FORGE_KEYED_DROPPED) or not intact \
+            or "efbig sent 560 bytes answer REFUSE EFBIG" not in lines \
+            or "hello sent 48 bytes answer CHALLENGE" not in lines:
+        fails.append("K7")
+
+    # K8: --key-file: 64 hex digits, a newline or not; the owner's alone.
+    bad = []
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "key")
+
+        def write(text, mode=0o600):
+            with open(path, "w") as fp:
+                fp.write(text)
+            os.chmod(path, mode)
+
+        for text in (key.hex() + "\n", key.hex(), key.hex().upper()):
+            write(text)
+            try:
+                if read_key_file(path) != key:
+                    bad.append("%r read wrong" % text)
+            except KeyFileError as e:
+                bad.append("refused: %s" % e)
+        refusals = [(key.hex() + "\n", mode) for mode in (0o640, 0o604, 0o620, 0o602, 0o644,
+                                                          0o660, 0o700 | 0o001)]
+        refusals += [(text, 0o600) for text in (key.hex()[:-1], key.hex() + "0",
+                                                key.hex() + "\n\n", " " + key.hex(),
+                                                key.hex() + " ", "zz" * 32, "",
+                                                key.hex()[:32] + "\n" + key.hex()[32:])]
+        for text, mode in refusals:
+            write(text, mode)
+            try:
+                read_key_file(path)
+                bad.append("%r mode %o taken" % (text, mode))
+            except KeyFileError:
+                pass
+        # The command line: a message and exit 2, before anything is sent
+        # or bound.
+        write(key.hex() + "\n", 0o644)
+        for argv in (["send", "127.0.0.1", path], ["receive", os.path.join(d, "out"), "--port",
+                                                   str(port + 23)],
+                     ["forge", "127.0.0.1", "badtag", "--port", str(port + 23)]):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                rc = main(argv + ["--key-file", path])
+            if rc != 2 or "mode 0644" not in err.getvalue():
+                bad.append("%s: exit %s, %r" % (argv[0], rc, err.getvalue()))
+        write("not a key\n")
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = main(["send", "127.0.0.1", path, "--key-file", path])
+        if rc != 2 or "64 hex digits" not in err.getvalue():
+            bad.append("malformed: exit %s, %r" % (rc, err.getvalue()))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = main(["send", "127.0.0.1", path, "--key-file", os.path.join(d, "none")])
+        if rc != 2:
+            bad.append("no such file: exit %s" % rc)
+    out.append("K8 --key-file: 3 forms taken, %d refused, the command line's exit 2: %s"
+               % (len(refusals), "; ".join(bad) or "right"))
+    if bad:
+        fails.append("K8")
+    return rxk
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("send")
     s.add_argument("addr")
     s.add_argument("file")
     s.add_argument("--port", type=int, default=8808)
-    s.add_argument("--segment", type=int, default=1440)
+    s.add_argument("--segment", type=int)
     s.add_argument("--drop", type=float, default=0.0)
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--id", type=lambda v: int(v, 0))
     s.add_argument("--bad-crc", action="store_true")
     s.add_argument("--vanish", action="store_true")
     s.add_argument("--hold", type=float, default=HOLD)
+    s.add_argument("--key-file")
     r = sub.add_parser("receive")
     r.add_argument("out")
     r.add_argument("--port", type=int, default=8808)
@@ -810,9 +1360,10 @@ def main():
     r.add_argument("--noise", action="store_true")
     r.add_argument("--lose", type=float, default=0.0)
     r.add_argument("--ready")
+    r.add_argument("--key-file")
     f = sub.add_parser("forge")
     f.add_argument("addr")
-    f.add_argument("cases", nargs="+", choices=sorted(FORGE))
+    f.add_argument("cases", nargs="+", choices=sorted(dict(FORGE, **FORGE_KEYED)))
     f.add_argument("--port", type=int, default=8808)
     f.add_argument("--id", type=lambda v: int(v, 0))
     f.add_argument("--buffer", type=int, default=1 << 20)
@@ -821,6 +1372,7 @@ def main():
     f.add_argument("--wait", type=float, default=0.0)
     f.add_argument("--counter")
     f.add_argument("--show", action="append", default=[])
+    f.add_argument("--key-file")
     x = sub.add_parser("reflect")
     x.add_argument("addr")
     x.add_argument("--victim", required=True)
@@ -834,7 +1386,14 @@ def main():
     w.add_argument("--timeout", type=float, default=600)
     w.add_argument("--ready")
     sub.add_parser("selftest")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
+    key = None
+    if getattr(a, "key_file", None):
+        try:
+            key = read_key_file(a.key_file)
+        except KeyFileError as e:
+            print("reliable.py %s: %s" % (a.cmd, e), file=sys.stderr)
+            return 2
     if a.cmd == "watch":
         return watch(a.timeout, a.ready)
     if a.cmd == "selftest":
@@ -842,8 +1401,11 @@ def main():
     if a.cmd == "forge":
         if a.repeat < 1:
             ap.error("--repeat must be at least 1")
+        keyed = [c for c in a.cases if c in FORGE_KEYED]
+        if keyed and not key:
+            ap.error("cases of version 2 only, without --key-file: " + " ".join(keyed))
         return forge(a.addr, a.cases, a.port, a.id, a.buffer, a.wait, a.counter, a.show,
-                     a.bind, a.repeat)
+                     a.bind, a.repeat, key)
     if a.cmd == "reflect":
         if a.data < 0 or a.closes < 0:
             ap.error("--data and --closes must not be negative")
@@ -852,14 +1414,14 @@ def main():
     if a.cmd == "send":
         with open(a.file, "rb") as fp:
             data = fp.read()
-        tx = Sender(a.addr, a.port, a.segment, hold=a.hold)
+        tx = Sender(a.addr, a.port, a.segment, hold=a.hold, key=key)
         ret = tx.send(data, a.drop, random.Random(a.seed), a.id, a.bad_crc, a.vanish)
         print("stats " + " ".join("%s=%d" % kv for kv in tx.stats.items()))
         if ret:
             print("send: %s" % errno.errorcode.get(-ret, ret))
         return 0 if ret == 0 else 1
     rx = Receiver(a.port, a.buffer, a.bind, a.flip, a.noise, a.lose, verbose=True,
-                  hold=a.hold)
+                  hold=a.hold, key=key)
     if a.ready:
         open(a.ready, "w").close()
     got = rx.receive(a.linger)

@@ -8,12 +8,23 @@ that started it, never answers more bytes than that source sent it, and
 keeps an incomplete message for a hold after its last datagram. "Bytes"
 on the wire: a datagram's payload + 28 (its IPv4 and UDP headers: WIRE).
 
+With a key (32 bytes: Sender's and Receiver's @key), they speak version 2
+only (protocol.rst, "Authenticated transfers"): every datagram carries a
+16-byte tag, keyed BLAKE2s with a 16-byte digest over a nonce and the
+datagram, right after its type's header (tag(), seal(), unseal(): the one
+place that computes and checks tags); the sender starts each message with
+HELLO and tags its DATA and CLOSEs with the receiver's CHALLENGE. Without
+one, version 1, as before.
+
 tests/reliable.py is their command line, with the tools built on them
 (forge, reflect, watch, selftest); it offers these names too (tests/fuzz.py
 builds its datagrams of the reliable mode from them).
 """
 import collections
 import errno
+import hashlib
+import hmac
+import os
 import random
 import select
 import socket
@@ -46,9 +57,102 @@ SO_RCVBUFFORCE = 33
 IP_PKTINFO = 8
 # The receiver's counts of dropped datagrams: what receive_udp counts in
 # rejected. ("duplicate" is not one: a DATA resent is no fault.)
-REJECTED = ("malformed", "stale", "control", "refused", "foreign", "busy")
+# "unauthentic" (a tag that does not verify) only with a key.
+REJECTED = ("malformed", "stale", "control", "refused", "foreign", "busy", "unauthentic")
 
 assert NACK_HDR.size == 24 and NACK_HDR.size + NACK_RANGES * RANGE.size == 1472
+
+# Version 2 (a shared key): the tag after each type's header, two more types.
+VERSION2 = 2
+HELLO, CHALLENGE = 6, 7
+NAMES.update({HELLO: "HELLO", CHALLENGE: "CHALLENGE"})
+HELLO_HDR = struct.Struct(">IBBHQQQ")     # + total length, 8 zero bytes
+CHALLENGE_HDR = struct.Struct(">IBBHQ16s")  # + the challenge
+KEY_SIZE = 32
+TAG = 16                                  # keyed BLAKE2s, a 16-byte digest
+NONCE_SIZE = 16
+NONCE_ZERO = bytes(NONCE_SIZE)            # HELLO's and CHALLENGE's nonce
+CHALLENGE_SIZE = 16
+NACK_RANGES_V2 = 179                      # 24 + 16 + 179 * 8 = 1472 bytes
+# Each type's header: the bytes before the tag.
+HEADERS = {DATA: DATA_HDR.size, CLOSE: CLOSE_HDR.size, NACK: NACK_HDR.size,
+           ACK: ACK_HDR.size, REFUSE: REFUSE_HDR.size, HELLO: HELLO_HDR.size,
+           CHALLENGE: CHALLENGE_HDR.size}
+
+assert HELLO_HDR.size + TAG == 48 and CHALLENGE_HDR.size + TAG == 48
+assert NACK_HDR.size + TAG + NACK_RANGES_V2 * RANGE.size == 1472
+
+
+def tag(key, nonce, header, rest=b""):
+    """The tag of a datagram whose type's header is @header (its version
+    byte 2) and whose bytes after the tag are @rest: keyed BLAKE2s (digest
+    size 16, BLAKE2s' own outlen, not a cut 32-byte digest) over @nonce,
+    @header and @rest."""
+    return hashlib.blake2s(bytes(nonce) + bytes(header) + bytes(rest), key=key,
+                           digest_size=TAG).digest()
+
+
+def seal(key, nonce, datagram, hdr_len=None):
+    """@datagram (the layout of version 1: its type's header, then the rest;
+    the version byte is what the caller wrote, 2 for a real one) with its
+    tag inserted after the first @hdr_len bytes (its type's header by
+    default): the datagram of version 2."""
+    datagram = bytes(datagram)
+    if hdr_len is None:
+        hdr_len = HEADERS[datagram[5]]
+    head, rest = datagram[:hdr_len], datagram[hdr_len:]
+    return head + tag(key, nonce, head, rest) + rest
+
+
+def unseal(key, nonce, datagram, hdr_len=None):
+    """The bytes of @datagram without its tag (the layout of version 1), if
+    the tag after its first @hdr_len bytes (its type's header by default)
+    verifies with @key and @nonce; else None (too short, an unknown type
+    when @hdr_len is not given, a wrong tag)."""
+    datagram = bytes(datagram)
+    if hdr_len is None:
+        if len(datagram) < COMMON.size or datagram[5] not in HEADERS:
+            return None
+        hdr_len = HEADERS[datagram[5]]
+    if len(datagram) < hdr_len + TAG:
+        return None
+    head, got, rest = datagram[:hdr_len], datagram[hdr_len:hdr_len + TAG], datagram[hdr_len + TAG:]
+    if not hmac.compare_digest(got, tag(key, nonce, head, rest)):
+        return None
+    return head + rest
+
+
+class KeyFileError(ValueError):
+    pass
+
+
+def read_key_file(path):
+    """The 32-byte key in the file @path: 64 hex digits, an optional
+    newline after them. KeyFileError if the file is readable or writable
+    by its group or others (mode & 0o077), cannot be read, or holds
+    anything else."""
+    try:
+        with open(path, "rb") as fp:
+            mode = os.fstat(fp.fileno()).st_mode
+            text = fp.read(4096)
+    except OSError as e:
+        raise KeyFileError("%s: %s" % (path, e.strerror or e)) from None
+    if mode & 0o077:
+        raise KeyFileError("%s: mode %04o: a key file must not be readable or writable by"
+                           " group or others (chmod 600)" % (path, mode & 0o7777))
+    if text.endswith(b"\n"):
+        text = text[:-1]
+    if len(text) != 2 * KEY_SIZE or any(c not in b"0123456789abcdefABCDEF" for c in text):
+        raise KeyFileError("%s: not a key: 64 hex digits (32 bytes) and an optional newline"
+                           % path)
+    return bytes.fromhex(text.decode())
+
+
+def check_key(key):
+    """@key, None or 32 bytes; else ValueError."""
+    if key is not None and (not isinstance(key, (bytes, bytearray)) or len(key) != KEY_SIZE):
+        raise ValueError("a key is 32 bytes")
+    return bytes(key) if key is not None else None
 
 
 def crc32(data):
@@ -65,17 +169,29 @@ def big_rcvbuf(sock, size=64 << 20):
 
 class Sender:
     """The sender of protocol.rst: SENDING, then CLOSING until an answer,
-    or until @hold seconds passed without progress."""
+    or until @hold seconds passed without progress. With @key (32 bytes),
+    version 2: HELLO first, until the receiver's CHALLENGE, every datagram
+    tagged. @record, a list: every datagram sent is appended to it (as it
+    went on the wire)."""
 
-    def __init__(self, addr, port=8808, segment=1440, instance=None, hold=HOLD):
+    def __init__(self, addr, port=8808, segment=None, instance=None, hold=HOLD, key=None,
+                 record=None):
         self.dest = (addr, port)
         self.sock = None
+        self.key = check_key(key)
+        self.version = VERSION2 if self.key else VERSION
+        self.nack_ranges = NACK_RANGES_V2 if self.key else NACK_RANGES
+        if segment is None:
+            # 1500 less the IPv4 and UDP headers and the DATA header (and tag).
+            segment = 1440 - (TAG if self.key else 0)
         self.segment = segment
         self.instance = random.getrandbits(32) if instance is None else instance
         self.hold = hold
         self.count = 0
         self.srtt = None
         self.stats = {}
+        self.record = record
+        self.challenge = None   # the message's challenge (version 2)
 
     def _connect(self):
         """A socket of its own for each message, connected to the receiver:
@@ -87,10 +203,22 @@ class Sender:
         big_rcvbuf(self.sock, 4 << 20)
         self.sock.connect(self.dest)
 
+    def _put(self, body):
+        if self.record is not None:
+            self.record.append(body)
+        self.sock.send(body)
+
+    def _seal(self, body, nonce=None):
+        """@body as it goes: with a key, tagged (the message's challenge as
+        the nonce unless @nonce)."""
+        if not self.key:
+            return body
+        return seal(self.key, self.challenge if nonce is None else nonce, body)
+
     def _data(self, msg_id, data, seg_no):
         off = seg_no * self.segment
-        hdr = DATA_HDR.pack(MAGIC, VERSION, DATA, self.segment, msg_id, off, len(data))
-        self.sock.send(hdr + data[off:off + self.segment])
+        hdr = DATA_HDR.pack(MAGIC, self.version, DATA, self.segment, msg_id, off, len(data))
+        self._put(self._seal(hdr + data[off:off + self.segment]))
 
     def send(self, data, drop=0.0, rng=random, msg_id=None, bad_crc=False, vanish=False):
         """0 once the receiver confirmed DATA; else a negative errno. With
@@ -100,9 +228,51 @@ class Sender:
         except ConnectionRefusedError:
             return -errno.ECONNREFUSED
 
+    def _adopt(self, body):
+        """A CHALLENGE of the message (checked): whether its challenge is
+        another than the sender's, now taken."""
+        challenge = CHALLENGE_HDR.unpack_from(body)[5]
+        if challenge == self.challenge:
+            return False
+        self.challenge = challenge
+        self.stats["challenges"] += 1
+        return True
+
+    def _hello_datagram(self, msg_id, total):
+        """The HELLO of @msg_id, of @total bytes: its nonce zero."""
+        return seal(self.key, NONCE_ZERO,
+                    HELLO_HDR.pack(MAGIC, VERSION2, HELLO, self.segment, msg_id, total, 0))
+
+    def _hello(self, msg_id, total):
+        """Version 2: HELLO until the CHALLENGE of @msg_id, on the CLOSE's
+        timer (4 round trips, 0.2 s at first, doubling to 2 s); 0 once it
+        came (the message's challenge taken), -ETIMEDOUT once @hold seconds
+        passed since the first HELLO and two HELLOs at least were sent."""
+        hello = self._hello_datagram(msg_id, total)
+        rto = max(4 * self.srtt, RTO_MIN) if self.srtt else RTO_FIRST
+        start = time.monotonic()
+        hellos = 0
+        while True:
+            self._put(hello)
+            hellos += 1
+            self.stats["hellos"] += 1
+            until = time.monotonic() + rto
+            if hellos > 2:
+                until = min(until, start + self.hold)
+            # Without a challenge, only a CHALLENGE can verify.
+            ans = self._answer(msg_id, until - time.monotonic())
+            if ans is not None:
+                self._adopt(ans[1])
+                return 0
+            if hellos >= 2 and time.monotonic() - start >= self.hold:
+                return -errno.ETIMEDOUT
+            rto = min(rto * 2, RTO_MAX)
+
     def _send(self, data, drop, rng, msg_id, bad_crc, vanish):
         st = self.stats = {"rounds": 0, "nacks": 0, "batch": 0, "resent": 0,
                            "tries": 0, "sent": 0, "rejected": 0}
+        if self.key:
+            st.update({"hellos": 0, "challenges": 0, "unauthentic": 0})
         if not SEGMENT_MIN <= self.segment <= SEGMENT_MAX:
             # No receiver would take it: refused, nothing sent.
             return -errno.EINVAL
@@ -110,6 +280,11 @@ class Sender:
             self.count += 1
             msg_id = self.instance << 32 | self.count
         self._connect()
+        self.challenge = None
+        if self.key:
+            ret = self._hello(msg_id, len(data))
+            if ret:
+                return ret
         seg = self.segment
         nseg = (len(data) + seg - 1) // seg
         # SENDING, with a look for a REFUSE every CHECK_EVERY bytes.
@@ -122,12 +297,16 @@ class Sender:
             if since_check >= CHECK_EVERY:
                 since_check = 0
                 ans = self._answer(msg_id, 0)
+                while ans and ans[0] == CHALLENGE:
+                    # A late answer to a HELLO sent again: another
+                    # challenge is taken (the CLOSE will bring the rest).
+                    self._adopt(ans[1])
+                    ans = self._answer(msg_id, 0)
                 if ans and ans[0] == REFUSE:
                     return -REFUSE_HDR.unpack_from(ans[1])[5]
         if vanish:
             return 0
         crc = crc32(data) ^ (1 if bad_crc else 0)
-        close = CLOSE_HDR.pack(MAGIC, VERSION, CLOSE, seg, msg_id, len(data), crc, 0)
         rto = max(4 * self.srtt, RTO_MIN) if self.srtt else RTO_FIRST
         closes = 0              # CLOSEs sent
         timeouts = 0            # CLOSE timeouts in a row
@@ -140,7 +319,9 @@ class Sender:
             st["rounds"] += 1
             closes += 1
             batch = 0
-            self.sock.send(close)
+            # (Tagged with the challenge it has now: it may change.)
+            self._put(self._seal(CLOSE_HDR.pack(MAGIC, self.version, CLOSE, seg, msg_id,
+                                                len(data), crc, 0)))
             return time.monotonic(), True, 0
 
         def held(now):
@@ -163,13 +344,30 @@ class Sender:
                 timeouts += 1
                 st["tries"] = max(st["tries"], timeouts)
                 rto = min(rto * 2, RTO_MAX)
+                if self.key:
+                    # HELLO before the CLOSE: has the receiver still the
+                    # message (the same challenge back)?
+                    self._put(self._hello_datagram(msg_id, len(data)))
+                    st["hellos"] += 1
+                sent_at, first, budget = new_round()
+                continue
+            kind, body = ans
+            if kind == CHALLENGE:
+                if not self._adopt(body):
+                    continue    # the receiver has the message
+                # Another challenge: the receiver does not have the message
+                # (discarded, or never started). A CLOSE with it starts it,
+                # every segment missing; progress counts from here.
+                timeouts = 0
+                answered = True
+                progress = now
+                prev_missing = None
                 sent_at, first, budget = new_round()
                 continue
             timeouts = 0
             if not answered:
                 answered = True
                 progress = now
-            kind, body = ans
             if first:
                 rtt = now - sent_at
                 self.srtt = rtt if self.srtt is None else 0.875 * self.srtt + 0.125 * rtt
@@ -205,7 +403,9 @@ class Sender:
     def _answer(self, msg_id, timeout):
         """The next control datagram of @msg_id within @timeout, as (type,
         bytes), or None. What is queued is taken even once @timeout is
-        past (0 or less: only what is queued)."""
+        past (0 or less: only what is queued). With a key, the bytes are
+        the datagram without its tag, which verified (a CHALLENGE with the
+        zero nonce, the others with the message's challenge)."""
         deadline = time.monotonic() + timeout
         while True:
             # The socket stays blocking, for the sends: the wait is
@@ -220,13 +420,29 @@ class Sender:
                 self.stats["rejected"] += 1
                 continue
             magic, ver, kind, _, mid = COMMON.unpack_from(body)
+            if self.key:
+                # The tag first: nothing else it says counts before it.
+                if magic != MAGIC or ver != VERSION2 or kind not in (ACK, NACK, REFUSE,
+                                                                     CHALLENGE):
+                    self.stats["rejected"] += 1
+                    continue
+                nonce = NONCE_ZERO if kind == CHALLENGE else self.challenge
+                plain = unseal(self.key, nonce, body) if nonce is not None else None
+                if plain is None:
+                    self.stats["rejected"] += 1
+                    self.stats["unauthentic"] += 1
+                    continue
+                body = plain
             need = {ACK: ACK_HDR.size, NACK: NACK_HDR.size, REFUSE: REFUSE_HDR.size}.get(kind)
-            if magic != MAGIC or ver != VERSION or mid != msg_id or not need or len(body) < need:
+            if self.key and kind == CHALLENGE:
+                need = CHALLENGE_HDR.size
+            if magic != MAGIC or ver != self.version or mid != msg_id or not need \
+                    or len(body) < need:
                 self.stats["rejected"] += 1
                 continue
             if kind == NACK:
                 n = NACK_HDR.unpack_from(body)[5]
-                if not 1 <= n <= NACK_RANGES or len(body) < NACK_HDR.size + n * RANGE.size:
+                if not 1 <= n <= self.nack_ranges or len(body) < NACK_HDR.size + n * RANGE.size:
                     self.stats["rejected"] += 1
                     continue
             return kind, body
@@ -249,15 +465,21 @@ class Message:
         self.last = time.monotonic()    # its last datagram from the origin
         self.fresh = False              # DATA stored since the last answer
         self.crc = None                 # once COMPLETE
+        self.challenge = None           # version 2: its challenge (its tags' nonce)
 
 
 class Receiver:
     """The receiver of protocol.rst, for one message at a time, with the
     rules of a LAN: a message's origin, the answers' byte budget, the
-    hold."""
+    hold. With @key (32 bytes), version 2: every datagram's tag checked
+    first (one that does not verify: dropped, counted "unauthentic",
+    nothing else), HELLOs answered with a CHALLENGE, answers tagged."""
 
     def __init__(self, port=8808, buffer=1 << 30, bind="0.0.0.0", flip=False, noise=False,
-                 lose=0.0, verbose=False, hold=HOLD):
+                 lose=0.0, verbose=False, hold=HOLD, key=None):
+        self.key = check_key(key)
+        self.version = VERSION2 if self.key else VERSION
+        self.nack_ranges = NACK_RANGES_V2 if self.key else NACK_RANGES
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         big_rcvbuf(self.sock)
         self.sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
@@ -272,6 +494,12 @@ class Receiver:
         self.counts = {"malformed": 0, "stale": 0, "duplicate": 0, "control": 0,
                        "refused": 0, "foreign": 0, "busy": 0, "nacks": 0,
                        "budget": 0, "unsent": 0}
+        if self.key:
+            self.counts.update({"unauthentic": 0, "hellos": 0})
+        # Version 2: the offered challenge, drawn at load and whenever a
+        # message starts, completes or is discarded.
+        self.offered = os.urandom(CHALLENGE_SIZE) if self.key else None
+        self.unauth_log = 0.0   # the last "unauthentic" line (verbose: one a second)
         self.msg = None         # the current Message: RECEIVING or COMPLETE
         self.ref = None         # (id, address) of the last COMPLETE message (stale rule)
         self.refused = collections.deque(maxlen=16)     # ids refused for their size
@@ -291,6 +519,7 @@ class Receiver:
                         print("discarded: incomplete %g s after its origin's last datagram"
                               % self.hold, flush=True)
                     self.msg = None
+                    self._offer()
                     return None
             got = self._recv(timeout)
             if got is None:
@@ -333,8 +562,9 @@ class Receiver:
             # What a confused or forging peer could send first.
             self.noise = False
             mid, seg = COMMON.unpack_from(body)[4], COMMON.unpack_from(body)[3]
-            self._send(COMMON.pack(MAGIC, VERSION, NACK, seg, mid) + b"\0\1", dst, local)
-            self._send(ACK_HDR.pack(MAGIC, VERSION, ACK, seg, mid ^ 1, 0, 0, 0), dst, local)
+            self._send(COMMON.pack(MAGIC, self.version, NACK, seg, mid) + b"\0\1", dst, local)
+            self._send(self._seal(ACK_HDR.pack(MAGIC, self.version, ACK, seg, mid ^ 1, 0, 0, 0),
+                                  os.urandom(NONCE_SIZE)), dst, local)
         anc = []
         if local:
             anc = [(socket.IPPROTO_IP, IP_PKTINFO,
@@ -346,6 +576,15 @@ class Receiver:
             self.counts["unsent"] += 1
             return False
 
+    def _offer(self):
+        """Version 2: a new offered challenge (the one before dies)."""
+        if self.key:
+            self.offered = os.urandom(CHALLENGE_SIZE)
+
+    def _seal(self, body, nonce):
+        """@body as it goes: with a key, tagged with @nonce."""
+        return seal(self.key, nonce, body) if self.key else body
+
     def _room(self, msg):
         """The bytes @msg's budget still allows: what its origin sent for
         it, less what went back."""
@@ -353,7 +592,8 @@ class Receiver:
 
     def _answer(self, msg, kind, tail):
         """An answer of @msg to its origin, if its bytes fit the budget."""
-        body = COMMON.pack(MAGIC, VERSION, kind, msg.seg, msg.id) + tail
+        body = self._seal(COMMON.pack(MAGIC, self.version, kind, msg.seg, msg.id) + tail,
+                          msg.challenge)
         if len(body) + WIRE > self._room(msg):
             self.counts["budget"] += 1
             return False
@@ -368,8 +608,9 @@ class Receiver:
         most = NACK_BATCH if msg.fresh else 1
         msg.fresh = False
         have = msg.have
+        per = self.nack_ranges
         ranges, i = [], 0
-        while i < len(have) and len(ranges) < NACK_RANGES * most:
+        while i < len(have) and len(ranges) < per * most:
             if have[i]:
                 i += 1
                 continue
@@ -378,10 +619,10 @@ class Receiver:
                 j += 1
             ranges.append(RANGE.pack(i, j - i))
             i = j
-        fixed = WIRE + NACK_HDR.size
+        fixed = WIRE + NACK_HDR.size + (TAG if self.key else 0)
 
         def fit(room):
-            return max(0, min(NACK_RANGES, (room - fixed) // RANGE.size))
+            return max(0, min(per, (room - fixed) // RANGE.size))
 
         k = nacks = 0
         while k < len(ranges):
@@ -431,22 +672,81 @@ class Receiver:
             self.counts["busy"] += 1
             return None
         # A new message: the one in progress (from the same host: its
-        # sender started again) or the complete one is discarded.
+        # sender started again) or the complete one is discarded. It takes
+        # the offered challenge as its own, and another is offered.
         self.msg = Message(mid, seg, total, src, local)
+        self.msg.challenge = self.offered
+        self._offer()
         return self.msg
 
+    def _verify(self, body, src):
+        """Version 2: (@body without its tag, the nonce it verified with),
+        or None: dropped and counted, malformed (not of version 2, an
+        unknown type, shorter than its type's header and the tag) or
+        unauthentic (the tag does not verify: nothing else it says is
+        looked at). The nonce: zero for HELLO and CHALLENGE; for the
+        current message's id its challenge, for any other the offered
+        one."""
+        magic, ver, kind, _, mid = COMMON.unpack_from(body)
+        if magic != MAGIC or ver != VERSION2 or kind not in HEADERS \
+                or len(body) < HEADERS[kind] + TAG:
+            self.counts["malformed"] += 1
+            return None
+        if kind in (HELLO, CHALLENGE):
+            nonce = NONCE_ZERO
+        elif self.msg is not None and mid == self.msg.id:
+            nonce = self.msg.challenge
+        else:
+            nonce = self.offered
+        plain = unseal(self.key, nonce, body, HEADERS[kind])
+        if plain is None:
+            self.counts["unauthentic"] += 1
+            now = time.monotonic()
+            if self.verbose and now - self.unauth_log >= 1:
+                self.unauth_log = now
+                print("unauthentic: a %s from %s:%d whose tag does not verify (%d so far)"
+                      % (NAMES.get(kind), src[0], src[1], self.counts["unauthentic"]),
+                      flush=True)
+            return None
+        return plain, nonce
+
+    def _challenge(self, mid, seg, src, local):
+        """Version 2: the answer to a HELLO (checked): the current
+        message's challenge if it is of the current message from its
+        origin, else the offered one; no state kept."""
+        msg = self.msg
+        if msg is not None and mid == msg.id and src == msg.origin:
+            challenge = msg.challenge
+        else:
+            challenge = self.offered
+        self.counts["hellos"] += 1
+        self._send(seal(self.key, NONCE_ZERO, CHALLENGE_HDR.pack(MAGIC, VERSION2, CHALLENGE,
+                                                                seg, mid, challenge)),
+                   src, local)
+
     def _datagram(self, body, src, local=None):
-        if self.lose and len(body) > CLOSE_HDR.size and self.rng.random() < self.lose:
+        if self.lose and len(body) > CLOSE_HDR.size + (TAG if self.key else 0) \
+                and self.rng.random() < self.lose:
             return None
         if len(body) < COMMON.size:
             self.counts["malformed"] += 1
             return None
+        wire = len(body) + WIRE         # its bytes on the wire, the tag's included
+        nonce = None
+        if self.key:
+            got = self._verify(body, src)
+            if got is None:
+                return None
+            body, nonce = got
         magic, ver, kind, seg, mid = COMMON.unpack_from(body)
-        if magic != MAGIC or ver != VERSION or not SEGMENT_MIN <= seg <= SEGMENT_MAX:
+        if magic != MAGIC or ver != self.version or not SEGMENT_MIN <= seg <= SEGMENT_MAX:
             self.counts["malformed"] += 1
             return None
-        if kind in (NACK, ACK, REFUSE):
+        if kind in (NACK, ACK, REFUSE) or (self.key and kind == CHALLENGE):
             self.counts["control"] += 1
+            return None
+        if self.key and kind == HELLO:
+            self._challenge(mid, seg, src, local)
             return None
         if kind not in (DATA, CLOSE):
             self.counts["malformed"] += 1
@@ -468,8 +768,9 @@ class Receiver:
                 if mid not in self.refused or kind == CLOSE:
                     if mid not in self.refused:
                         self.refused.append(mid)
-                    self._send(REFUSE_HDR.pack(MAGIC, VERSION, REFUSE, seg, mid, errno.EFBIG),
-                               src, local)
+                    # (Tagged with what the datagram verified with.)
+                    self._send(self._seal(REFUSE_HDR.pack(MAGIC, self.version, REFUSE, seg, mid,
+                                                          errno.EFBIG), nonce), src, local)
                 return None
             if msg is None:
                 return None
@@ -488,14 +789,14 @@ class Receiver:
             if kind == CLOSE and crc != msg.crc:
                 self.counts["malformed"] += 1
                 return None
-            msg.got += len(body) + WIRE
+            msg.got += wire
             msg.last = time.monotonic()
             if kind == DATA:
                 self.counts["duplicate"] += 1
                 return None
             self._answer(msg, ACK, struct.pack(">QII", msg.total, msg.crc, 0))
             return None
-        msg.got += len(body) + WIRE
+        msg.got += wire
         msg.last = time.monotonic()
         if kind == DATA:
             i = off // seg
@@ -516,9 +817,11 @@ class Receiver:
         if crc32(buf) != crc:
             self._answer(msg, REFUSE, struct.pack(">I", errno.EBADMSG))
             self.msg = None
+            self._offer()
             return "refused"
         msg.crc = crc
         self._answer(msg, ACK, struct.pack(">QII", total, crc, 0))
+        self._offer()
         self.ref = (mid, msg.origin[0])
         msg.buf = msg.have = None
         return bytes(buf), crc
