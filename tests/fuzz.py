@@ -4,7 +4,7 @@
 receive_udp, from several processes at once, then a check that what the
 modules say still agrees with itself and with the docs.
 
-  fuzz.py MODDIR SECONDS SEED
+  fuzz.py MODDIR SECONDS SEED [--key-file FILE]
 
 Runs as root in a guest (tests/guest.sh, test "fuzz"; make fuzz). Workers,
 each a process with its own random sequence derived from SEED:
@@ -27,6 +27,22 @@ each a process with its own random sequence derived from SEED:
   modules   insmod (finit_module) with random parameters, and rmmod, at
             random moments
 
+With --key-file FILE (tests/reliable.py's key files: 64 hex digits, mode
+600), version 2 too (Documentation/protocol.rst, "Authenticated
+transfers"): the modules worker loads the modules with key= (most loads
+with mode=reliable, a few others; mostly the key, else another, or a value
+that is none), the params worker writes key now and then; the udp worker
+sends HELLOs (nonce zero, rightly tagged) and keeps the challenges that
+its CHALLENGEs bring, and its reliable-mode datagrams go out in version 2,
+rightly tagged (the nonce a challenge it was given, or a random or zero
+one: a guess), or with a wrong tag (a bit flipped, another key, a tag cut
+short or in the wrong place), or in version 1, or in version 2 untagged,
+or in version 1 tagged; plus CHALLENGEs, control types and HELLOs of its
+own (malformed now and then); a whole small message after its HELLO and
+CHALLENGE, mostly tagged with that challenge. The checks after the fuzz
+then also carry a message between a fresh pair loaded with mode=reliable
+and the key. Without the option, the sequences are those of before.
+
 Every few seconds the main process kills a random worker with SIGKILL (a
 writer dies in the middle of a message, a reader in a blocking read) and
 starts it again with the next sequence. Every blocking call is bounded by
@@ -45,6 +61,8 @@ must unload, and a fresh pair must carry a message. Prints what each worker did 
 ("FAIL: ..."), and exits 1 on a failure. The same SEED gives the same
 sequences (the interleaving of the processes still varies).
 """
+import argparse
+import collections
 import ctypes
 import errno
 import fcntl
@@ -116,9 +134,11 @@ def on_alarm(signum, frame):
 class Worker:
     """One process's random sequence; counts what its calls returned."""
 
-    def __init__(self, kind, seed, moddir, deadline, tmp):
+    def __init__(self, kind, seed, moddir, deadline, tmp, key=None):
         self.kind = kind
         self.tmp = tmp
+        self.key = key          # version 2's key (--key-file), or None
+        self.challenges = collections.deque(maxlen=8)   # udp: challenges received (version 2)
         self.rnd = random.Random("%s-%s" % (seed, kind))
         self.moddir = moddir
         self.deadline = deadline
@@ -167,6 +187,19 @@ class Worker:
         return bytes(r.choice(b"0123456789.kKmMgG \n-x")
                      for _ in range(r.randrange(12)))
 
+    def key_value(self):
+        """A value for the key parameter (version 2): mostly the key;
+        else another key, or one that is none."""
+        r = self.rnd
+        pick = r.random()
+        if pick < 0.7:
+            return self.key.hex()
+        if pick < 0.8:
+            return r.randbytes(rel.KEY_SIZE).hex()
+        return r.choice(("", "0", self.key.hex()[:-1], self.key.hex() + "0",
+                         self.key.hex().upper(), self.key.hex() + "\n", "zz" * rel.KEY_SIZE,
+                         " " + self.key.hex(), "x" * 200))
+
     def seconds(self):
         """A value for hold or idle: valid (1..3600), or near it."""
         r = self.rnd
@@ -206,6 +239,8 @@ class Worker:
                          "last_error", "buffer_size", "rcvbuf", "drops",
                          "overflow", "peer", "gso", "gro", "zerocopy", "rate",
                          "hold", "idle", "port", "dev", "crc32_impl", "bogus"))
+        if self.key and r.random() < 0.1:
+            name = "key"
         path = "%s/%s" % (d, name)
         if r.random() < 0.3:
             self.call("param read", self.read_file, path)
@@ -221,6 +256,8 @@ class Worker:
             val = r.choice((b"0", b"0", b"100M", b"1M", b"64K"))
         elif name in ("hold", "idle") and r.random() < 0.8:
             val = self.seconds().encode()
+        elif name == "key":
+            val = self.key_value().encode()
         else:
             val = self.value()
         self.call("param write", self.write_file, path, val)
@@ -412,7 +449,8 @@ class Worker:
     def reliable(self):
         """Well-formed reliable-mode datagrams from one of the hosts
         127.0.0.2-9 (each socket a port of its own): a burst of DATA and
-        CLOSE of one id, or a whole small message and its CLOSE."""
+        CLOSE of one id, or a whole small message and its CLOSE. With a
+        key, version 2 too (keyed())."""
         r = self.rnd
         s = r.choice(self.hosts)
         dst = ("127.0.0.1", PORT)
@@ -423,21 +461,29 @@ class Worker:
             mid = r.getrandbits(64)
         seg = r.choice((rel.SEGMENT_MIN, rel.SEGMENT_MIN, 1024, 1440, 8192,
                         rel.SEGMENT_MAX))
+        if self.key:
+            if r.random() < 0.3:
+                self.hello(s, mid, seg, r.choice((0, seg, 1 << 20)), dst,
+                           r.choice((0, 0.01, 0.05)))
+            if r.random() < 0.1:
+                self.stray(s, mid, seg, dst)
         if r.random() < 0.1:
             # A whole message, its DATA in any order, then its CLOSE with
-            # the right CRC-32 (once in a while a wrong one).
+            # the right CRC-32 (once in a while a wrong one). With a key,
+            # after its HELLO, mostly tagged with the challenge that came.
             data = r.randbytes(r.choice((0, 1, seg, 3 * seg + 5, 8 * seg)))
+            nonce = None
+            if self.key:
+                nonce = self.hello(s, mid, seg, len(data), dst, 0.2)
             order = list(range((len(data) + seg - 1) // seg))
             r.shuffle(order)
             for i in order:
-                self.call("rel send", s.sendto,
-                          rel.DATA_HDR.pack(rel.MAGIC, rel.VERSION, rel.DATA, seg, mid,
-                                            i * seg, len(data))
-                          + data[i * seg:(i + 1) * seg], dst)
+                self.rel_send(s, rel.DATA_HDR.pack(rel.MAGIC, rel.VERSION, rel.DATA, seg, mid,
+                                                   i * seg, len(data))
+                              + data[i * seg:(i + 1) * seg], dst, nonce)
             crc = zlib.crc32(data) ^ (1 if r.random() < 0.1 else 0)
-            self.call("rel send", s.sendto,
-                      rel.CLOSE_HDR.pack(rel.MAGIC, rel.VERSION, rel.CLOSE, seg, mid,
-                                         len(data), crc, 0), dst)
+            self.rel_send(s, rel.CLOSE_HDR.pack(rel.MAGIC, rel.VERSION, rel.CLOSE, seg, mid,
+                                                len(data), crc, 0), dst, nonce)
             return
         total = r.choice((0, 1, seg - 1, seg, seg + 1, 3 * seg, 64 << 10, 1 << 20,
                           (1 << 20) + 1, 16 << 20, r.randrange(1, 4 << 20)))
@@ -451,9 +497,145 @@ class Worker:
             else:
                 body = rel.CLOSE_HDR.pack(rel.MAGIC, rel.VERSION, rel.CLOSE, seg, mid, tot,
                                           r.choice((0, r.getrandbits(32))), 0)
-            self.call("rel send", s.sendto, body, dst)
+            self.rel_send(s, body, dst)
         if r.random() < 0.1:
             time.sleep(r.choice((0.1, 1)))
+
+    def rel_send(self, s, body, dst, nonce=None):
+        """@body (version 1) from @s to @dst; with a key, as keyed() makes
+        it: rightly tagged with @nonce, if given, 9 times in 10."""
+        if self.key:
+            right = nonce is not None and self.rnd.random() < 0.9
+            body = self.keyed(body, nonce, right)
+        self.call("rel send", s.sendto, body, dst)
+
+    def nonce(self):
+        """A nonce for a datagram but HELLO and CHALLENGE: a challenge a
+        CHALLENGE brought (the offered one, or a message's), or a guess:
+        random, or zero."""
+        r = self.rnd
+        pick = r.random()
+        if self.challenges and pick < 0.7:
+            return r.choice(self.challenges)
+        if pick < 0.85:
+            return r.randbytes(rel.NONCE_SIZE)
+        return rel.NONCE_ZERO
+
+    def keyed(self, body, nonce=None, right=False):
+        """@body (the layout of version 1, its version byte 1) as it goes
+        with a key: in version 2 and rightly tagged (always if @right)
+        with @nonce or nonce() (zero for HELLO and CHALLENGE); or with a
+        wrong tag; or in version 1; or in version 2 without a tag; or in
+        version 1 with a tag."""
+        r = self.rnd
+        if len(body) < rel.COMMON.size:
+            return body
+        kind = body[5]
+        hdr = rel.HEADERS.get(kind, rel.DATA_HDR.size)
+        v2 = body[:4] + bytes([rel.VERSION2]) + body[5:]
+        if kind in (rel.HELLO, rel.CHALLENGE):
+            nonce = rel.NONCE_ZERO
+        elif nonce is None:
+            nonce = self.nonce()
+        pick = 0.0 if right else r.random()
+        if pick < 0.6:
+            self.count("rel v2 tagged")
+            return rel.seal(self.key, nonce, v2, hdr)
+        if pick < 0.75:
+            self.count("rel v2 wrong tag")
+            how = r.randrange(4)
+            if how == 0:
+                # A bit of the tag flipped.
+                bit = r.randrange(rel.TAG * 8)
+                out = bytearray(rel.seal(self.key, nonce, v2, hdr))
+                out[hdr + bit // 8] ^= 1 << bit % 8
+                return bytes(out)
+            if how == 1:
+                # Another key.
+                return rel.seal(r.randbytes(rel.KEY_SIZE), nonce, v2, hdr)
+            if how == 2:
+                # The tag cut short.
+                out = rel.seal(self.key, nonce, v2, hdr)
+                cut = r.randint(1, rel.TAG)
+                return out[:hdr + rel.TAG - cut] + out[hdr + rel.TAG:]
+            # The tag in the wrong place.
+            at = min(max(hdr + r.choice((-8, -4, 8, 16)), 0), len(v2))
+            return rel.seal(self.key, nonce, v2, at)
+        if pick < 0.85:
+            self.count("rel v1")
+            return body
+        if pick < 0.92:
+            self.count("rel v2 untagged")
+            return v2
+        self.count("rel v1 tagged")
+        return rel.seal(self.key, nonce, body, hdr)
+
+    def hello(self, s, mid, seg, total, dst, wait):
+        """Version 2: a HELLO of @mid (nonce zero, rightly tagged) from @s,
+        then what comes back to @s within @wait seconds (challenges kept).
+        The last challenge that came, or None."""
+        body = rel.seal(self.key, rel.NONCE_ZERO,
+                        rel.HELLO_HDR.pack(rel.MAGIC, rel.VERSION2, rel.HELLO, seg, mid, total, 0))
+        self.call("rel hello", s.sendto, body, dst)
+        return self.call("rel answers", self.answers, s, wait)
+
+    def answers(self, s, wait):
+        """What came back to @s (non-blocking) within @wait seconds: the
+        challenges of the CHALLENGEs that verify kept; the last one, or
+        None."""
+        last = None
+        end = time.monotonic() + wait
+        while True:
+            ready, _, _ = select.select([s], [], [], max(end - time.monotonic(), 0))
+            if not ready:
+                return last
+            try:
+                ans = s.recv(65535)
+            except BlockingIOError:
+                return last
+            except OSError as e:
+                self.count("rel recv %s" % errno.errorcode.get(e.errno, e.errno))
+                continue
+            plain = rel.unseal(self.key, rel.NONCE_ZERO, ans)
+            if plain and len(plain) >= rel.CHALLENGE_HDR.size and plain[5] == rel.CHALLENGE \
+                    and plain[4] == rel.VERSION2:
+                last = rel.CHALLENGE_HDR.unpack_from(plain)[5]
+                self.challenges.append(last)
+                self.count("rel challenge")
+            else:
+                self.count("rel answer")
+
+    def stray(self, s, mid, seg, dst):
+        """Version 2 datagrams of the types a receiver answers or drops:
+        HELLOs with a nonce not zero, cut short, of odd segments, their
+        zero bytes not zero; CHALLENGEs and control types to the receiver."""
+        r = self.rnd
+        pick = r.randrange(6)
+        hello = rel.HELLO_HDR.pack(rel.MAGIC, rel.VERSION2, rel.HELLO, seg, mid,
+                                   r.choice((0, seg, 1 << 20)), 0)
+        if pick == 0:
+            body = rel.seal(self.key, r.randbytes(rel.NONCE_SIZE), hello)
+        elif pick == 1:
+            body = rel.seal(self.key, rel.NONCE_ZERO, hello)[:r.randrange(48)]
+        elif pick == 2:
+            body = rel.seal(self.key, rel.NONCE_ZERO,
+                            rel.CHALLENGE_HDR.pack(rel.MAGIC, rel.VERSION2, rel.CHALLENGE, seg,
+                                                   mid, r.randbytes(rel.CHALLENGE_SIZE)))
+        elif pick == 3:
+            body = rel.seal(self.key, self.nonce(),
+                            rel.NACK_HDR.pack(rel.MAGIC, rel.VERSION2, rel.NACK, seg, mid, 1, 0, 1)
+                            + rel.RANGE.pack(0, 1))
+        elif pick == 4:
+            body = rel.seal(self.key, self.nonce(),
+                            rel.ACK_HDR.pack(rel.MAGIC, rel.VERSION2, rel.ACK, seg, mid,
+                                             r.randrange(1 << 20), r.getrandbits(32), 0))
+        else:
+            body = rel.seal(self.key, rel.NONCE_ZERO,
+                            rel.HELLO_HDR.pack(rel.MAGIC, rel.VERSION2, rel.HELLO,
+                                               r.choice((0, 511, 65476, 65535)), mid,
+                                               r.getrandbits(64), r.getrandbits(64)))
+        self.count("rel stray %s" % rel.NAMES[body[5]] if len(body) > 5 else "rel stray short")
+        self.call("rel send", s.sendto, body, dst)
 
     # ----------------------------------------------------------- modules
 
@@ -484,6 +666,12 @@ class Worker:
             if not any(p.startswith("buffer_size=") for p in params):
                 # The default buffer is 4 GiB: more than the guest has.
                 params.append("buffer_size=" + r.choice(("64K", "1M")))
+            if self.key and r.random() < (0.9 if "mode=reliable" in params else 0.1):
+                # Version 2: the key, mostly the right one (no spaces: a
+                # parameter line), mostly with mode=reliable (a raw module
+                # refuses one: EINVAL).
+                val = self.key_value().strip()
+                params.append("key=" + (val if val and " " not in val else self.key.hex()))
             fd = os.open("%s/%s.ko" % (self.moddir, mod), os.O_RDONLY)
             self.call("insmod", self.syscall, SYS_FINIT_MODULE, fd,
                       " ".join(params).encode(), 0)
@@ -595,7 +783,7 @@ def state(mod):
     return open("/sys/module/%s/parameters/state" % mod).read().split()[0]
 
 
-def check(moddir, fails):
+def check(moddir, fails, key=None):
     def fail(msg):
         print("# FAIL: " + msg, flush=True)
         fails.append(msg)
@@ -665,6 +853,22 @@ def check(moddir, fails):
     elif open("/sys/module/receive_udp/parameters/data").read() != "after the fuzz":
         fail("the message after the fuzz came back wrong")
     os.system("rmmod send_udp; rmmod receive_udp")
+    if key is None:
+        return
+    # With a key: a fresh pair in version 2 carries a message too.
+    args = "buffer_size=64K mode=reliable key=%s" % key.hex()
+    rc = os.system("insmod %s/receive_udp.ko %s && insmod %s/send_udp.ko %s"
+                   % (moddir, args, moddir, args))
+    if rc:
+        fail("insmod with the key after the fuzz")
+        os.system("rmmod send_udp 2>/dev/null; rmmod receive_udp 2>/dev/null")
+        return
+    open("/sys/module/send_udp/parameters/data", "w").write("after the fuzz, keyed")
+    if not wait(lambda: state("receive_udp") == "complete", 30):
+        fail("no keyed message after the fuzz: %s" % state("receive_udp"))
+    elif open("/sys/module/receive_udp/parameters/data").read() != "after the fuzz, keyed":
+        fail("the keyed message after the fuzz came back wrong")
+    os.system("rmmod send_udp; rmmod receive_udp")
 
 
 # ---------------------------------------------------------------- runner
@@ -672,14 +876,14 @@ def check(moddir, fails):
 KINDS = ("params", "devices", "devices", "netlink", "udp", "modules")
 
 
-def start(kind, seed, moddir, deadline, tmp):
+def start(kind, seed, moddir, deadline, tmp, key=None):
     pid = os.fork()
     if pid:
         return pid
     signal.signal(signal.SIGALRM, on_alarm)
     # genl.py prints what it finds; the run's output is the summary.
     sys.stdout = open(os.devnull, "w")
-    w = Worker(kind, seed, moddir, deadline, tmp)
+    w = Worker(kind, seed, moddir, deadline, tmp, key)
     try:
         w.run()
     except Exception:
@@ -691,17 +895,32 @@ def start(kind, seed, moddir, deadline, tmp):
 
 
 def main():
-    moddir, seconds, seed = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    ap = argparse.ArgumentParser(usage="fuzz.py MODDIR SECONDS SEED [--key-file FILE]")
+    ap.add_argument("moddir")
+    ap.add_argument("seconds", type=float)
+    ap.add_argument("seed")
+    ap.add_argument("--key-file", help="version 2 too, with the key in FILE "
+                    "(64 hex digits, mode 600)")
+    a = ap.parse_args()
+    moddir, seconds, seed = a.moddir, a.seconds, a.seed
+    key = None
+    if a.key_file:
+        try:
+            key = rel.read_key_file(a.key_file)
+        except rel.KeyFileError as e:
+            print("fuzz.py: %s" % e, file=sys.stderr)
+            sys.exit(2)
     tmp = os.environ.get("KUDP_TMP", "/tmp")
     print("# fuzz: seed %s, %d workers, %d s (make fuzz SEED=%s replays the "
-          "sequences)" % (seed, len(KINDS), seconds, seed), flush=True)
+          "sequences)%s" % (seed, len(KINDS), seconds, seed,
+                            "; version 2 too, with a key" if key else ""), flush=True)
     rnd = random.Random(seed)
     deadline = time.monotonic() + seconds
     workers = {}
     gen = 0
     for i, kind in enumerate(KINDS):
         workers[start(kind, "%s-%d-%d" % (seed, i, gen), moddir, deadline,
-                      tmp)] = (i, kind)
+                      tmp, key)] = (i, kind)
     killed = 0
     while time.monotonic() < deadline:
         time.sleep(rnd.uniform(1, 6))
@@ -714,7 +933,7 @@ def main():
         killed += 1
         gen += 1
         workers[start(kind, "%s-%d-%d" % (seed, i, gen), moddir, deadline,
-                      tmp)] = (i, kind)
+                      tmp, key)] = (i, kind)
     fails = []
     # Every worker ends by itself within its last alarm.
     end = time.monotonic() + 20
@@ -745,7 +964,7 @@ def main():
         if what == "fuzzer error":
             print("# FAIL: the %s worker failed (its traceback is above)" % kind)
             fails.append("fuzzer error")
-    check(moddir, fails)
+    check(moddir, fails, key)
     print("fuzz: " + ("ok" if not fails else "%d failures" % len(fails)))
     sys.exit(1 if fails else 0)
 
