@@ -13,7 +13,10 @@ them again later: a replay attack on the reliable mode's version 2
       cut it with UDP GSO (send_udp gso=0).
   replay.py send FILE [--to ADDR] [--port P] [--gap S]
       Send the recorded datagrams again to ADDR:P (127.0.0.1:8808), in
-      order, S seconds apart (0.001); print how many.
+      order, S seconds apart (0.001), from one socket; then collect what
+      comes back to it for a second. Print "sent N, HELLO H, answers T..."
+      (H: the reliable mode's HELLOs among them; T: the reliable mode's
+      type of each answer, in order, or "none").
 """
 import argparse
 import os
@@ -24,6 +27,7 @@ import time
 
 ETH_P_IP = 0x0800
 PACKET_HOST = 0             # loopback shows each packet twice: this is its delivery
+HELLO = 6                   # the reliable mode's type byte (the 6th) of a HELLO
 
 
 def capture(path, port, ready, stop):
@@ -55,14 +59,23 @@ def capture(path, port, ready, stop):
 def send(path, to, port, gap):
     data = open(path, "rb").read()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    off = n = 0
+    off = n = hellos = 0
     while off < len(data):
         (size,) = struct.unpack("!I", data[off:off + 4])
-        sock.sendto(data[off + 4:off + 4 + size], (to, port))
+        dgram = data[off + 4:off + 4 + size]
+        sock.sendto(dgram, (to, port))
+        hellos += len(dgram) > 5 and dgram[5] == HELLO
         off += 4 + size
         n += 1
         time.sleep(gap)
-    print(n)
+    answers = []
+    sock.settimeout(1.0)
+    try:
+        while True:
+            answers.append(str(sock.recv(1 << 16)[5]))
+    except (socket.timeout, IndexError):
+        pass
+    print("sent %d, HELLO %d, answers %s" % (n, hellos, " ".join(answers) or "none"))
     return 0
 
 
