@@ -3,8 +3,8 @@
  * The tags of the reliable mode's version 2 (see kudp_key.h). Linked into
  * both modules.
  */
-#include <crypto/algapi.h>
 #include <crypto/blake2s.h>
+#include <linux/compiler.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
 
@@ -21,6 +21,24 @@ const u8 kudp_nonce_none[KUDP_NONCE_LEN];
 void kudp_key_wipe(struct kudp_key *key)
 {
 	memzero_explicit(key, sizeof(*key));
+}
+
+/*
+ * Whether two tags are equal, in a time that does not say where they
+ * differ. crypto_memneq() does the same, but is the crypto API's: a kernel
+ * may have the BLAKE2s library (random.c needs it) without it.
+ */
+static bool kudp_key_tag_eq(const u8 *a, const u8 *b)
+{
+	unsigned int i;
+	u8 diff = 0;
+
+	for (i = 0; i < KUDP_TAG_LEN; i++) {
+		diff |= a[i] ^ b[i];
+		/* No early exit: the compiler cannot see that diff is final. */
+		OPTIMIZER_HIDE_VAR(diff);
+	}
+	return !diff;
 }
 
 /* BLAKE2s keyed with @key, of a 16-byte digest, fed @nonce first. */
@@ -100,7 +118,7 @@ bool kudp_key_verify(const struct kudp_key *key, const u8 *nonce, const void *bu
 	blake2s_update(&st, buf, h->tag);
 	blake2s_update(&st, buf + h->len, len - h->len);
 	blake2s_final(&st, tag);
-	ok = !crypto_memneq(tag, buf + h->tag, KUDP_TAG_LEN);
+	ok = kudp_key_tag_eq(tag, buf + h->tag);
 	memzero_explicit(tag, sizeof(tag));
 	return ok;
 }
@@ -149,7 +167,7 @@ bool kudp_key_verify_skb(const struct kudp_key *key, const u8 *nonce, struct sk_
 	kudp_key_update_skb(&st, skb, off, h->tag);
 	kudp_key_update_skb(&st, skb, off + h->len, len - h->len);
 	blake2s_final(&st, tag);
-	ok = !crypto_memneq(tag, want, KUDP_TAG_LEN);
+	ok = kudp_key_tag_eq(tag, want);
 	memzero_explicit(tag, sizeof(tag));
 	return ok;
 }
