@@ -7,14 +7,18 @@
  * with crc32_le() that many times, each write to "crc_fast" with
  * kudp_crc32(), the modules' own function (kudp_crc32.c, compiled in: the
  * faster of crc32_le() and the crypto API's crc32, which crc32_impl
- * names, as in the modules), and "ns" then reads the nanoseconds each
- * round took, space-separated.
+ * names, as in the modules), each write to "tag" tags the buffer cut in
+ * datagrams of "datagram" bytes (65507) with kudp_key_sign(), the tag of
+ * the reliable mode's version 2 (kudp_key.c, compiled in: keyed BLAKE2s
+ * of a nonce, a 32-byte header and the payload, per datagram), and "ns"
+ * then reads the nanoseconds each round took, space-separated.
  *
  *   insmod kudp_memcpy.ko size=1G
  *   echo 3 > /sys/module/kudp_memcpy/parameters/copy
  *   cat /sys/module/kudp_memcpy/parameters/ns
  */
 #include "../kudp_crc32.c"
+#include "../kudp_key.c"
 
 #include <linux/crc32.h>
 #include <linux/kernel.h>
@@ -36,8 +40,24 @@ static unsigned int rounds;
 
 /* The checksum of the last "crc" round, which reading "crc" shows. */
 static u32 crc;
+/* "tag": bytes per datagram, each tagged on its own. */
+static unsigned int datagram = 65507;
 
-enum kudp_memcpy_op { OP_COPY, OP_CRC, OP_CRC_FAST };
+enum kudp_memcpy_op { OP_COPY, OP_CRC, OP_CRC_FAST, OP_TAG };
+
+/* Tag the buffer as the reliable mode's datagrams of @datagram bytes. */
+static void tag_all(void)
+{
+	static const struct kudp_key key = { .set = true, .bytes = { 1, 2, 3 } };
+	u8 hdr[sizeof(struct kudp_data_hdr) + KUDP_TAG_LEN] = { };
+	size_t off, len, payload = max_t(size_t, datagram, sizeof(hdr) + 1) - sizeof(hdr);
+
+	for (off = 0; off < size; off += len) {
+		len = min_t(size_t, size - off, payload);
+		kudp_key_sign(&key, kudp_nonce_none, hdr, sizeof(struct kudp_data_hdr),
+			      src + off, len);
+	}
+}
 
 /* Run @val (1-ROUNDS_MAX) rounds of @op. */
 static int run(const char *val, enum kudp_memcpy_op op)
@@ -53,6 +73,8 @@ static int run(const char *val, enum kudp_memcpy_op op)
 			crc = crc32_le(~0U, src, size);
 		else if (op == OP_CRC_FAST)
 			crc = kudp_crc32(~0U, src, size);
+		else if (op == OP_TAG)
+			tag_all();
 		else
 			memcpy(dst, src, size);
 		ns[i] = ktime_get_ns() - t0;
@@ -77,6 +99,11 @@ static int crc_fast_set(const char *val, const struct kernel_param *kp)
 	return run(val, OP_CRC_FAST);
 }
 
+static int tag_set(const char *val, const struct kernel_param *kp)
+{
+	return run(val, OP_TAG);
+}
+
 static int ns_get(char *buf, const struct kernel_param *kp)
 {
 	unsigned int i;
@@ -96,6 +123,7 @@ static int crc_get(char *buf, const struct kernel_param *kp)
 
 static const struct kernel_param_ops crc_ops = { .set = crc_set, .get = crc_get };
 static const struct kernel_param_ops crc_fast_ops = { .set = crc_fast_set, .get = crc_get };
+static const struct kernel_param_ops tag_ops = { .set = tag_set };
 static const struct kernel_param_ops ns_ops = { .get = ns_get };
 
 module_param(size, ulong, 0444);
@@ -106,8 +134,12 @@ module_param_cb(crc, &crc_ops, NULL, 0600);
 MODULE_PARM_DESC(crc, "Write N (1-16): compute the CRC-32 of the buffer N times with crc32_le(); read: the CRC-32");
 module_param_cb(crc_fast, &crc_fast_ops, NULL, 0600);
 MODULE_PARM_DESC(crc_fast, "Write N (1-16): the same with kudp_crc32() (crc32_impl names its function); read: the CRC-32");
+module_param_cb(tag, &tag_ops, NULL, 0200);
+MODULE_PARM_DESC(tag, "Write N (1-16): tag the buffer N times as datagrams of datagram bytes, with kudp_key_sign()");
+module_param_named(datagram, datagram, uint, 0644);
+MODULE_PARM_DESC(datagram, "Bytes per datagram that tag tags (49-65507; default 65507)");
 module_param_cb(ns, &ns_ops, NULL, 0444);
-MODULE_PARM_DESC(ns, "The nanoseconds of each round of the last write to copy, crc or crc_fast");
+MODULE_PARM_DESC(ns, "The nanoseconds of each round of the last write to copy, crc, crc_fast or tag");
 
 static int __init kudp_memcpy_init(void)
 {

@@ -16,7 +16,10 @@ poll() on /dev/receive_udp that sees the message complete, CRC-32 included;
 The end compares kudp's goodput with the bound the limits measured give: a
 transfer over loopback copies each byte twice (the sender's buffer into an
 skb, the skb into the receiver's buffer) and computes its CRC-32 once, on
-as many CPUs as the guest has; no faster than one copy either.
+as many CPUs as the guest has; no faster than one copy either. It also
+prints what a shared key costs (mode=reliable, version 2): the tag's
+keyed BLAKE2s per byte next to a copy, at 65507- and 1472-byte datagrams,
+and keyed transfers against unkeyed ones.
 It fails (exit 1) only if something breaks: a drop, a CRC-32 that differs,
 a module that does not load; never on a speed.
 """
@@ -63,13 +66,16 @@ def memcpy_setup():
     sh("insmod %s/bench/kudp_memcpy.ko size=%d" % (MOD, SIZE))
 
 
-def in_kernel(what):
+def in_kernel(what, datagram=65507):
     """One in-kernel memcpy() of a SIZE-byte vmalloc buffer ("copy"), one
-    crc32_le() of it ("crc"), or one kudp_crc32() ("crc_fast": the
-    modules' CRC-32 function, crc32_impl's)."""
+    crc32_le() of it ("crc"), one kudp_crc32() ("crc_fast": the
+    modules' CRC-32 function, crc32_impl's), or the tags of its datagrams
+    of @datagram bytes ("tag": kudp_key_sign(), a keyed BLAKE2s each)."""
+    with open("/sys/module/kudp_memcpy/parameters/datagram", "w") as f:
+        f.write(str(datagram))
     with open("/sys/module/kudp_memcpy/parameters/" + what, "w") as f:
         f.write("1")
-    if what != "copy":
+    if what.startswith("crc"):
         if "crc" not in USER:
             USER["crc"] = "%08x" % zlib.crc32(b"\x5a" * SIZE)
         if read("/sys/module/kudp_memcpy/parameters/" + what) != USER["crc"]:
@@ -117,15 +123,20 @@ def iperf(length):
 
 # ---------------------------------------------------------------- kudp
 
-def kudp(payload=0, offload=1, debug=0, mod=MOD, size=SIZE, mode="raw", netem=""):
+# A shared key, for the keyed kinds (mode=reliable, version 2).
+KEY = "5a" * 32
+
+
+def kudp(payload=0, offload=1, debug=0, mod=MOD, size=SIZE, mode="raw", netem="", key=False):
     """@size bytes from /dev/send_udp to receive_udp over loopback; the
     buffer fills (raw mode), or the message is whole (reliable mode), so
     it completes at its last datagram. @netem: a netem qdisc on lo
-    meanwhile ("loss 1%")."""
-    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d mode=%s"
-       % (mod, size, offload, debug, mode))
-    sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d mode=%s"
-       % (mod, size, payload, offload, debug, mode))
+    meanwhile ("loss 1%"); @key: both modules with KEY."""
+    keyed = " key=" + KEY if key else ""
+    sh("insmod %s/receive_udp.ko buffer_size=%d gro=%d debug=%d mode=%s%s"
+       % (mod, size, offload, debug, mode, keyed))
+    sh("insmod %s/send_udp.ko buffer_size=%d payload=%d gso=%d debug=%d mode=%s%s"
+       % (mod, size, payload, offload, debug, mode, keyed))
     if netem:
         sh("tc qdisc add dev lo root netem " + netem)
     mon_path = "/tmp/bench-monitor"
@@ -219,6 +230,8 @@ KINDS = [
     ("in-kernel memcpy", lambda: in_kernel("copy")),
     ("in-kernel CRC-32", lambda: in_kernel("crc")),
     ("in-kernel CRC-32, kudp_crc32()", lambda: in_kernel("crc_fast")),
+    ("in-kernel tag, 65507", lambda: in_kernel("tag", 65507)),
+    ("in-kernel tag, 1472", lambda: in_kernel("tag", 1472)),
     ("user-space copy", user_copy),
     ("iperf3 -l 65507", lambda: iperf(65507)),
     ("kudp 65507", lambda: kudp()),
@@ -229,6 +242,10 @@ KINDS = [
     ("kudp 1472, no gso/gro", lambda: kudp(1472, 0, size=SIZE // 4)),
     ("kudp 65507, debug=1", lambda: kudp(debug=1)),
     ("kudp reliable 65507", lambda: kudp(mode="reliable")),
+    ("kudp reliable 65507, key", lambda: kudp(mode="reliable", key=True)),
+    # A quarter of SIZE, as above.
+    ("kudp reliable 1472", lambda: kudp(1472, 1, mode="reliable", size=SIZE // 4)),
+    ("kudp reliable 1472, key", lambda: kudp(1472, 1, mode="reliable", size=SIZE // 4, key=True)),
     ("kudp reliable 65507, 1 % loss", lambda: kudp(mode="reliable", netem="loss 1%")),
 ]
 
@@ -254,6 +271,18 @@ def bound():
     b = min(copy, cpus / (2 / copy + 1 / crc))
     print("# the bound: 2 copies at %.0f MB/s and a CRC-32 at %.0f MB/s (%s) on %d CPUs: %.0f MB/s;"
           " kudp 65507 to completion: %.2f of it" % (copy, crc, CRC_IMPL, cpus, b, kudp / b))
+
+
+def tag_cost():
+    """What the tag costs per byte, next to a copy: a keyed transfer tags
+    each byte once and checks it once."""
+    kinds = ("in-kernel memcpy", "in-kernel tag, 65507", "in-kernel tag, 1472")
+    if not all(k in RESULTS for k in kinds):
+        return
+    copy, t65507, t1472 = (statistics.median(r["MB/s"] for r in RESULTS[k]) for k in kinds)
+    print("# the tag (keyed BLAKE2s, kudp_key_sign()): %.0f MB/s in 65507-byte datagrams,"
+          " %.0f MB/s in 1472-byte ones; a copy %.0f MB/s: a tag costs %.1f and %.1f copies"
+          % (t65507, t1472, copy, copy / t65507, copy / t1472))
 
 
 RESULTS = {}
@@ -295,6 +324,11 @@ def main():
     ratio("kudp reliable 65507", "kudp 65507", "reliable / raw, clean loopback (target 0.9)")
     ratio("kudp reliable 65507, 1 % loss", "kudp reliable 65507",
           "reliable, 1 % loss / clean (target 0.8)")
+    ratio("kudp reliable 65507, key", "kudp reliable 65507",
+          "reliable with a key / without, 65507-byte datagrams (target 0.9)")
+    ratio("kudp reliable 1472, key", "kudp reliable 1472",
+          "reliable with a key / without, 1472-byte datagrams")
+    tag_cost()
     with open(OUT, "w") as f:
         json.dump({"kernel": os.uname().release, "size": SIZE, "rounds": ROUNDS,
                    "results": results}, f, indent=1)

@@ -71,6 +71,13 @@ print(" ".join(res))
 EOF
 }
 
+# A shared key (mode=reliable, version 2), 64 hex digits.
+KEY1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+
+# key_file NAME [HEX]: a key file $TMP/NAME of mode 0600 (reliable.py's and
+# kudpctl's --key-file refuse another) holding HEX (KEY1).
+key_file() { (umask 077 && echo "${2:-$KEY1}" >"$TMP/$1"); }
+
 # since T0: the seconds since T0 (date +%s.%N), to a hundredth.
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 

@@ -8,7 +8,6 @@
 # Sourced by tests/guest.sh, whose header says how the "# suites:" line
 # above each test puts it in its suites.
 
-KEY1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 KEY2=f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f
 
 # key_send FILE [SECONDS]: FILE through /dev/send_udp; wait for the send to
@@ -20,14 +19,16 @@ key_send() {
 }
 
 # Why every: the tags, the kernel's BLAKE2s over an skb (skb_seq_read()).
-# Why contexts: the key's parameter callback hands it to the receiving work.
+# Why contexts: the key's parameter callback hands it to the receiving work
+# (control_work: kernel_param_lock -> rx->control_lock -> rx->wq).
 # suites: reliable every contexts
 t_key_roundtrip() {
 	local seq
 	seq=$($KMSG last)
-	load_rx mode=reliable key=$KEY1 debug=1 && load_tx mode=reliable debug=1 || return 1
+	# The sender's key given at load, the receiver's written at run time.
+	load_rx mode=reliable debug=1 && load_tx mode=reliable key=$KEY1 debug=1 || return 1
 	expect "key files' modes" "200 200" "$(stat -c %a $S/key) $(stat -c %a $R/key)" || return 1
-	expect "key written" "ok" "$(write $S/key "$KEY1\n")" || return 1
+	expect "receive_udp's key written" "ok" "$(write $R/key "$KEY1\n")" || return 1
 	expect "keys read back (root too)" "EACCES EACCES" \
 		"$(pyrun 'import errno, sys
 def r(p):
@@ -115,10 +116,6 @@ t_key_replay() {
 	wait_seq 1 || return 1
 	key_replay "$TMP/cap" "$TMP/m2" 1
 }
-
-# key_file NAME HEX: a key file $TMP/NAME of mode 0600 (reliable.py's
-# --key-file refuses another).
-key_file() { (umask 077 && echo "$2" >"$TMP/$1"); }
 
 # suites: reliable
 t_key_forged() {

@@ -183,11 +183,14 @@ t_stress_rmmod_flood() {
 }
 
 # The fuzzer (tests/fuzz.py) for KUDP_FUZZ_SECONDS (120) with the seed
-# KUDP_SEED (random, printed); the runner's log scan and, on the debug
-# kernel, kmemleak judge what it did to the kernel.
+# KUDP_SEED (random, printed), with a key (keyed and unkeyed datagrams,
+# both modes); the runner's log scan and, on the debug kernel, kmemleak
+# judge what it did to the kernel.
 # suites: fuzz
 t_fuzz() {
-	$PY "$HERE/fuzz.py" "$MOD" "${KUDP_FUZZ_SECONDS:-120}" "${KUDP_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"
+	key_file key || return 1
+	$PY "$HERE/fuzz.py" "$MOD" "${KUDP_FUZZ_SECONDS:-120}" \
+		"${KUDP_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}" --key-file "$TMP/key"
 }
 
 # bench JSON SIZE ROUNDS: tests/bench.py, its table as diagnostics, its
@@ -205,7 +208,7 @@ t_bench_smoke() {
 	# make bench's loopback part with 4 MiB and one round, so that it
 	# never rots; no speed is asserted.
 	bench "$TMP/bench.json" $((4 << 20)) 1 || return 1
-	expect "figures in bench.json" "12" "$(pyrun 'import json; print(len(json.load(open("'"$TMP"'/bench.json"))["results"]))')"
+	expect "figures in bench.json" "17" "$(pyrun 'import json; print(len(json.load(open("'"$TMP"'/bench.json"))["results"]))')"
 }
 
 # suites: bench
