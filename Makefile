@@ -79,7 +79,7 @@ KRELEASE = $(or $(shell sed -n 's/^override KERNELRELEASE = //p' $(KDIR)/.kernel
 
 SOURCES := kudp_core.c kudp_core.h kudp_param.c kudp_parse.c kudp_parse.h kudp_dev.c kudp_netlink.c \
 	kudp_send.c kudp_recv.c kudp_wire.c kudp_wire.h kudp_rel.h kudp_rel_tx.c kudp_rel_rx.c kudp_crc.c kudp_crc.h \
-	kudp_crc32.c kudp_crc32.h kudp_key.c kudp_key.h \
+	kudp_crc32.c kudp_crc32.h kudp_key.c kudp_key.h kudp_sip.c kudp_sip.h \
 	send_udp.c receive_udp.c receive_udp.h receive_udp_dev.c receive_udp_raw.c receive_udp_rel.c include/uapi/kudp.h
 TOOLS := tests/kudp_ioctl.c tests/flood.c tests/kmsg.c tests/py.c tools/kudpctl.c
 

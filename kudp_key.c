@@ -7,10 +7,36 @@
 #include <linux/compiler.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
+#ifdef KUDP_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 #include "kudp_key.h"
+#include "kudp_sip.h"
 
 const u8 kudp_nonce_none[KUDP_NONCE_LEN];
+
+/* What the SipHash key is derived from (Documentation/protocol.rst). */
+static const char kudp_sip_label[16] = "kudp siphash key";
+
+/**
+ * kudp_key_derive() - derive the SipHash key from a key's bytes
+ * @key: a key whose &kudp_key.bytes are set
+ *
+ * Context: any; the caller holds @key's lock.
+ */
+void kudp_key_derive(struct kudp_key *key)
+{
+	u8 sip[16];
+
+	blake2s(sip, (const u8 *)kudp_sip_label, key->bytes, sizeof(sip), sizeof(kudp_sip_label),
+		KUDP_KEY_LEN);
+	key->sip[0] = get_unaligned_le64(sip);
+	key->sip[1] = get_unaligned_le64(sip + 8);
+	memzero_explicit(sip, sizeof(sip));
+}
 
 /**
  * kudp_key_wipe() - forget a key
@@ -41,12 +67,32 @@ static bool kudp_key_tag_eq(const u8 *a, const u8 *b)
 	return !diff;
 }
 
-/* BLAKE2s keyed with @key, of a 16-byte digest, fed @nonce first. */
-static void kudp_key_begin(struct blake2s_state *st, const struct kudp_key *key,
-			   const u8 *nonce)
+/*
+ * The tag of a datagram: keyed BLAKE2s of @nonce, the @hdr_len bytes of
+ * its header at @hdr and @sip, the SipHash of the rest (little-endian),
+ * into @tag.
+ */
+static void kudp_key_tag(const struct kudp_key *key, const u8 *nonce, const void *hdr,
+			 size_t hdr_len, u64 sip, u8 *tag)
 {
-	blake2s_init_key(st, KUDP_TAG_LEN, key->bytes, KUDP_KEY_LEN);
-	blake2s_update(st, nonce, KUDP_NONCE_LEN);
+	struct blake2s_state st;
+	__le64 s = cpu_to_le64(sip);
+
+	blake2s_init_key(&st, KUDP_TAG_LEN, key->bytes, KUDP_KEY_LEN);
+	blake2s_update(&st, nonce, KUDP_NONCE_LEN);
+	blake2s_update(&st, hdr, hdr_len);
+	blake2s_update(&st, (const u8 *)&s, sizeof(s));
+	blake2s_final(&st, tag);
+}
+
+/* SipHash-2-4 of @len bytes at @data, keyed with @key's SipHash key. */
+static u64 kudp_key_sip(const struct kudp_key *key, const void *data, size_t len)
+{
+	struct kudp_sip st;
+
+	kudp_sip_init(&st, key->sip);
+	kudp_sip_update(&st, data, len);
+	return kudp_sip_final(&st);
 }
 
 /**
@@ -67,12 +113,7 @@ static void kudp_key_begin(struct blake2s_state *st, const struct kudp_key *key,
 void kudp_key_sign(const struct kudp_key *key, const u8 *nonce, void *hdr, size_t hdr_len,
 		   const void *rest, size_t rest_len)
 {
-	struct blake2s_state st;
-
-	kudp_key_begin(&st, key, nonce);
-	blake2s_update(&st, hdr, hdr_len);
-	blake2s_update(&st, rest, rest_len);
-	blake2s_final(&st, hdr + hdr_len);
+	kudp_key_tag(key, nonce, hdr, hdr_len, kudp_key_sip(key, rest, rest_len), hdr + hdr_len);
 }
 
 /**
@@ -110,21 +151,17 @@ size_t kudp_key_seal(const struct kudp_key *key, const u8 *nonce, void *buf, siz
 bool kudp_key_verify(const struct kudp_key *key, const u8 *nonce, const void *buf, size_t len,
 		     const struct kudp_hdr *h)
 {
-	struct blake2s_state st;
 	u8 tag[KUDP_TAG_LEN];
 	bool ok;
 
-	kudp_key_begin(&st, key, nonce);
-	blake2s_update(&st, buf, h->tag);
-	blake2s_update(&st, buf + h->len, len - h->len);
-	blake2s_final(&st, tag);
+	kudp_key_tag(key, nonce, buf, h->tag, kudp_key_sip(key, buf + h->len, len - h->len), tag);
 	ok = kudp_key_tag_eq(tag, buf + h->tag);
 	memzero_explicit(tag, sizeof(tag));
 	return ok;
 }
 
-/* Feed @len bytes of @skb from @off into @st, wherever they lie. */
-static void kudp_key_update_skb(struct blake2s_state *st, struct sk_buff *skb, size_t off,
+/* Hash @len bytes of @skb from @off into @st, wherever they lie. */
+static void kudp_key_update_skb(struct kudp_sip *st, struct sk_buff *skb, size_t off,
 				size_t len)
 {
 	struct skb_seq_state seq;
@@ -135,7 +172,7 @@ static void kudp_key_update_skb(struct blake2s_state *st, struct sk_buff *skb, s
 	/* A block may run past @len; the read after the last unmaps it. */
 	while ((n = skb_seq_read(consumed, &data, &seq))) {
 		n = min_t(size_t, n, len - consumed);
-		blake2s_update(st, data, n);
+		kudp_sip_update(st, data, n);
 		consumed += n;
 	}
 }
@@ -149,7 +186,8 @@ static void kudp_key_update_skb(struct blake2s_state *st, struct sk_buff *skb, s
  * @len: its length
  * @h: its header, parsed (version 2)
  *
- * Reads the datagram in place: nothing is copied before it verifies.
+ * Reads the datagram in place (its header and tag copied out): nothing is
+ * copied into the message before it verifies.
  *
  * Context: any.
  * Return: true if it verifies.
@@ -157,17 +195,17 @@ static void kudp_key_update_skb(struct blake2s_state *st, struct sk_buff *skb, s
 bool kudp_key_verify_skb(const struct kudp_key *key, const u8 *nonce, struct sk_buff *skb,
 			 size_t off, size_t len, const struct kudp_hdr *h)
 {
-	struct blake2s_state st;
-	u8 tag[KUDP_TAG_LEN], want[KUDP_TAG_LEN];
+	/* The largest header and its tag: a DATA's. */
+	u8 hdr[sizeof(struct kudp_data_hdr) + KUDP_TAG_LEN], tag[KUDP_TAG_LEN];
+	struct kudp_sip st;
 	bool ok;
 
-	if (skb_copy_bits(skb, off + h->tag, want, KUDP_TAG_LEN))
+	if (h->len > sizeof(hdr) || skb_copy_bits(skb, off, hdr, h->len))
 		return false;
-	kudp_key_begin(&st, key, nonce);
-	kudp_key_update_skb(&st, skb, off, h->tag);
+	kudp_sip_init(&st, key->sip);
 	kudp_key_update_skb(&st, skb, off + h->len, len - h->len);
-	blake2s_final(&st, tag);
-	ok = kudp_key_tag_eq(tag, want);
+	kudp_key_tag(key, nonce, hdr, h->tag, kudp_sip_final(&st), tag);
+	ok = kudp_key_tag_eq(tag, hdr + h->tag);
 	memzero_explicit(tag, sizeof(tag));
 	return ok;
 }

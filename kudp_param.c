@@ -197,6 +197,8 @@ int kudp_param_parse_key(const char *val, const struct kernel_param *kp, struct 
 		return -EINVAL;
 	}
 	k.set = ret;
+	if (k.set)
+		kudp_key_derive(&k);
 	*key = k;
 	kudp_key_wipe(&k);
 	kudp_dbg("%s: %s\n", kp->name, key->set ? "set" : "cleared");

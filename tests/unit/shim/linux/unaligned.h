@@ -2,7 +2,8 @@
 /*
  * Unit-tier shim of <linux/unaligned.h> (6.12; <asm/unaligned.h> before,
  * the build passes -DKUDP_HAVE_LINUX_UNALIGNED): big-endian loads and
- * stores at any address, a byte at a time.
+ * stores at any address, a byte at a time, and the little-endian 64-bit
+ * load of kudp_sip.c.
  */
 #ifndef _UNIT_SHIM_LINUX_UNALIGNED_H
 #define _UNIT_SHIM_LINUX_UNALIGNED_H
@@ -31,6 +32,18 @@ static inline u64 get_unaligned_be64(const void *p)
 	const u8 *b = p;
 
 	return (u64)get_unaligned_be32(b) << 32 | get_unaligned_be32(b + 4);
+}
+
+/* include/linux/unaligned.h get_unaligned_le64() */
+static inline u64 get_unaligned_le64(const void *p)
+{
+	const u8 *b = p;
+	u64 v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
 }
 
 /* include/linux/unaligned.h put_unaligned_be16() */
