@@ -39,9 +39,11 @@ one: a guess), or with a wrong tag (a bit flipped, another key, a tag cut
 short or in the wrong place), or in version 1, or in version 2 untagged,
 or in version 1 tagged; plus CHALLENGEs, control types and HELLOs of its
 own (malformed now and then); a whole small message after its HELLO and
-CHALLENGE, mostly tagged with that challenge. The checks after the fuzz
-then also carry a message between a fresh pair loaded with mode=reliable
-and the key. Without the option, the sequences are those of before.
+CHALLENGE, mostly tagged with that challenge (the keyed bursts and
+messages capped in bytes: KEYED_BURST, KEYED_MESSAGE; the tags' SipHash
+is pure Python). The checks after the fuzz then also carry a message
+between a fresh pair loaded with mode=reliable and the key. Without the
+option, the sequences are those of before.
 
 Every few seconds the main process kills a random worker with SIGKILL (a
 writer dies in the middle of a message, a reader in a blocking read) and
@@ -113,6 +115,19 @@ SIZES = ["4K", "64K", "1M", "16M", "4096", "65536", "1048576", "0", "1",
 # them.
 SECONDS = ["1", "60", "3600", "60\n", "0", "3601", "-1", "", "60s", " 60", "0x3c",
            "1.5", "4294967297", "18446744073709551616", "9999999999999999999999"]
+
+# With a key, the bytes a burst of reliable-mode datagrams carries (the
+# burst ends once they are reached; its first datagram always goes, one
+# of the largest segment, 65475 bytes, too), and a whole message's length
+# (at most this, or its segment and a byte: two segments still): each
+# tag's SipHash is pure Python (reliable_proto's siphash24(), about 6 MB/s
+# on a PC, far less in a guest without KVM), and bursts of up to 100
+# datagrams of up to 64 KiB, or messages of 8 segments of 64 KiB, would
+# keep the udp worker computing tags rather than sending. Counted: "rel
+# keyed burst cut", "rel keyed message cut". Without a key, no cap (the
+# sequences of before).
+KEYED_BURST = 32 << 10
+KEYED_MESSAGE = 64 << 10
 
 
 def ioc(d, t, nr, size):
@@ -471,7 +486,11 @@ class Worker:
             # A whole message, its DATA in any order, then its CLOSE with
             # the right CRC-32 (once in a while a wrong one). With a key,
             # after its HELLO, mostly tagged with the challenge that came.
-            data = r.randbytes(r.choice((0, 1, seg, 3 * seg + 5, 8 * seg)))
+            size = r.choice((0, 1, seg, 3 * seg + 5, 8 * seg))
+            if self.key and size > max(KEYED_MESSAGE, seg + 1):
+                size = max(KEYED_MESSAGE, seg + 1)
+                self.count("rel keyed message cut")
+            data = r.randbytes(size)
             nonce = None
             if self.key:
                 nonce = self.hello(s, mid, seg, len(data), dst, 0.2)
@@ -487,7 +506,11 @@ class Worker:
             return
         total = r.choice((0, 1, seg - 1, seg, seg + 1, 3 * seg, 64 << 10, 1 << 20,
                           (1 << 20) + 1, 16 << 20, r.randrange(1, 4 << 20)))
+        spent = 0
         for _ in range(r.choice((1, 4, 20, 100))):
+            if self.key and spent >= KEYED_BURST:
+                self.count("rel keyed burst cut")
+                break
             # Now and then another length than the message's.
             tot = total if r.random() < 0.95 else r.randrange(1, 4 << 20)
             if tot and r.random() < 0.8:
@@ -497,6 +520,7 @@ class Worker:
             else:
                 body = rel.CLOSE_HDR.pack(rel.MAGIC, rel.VERSION, rel.CLOSE, seg, mid, tot,
                                           r.choice((0, r.getrandbits(32))), 0)
+            spent += len(body)
             self.rel_send(s, body, dst)
         if r.random() < 0.1:
             time.sleep(r.choice((0.1, 1)))

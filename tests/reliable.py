@@ -170,7 +170,8 @@ from reliable_proto import (  # noqa: F401
     Message, NACK, NACK_BATCH, NACK_HDR, NACK_MORE, NACK_RANGES, NACK_RANGES_V2, NAMES,
     NONCE_SIZE, NONCE_ZERO, RANGE, REFUSE, REFUSE_HDR, REJECTED, RTO_FIRST, RTO_MAX, RTO_MIN,
     Receiver, SEGMENT_MAX, SEGMENT_MIN, SO_RCVBUFFORCE, Sender, TAG, VERSION, VERSION2, WIRE,
-    KeyFileError, big_rcvbuf, check_key, crc32, read_key_file, seal, tag, unseal
+    KeyFileError, big_rcvbuf, check_key, crc32, read_key_file, seal, sip_key, sip_words,
+    siphash, tag, unseal
 )
 
 
@@ -911,24 +912,52 @@ def selftest():
     return 0 if not fails else 1
 
 
-# A known tag (computed with hashlib, and checked once against an
-# implementation of RFC 7693's BLAKE2s of its own): key 00 01 .. 1f, nonce
-# 40 41 .. 4f; a CLOSE, a HELLO (nonce zero) and a DATA (offset 1424 of
-# 2000, segment 1424: its payload bytes(range(256)) * 2 + bytes(64)), all
-# of id 0x0102030405060708.
+# Known tags (protocol.rst, "The tag": keyed BLAKE2s of the nonce, the
+# header and the SipHash-2-4 of the rest, keyed with the derived sip_key;
+# BLAKE2s is hashlib's, once checked against an implementation of RFC
+# 7693 of its own; SipHash is siphash24(), checked below against the
+# paper's vectors, and these values against a C SipHash): key 00 01 .. 1f,
+# nonce 40 41 .. 4f; a CLOSE (rest: nothing), a HELLO (nonce zero) and a
+# DATA (offset 1424 of 2000, segment 1424: its payload bytes(range(256)) *
+# 2 + bytes(64)), all of id 0x0102030405060708.
 VECTOR_KEY = bytes(range(32))
 VECTOR_NONCE = bytes(range(0x40, 0x50))
+VECTOR_SIP_KEY = "7d3a4ccf7137baf54579dc587f0bbbc3"     # sip_key(VECTOR_KEY)
 VECTOR_CLOSE = bytes.fromhex("4b55445002020590010203040506070800000000000003e8deadbeef00000000")
-VECTOR_CLOSE_TAG = "27f79ab11abac3e7347c0eaf2759950f"
+VECTOR_CLOSE_TAG = "64b6bfbf3359907c5c24d8268dafcda1"
 VECTOR_HELLO = bytes.fromhex("4b55445002060590010203040506070800000000000003e80000000000000000")
-VECTOR_HELLO_TAG = "2f8c634740e2bd1f50f9ee65b0bc4494"
-VECTOR_DATA_TAG = "45145eeb9fba0809152037f382c53525"
+VECTOR_HELLO_TAG = "b0c6331f5212a759736a8d6f4cde7f04"
+VECTOR_DATA_SIP = 0x72ca44c74dc9ea44                    # SipHash of the DATA's payload
+VECTOR_EMPTY_SIP = 0xa3dd30161fd7deb3                   # and of nothing (CLOSE, HELLO)
+VECTOR_DATA_TAG = "10af924df44c5f5d07872dc109987343"
+# SipHash-2-4's own (the paper's appendix A, the reference's vectors.h):
+# key 00 01 .. 0f, the message 00 01 .. of each length.
+SIP_PAPER_KEY = bytes(range(16))
+SIP_PAPER = {0: 0x726fdb47dd0e0e31, 7: 0xab0200f58b01d137, 8: 0x93f5f5799a932462,
+             15: 0xa129ca6149be45e5, 16: 0x3f2acc7f57c29bdb, 31: 0x32d892fad841c342,
+             63: 0x958a324ceb064572}
 
 
 def selftest_vector():
-    """The tag's value and place in each type: a list of what is wrong."""
+    """SipHash's and the tag's known values, the tag's place in each type:
+    a list of what is wrong."""
     bad = []
+    for n, want in SIP_PAPER.items():
+        got = siphash(SIP_PAPER_KEY, bytes(range(n)))
+        if got != want:
+            bad.append("SipHash of %d bytes %016x, not %016x" % (n, got, want))
     key, nonce, mid = VECTOR_KEY, VECTOR_NONCE, 0x0102030405060708
+    sip = sip_key(key)
+    if sip.hex() != VECTOR_SIP_KEY or sip_words(key) != struct.unpack("<QQ", sip):
+        bad.append("sip_key %s" % sip.hex())
+    hdr = DATA_HDR.pack(MAGIC, VERSION2, DATA, 1424, mid, 1424, 2000)
+    payload = bytes(range(256)) * 2 + bytes(64)
+    if siphash(sip, payload) != VECTOR_DATA_SIP or siphash(sip, b"") != VECTOR_EMPTY_SIP:
+        bad.append("SipHash of the DATA's payload %016x" % siphash(sip, payload))
+    # The hybrid, from its parts.
+    if tag(key, nonce, hdr, payload) != hashlib.blake2s(
+            nonce + hdr + struct.pack("<Q", VECTOR_DATA_SIP), key=key, digest_size=TAG).digest():
+        bad.append("the tag is not BLAKE2s(nonce || header || SipHash(rest))")
     close = seal(key, nonce, VECTOR_CLOSE)
     if close != VECTOR_CLOSE + bytes.fromhex(VECTOR_CLOSE_TAG):
         bad.append("CLOSE's tag %s" % close[32:].hex())
@@ -938,8 +967,6 @@ def selftest_vector():
     # The same HELLO built from its fields.
     if HELLO_HDR.pack(MAGIC, VERSION2, HELLO, 1424, mid, 1000, 0) != VECTOR_HELLO:
         bad.append("HELLO's header")
-    hdr = DATA_HDR.pack(MAGIC, VERSION2, DATA, 1424, mid, 1424, 2000)
-    payload = bytes(range(256)) * 2 + bytes(64)
     data = seal(key, nonce, hdr + payload)
     if data[:32] != hdr or data[32:48].hex() != VECTOR_DATA_TAG or data[48:] != payload:
         bad.append("DATA's layout or tag %s" % data[32:48].hex())
@@ -956,21 +983,29 @@ def selftest_vector():
     if len(seal(key, NONCE_ZERO, challenge)) != 48:
         bad.append("CHALLENGE's size")
     # BLAKE2s' own 16-byte digest, not a cut 32-byte one.
-    if hashlib.blake2s(nonce + VECTOR_CLOSE, key=key).digest()[:TAG] == close[32:]:
+    if hashlib.blake2s(nonce + VECTOR_CLOSE + struct.pack("<Q", VECTOR_EMPTY_SIP),
+                       key=key).digest()[:TAG] == close[32:]:
         bad.append("a cut 32-byte digest")
-    # Verified: as sealed; not with a bit changed anywhere, another key,
-    # another nonce.
+    # Verified: as sealed; not with a bit changed anywhere: each of the
+    # CLOSE's and of the DATA's header and tag, and one in each 64-bit word
+    # of its payload (SipHash's input; bit 9i mod 64 of word i, all 64
+    # places: each unseal of it costs a pure-Python SipHash); not with
+    # another key, another nonce.
     if unseal(key, nonce, close) != VECTOR_CLOSE or unseal(key, nonce, data) != hdr + payload \
             or unseal(key, nonce, nack) != nack_hdr + ranges:
         bad.append("unseal")
-    for bit in range(len(close) * 8):
-        flipped = bytearray(close)
+    bits = [("CLOSE", close, b) for b in range(len(close) * 8)]
+    bits += [("DATA", data, b) for b in range(48 * 8)]
+    bits += [("DATA", data, 8 * 48 + 64 * i + 9 * i % 64) for i in range(len(payload) // 8)]
+    for name, body, bit in bits:
+        flipped = bytearray(body)
         flipped[bit // 8] ^= 1 << bit % 8
         if unseal(key, nonce, bytes(flipped)) is not None:
-            bad.append("bit %d changed, verified" % bit)
+            bad.append("%s: bit %d changed, verified" % (name, bit))
             break
     if unseal(bytes(32), nonce, close) is not None or unseal(key, NONCE_ZERO, close) is not None \
-            or unseal(key, nonce, close[:-1]) is not None:
+            or unseal(key, nonce, close[:-1]) is not None \
+            or unseal(key, nonce, data[:-1]) is not None:
         bad.append("another key, nonce or length verified")
     return bad
 
@@ -1060,19 +1095,23 @@ def selftest_v2(port, plain, out, fails):
 
     # K1: the tag's value and layout.
     bad = selftest_vector()
-    out.append("K1 tag: known vectors (CLOSE %s, HELLO %s, DATA %s), layouts: %s"
-               % (VECTOR_CLOSE_TAG, VECTOR_HELLO_TAG, VECTOR_DATA_TAG,
-                  "; ".join(bad) or "right"))
+    out.append("K1 tag: SipHash's %d vectors of the paper; known tags (sip_key %s; CLOSE %s,"
+               " HELLO %s, DATA %s, its payload's SipHash %016x), layouts: %s"
+               % (len(SIP_PAPER), VECTOR_SIP_KEY, VECTOR_CLOSE_TAG, VECTOR_HELLO_TAG,
+                  VECTOR_DATA_TAG, VECTOR_DATA_SIP, "; ".join(bad) or "right"))
     if bad:
         fails.append("K1")
 
-    # K2: a keyed transfer, clean and lossy.
+    # K2: a keyed transfer, clean and lossy. 256 KiB (184 segments, a NACK's
+    # worth of losses): each tag's SipHash is pure Python (siphash24(),
+    # about 6 MB/s), paid by the sender and again by the receiver, in one
+    # process.
     rxk = Receiver(port=port + 20, buffer=8 << 20, bind="127.0.0.1", key=key)
     gotk = []
     serve(rxk, gotk)
     rec = []
     txk = Sender("127.0.0.1", port + 20, key=key, record=rec)
-    data = os.urandom(1 << 20)
+    data = os.urandom(256 << 10)
     r1 = txk.send(data)
     st1 = dict(txk.stats)
     ok1 = r1 == 0 and until(lambda: len(gotk) >= 1) and gotk[-1] and gotk[-1][0] == data
@@ -1084,7 +1123,7 @@ def selftest_v2(port, plain, out, fails):
     st2 = dict(txk.stats)
     ok2 = r2 == 0 and until(lambda: len(gotk) >= 2) and gotk[-1] and gotk[-1][0] == data[::-1] \
         and st2["nacks"] > 0 and st2["unauthentic"] == 0
-    out.append("K2 keyed: 1 MiB %s %s; lossy %s %s" % (r1, st1, r2, st2))
+    out.append("K2 keyed: 256 KiB %s %s; lossy %s %s" % (r1, st1, r2, st2))
     if not (ok1 and layout and ok2):
         fails.append("K2")
 
