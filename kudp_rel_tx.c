@@ -409,7 +409,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 		if (type == KUDP_T_CHALLENGE) {
 			if (!memcmp(t->hdr.nonce, t->nonce, sizeof(t->nonce)))
 				continue;
-			kudp_dbg_rl("message %#llx: a new challenge, the receiver starts it again\n",
+			kudp_dbg_rl("message %#llx: a new challenge: the receiver starts over\n",
 				    t->id);
 			memcpy(t->nonce, t->hdr.nonce, sizeof(t->nonce));
 			/* Its first NACK will be progress; the hold's clock runs on. */

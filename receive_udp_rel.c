@@ -105,7 +105,8 @@ static void receive_udp_rel_take_one(struct kudp_rx *rx, const struct kudp_dgram
 				   "of version 2 (authenticated), and no key is set");
 		return;
 	case KUDP_REL_FORGED:
-		receive_udp_reject(rx, &dg->from, 1, "does not authenticate (another key, or a replay)");
+		receive_udp_reject(rx, &dg->from, 1,
+				   "does not authenticate (another key, or a replay)");
 		return;
 	case KUDP_REL_HELLO:
 		receive_udp_answered(rx, kudp_rel_rx_challenge(&rx->rel, rx->sock, &h, dg));
