@@ -438,7 +438,7 @@ t_kudpctl_key_file() {
 	# cleared the receiver confirms nothing (the keys were in force). No
 	# key is ever read back or shown.
 	local rc pid key f
-	load_rx mode=reliable && load_tx mode=reliable hold=3 || return 1
+	load_rx mode=reliable && load_tx mode=reliable hold=1 || return 1
 	expect "the key files' modes" "200 200" "$(stat -c %a $S/key $R/key | xargs)" || return 1
 	key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 	(umask 077

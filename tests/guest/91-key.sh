@@ -130,20 +130,20 @@ t_key_forged() {
 	local cases="badclose foreign efbig stale hello badtag" prev out n seq
 	seq=$($KMSG last)
 	key_file k1 $KEY1 && key_file k2 $KEY2 || return 1
-	load_rx mode=reliable key=$KEY1 && load_tx mode=reliable key=$KEY2 hold=2 || return 1
+	load_rx mode=reliable key=$KEY1 && load_tx mode=reliable key=$KEY2 hold=1 || return 1
 	head -c 100000 /dev/urandom >"$TMP/m1" || return 1
 	out=$($REL send 127.0.0.1 "$TMP/m1" --key-file "$TMP/k1" --id 0x1234567800000005) ||
 		fail "reliable.py's keyed message was not confirmed: $out" || return 1
 	wait_seq 1 || return 1
 	prev=$(<$DR/rejected)
-	out=$($REL forge 127.0.0.1 ${cases% hello badtag} --id 0x1234567800000005 --wait 0.5) || return 1
+	out=$($REL forge 127.0.0.1 ${cases% hello badtag} --id 0x1234567800000005 --wait 0.3) || return 1
 	echo "$out" | sed 's/^/# no key: /'
 	n=$(echo "$out" | grep -c 'answer none$')
 	expect "unanswered, without a key" "4" "$n" || return 1
 	wait_for 10 past $DR/rejected $((prev + 3))
 	expect "rejected, without a key" "$((prev + 4))" "$(<$DR/rejected)" || return 1
 	prev=$(<$DR/rejected)
-	out=$($REL forge 127.0.0.1 $cases --id 0x1234567800000005 --wait 0.5 --key-file "$TMP/k2") || return 1
+	out=$($REL forge 127.0.0.1 $cases --id 0x1234567800000005 --wait 0.3 --key-file "$TMP/k2") || return 1
 	echo "$out" | sed 's/^/# another key: /'
 	n=$(echo "$out" | grep -c 'answer none$')
 	expect "unanswered, with another key" "6" "$n" || return 1
@@ -168,8 +168,8 @@ t_key_interop() {
 	local rc pid out
 	key_file k1 $KEY1 || return 1
 	load_tx mode=reliable key=$KEY1 buffer_size=4M || return 1
-	# 1 MB: reliable.py's SipHash is Python's (some 0.5 MB/s here).
-	head -c 1000000 /dev/urandom >"$TMP/src" || return 1
+	# 500 kB: reliable.py's SipHash is Python's (some 0.5 MB/s here).
+	head -c 500000 /dev/urandom >"$TMP/src" || return 1
 	$REL receive "$TMP/got" --bind 127.0.0.1 --lose 0.1 --key-file "$TMP/k1" \
 		--ready "$TMP/ready" >"$TMP/rx.out" 2>&1 &
 	pid=$!
