@@ -427,7 +427,9 @@ print(j["result"], j["bytes"], j["crc32"], j["to"], j["port"], j["mode"], j["con
 		"$(<$DR/reason) $(<$DR/crc32) $(<$S/mode)"
 }
 
-# suites: main
+# (reliable, not main: a reliable-mode test, which also runs beside the
+# main suite when make check has no debug kernel.)
+# suites: reliable
 t_kudpctl_key_file() {
 	# --key-file sets each module's key (mode=reliable's authentication,
 	# Documentation/protocol.rst) from a root-only file of 64 hex digits
