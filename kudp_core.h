@@ -130,12 +130,15 @@ void *kudp_buf_alloc(u64 size, const char *param);
 
 int kudp_sock_create(struct socket **res);
 int kudp_sock_bind(struct socket *sock, u16 port, const char *ifname);
+int kudp_sock_join(struct socket *sock, __be32 group, const char *ifname);
 int kudp_sock_connect(struct socket *sock, __be32 addr, u16 port);
+void kudp_sock_disconnect(struct socket *sock);
 void kudp_msg_cmsg(struct msghdr *msg, void *control, size_t room, int level, int type,
 		   const void *data, size_t len);
 int kudp_sock_answer(struct socket *sock, const struct sockaddr_in *to, __be32 local,
 		     const void *buf, size_t len);
 size_t kudp_sock_payload(struct socket *sock, unsigned int fixed);
+int kudp_sock_set_mc_ttl(struct socket *sock, unsigned int ttl);
 
 /**
  * struct kudp_xfer - what one message moved so far
@@ -206,6 +209,8 @@ struct kudp_zc {
  * @ctx: @hdr's last argument
  * @nowait: return after the last call, without waiting for the datagrams
  *	to leave the machine (the reliable mode: its CLOSE tells more)
+ * @to: where every datagram goes, on a socket that is not connected (the
+ *	reliable mode to a group); NULL: the connected peer
  * @zc: send the payload from the buffer's own pages (MSG_ZEROCOPY on a
  *	socket kudp_sock_zerocopy() prepared), counting the calls here;
  *	NULL: copy it. The buffer must come from vmalloc(); only without a
@@ -218,6 +223,7 @@ struct kudp_send_opts {
 	u64 rate;
 	u64 *next_ns;
 	bool nowait;
+	const struct sockaddr_in *to;
 	size_t hdr_len;
 	void (*hdr)(void *hdr, const void *payload, size_t len, void *ctx);
 	void *ctx;
@@ -250,7 +256,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 void kudp_sock_zerocopy(struct socket *sock);
 int kudp_zc_wait(struct socket *sock, struct kudp_zc *zc, long timeout);
 int kudp_sock_set_gro(struct socket *sock, bool on);
-int kudp_recv(struct socket *sock, void *buf, size_t room);
+int kudp_recv(struct socket *sock, void *buf, size_t room, struct sockaddr_in *from);
 int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg);
 void kudp_dgram_free(struct socket *sock, struct kudp_dgram *dg);
 unsigned int kudp_dgram_count(const struct kudp_dgram *dg, size_t len);

@@ -138,44 +138,66 @@ static bool kudp_parse_quad(const char *val, size_t len, __be32 *addr)
 }
 
 /**
- * kudp_parse_host() - one host's IPv4 address: "a.b.c.d"
- * @val: the text
+ * kudp_parse_dest() - where a send goes: one host, or a multicast group
+ * @val: the text: "a.b.c.d"
  * @addr: the address, when it is one
  *
  * Context: any.
  * Return: 0; -EINVAL if @val is not a dotted quad; -EADDRNOTAVAIL if it
- * is a multicast, the broadcast or the "this host" (0.0.0.0) address, which
- * name no one host (@addr unchanged on errors).
+ * is the broadcast or the "this host" (0.0.0.0) address, which name no
+ * one host and no group (@addr unchanged on errors).
  */
-int kudp_parse_host(const char *val, __be32 *addr)
+int kudp_parse_dest(const char *val, __be32 *addr)
 {
 	ssize_t len = kudp_parse_len(val);
 	__be32 a;
 
 	if (len < 0 || !kudp_parse_quad(val, len, &a))
 		return -EINVAL;
-	if (kudp_check_host(a))
+	if (kudp_check_dest(a))
 		return -EADDRNOTAVAIL;
 	*addr = a;
 	return 0;
 }
 
 /**
- * kudp_check_host() - whether an IPv4 address names one host
+ * kudp_check_dest() - whether an IPv4 address names one host or a group
  * @addr: the address, network byte order
  *
- * What kudp_parse_host() checks once the text is an address: the ip
+ * What kudp_parse_dest() checks once the text is an address: the ip
  * parameter and a send's own destination (KUDP_IOC_SEND_OVERRIDE) are
- * held to the same rule.
+ * held to the same rule. A multicast address (224.0.0.0/4) is a group.
  *
  * Context: any.
- * Return: 0; -EADDRNOTAVAIL for a multicast, the broadcast or the "this
- * host" (0.0.0.0) address.
+ * Return: 0; -EADDRNOTAVAIL for the broadcast or the "this host"
+ * (0.0.0.0) address.
  */
-int kudp_check_host(__be32 addr)
+int kudp_check_dest(__be32 addr)
 {
-	if (ipv4_is_multicast(addr) || ipv4_is_lbcast(addr) || ipv4_is_zeronet(addr))
+	if (ipv4_is_lbcast(addr) || ipv4_is_zeronet(addr))
 		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+/**
+ * kudp_parse_group() - a multicast group to join, or none
+ * @val: the text: "a.b.c.d" in 224.0.0.0/4, or "" (or "0.0.0.0") for none
+ * @group: the group, or 0 for none
+ *
+ * Context: any.
+ * Return: 0; -EINVAL if @val is not a dotted quad; -EADDRNOTAVAIL if it is
+ * an address but not a multicast one (@group unchanged on errors).
+ */
+int kudp_parse_group(const char *val, __be32 *group)
+{
+	ssize_t len = kudp_parse_len(val);
+	__be32 a = 0;
+
+	if (len < 0 || (len && !kudp_parse_quad(val, len, &a)))
+		return -EINVAL;
+	if (a && !ipv4_is_multicast(a))
+		return -EADDRNOTAVAIL;
+	*group = a;
 	return 0;
 }
 

@@ -21,6 +21,25 @@
 #undef pr_fmt
 #define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
+/*
+ * The index of the interface named @ifname, for @sock's namespace; 0 (and
+ * a log line naming the parameter) if there is none.
+ */
+static int kudp_ifindex(struct socket *sock, const char *ifname)
+{
+	struct net_device *dev;
+	int ifindex = 0;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(sock_net(sock->sk), ifname);
+	if (dev)
+		ifindex = dev->ifindex;
+	rcu_read_unlock();
+	if (!ifindex)
+		pr_err("dev: no network interface is named '%s' (ip link lists them)\n", ifname);
+	return ifindex;
+}
+
 /**
  * kudp_sock_bind() - bind a socket to 0.0.0.0:@port, on one interface or all
  * @sock: a socket from kudp_sock_create()
@@ -42,21 +61,13 @@ int kudp_sock_bind(struct socket *sock, u16 port, const char *ifname)
 		.sin_addr.s_addr = htonl(INADDR_ANY),
 		.sin_port = htons(port),
 	};
-	struct net_device *dev;
-	int ret, ifindex = 0;
+	int ret, ifindex;
 
 	kudp_enter("sock=%p, port=%u, ifname=%s", sock, port, ifname);
 	if (*ifname) {
-		rcu_read_lock();
-		dev = dev_get_by_name_rcu(sock_net(sock->sk), ifname);
-		if (dev)
-			ifindex = dev->ifindex;
-		rcu_read_unlock();
-		if (!ifindex) {
-			pr_err("dev: no network interface is named '%s' (ip link lists them)\n",
-			       ifname);
+		ifindex = kudp_ifindex(sock, ifname);
+		if (!ifindex)
 			return kudp_ret(-ENODEV);
-		}
 		ret = sock_bindtoindex(sock->sk, ifindex, true);
 		if (ret) {
 			pr_err("cannot bind to interface %s: error %d\n", ifname, ret);
@@ -68,6 +79,45 @@ int kudp_sock_bind(struct socket *sock, u16 port, const char *ifname)
 		pr_err("cannot bind to 0.0.0.0:%u%s%s: error %d%s\n", port,
 		       *ifname ? " on " : "", ifname, ret,
 		       ret == -EADDRINUSE ? " (another socket has the port)" : "");
+	return kudp_ret(ret);
+}
+
+/**
+ * kudp_sock_join() - join a multicast group, on one interface or the route's
+ * @sock: a bound socket
+ * @group: the group, 224.0.0.0/4, network byte order
+ * @ifname: "" for the interface of the route to @group (the default
+ *	route's, as a board has); else that interface's name
+ *
+ * As IP_ADD_MEMBERSHIP: the interface reports the membership (IGMP), so
+ * that switches that snoop it forward the group's datagrams here, and the
+ * socket takes the group's datagrams to its port beside those sent to
+ * this host. Releasing the socket leaves the group.
+ *
+ * Context: process context.
+ * Return: 0; -ENODEV if no interface has that name, or if there is no
+ * route to @group to choose one by; or another negative errno from
+ * setsockopt.
+ */
+int kudp_sock_join(struct socket *sock, __be32 group, const char *ifname)
+{
+	struct ip_mreqn mreq = { .imr_multiaddr.s_addr = group };
+	int ret;
+
+	kudp_enter("sock=%p, group=%pI4, ifname=%s", sock, &group, ifname);
+	if (*ifname) {
+		mreq.imr_ifindex = kudp_ifindex(sock, ifname);
+		if (!mreq.imr_ifindex)
+			return kudp_ret(-ENODEV);
+	}
+	ret = sock->ops->setsockopt(sock, SOL_IP, IP_ADD_MEMBERSHIP, KERNEL_SOCKPTR(&mreq),
+				    sizeof(mreq));
+	if (ret == -ENODEV && !*ifname)
+		pr_err("group: cannot join %pI4: no route to it chooses an interface (give dev, or add a default route)\n",
+		       &group);
+	else if (ret)
+		pr_err("group: cannot join %pI4%s%s: error %d\n", &group, *ifname ? " on " : "",
+		       ifname, ret);
 	return kudp_ret(ret);
 }
 
@@ -150,6 +200,7 @@ int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg)
 {
 	struct sock *sk = sock->sk;
 	struct sk_buff *skb;
+	__be32 daddr;
 	int err = 0;
 
 	skb = skb_recv_udp(sk, MSG_DONTWAIT, &err);
@@ -170,8 +221,14 @@ int kudp_recv_skb(struct socket *sock, struct kudp_dgram *dg)
 		.sin_port = udp_hdr(skb)->source,
 		.sin_addr.s_addr = ip_hdr(skb)->saddr,
 	};
-	/* The cast and multicast flags say whether daddr is ours alone. */
-	dg->to = skb->pkt_type == PACKET_HOST ? ip_hdr(skb)->daddr : 0;
+	/*
+	 * Whether daddr is ours alone: the frame's cast says so on Ethernet;
+	 * on loopback, which has no MAC address, a group's datagram is
+	 * PACKET_HOST too, so the address says it as well.
+	 */
+	daddr = ip_hdr(skb)->daddr;
+	dg->to = skb->pkt_type == PACKET_HOST && !ipv4_is_multicast(daddr) &&
+		 !ipv4_is_lbcast(daddr) ? daddr : 0;
 	dg->seg_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
 	kudp_dbg_rl("skb_recv_udp() = %zu bytes from %pI4:%u to %pI4%s\n", dg->len,
 		    &dg->from.sin_addr, ntohs(dg->from.sin_port), &dg->to,

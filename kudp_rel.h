@@ -36,10 +36,53 @@ struct kudp_rel_sender {
 	u64 resent;
 };
 
+/* The most receivers a message sent to a group follows (send_udp's receivers). */
+#define KUDP_RECEIVERS_MAX	16
+
+/* &kudp_rel_peer.result while the receiver's copy is being repaired. */
+#define KUDP_PEER_ACTIVE	1
+
+/**
+ * struct kudp_rel_peer - one receiver of a message sent to a group
+ * @addr: where its answers come from: its address and port
+ * @result: %KUDP_PEER_ACTIVE while the sender repairs its copy; 0 once it
+ *	confirmed the message (length and CRC-32); a negative errno once it
+ *	failed: -ETIMEDOUT (no progress for the hold), or its REFUSE's
+ *	(-EFBIG, -EBADMSG, -EPROTO)
+ * @missing: the segments its last round's first NACK said were missing
+ * @progress_ns: when it last made progress, or first answered
+ * @first: no NACK of it in this round yet
+ * @answered: it answered this round whole: a NACK without MORE
+ */
+struct kudp_rel_peer {
+	struct sockaddr_in addr;
+	int result;
+	u64 missing;
+	u64 progress_ns;
+	bool first;
+	bool answered;
+};
+
+/**
+ * struct kudp_rel_group - the receivers of a message sent to a group
+ * @want: how many must confirm it (send_udp's receivers); 0: the sender
+ *	waits for none
+ * @n: the receivers that answered, in @peer in the order they first did
+ * @peer: them
+ *
+ * Written by the send work during the send (kudp_rel_send()).
+ */
+struct kudp_rel_group {
+	unsigned int want;
+	unsigned int n;
+	struct kudp_rel_peer peer[KUDP_RECEIVERS_MAX];
+};
+
 int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		  const void *buf, size_t len, u32 crc,
 		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
-		  unsigned int hold_s, const struct kudp_key *key);
+		  unsigned int hold_s, const struct kudp_key *key,
+		  struct kudp_rel_group *group);
 
 /**
  * struct kudp_rel_rx - the receiving side of the reliable mode

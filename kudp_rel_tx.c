@@ -4,10 +4,12 @@
  * kudp_rel_send(), from send_udp's send work. Linked into send_udp only.
  * What goes on the wire, and the arithmetic, is kudp_wire.c's.
  */
+#include <linux/bitmap.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
@@ -24,11 +26,12 @@
 #undef pr_fmt
 #define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
-/* Send @len bytes of @buf as one datagram, where @sock is connected. */
-static int kudp_rel_send_one(struct socket *sock, void *buf, size_t len)
+/* Send @len bytes of @buf as one datagram, to @to, or where @sock is connected. */
+static int kudp_rel_send_one(struct socket *sock, void *buf, size_t len,
+			     const struct sockaddr_in *to)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { };
+	struct msghdr msg = { .msg_name = (void *)to, .msg_namelen = to ? sizeof(*to) : 0 };
 	int ret = kernel_sendmsg(sock, &msg, &vec, 1, len);
 
 	return ret < 0 ? ret : 0;
@@ -40,7 +43,9 @@ static int kudp_rel_send_one(struct socket *sock, void *buf, size_t len)
 /**
  * struct kudp_rel_tx - one reliable send (kudp_rel_send())
  * @s: the sender's state kept between messages
- * @sock: its socket, connected to the receiver
+ * @sock: its socket, connected to the receiver; to a group, not connected
+ *	(every datagram goes to @opts.to, and the receivers answer from their
+ *	own addresses)
  * @buf: the message
  * @len: its length
  * @crc: its CRC-32
@@ -55,6 +60,11 @@ static int kudp_rel_send_one(struct socket *sock, void *buf, size_t len)
  * @key: the shared key; with one (version 2), every datagram is tagged
  * @nonce: version 2: the receiver's challenge for the message (its
  *	CHALLENGE): DATA and CLOSE are tagged with it, and so are the answers
+ * @g: to a group: its receivers; NULL: to one receiver
+ * @nsegs: the message's segments
+ * @resent: to a group: the segments resent in this round, one bit each:
+ *	NACKs of several receivers for the same segment cost one resend
+ * @from: to a group: the source of the control datagram in @ctl
  */
 struct kudp_rel_tx {
 	struct kudp_rel_sender *s;
@@ -71,6 +81,10 @@ struct kudp_rel_tx {
 	u64 next_ns;
 	const struct kudp_key *key;
 	u8 nonce[KUDP_NONCE_LEN];
+	struct kudp_rel_group *g;
+	u64 nsegs;
+	unsigned long *resent;
+	struct sockaddr_in from;
 };
 
 /* kudp_send()'s header callback: a DATA header for the bytes at @payload. */
@@ -117,7 +131,7 @@ static int kudp_rel_send_control(struct kudp_rel_tx *t, void *buf, size_t len, c
 {
 	if (t->key->set)
 		len = kudp_key_seal(t->key, nonce, buf, len);
-	return kudp_rel_transient(t, kudp_rel_send_one(t->sock, buf, len));
+	return kudp_rel_transient(t, kudp_rel_send_one(t->sock, buf, len, t->opts.to));
 }
 
 static int kudp_rel_send_close(struct kudp_rel_tx *t)
@@ -204,7 +218,7 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 	for (;;) {
 		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 			return -EPIPE;
-		ret = kudp_recv(t->sock, t->ctl, KUDP_CONTROL_MAX);
+		ret = kudp_recv(t->sock, t->ctl, KUDP_CONTROL_MAX, t->g ? &t->from : NULL);
 		if (ret == -EAGAIN) {
 			now = ktime_get_ns();
 			if (now >= deadline_ns)
@@ -233,45 +247,66 @@ static int kudp_rel_recv(struct kudp_rel_tx *t, u64 deadline_ns)
 }
 
 /*
- * Send again the segments a NACK in t->ctl names, @budget bytes at most
- * (what is left of this round's: the message's length).
+ * Send again @count segments from segment @first, @budget bytes at most
+ * (what is left of this round's: the message's length). Return 0, 1 when
+ * the budget is spent (nothing sent), or a negative errno.
  */
-static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
+static int kudp_rel_resend_run(struct kudp_rel_tx *t, u64 first, u64 count, u64 *budget)
 {
-	unsigned int i;
 	u32 seg = t->opts.payload;
-	u64 nsegs = DIV_ROUND_UP_ULL(t->len, seg);
+	u64 off = first * seg, len = min(count * seg, t->len - off);	/* off < len */
 	struct kudp_send_opts opts = t->opts;
 	struct kudp_xfer again;
 	int ret;
 
+	if (len > *budget) {
+		kudp_dbg_rl("NACKs asked for more than the message: the rest waits\n");
+		return 1;
+	}
+	*budget -= len;
 	/* The next CLOSE follows at once; its answer says what arrived. */
 	opts.nowait = true;
-	for (i = 0; i < t->hdr.ranges; i++) {
-		u64 first, count, off, len;
+	/* Each byte counts once in the message's figures; datagrams all. */
+	kudp_xfer_start(&again);
+	ret = kudp_send(t->sock, t->buf + off, len, &opts, &again);
+	WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
+	t->s->resent += again.datagrams;
+	return kudp_rel_transient(t, ret);
+}
 
-		if (kudp_wire_nack_range(t->ctl + t->hdr.len, i, nsegs, &first, &count)) {
+/*
+ * Send again the segments a NACK in t->ctl names, @budget bytes at most.
+ * To a group, only those this round has not resent yet (t->resent): one
+ * resend serves every receiver that missed it.
+ */
+static int kudp_rel_resend(struct kudp_rel_tx *t, u64 *budget)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < t->hdr.ranges && !ret; i++) {
+		u64 first, count, end, a, b;
+
+		if (kudp_wire_nack_range(t->ctl + t->hdr.len, i, t->nsegs, &first, &count)) {
 			pr_warn_ratelimited("NACK of message %#llx names segments %llu+%llu of %llu: ignored\n",
-					    t->id, first, count, nsegs);
+					    t->id, first, count, t->nsegs);
 			WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
 			return 0;
 		}
-		off = first * seg;	/* below len: no overflow */
-		len = min(count * seg, t->len - off);
-		if (len > *budget) {
-			kudp_dbg_rl("NACKs asked for more than the message: the rest waits\n");
-			return 0;
+		if (!t->resent) {
+			ret = kudp_rel_resend_run(t, first, count, budget);
+			continue;
 		}
-		*budget -= len;
-		/* Each byte counts once in the message's figures; datagrams all. */
-		kudp_xfer_start(&again);
-		ret = kudp_send(t->sock, t->buf + off, len, &opts, &again);
-		WRITE_ONCE(t->xfer->datagrams, t->xfer->datagrams + again.datagrams);
-		t->s->resent += again.datagrams;
-		if (ret)
-			return kudp_rel_transient(t, ret);
+		/* The runs of the range that this round has not resent. */
+		end = first + count;
+		for (a = find_next_zero_bit(t->resent, end, first); a < end && !ret;
+		     a = find_next_zero_bit(t->resent, end, b)) {
+			b = find_next_bit(t->resent, end, a);
+			bitmap_set(t->resent, a, b - a);
+			ret = kudp_rel_resend_run(t, a, b - a, budget);
+		}
 	}
-	return 0;
+	return ret > 0 ? 0 : ret;
 }
 
 /* Whether the hold passed since @progress_ns, with two CLOSEs sent at least. */
@@ -287,25 +322,64 @@ static int kudp_rel_refusal(const struct kudp_rel_tx *t)
 	u32 err = t->hdr.err;
 
 	pr_warn("%pI4: the receiver refused message %#llx with error %u\n",
-		&inet_sk(t->sock->sk)->inet_daddr, t->id, err);
+		t->g ? &t->from.sin_addr.s_addr : &inet_sk(t->sock->sk)->inet_daddr, t->id, err);
 	return err == EFBIG || err == EBADMSG ? -err : -EPROTO;
+}
+
+/*
+ * To a group: the receiver whose answer is in t->ctl (from t->from),
+ * followed from its first answer on. NULL if KUDP_RECEIVERS_MAX are
+ * followed already: its answer is dropped (counted, logged).
+ */
+static struct kudp_rel_peer *kudp_rel_peer(struct kudp_rel_tx *t)
+{
+	struct kudp_rel_group *g = t->g;
+	struct kudp_rel_peer *p;
+
+	for (p = g->peer; p < g->peer + g->n; p++)
+		if (p->addr.sin_addr.s_addr == t->from.sin_addr.s_addr &&
+		    p->addr.sin_port == t->from.sin_port)
+			return p;
+	if (g->n == KUDP_RECEIVERS_MAX) {
+		pr_warn_ratelimited("%pI4:%u: an answer from a receiver beyond the %u followed: dropped\n",
+				    &t->from.sin_addr, ntohs(t->from.sin_port), KUDP_RECEIVERS_MAX);
+		WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+		return NULL;
+	}
+	p = &g->peer[g->n++];
+	*p = (struct kudp_rel_peer){
+		.addr = t->from,
+		.result = KUDP_PEER_ACTIVE,
+		.missing = t->nsegs + 1,	/* its first NACK is progress */
+		.progress_ns = ktime_get_ns(),
+		.first = true,
+	};
+	kudp_dbg("message %#llx: receiver %pI4:%u answered\n", t->id, &t->from.sin_addr,
+		 ntohs(t->from.sin_port));
+	return p;
 }
 
 /*
  * While DATA goes: whether the receiver refused the message. Looks at what
  * is queued, without waiting, and at most a NACK batch of it; nothing but
- * a REFUSE is expected before CLOSE. Return 0, a REFUSE's errno, or the
- * socket's.
+ * a REFUSE is expected before CLOSE. To a group, a REFUSE ends that
+ * receiver's part only. Return 0, a REFUSE's errno, or the socket's.
  */
 static int kudp_rel_refused(struct kudp_rel_tx *t)
 {
 	unsigned int budget = KUDP_NACK_BATCH;
+	struct kudp_rel_peer *p;
 	int type;
 
 	do {
 		type = kudp_rel_recv(t, 0);
-		if (type == KUDP_T_REFUSE)
+		if (type == KUDP_T_REFUSE && !t->g)
 			return kudp_rel_refusal(t);
+		if (type == KUDP_T_REFUSE) {
+			p = kudp_rel_peer(t);
+			if (p && p->result == KUDP_PEER_ACTIVE)
+				p->result = kudp_rel_refusal(t);
+		}
 	} while (type > 0 && --budget);
 	return type == -EAGAIN || type > 0 ? 0 : type;
 }
@@ -366,7 +440,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 	u32 rto = kudp_wire_rto(s->srtt_us);
 	bool open = false, first = false, again = false;
 	/* More than the message has is no progress either. */
-	u64 nsegs = DIV_ROUND_UP_ULL(t->len, t->opts.payload), missing, last_missing = nsegs + 1;
+	u64 missing, last_missing = t->nsegs + 1;
 	u64 sent_ns = 0, budget = 0, progress_ns = ktime_get_ns();
 	unsigned int closes = 0;
 	int ret, type;
@@ -413,7 +487,7 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 				    t->id);
 			memcpy(t->nonce, t->hdr.nonce, sizeof(t->nonce));
 			/* Its first NACK will be progress; the hold's clock runs on. */
-			last_missing = nsegs + 1;
+			last_missing = t->nsegs + 1;
 			open = false;
 			continue;
 		}
@@ -446,6 +520,168 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 	}
 }
 
+/*
+ * To a group: how many receivers are being repaired (*@active), and how
+ * many of them have not answered this round whole (the return).
+ */
+static unsigned int kudp_rel_group_waiting(const struct kudp_rel_group *g, unsigned int *active)
+{
+	const struct kudp_rel_peer *p;
+	unsigned int waiting = 0;
+
+	*active = 0;
+	for (p = g->peer; p < g->peer + g->n; p++) {
+		if (p->result != KUDP_PEER_ACTIVE)
+			continue;
+		(*active)++;
+		waiting += !p->answered;
+	}
+	return waiting;
+}
+
+/*
+ * To a group, before each round: fail the receivers without progress for
+ * the hold (after two CLOSEs at least), and say whether the send is over.
+ * It is once no receiver is being repaired and t->g->want confirmed; or,
+ * fewer having confirmed, once the hold passed since @waited_ns (the last
+ * time a receiver first answered or made progress) without the others
+ * answering. Return 0 (enough confirmed), 1 (go on), or -ETIMEDOUT.
+ */
+static int kudp_rel_group_settle(struct kudp_rel_tx *t, unsigned int closes, u64 waited_ns)
+{
+	struct kudp_rel_group *g = t->g;
+	unsigned int active = 0, confirmed = 0;
+	struct kudp_rel_peer *p;
+
+	for (p = g->peer; p < g->peer + g->n; p++) {
+		if (p->result == KUDP_PEER_ACTIVE && kudp_rel_held_out(t, p->progress_ns, closes)) {
+			pr_warn("%pI4: the receiver made no progress with message %#llx for the hold: given up, the others go on\n",
+				&p->addr.sin_addr, t->id);
+			p->result = -ETIMEDOUT;
+		}
+		active += p->result == KUDP_PEER_ACTIVE;
+		confirmed += !p->result;
+	}
+	if (active)
+		return 1;
+	if (confirmed >= g->want)
+		return 0;
+	/* The receivers that failed were the last who could confirm it. */
+	if (g->n >= g->want) {
+		for (p = g->peer; !p->result; p++)
+			;
+		pr_err("message %#llx: %u of the %u receivers asked for confirmed it\n",
+		       t->id, confirmed, g->want);
+		return p->result;
+	}
+	if (!kudp_rel_held_out(t, waited_ns, closes))
+		return 1;
+	pr_err("message %#llx: %u of the %u receivers asked for confirmed it, %u failed, %u never answered\n",
+	       t->id, confirmed, g->want, g->n - confirmed, g->want - min(g->n, g->want));
+	return -ETIMEDOUT;
+}
+
+/*
+ * CLOSING, to a group: kudp_rel_closing() for every receiver that
+ * answers, each followed on its own (struct kudp_rel_peer): its NACKs
+ * resend what this round has not resent yet, to the group; its ACK
+ * confirms it; its REFUSE, or the hold without its progress, fails it,
+ * and the others go on. A round ends when every receiver being repaired
+ * answered it whole, or when its timer expires. Bounded by this side's
+ * clock, as kudp_rel_closing().
+ */
+static int kudp_rel_closing_group(struct kudp_rel_tx *t)
+{
+	struct kudp_rel_group *g = t->g;
+	u32 rto = kudp_wire_rto(t->s->srtt_us);
+	u64 sent_ns = 0, budget = 0, waited_ns = ktime_get_ns(), now;
+	bool open = false, first = false, again = false;
+	unsigned int closes = 0, active;
+	struct kudp_rel_peer *p;
+	int ret, type;
+
+	for (;;) {
+		if (!open) {
+			ret = closes ? kudp_rel_group_settle(t, closes, waited_ns) : 1;
+			if (ret <= 0)
+				return ret;
+			ret = kudp_rel_send_close(t);
+			if (ret)
+				return ret;
+			sent_ns = ktime_get_ns();
+			budget = t->len;
+			bitmap_zero(t->resent, t->nsegs);
+			for (p = g->peer; p < g->peer + g->n; p++) {
+				p->first = true;
+				p->answered = false;
+			}
+			open = true;
+			first = true;
+			closes++;
+			/* receivers=0: one CLOSE, and nobody waited for. */
+			if (!g->want)
+				return 0;
+		}
+		type = kudp_rel_recv(t, sent_ns + (u64)rto * NSEC_PER_USEC);
+		if (type == -EAGAIN) {
+			kudp_dbg_rl("not every receiver answered CLOSE in %u us: CLOSE %u\n",
+				    rto, closes + 1);
+			rto = kudp_wire_rto_backoff(rto);
+			open = false;
+			again = true;
+			continue;
+		}
+		if (type < 0)
+			return type;
+		p = kudp_rel_peer(t);
+		/* A receiver done with the message: a late or repeated answer. */
+		if (!p || p->result != KUDP_PEER_ACTIVE)
+			continue;
+		now = ktime_get_ns();
+		if (first && !again)
+			t->s->srtt_us = kudp_wire_srtt(t->s->srtt_us, now - sent_ns);
+		first = false;
+		if (type == KUDP_T_REFUSE) {
+			p->result = kudp_rel_refusal(t);
+		} else if (type == KUDP_T_ACK) {
+			if (t->hdr.total != t->len || t->hdr.crc != t->crc) {
+				pr_warn_ratelimited("ACK of message %#llx with another length or CRC-32 from %pI4: dropped\n",
+						    t->id, &p->addr.sin_addr);
+				WRITE_ONCE(t->s->rejected, t->s->rejected + 1);
+				continue;
+			}
+			p->result = 0;
+			kudp_dbg("message %#llx: %pI4:%u confirmed it\n", t->id, &p->addr.sin_addr,
+				 ntohs(p->addr.sin_port));
+		} else {
+			if (p->first) {
+				if (t->hdr.missing < p->missing) {
+					p->progress_ns = now;
+					waited_ns = now;
+				}
+				p->missing = t->hdr.missing;
+				p->first = false;
+			}
+			ret = kudp_rel_resend(t, &budget);
+			if (ret)
+				return ret;
+			p->answered = !(t->hdr.flags & KUDP_NACK_MORE);
+		}
+		if (kudp_rel_group_waiting(g, &active))
+			continue;
+		if (active) {
+			/* Every receiver being repaired answered: the next round at once. */
+			open = false;
+			again = false;
+			continue;
+		}
+		/* None left to repair: the timer's CLOSEs wait for the others. */
+		ret = kudp_rel_group_settle(t, closes, waited_ns);
+		if (ret <= 0)
+			return ret;
+	}
+}
+
 /**
  * kudp_rel_send() - send a message in the reliable mode
  * @s: the sender's state kept between messages
@@ -457,8 +693,12 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
  *	payload, which the DATA header shares
  * @xfer: the message's progress (kudp_xfer_start() first): each byte once,
  *	every DATA datagram, resent ones included
- * @hold_s: seconds without progress before the send is given up
+ * @hold_s: seconds without progress before the send is given up (to a
+ *	group: before a receiver is)
  * @key: the shared key, or none (version 1)
+ * @group: to a group (@sock not connected, @opts->to the group): its
+ *	receivers (@group->want set; the rest is filled in); NULL: to the
+ *	receiver @sock is connected to
  *
  * With a key, first asks the receiver for its challenge (HELLO). Sends
  * every DATA once, then CLOSE, and resends what the receiver says is
@@ -467,8 +707,10 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
  * while sending DATA.
  *
  * Context: process context; sleeps.
- * Return: 0 once the receiver confirmed the message (length and CRC-32),
- * or a negative errno: -ETIMEDOUT (no answer, or no progress, for
+ * Return: 0 once the receiver confirmed the message (length and CRC-32)
+ * (to a group: @group->want receivers did, and none is being repaired),
+ * or a negative errno (to a group: the error of a receiver that failed,
+ * or -ETIMEDOUT: fewer answered): -ETIMEDOUT (no answer, or no progress, for
  * @hold_s), -EFBIG or -EBADMSG (the receiver refused it: too large, or
  * its CRC-32 did not match), -EPROTO (a refusal with another errno),
  * -EINVAL (datagrams of @opts->payload bytes cannot carry the smallest
@@ -477,7 +719,8 @@ static int kudp_rel_closing(struct kudp_rel_tx *t)
 int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		  const void *buf, size_t len, u32 crc,
 		  const struct kudp_send_opts *opts, struct kudp_xfer *xfer,
-		  unsigned int hold_s, const struct kudp_key *key)
+		  unsigned int hold_s, const struct kudp_key *key,
+		  struct kudp_rel_group *group)
 {
 	struct kudp_rel_tx t = {
 		.s = s,
@@ -490,6 +733,7 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 		.hold_ns = (u64)hold_s * NSEC_PER_SEC,
 		.next_ns = ktime_get_ns(),
 		.key = key,
+		.g = group,
 	};
 	/* DATA's header, and its tag in version 2. */
 	size_t hdr_len = sizeof(struct kudp_data_hdr) + (key->set ? KUDP_TAG_LEN : 0);
@@ -508,11 +752,21 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 	t.opts.hdr = kudp_rel_data_hdr;
 	t.opts.ctx = &t;
 	t.id = (u64)s->instance << 32 | ++s->count;
+	t.nsegs = DIV_ROUND_UP_ULL(len, t.opts.payload);
 	s->resent = 0;
-	kudp_enter("id=%#llx, len=%zu, segment=%zu", t.id, len, t.opts.payload);
+	kudp_enter("id=%#llx, len=%zu, segment=%zu, group=%d", t.id, len, t.opts.payload, !!group);
 	t.ctl = kmalloc(KUDP_CONTROL_MAX, GFP_KERNEL);
 	if (!t.ctl)
 		return kudp_ret(-ENOMEM);
+	if (group) {
+		group->n = 0;
+		/* At most 1 MiB (4 GiB in segments of 512 bytes). */
+		t.resent = kvmalloc_array(BITS_TO_LONGS(t.nsegs), sizeof(long), GFP_KERNEL);
+		if (!t.resent) {
+			kfree(t.ctl);
+			return kudp_ret(-ENOMEM);
+		}
+	}
 
 	/* Answers to earlier messages still queued are dropped here. */
 	ret = key->set ? kudp_rel_hello(&t) : kudp_rel_refused(&t);
@@ -529,7 +783,8 @@ int kudp_rel_send(struct kudp_rel_sender *s, struct socket *sock,
 			ret = kudp_rel_refused(&t);
 	}
 	if (!ret)
-		ret = kudp_rel_closing(&t);
+		ret = group ? kudp_rel_closing_group(&t) : kudp_rel_closing(&t);
+	kvfree(t.resent);
 	kfree(t.ctl);
 	return kudp_ret(ret);
 }

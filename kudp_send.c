@@ -29,6 +29,22 @@
 #define pr_fmt(fmt) "%s: " fmt, THIS_MODULE->name
 
 /**
+ * kudp_sock_disconnect() - forget a UDP socket's peer, source address and port
+ * @sock: a socket from kudp_sock_create()
+ *
+ * As __udp_disconnect(): the next send picks a source anew, and a socket
+ * that is not connected takes datagrams from any source.
+ *
+ * Context: process context.
+ */
+void kudp_sock_disconnect(struct socket *sock)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	kernel_connect(sock, &unspec, sizeof(unspec), 0);
+}
+
+/**
  * kudp_sock_connect() - connect a UDP socket to @addr:@port, anew
  * @sock: a socket from kudp_sock_create()
  * @addr: the destination, network byte order
@@ -50,7 +66,6 @@
  */
 int kudp_sock_connect(struct socket *sock, __be32 addr, u16 port)
 {
-	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_addr.s_addr = addr,
@@ -59,16 +74,39 @@ int kudp_sock_connect(struct socket *sock, __be32 addr, u16 port)
 	int ret;
 
 	kudp_enter("sock=%p, addr=%pI4, port=%u", sock, &addr, port);
-	/* Forgets the source address and port (__udp_disconnect()). */
-	kernel_connect(sock, &unspec, sizeof(unspec), 0);
+	kudp_sock_disconnect(sock);
 	sock_error(sock->sk);
 	ret = kernel_connect(sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	if (ret == -ENETUNREACH && ipv4_is_multicast(addr)) {
+		pr_err("cannot connect to group %pI4:%u: no route to it (a default route, or ip route add 224.0.0.0/4 dev IFACE)\n",
+		       &addr, port);
+		return kudp_ret(ret);
+	}
 	if (ret < 0) {
 		pr_err("cannot connect to %pI4:%u: error %d\n", &addr, port, ret);
 		return kudp_ret(ret);
 	}
 	sock_set_sndtimeo(sock->sk, KUDP_LEAVE_TIMEOUT_MS / MSEC_PER_SEC);
 	return 0;
+}
+
+/**
+ * kudp_sock_set_mc_ttl() - the time to live of datagrams sent to a group
+ * @sock: a socket from kudp_sock_create()
+ * @ttl: 1 to 255; 1 keeps them on the subnet
+ *
+ * As IP_MULTICAST_TTL: datagrams to one host keep the default TTL.
+ *
+ * Context: process context.
+ * Return: 0, or a negative errno from setsockopt.
+ */
+int kudp_sock_set_mc_ttl(struct socket *sock, unsigned int ttl)
+{
+	int val = ttl;
+
+	kudp_enter("sock=%p, ttl=%u", sock, ttl);
+	return kudp_ret(sock->ops->setsockopt(sock, SOL_IP, IP_MULTICAST_TTL,
+					      KERNEL_SOCKPTR(&val), sizeof(val)));
 }
 
 /**
@@ -109,7 +147,8 @@ size_t kudp_sock_payload(struct socket *sock, unsigned int fixed)
  * @seg_size is not 0, datagrams of @seg_size bytes cut by UDP GSO (the
  * last may be shorter).
  */
-static int kudp_sendmsg(struct socket *sock, struct msghdr *msg, u16 seg_size)
+static int kudp_sendmsg(struct socket *sock, struct msghdr *msg, u16 seg_size,
+			const struct sockaddr_in *to)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(u16))];
@@ -119,6 +158,10 @@ static int kudp_sendmsg(struct socket *sock, struct msghdr *msg, u16 seg_size)
 	if (seg_size)
 		kudp_msg_cmsg(msg, &control, sizeof(control.buf), SOL_UDP, UDP_SEGMENT,
 			      &seg_size, sizeof(seg_size));
+	if (to) {
+		msg->msg_name = (void *)to;
+		msg->msg_namelen = sizeof(*to);
+	}
 	return sock_sendmsg(sock, msg);
 }
 
@@ -441,7 +484,7 @@ int kudp_send(struct socket *sock, const void *buf, size_t len,
 			if (ret)
 				goto out;
 		}
-		ret = kudp_sendmsg(sock, &msg, n > 1 ? hl + payload : 0);
+		ret = kudp_sendmsg(sock, &msg, n > 1 ? hl + payload : 0, opts->to);
 		kudp_dbg_rl("sock_sendmsg(%zu bytes at offset %zu%s) = %d%s\n",
 			    wire, off, zc ? ", zero-copy" : "", ret,
 			    n > 1 ? ", cut by UDP GSO" : "");
@@ -500,21 +543,23 @@ out:
 }
 
 /**
- * kudp_recv() - take one datagram off a connected socket without waiting
+ * kudp_recv() - take one datagram off a socket without waiting
  * @sock: the socket
  * @buf: where the payload goes
  * @room: bytes available at @buf; a longer payload is cut, and the rest is
  *	discarded
+ * @from: where its source address and port go; NULL on a connected
+ *	socket (its peer is the only source)
  *
  * Context: process context.
  * Return: the full payload length, which may exceed @room; -EAGAIN when no
  * datagram is queued; another negative errno on error (the socket's: an
  * ICMP port unreachable gives -ECONNREFUSED).
  */
-int kudp_recv(struct socket *sock, void *buf, size_t room)
+int kudp_recv(struct socket *sock, void *buf, size_t room, struct sockaddr_in *from)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = room };
-	struct msghdr msg = { };
+	struct msghdr msg = { .msg_name = from, .msg_namelen = from ? sizeof(*from) : 0 };
 
 	return kernel_recvmsg(sock, &msg, &vec, 1, room, MSG_DONTWAIT | MSG_TRUNC);
 }

@@ -69,6 +69,8 @@ static u64 rcvbuf;	/* 0: not given (its set refuses 0); init picks it */
 static u16 port = KUDP_PORT;
 /* dev: the interface the socket is bound to; "" for all of them. */
 static char bind_dev[IFNAMSIZ];
+/* group: the multicast group the socket joins; 0 for none. */
+static __be32 group;
 /*
  * gro: whether the stack may coalesce a run of datagrams into one receive
  * (UDP GRO). Written by its parameter callback, which sets the socket
@@ -523,6 +525,35 @@ module_param_cb(dev, &dev_ops, NULL, 0444);
 MODULE_PARM_DESC(dev,
 		 "Take datagrams from this network interface only, by name (enp1s0; lo for this machine's own): the socket is bound to it as with SO_BINDTODEVICE; no such interface fails the load with ENODEV (load time only; default empty: every interface)");
 
+/* group: a multicast address, or empty for none; joined by init. */
+static int group_set(const char *val, const struct kernel_param *kp)
+{
+	int len = strcspn(val, "\n"), ret;
+
+	kudp_enter("val=%s", val);
+	ret = kudp_parse_group(val, &group);
+	if (ret == -EADDRNOTAVAIL)
+		pr_err("group: %.*s is not a multicast address (224.0.0.0 to 239.255.255.255)\n",
+		       len, val);
+	else if (ret)
+		pr_err("group: '%.*s' is not an IPv4 address (a.b.c.d), nor empty\n", len, val);
+	return ret ? kudp_ret(-EINVAL) : 0;
+}
+
+static int group_get(char *buf, const struct kernel_param *kp)
+{
+	return group ? sysfs_emit(buf, "%pI4\n", &group) : sysfs_emit(buf, "\n");
+}
+
+static const struct kernel_param_ops group_ops = {
+	.set = group_set,
+	.get = group_get,
+};
+
+module_param_cb(group, &group_ops, NULL, 0444);
+MODULE_PARM_DESC(group,
+		 "A multicast group to join (239.1.2.3), on dev or the interface of the route to it (the default route's); its datagrams to port come in beside those sent to this host (load time only; default empty: none)");
+
 /*
  * peer: an IPv4 address ("192.0.2.1", that host) or prefix
  * ("192.0.2.0/24"), a trailing newline accepted. A bad value changes
@@ -621,6 +652,10 @@ static int key_set(const char *val, const struct kernel_param *kp)
 			pr_err("key: a key authenticates mode=reliable only, and this receiver is mode=raw\n");
 			ret = -EINVAL;
 		}
+	} else if (group && k.set) {
+		pr_err("key: a key authenticates a transfer to one receiver in this version, and this receiver joined group %pI4\n",
+		       &group);
+		ret = -EINVAL;
 	} else {
 		ret = kudp_param_check_ready(kp);
 		if (!ret)
@@ -704,6 +739,11 @@ static int __init receive_udp_init(void)
 		ret = -EINVAL;
 		goto err_wipe_key;
 	}
+	if (group && rx->rel.key.set) {
+		pr_err("group: a key authenticates a transfer to one receiver in this version; clear key to join a group\n");
+		ret = -EINVAL;
+		goto err_wipe_key;
+	}
 	if (rcvbuf > RX_RCVBUF_MAX) {
 		pr_err("rcvbuf=%llu: at most 1G (%u bytes)\n", rcvbuf, RX_RCVBUF_MAX);
 		ret = -EINVAL;
@@ -761,6 +801,11 @@ static int __init receive_udp_init(void)
 	ret = kudp_sock_bind(rx->sock, port, bind_dev);
 	if (ret)
 		goto err_release_sock;
+	if (group) {
+		ret = kudp_sock_join(rx->sock, group, bind_dev);
+		if (ret)
+			goto err_release_sock;
+	}
 	kudp_xfer_start(&rx->cur);
 	kudp_xfer_start(&rx->last);
 	rx->udp_errors_base = receive_udp_in_errors(rx);
@@ -784,6 +829,9 @@ static int __init receive_udp_init(void)
 	kernel_param_unlock(THIS_MODULE);
 	pr_info("ready: %llu-byte buffer, listening on 0.0.0.0:%u%s%s, mode=%s\n",
 		rx->size, port, *bind_dev ? " on " : "", bind_dev, rx->engine->name);
+	if (group)
+		pr_info("member of group %pI4: its datagrams to port %u come in too\n",
+			&group, port);
 	return 0;
 
 err_unregister_genl:

@@ -43,6 +43,8 @@ static u64 buffer_size = KUDP_DEFAULT_BUFSIZE;
 static __be32 dest_addr = htonl(INADDR_LOOPBACK);
 static u16 port = KUDP_PORT;
 static unsigned int payload;
+static unsigned int ttl = 1;
+static unsigned int receivers = 1;
 static bool gso = true;
 static bool zerocopy;
 static u64 rate;
@@ -81,6 +83,8 @@ static char *insmod_data;
  * @dest: destination of the current send
  * @port: its UDP port
  * @payload: the "payload" parameter when the send started
+ * @ttl: the "ttl" parameter then
+ * @receivers: the "receivers" parameter then
  * @gso: the "gso" parameter then
  * @zerocopy: the "zerocopy" parameter then
  * @rate: the "rate" parameter then
@@ -100,6 +104,8 @@ static char *insmod_data;
  * @errors: sends that failed since load or reset
  * @last_error: result of the last finished send: 0 or a negative errno
  * @last: what the last finished send moved
+ * @last_group: the receivers of the last finished send, if it went to a
+ *	group in mode=reliable (else none)
  * @rejected_base: @rel.rejected at the last reset
  * @zc: zero-copy calls, notified and copied; written by @send_work only
  *	(see struct kudp_zc)
@@ -107,6 +113,8 @@ static char *insmod_data;
  * @zc_copied_base: @zc.copied at the last reset
  * @rel: mode=reliable: the message ids, the round trip; written by
  *	@send_work only (see struct kudp_rel_sender)
+ * @group: mode=reliable to a group: the receivers of the send going on;
+ *	@send_work's only
  */
 struct kudp_tx {
 	void *buf;
@@ -126,6 +134,8 @@ struct kudp_tx {
 	__be32 dest;
 	u16 port;
 	unsigned int payload;
+	unsigned int ttl;
+	unsigned int receivers;
 	bool gso;
 	bool zerocopy;
 	u64 rate;
@@ -139,11 +149,13 @@ struct kudp_tx {
 	u64 errors;
 	int last_error;
 	struct kudp_xfer last;
+	struct kudp_rel_group last_group;
 	u64 rejected_base;
 	u64 zc_calls_base;
 	u64 zc_copied_base;
 
 	struct kudp_rel_sender rel;
+	struct kudp_rel_group group;
 	struct kudp_zc zc;
 };
 
@@ -199,6 +211,12 @@ static void send_udp_work(struct work_struct *work)
 {
 	struct kudp_tx *tx = container_of(work, struct kudp_tx, send_work);
 	bool no_gso = false;
+	struct sockaddr_in group = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = tx->dest,
+		.sin_port = htons(tx->port),
+	};
+	bool to_group = ipv4_is_multicast(tx->dest) && tx->mode == KUDP_MODE_RELIABLE;
 	struct kudp_send_opts opts = {
 		.gso = tx->gso,
 		.no_gso = &no_gso,
@@ -211,15 +229,30 @@ static void send_udp_work(struct work_struct *work)
 	if (tx->key.set && tx->mode != KUDP_MODE_RELIABLE) {
 		pr_err("key: a key authenticates mode=reliable only; nothing sent (set mode=reliable, or clear key)\n");
 		ret = -EINVAL;
+	} else if (to_group && tx->key.set) {
+		pr_err("key: a key authenticates a transfer to one receiver in this version; nothing sent to group %pI4 (clear key)\n",
+		       &tx->dest);
+		ret = -EOPNOTSUPP;
 	} else {
-		ret = kudp_sock_connect(tx->sock, tx->dest, tx->port);
+		ret = kudp_sock_set_mc_ttl(tx->sock, tx->ttl) ?:
+		      kudp_sock_connect(tx->sock, tx->dest, tx->port);
 	}
 	if (!ret) {
 		opts.payload = kudp_sock_payload(tx->sock, tx->payload);
+		if (to_group) {
+			/*
+			 * The receivers answer from their own addresses, which
+			 * a socket connected to the group would not take: the
+			 * connect above chose the route and the payload.
+			 */
+			kudp_sock_disconnect(tx->sock);
+			opts.to = &group;
+			tx->group.want = tx->receivers;
+		}
 		if (tx->mode == KUDP_MODE_RELIABLE)
 			ret = kudp_rel_send(&tx->rel, tx->sock, tx->buf, tx->len,
 					    kudp_xfer_crc32(&tx->cur), &opts, &tx->cur, tx->hold,
-					    &tx->key);
+					    &tx->key, to_group ? &tx->group : NULL);
 		else
 			ret = kudp_send(tx->sock, tx->buf, tx->len, &opts, &tx->cur);
 	}
@@ -252,6 +285,7 @@ static void send_udp_work(struct work_struct *work)
 
 	mutex_lock(&tx->lock);
 	tx->last = tx->cur;
+	tx->last_group = to_group ? tx->group : (struct kudp_rel_group){ };
 	tx->last_error = ret;
 	if (ret)
 		tx->errors++;
@@ -317,6 +351,8 @@ static void send_udp_queue(struct kudp_tx *tx)
 	tx->dest = o->flags & KUDP_OVERRIDE_ADDR ? o->addr : dest_addr;
 	tx->port = o->flags & KUDP_OVERRIDE_PORT ? o->port : port;
 	tx->payload = payload;
+	tx->ttl = ttl;
+	tx->receivers = receivers;
 	tx->gso = gso;
 	tx->zerocopy = zerocopy;
 	tx->rate = o->flags & KUDP_OVERRIDE_RATE ? o->rate : rate;
@@ -421,9 +457,9 @@ static int ip_set(const char *val, const struct kernel_param *kp)
 	__be32 addr;
 
 	kudp_enter("val=%s", val);
-	ret = kudp_parse_host(val, &addr);
+	ret = kudp_parse_dest(val, &addr);
 	if (ret == -EADDRNOTAVAIL) {
-		pr_err("ip: %.*s is a multicast, broadcast or 'this host' address; give one host's address\n",
+		pr_err("ip: %.*s is the broadcast or the 'this host' address; give one host's address, or a multicast group's\n",
 		       len, val);
 		return kudp_ret(-EINVAL);
 	}
@@ -447,7 +483,7 @@ static const struct kernel_param_ops ip_ops = {
 
 module_param_cb(ip, &ip_ops, NULL, 0644);
 MODULE_PARM_DESC(ip,
-		 "Destination IPv4 address, dotted quad; not broadcast or multicast (default 127.0.0.1); used by the next send");
+		 "Destination IPv4 address, dotted quad: one host, or a multicast group (224.0.0.0/4, mode=raw); not broadcast (default 127.0.0.1); used by the next send");
 
 static int payload_set(const char *val, const struct kernel_param *kp)
 {
@@ -475,6 +511,93 @@ MODULE_PARM_DESC(port,
 module_param_cb(payload, &payload_ops, &payload, 0644);
 MODULE_PARM_DESC(payload,
 		 "Bytes per datagram: 0 = the route's MTU less 28, never fragmented (default); 1-65507 = fixed, IP may fragment");
+
+/* ttl: how many routers a datagram to a group may cross; 1 stays on the subnet. */
+static int ttl_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	kudp_enter("val=%s", val);
+	if (kstrtouint(val, 10, &n) || !n || n > 255) {
+		pr_err("ttl: '%.*s' is not a number from 1 to 255\n", (int)strcspn(val, "\n"), val);
+		return kudp_ret(-EINVAL);
+	}
+	ttl = n;
+	return 0;
+}
+
+static const struct kernel_param_ops ttl_ops = {
+	.set = ttl_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(ttl, &ttl_ops, &ttl, 0644);
+MODULE_PARM_DESC(ttl,
+		 "Time to live of datagrams sent to a multicast group, 1-255 (default 1: this subnet only; each router on the way takes 1); used by the next send");
+
+/* receivers: how many receivers of a group must confirm a reliable send. */
+static int receivers_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	kudp_enter("val=%s", val);
+	if (kstrtouint(val, 10, &n) || n > KUDP_RECEIVERS_MAX) {
+		pr_err("receivers: '%.*s' is not a number from 0 to %u\n", (int)strcspn(val, "\n"),
+		       val, KUDP_RECEIVERS_MAX);
+		return kudp_ret(-EINVAL);
+	}
+	receivers = n;
+	return 0;
+}
+
+static const struct kernel_param_ops receivers_ops = {
+	.set = receivers_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(receivers, &receivers_ops, &receivers, 0644);
+MODULE_PARM_DESC(receivers,
+		 "mode=reliable to a group: how many receivers must confirm a message, 0-16 (default 1; 0: wait for none); used by the next send");
+
+/*
+ * last_receivers: the receivers of the last reliable send to a group, one
+ * line each: address, then "confirmed", "failed ERRNO" or "unconfirmed"
+ * (the send ended before it confirmed, for another reason); then how many
+ * of those asked for never answered.
+ */
+static int last_receivers_get(char *buf, const struct kernel_param *kp)
+{
+	struct kudp_tx *tx = &sender;
+	const struct kudp_rel_group *g = &tx->last_group;
+	unsigned int i;
+	int len = 0;
+
+	mutex_lock(&tx->lock);
+	for (i = 0; i < g->n; i++) {
+		const struct kudp_rel_peer *p = &g->peer[i];
+
+		if (!p->result)
+			len += sysfs_emit_at(buf, len, "%pI4 confirmed\n", &p->addr.sin_addr);
+		else if (p->result == KUDP_PEER_ACTIVE)	/* the send ended first */
+			len += sysfs_emit_at(buf, len, "%pI4 unconfirmed\n", &p->addr.sin_addr);
+		else
+			len += sysfs_emit_at(buf, len, "%pI4 failed %d\n", &p->addr.sin_addr,
+					     p->result);
+	}
+	if (g->want > g->n)
+		len += sysfs_emit_at(buf, len, "%u never answered\n", g->want - g->n);
+	mutex_unlock(&tx->lock);
+	return len;
+}
+
+static const struct kernel_param_ops last_receivers_ops = {
+	.set = kudp_param_set_readonly,
+	.get = last_receivers_get,
+};
+
+module_param_cb(last_receivers, &last_receivers_ops, NULL, 0444);
+MODULE_PARM_DESC(last_receivers,
+		 "The receivers of the last mode=reliable send to a group, a line each: address, then confirmed, failed and the errno, or unconfirmed (the send ended first); then how many asked for (receivers) never answered");
 
 module_param_cb(gso, &kudp_param_ops_switch, &gso, 0644);
 MODULE_PARM_DESC(gso,
@@ -661,8 +784,8 @@ static int send_udp_override(struct kudp_tx *tx, struct file *file,
 				    o.flags & ~known, o.pad);
 		return kudp_ret(-EINVAL);
 	}
-	if ((o.flags & KUDP_OVERRIDE_ADDR) && kudp_check_host(o.addr)) {
-		pr_warn_ratelimited("KUDP_IOC_SEND_OVERRIDE: %pI4 is a multicast, broadcast or 'this host' address; give one host's address\n",
+	if ((o.flags & KUDP_OVERRIDE_ADDR) && kudp_check_dest(o.addr)) {
+		pr_warn_ratelimited("KUDP_IOC_SEND_OVERRIDE: %pI4 is the broadcast or the 'this host' address; give one host's address, or a multicast group's\n",
 				    &o.addr);
 		return kudp_ret(-EINVAL);
 	}

@@ -8,7 +8,8 @@
 # the arm64, armhf and s390x cross compilers, qemu-system-arm (which has
 # qemu-system-aarch64 too), qemu-system-misc (qemu-system-s390x: a
 # big-endian guest) and the Debian packaging tools (make deb; bash-completion
-# has dh_bash-completion).
+# has dh_bash-completion); vde2 (a virtual Ethernet switch for three guests
+# or more) and udpcast (the user-space multicast peer).
 # Foreign-architecture headers, kernels and libraries are never installed
 # through apt: scripts/cross-fetch.sh unpacks them into build/cross-cache.
 #
@@ -22,6 +23,7 @@ want=(
 	qemu-system-x86 qemu-utils busybox-static
 	sparse coccinelle ocaml-nox cppcheck dkms
 	socat python3 iproute2 util-linux iputils-ping iperf3 openssl gnuplot-nox
+	vde2 udpcast
 	linux-source-6.1 linux-source-6.12
 	libnl-genl-3-dev zlib1g-dev pkg-config
 	virtme-ng

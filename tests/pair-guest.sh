@@ -2,20 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The two-machine suite: one of two guests joined by one virtual Ethernet
-# cable and nothing else (tests/run.sh starts them: boot_pair). Runs as
-# root in each:
+# cable and nothing else (tests/run.sh starts them: boot_pair); for the
+# group_ tests, one of three guests on one switch. Runs as root in each:
 #
 #   pair-guest.sh receiver MODDIR SHARED
+#   pair-guest.sh receiver2 MODDIR SHARED
 #   pair-guest.sh sender MODDIR SHARED [TEST...]
 #
-# SHARED is a directory both guests see (the host's, through 9p). The
+# SHARED is a directory the guests see (the host's, through 9p). The
 # receiving machine (192.0.2.2) serves commands: it runs each SHARED/cmd.N
 # the sender writes, with the helpers of tests/lib.sh, and answers with
 # SHARED/out.N and SHARED/rc.N; it stops when SHARED/done appears, or after
-# 10 minutes without a command. The sending machine (192.0.2.1) runs the
-# tests (the t_pair_* functions below), calling remote for what happens on
-# the other machine, and scans both kernel logs after each. It prints KTAP
-# and writes "PASSED FAILED" to SHARED/result.
+# 10 minutes without a command. The third machine, a second receiving one
+# (192.0.2.5), does the same in SHARED/rx2, which run.sh makes only when it
+# boots it. The sending machine (192.0.2.1) runs the tests (the t_pair_*
+# functions below on the cable, the t_group_* ones on the switch), calling
+# remote for what happens on the other machines, and scans every kernel
+# log after each. It prints KTAP and writes "PASSED FAILED" to
+# SHARED/result.
 set -u
 
 ROLE=$1
@@ -27,6 +31,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 TX_ADDR=192.0.2.1
 RX_ADDR=192.0.2.2
+# The third machine's (the group_ tests).
+RX2_ADDR=192.0.2.5
 # A second address of the receiving machine (pair_rel_clean).
 RX_ADDR2=192.0.2.4
 # KUDP_PAIR_SIZE: the bytes of pair_message (16 MiB in make check; make
@@ -37,12 +43,26 @@ PAIR_SIZE=${KUDP_PAIR_SIZE:-$((16 << 20))}
 # the boot: ask each time, never assume eth0.
 iface() { ls /sys/class/net | grep -vx lo | head -n 1; }
 
-# link_up ADDR: give the interface ADDR/24 and bring it up (MTU 1500).
+# link_up ADDR: give the interface ADDR/24 and MTU 1500, and bring it up
+# (link_back).
 link_up() {
 	udevadm settle --timeout=60
 	local dev=$(iface)
 	[ -n "$dev" ] || fail "no network interface" || return 1
-	ip addr add "$1/24" dev "$dev" && ip link set dev "$dev" mtu 1500 up
+	ip addr add "$1/24" dev "$dev" && ip link set dev "$dev" mtu 1500 && link_back
+}
+
+# link_back: the interface up, with a route for multicast: 224.0.0.0/4 on
+# the link, no gateway (a board has its default route). Without one a
+# group's datagrams have no way out (ENETUNREACH), and a join on
+# INADDR_ANY finds no interface (ENODEV); only multicast, so that an
+# address off the subnet still fails at once. A link set down loses the
+# route: the runner calls this on every machine after every test, one ip
+# process (-batch).
+link_back() {
+	local dev=$(iface)
+	ip -batch - <<<"link set dev $dev up
+route replace 224.0.0.0/4 dev $dev"
 }
 
 # ------------------------------------------------------------ both sides
@@ -72,22 +92,79 @@ completion_delay() {
 		END { printf "%.3f\n", done - armed }'
 }
 
-# ------------------------------------------------------- the receiving side
+# GROUP:GROUP_PORT: the multicast group of t_group_link; GROUP_IGMP: the
+# group as /proc/net/igmp shows it (the address's bytes as one
+# little-endian hex number).
+GROUP=239.1.2.3
+GROUP_PORT=8809
+GROUP_IGMP=030201EF
 
-# (Each side looks for the other's next file every 0.05 s: sleep is the
-# shell's own, and a look is one 9p round trip.) rc.N appears, whole, once
-# out.N is written.
+# group_joined: whether this machine is in GROUP (read by the shell
+# itself: wait_for looks 10 times a second, and a process start takes
+# 35 to 150 ms here).
+group_joined() { [[ $(</proc/net/igmp) == *$GROUP_IGMP* ]]; }
+
+# group_listen: receive GROUP's datagrams on GROUP_PORT into
+# /tmp/group.out, in the background (socat, joined on INADDR_ANY: the
+# route of link_back picks the interface), once the join shows in
+# /proc/net/igmp; at once if socat ends (its complaint in the failure).
+group_listen() {
+	local pid
+	rm -f /tmp/group.out
+	socat -u UDP4-RECV:$GROUP_PORT,ip-add-membership=$GROUP:0.0.0.0 - >/tmp/group.out 2>&1 </dev/null &
+	pid=$!
+	echo $pid >/tmp/group.pid
+	wait_for 30 eval 'group_joined || ! kill -0 $pid 2>/dev/null'
+	group_joined || fail "socat did not join $GROUP: $(</tmp/group.out)"
+}
+
+# starve BYTES: once receive_udp has BYTES of the message, drop every
+# datagram of 1500 bytes coming in (a tc filter on ingress: the IP total
+# length's high byte 0x05): the DATA, not the CLOSEs. The runner's
+# cable_reset takes it away.
+starve() {
+	local dev=$(iface)
+	modprobe -a sch_ingress cls_u32 act_gact && tc qdisc add dev $dev clsact || return 1
+	wait_for 100 past $DR/cur_bytes "$1" &&
+		tc filter add dev $dev ingress protocol ip u32 match u16 0x0500 0xff00 at 2 action drop
+}
+
+# answered_since N: once this machine sent more UDP datagrams than N
+# (Udp OutDatagrams: receive_udp's first answer), unload receive_udp.
+answered_since() {
+	wait_for 100 eval '[ "$(snmp Udp OutDatagrams)" -gt '"$1"' ]' && rmmod receive_udp
+}
+
+# group_got N: what group_listen received, once it has N lines (or after
+# 10 s); the listener stopped.
+group_got() {
+	local lines
+	wait_for 10 eval 'mapfile -t lines </tmp/group.out; [ ${#lines[@]} -ge '"$1"' ]'
+	kill "$(</tmp/group.pid)" 2>/dev/null
+	cat /tmp/group.out
+}
+
+# ------------------------------------------------------ the receiving sides
+
+# The receiving machines, by the names remote --on takes: rx, 192.0.2.2,
+# serving SHARED; rx2, the third machine, 192.0.2.5, serving SHARED/rx2.
+declare -A MACHINE_ADDR=([rx]=$RX_ADDR [rx2]=$RX2_ADDR) MACHINE_DIR=([rx]=$SHARED [rx2]=$SHARED/rx2)
+
+# serve DIR: run the commands of DIR (cmd.N) until DIR/done appears. (Each
+# side looks for the other's next file every 0.05 s: sleep is the shell's
+# own, and a look is one 9p round trip.) rc.N appears, whole, once out.N
+# is written. DIR/serving says the loop has begun.
 serve() {
-	local n=1 last=$SECONDS
-	touch "$SHARED/receiver.ready"
-	while [ ! -e "$SHARED/done" ] && [ $((SECONDS - last)) -lt 600 ]; do
-		if [ ! -e "$SHARED/cmd.$n" ]; then
+	local dir=$1 n=1 last=$SECONDS
+	touch "$dir/serving"
+	while [ ! -e "$dir/done" ] && [ $((SECONDS - last)) -lt 600 ]; do
+		if [ ! -e "$dir/cmd.$n" ]; then
 			sleep 0.05
 			continue
 		fi
-		( eval "$(<"$SHARED/cmd.$n")" ) >"$SHARED/out.$n" 2>&1 </dev/null
-		echo $? >"$SHARED/rc.$n.tmp"
-		mv "$SHARED/rc.$n.tmp" "$SHARED/rc.$n"
+		( eval "$(<"$dir/cmd.$n")" ) >"$dir/out.$n" 2>&1 </dev/null
+		echo $? >"$dir/rc.$n.tmp"
+		mv "$dir/rc.$n.tmp" "$dir/rc.$n"
 		n=$((n + 1))
 		last=$SECONDS
 	done
@@ -96,38 +173,48 @@ serve() {
 
 py_serve "$SHARED/pyserve-$ROLE.log"
 
-if [ "$ROLE" = receiver ]; then
-	link_up $RX_ADDR || exit 1
-	serve
+if [ "$ROLE" = receiver ] || [ "$ROLE" = receiver2 ]; then
+	me=rx
+	[ "$ROLE" = receiver2 ] && me=rx2
+	link_up "${MACHINE_ADDR[$me]}" || exit 1
+	serve "${MACHINE_DIR[$me]}"
 	exit 0
 fi
 
 # --------------------------------------------------------- the sending side
 
-# remote [--limit S] CMD: run CMD on the receiving machine, with the
-# helpers of tests/lib.sh; print what it printed and return its status
-# (124 if no answer came within S seconds, default 60). Commands run one
-# at a time, in order.
+# remote [--on rx|rx2] [--limit S] CMD: run CMD on a receiving machine
+# (rx, 192.0.2.2, by default; rx2: the third machine), with the helpers of
+# tests/lib.sh; print what it printed and return its status (124 if no
+# answer came within S seconds, default 60). Commands run one at a time,
+# in order, on each machine.
 remote() {
-	local limit=60 n=0 end
-	if [ "$1" = --limit ]; then
-		limit=$2
+	local limit=60 n=0 end on=rx dir
+	while :; do
+		case $1 in
+		--limit)	limit=$2 ;;
+		--on)		on=$2 ;;
+		*)		break ;;
+		esac
 		shift 2
-	fi
+	done
+	dir=${MACHINE_DIR[$on]}
+	# run.sh makes rx2's directory only when it boots the third machine.
+	[ -d "$dir" ] || fail "no machine $on here (tests/run.sh boots the third for group_ tests)" || return 124
 	# The count in a file: remote often runs in a command substitution.
-	[ -e "$SHARED/next" ] && n=$(<"$SHARED/next")
+	[ -e "$dir/next" ] && n=$(<"$dir/next")
 	n=$((n + 1))
-	echo $n >"$SHARED/next"
-	echo "$*" >"$SHARED/cmd.$n.tmp" && mv "$SHARED/cmd.$n.tmp" "$SHARED/cmd.$n"
+	echo $n >"$dir/next"
+	echo "$*" >"$dir/cmd.$n.tmp" && mv "$dir/cmd.$n.tmp" "$dir/cmd.$n"
 	end=$((SECONDS + limit))
 	while [ $SECONDS -lt $end ]; do
-		if [ -e "$SHARED/rc.$n" ]; then
-			[ -s "$SHARED/out.$n" ] && printf '%s\n' "$(<"$SHARED/out.$n")"
-			return "$(<"$SHARED/rc.$n")"
+		if [ -e "$dir/rc.$n" ]; then
+			[ -s "$dir/out.$n" ] && printf '%s\n' "$(<"$dir/out.$n")"
+			return "$(<"$dir/rc.$n")"
 		fi
 		sleep 0.05
 	done
-	fail "the receiving machine did not answer '$*' within $limit s"
+	fail "$on (${MACHINE_ADDR[$on]}) did not answer '$*' within $limit s"
 	return 124
 }
 
@@ -395,9 +482,10 @@ netem() {
 	modprobe sch_netem && tc qdisc add dev "$(iface)" root netem "$@" &&
 		remote "modprobe sch_netem && tc qdisc add dev \$(iface) root netem $*"
 }
-# cable_cut SECONDS [WHEN]: once the shell condition WHEN holds on the
-# receiving machine (checked there: no round trip between it and the
-# cut), the cable loses everything, both ways, for SECONDS: there, a tc
+# cable_cut [--on rx|rx2] SECONDS [WHEN]: once the shell condition WHEN
+# holds on a receiving machine (rx by default; checked there: no round
+# trip between it and the cut), its cable loses everything, both ways,
+# for SECONDS: there, a tc
 # filter on ingress and one on egress (clsact, matchall) whose action
 # drops every packet. (netem on the sender loses only what it sends
 # meanwhile; under emulation this cable is slower than the sender, which
@@ -409,7 +497,12 @@ netem() {
 # "cut for S s: ingress dropped N egress dropped N", S measured around
 # the tc process (at least the cut).
 cable_cut() {
-	remote --limit 660 "modprobe -a sch_ingress cls_matchall act_gact || exit 1
+	local on=rx
+	if [ "$1" = --on ]; then
+		on=$2
+		shift 2
+	fi
+	remote --on $on --limit 660 "modprobe -a sch_ingress cls_matchall act_gact || exit 1
 		${2:-true} || exit 1
 		dev=\$(iface)
 		tc actions add action gact drop index 1 && tc actions add action gact drop index 2 || exit 1
@@ -432,14 +525,17 @@ cable_cut() {
 		done | paste -d ' ' <(echo ingress; echo egress) -
 		exit \$rc"
 }
-# cable_reset: what the tests put on either machine's interface goes
-# away: netem, cable_cut's filters and actions, the second addresses
-# (extras_off). One remote command: the runner calls it
-# after every test.
+# cable_reset: what the tests put on any machine's interface goes away:
+# netem, cable_cut's filters and actions, the second addresses
+# (extras_off). One remote command for each receiving machine: the runner
+# calls it after every test.
 cable_reset() {
+	local m
 	tc qdisc del dev "$(iface)" root 2>/dev/null
 	extras_off
-	remote 'tc qdisc del dev $(iface) root 2>/dev/null; tc qdisc del dev $(iface) clsact 2>/dev/null; tc actions flush action gact 2>/dev/null; extras_off' >/dev/null
+	for m in $RECEIVERS; do
+		remote --on $m 'tc qdisc del dev $(iface) root 2>/dev/null; tc qdisc del dev $(iface) clsact 2>/dev/null; tc actions flush action gact 2>/dev/null; extras_off' >/dev/null
+	done
 }
 
 
@@ -733,6 +829,150 @@ t_bench_link() {
 	done
 }
 
+# ------------------------------------------------------------ three machines
+# The group_ tests: run.sh boots them apart from the others, with a third
+# machine (192.0.2.5, rx2), the three on one switch (a vde_switch, which
+# loses frames when a receiving guest lags: run_pair says why; keep what
+# these tests send small, or paced).
+
+t_group_link() {
+	# The three machines answer each other's pings (192.0.2.1 to .2 and
+	# .5, .2 to .5), and multicast crosses the switch: 5 datagrams to
+	# GROUP (239.1.2.3:8809) with TTL 1 from here, through the route of
+	# link_back (no interface named), reach both receiving machines,
+	# each joined on INADDR_ANY (group_listen), all 5, in order.
+	local a m rc=0 sent="" want got
+	for a in $RX_ADDR $RX2_ADDR; do
+		ping -c 2 -W 5 $a | tail -n 1 | sed "s/^/# $TX_ADDR to $a: /"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || fail "no answer from $a" || return 1
+	done
+	remote "ping -c 2 -W 5 $RX2_ADDR >/dev/null" || fail "$RX_ADDR had no answer from $RX2_ADDR" || return 1
+	for m in rx rx2; do
+		remote --on $m group_listen || rc=1
+	done
+	want=$(printf 'kudp group %d\n' 1 2 3 4 5)
+	if [ $rc -eq 0 ]; then
+		pyrun 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+for i in range(1, 6):
+	s.sendto(b"kudp group %d\n" % i, (sys.argv[1], int(sys.argv[2])))' $GROUP $GROUP_PORT &&
+			sent=1 || fail "the send to $GROUP failed" || rc=1
+	fi
+	# Both listeners stopped, whatever failed.
+	for m in rx rx2; do
+		got=$(remote --on $m "group_got 5")
+		[ -n "$sent" ] || continue
+		diag "${MACHINE_ADDR[$m]} received $(echo "$got" | grep -c .) of 5 datagrams sent to $GROUP:$GROUP_PORT"
+		expect "what ${MACHINE_ADDR[$m]} received" "$want" "$got" || rc=1
+	done
+	return $rc
+}
+
+# group_load PARAM...: receive_udp with PARAMs, joined to GROUP, on both
+# receiving machines.
+group_load() {
+	local m
+	for m in rx rx2; do
+		remote --on $m "load_rx group=$GROUP $*" || return 1
+	done
+}
+
+# group_has SIZE SEED [STATE]: both receiving machines completed one
+# message (STATE: complete, or complete (whole) in mode=reliable) of SIZE
+# bytes, the source's (pseudo_random of SEED).
+group_has() {
+	local m
+	for m in rx rx2; do
+		remote --on $m --limit 300 "wait_seq 1 300" || return 1
+		expect "${MACHINE_ADDR[$m]}: state, bytes" "${3:-complete (full)} $1" \
+			"$(remote --on $m 'echo $(<$R/state) $(<$DR/last_bytes)')" || return 1
+		remote --on $m "cmp <(pseudo_random $2 $1) /dev/receive_udp" ||
+			fail "${MACHINE_ADDR[$m]}: the bytes read back differ from the source" || return 1
+	done
+}
+
+t_group_raw() {
+	# PAIR_SIZE (16 MiB) of random bytes from /dev/send_udp to GROUP,
+	# which both receiving machines joined (mode=raw), paced for the
+	# slowest (rate, one datagram a call: the raw mode repairs nothing,
+	# and these guests share two CPUs): each reads back the source's
+	# bytes, having taken each datagram the sender sent (1472 bytes each,
+	# the MTU's), with no drop and no IP fragment on any of the three
+	# machines.
+	local size=$PAIR_SIZE seed=$RANDOM m frag dg
+	declare -A reasm
+	group_load buffer_size=$size || return 1
+	for m in rx rx2; do
+		reasm[$m]=$(remote --on $m "snmp Ip ReasmReqds") || return 1
+	done
+	load_tx buffer_size=$size ip=$GROUP rate=$((size / 4)) gso=0 || return 1
+	frag=$(snmp Ip FragCreates)
+	pseudo_random $seed $size >/dev/send_udp || return 1
+	wait_for 300 tx_idle || fail "the send did not end: $(<$S/state)" || return 1
+	expect "send result" "0" "$(<$S/last_error)" || return 1
+	dg=$(<$DS/last_datagrams)
+	expect "datagrams of 1472 bytes" "$(((size + 1471) / 1472))" "$dg" || return 1
+	expect "fragments made by the sender" "$frag" "$(snmp Ip FragCreates)" || return 1
+	group_has $size $seed || return 1
+	for m in rx rx2; do
+		expect "${MACHINE_ADDR[$m]}: drops, datagrams, reassemblies" "0 $dg ${reasm[$m]}" \
+			"$(remote --on $m 'echo $(<$DR/drops) $(<$DR/last_datagrams) $(snmp Ip ReasmReqds)')" ||
+			return 1
+	done
+}
+
+t_group_rel() {
+	# mode=reliable: PAIR_SIZE to GROUP, receivers=2, paced to last some
+	# 8 s, and the first receiving machine's cable cut for 2 s once it
+	# has a quarter: both read back the source's bytes, complete
+	# (whole), and the send ends confirmed by both (last_receivers names
+	# them); what the cut lost was sent again.
+	local size=$PAIR_SIZE seed=$RANDOM cut
+	group_load mode=reliable buffer_size=$size || return 1
+	load_tx mode=reliable buffer_size=$size ip=$GROUP receivers=2 rate=$((size / 8)) gso=0 || return 1
+	pseudo_random $seed $size >/dev/send_udp || return 1
+	cut=$(cable_cut 2 "wait_for 120 past \$DR/cur_bytes $((size / 4))") ||
+		fail "the cable was not cut at a quarter of the message: $(echo $cut)" || return 1
+	diag "${MACHINE_ADDR[rx]}'s cable lost everything, $(echo $cut)"
+	[[ $cut =~ ingress\ dropped\ [1-9] ]] || fail "the cut dropped no DATA" || return 1
+	wait_for 300 tx_idle || fail "the send did not end: $(<$S/state)" || return 1
+	diag "$(<$DS/last_datagrams) datagrams sent for $(((size + 1439) / 1440)) segments"
+	expect "send result" "0" "$(<$S/last_error)" || return 1
+	expect "last_receivers" "$RX_ADDR confirmed $RX2_ADDR confirmed" "$(sort $S/last_receivers | xargs)" ||
+		return 1
+	[ "$(<$DS/last_datagrams)" -gt $(((size + 1439) / 1440)) ] || fail "nothing was sent again" || return 1
+	group_has $size $seed "complete (whole)"
+}
+
+t_group_rel_missing() {
+	# receivers=3, hold=3, with two receiving machines, the second of
+	# which stops taking DATA once it has a quarter of a 4 MiB message
+	# (starve) and unloads receive_udp as soon as it answered the sender
+	# (a NACK): the first completes and confirms; the sender gives the
+	# second up 3 s (its hold) after its last progress, and ends with
+	# ETIMEDOUT once 3 s more passed without a third; last_receivers
+	# names the confirmed one, the failed one and the one that never
+	# answered.
+	local size=$((4 << 20)) seed=$RANDOM sent
+	group_load mode=reliable buffer_size=$size || return 1
+	sent=$(remote --on rx2 'snmp Udp OutDatagrams') || return 1
+	load_tx mode=reliable buffer_size=$size ip=$GROUP receivers=3 hold=3 rate=$((size / 4)) gso=0 ||
+		return 1
+	pseudo_random $seed $size >/dev/send_udp || return 1
+	remote --on rx2 --limit 120 "starve $((size / 4)) && answered_since $sent" ||
+		fail "${MACHINE_ADDR[rx2]} was not starved, or never answered" || return 1
+	wait_for 120 tx_idle || fail "the send did not end: $(<$S/state)" || return 1
+	expect "send result" "-110" "$(<$S/last_error)" || return 1
+	# In the order they first answered: sorted.
+	expect "last_receivers" "1 never answered $RX_ADDR confirmed $RX2_ADDR failed -110" \
+		"$(sort $S/last_receivers | xargs)" || return 1
+	remote --limit 60 "wait_seq 1 60" || return 1
+	expect "${MACHINE_ADDR[rx]}: state, bytes" "complete (whole) $size" \
+		"$(remote 'echo $(<$R/state) $(<$DR/last_bytes)')" || return 1
+	remote "cmp <(pseudo_random $seed $size) /dev/receive_udp" || fail "the bytes read back differ"
+}
+
 # ------------------------------------------------------------------ runner
 
 PAIR_TESTS="pair_link pair_roundtrip_sysfs pair_message pair_zerocopy pair_refused pair_no_host pair_gso_gro
@@ -744,17 +984,36 @@ pair_rel_foreign pair_rel_outage"
 PAIR_REL_ONE_BY_ONE="pair_rel_loss1 pair_rel_loss10 pair_rel_reorder pair_rel_duplicate
 pair_rel_corrupt"
 
+# The three-machine tests, on the switch: run.sh boots them apart from the
+# others (one line: run.sh reads it from here).
+PAIR_GROUP_TESTS="group_link group_raw group_rel group_rel_missing"
+
+# RECEIVERS: the receiving machines (remote --on): rx, and rx2 when
+# run.sh booted the third machine (it made its directory).
+RECEIVERS=rx
+[ -d "${MACHINE_DIR[rx2]}" ] && RECEIVERS="rx rx2"
+
 link_up $TX_ADDR || exit 1
-for i in $(seq 120); do
-	[ -e "$SHARED/receiver.ready" ] && ping -c 1 -W 1 $RX_ADDR >/dev/null 2>&1 && break
-	sleep 1
+# Every receiving machine serving, and answering a ping.
+for m in $RECEIVERS; do
+	for i in $(seq 120); do
+		[ -e "${MACHINE_DIR[$m]}/serving" ] && ping -c 1 -W 1 ${MACHINE_ADDR[$m]} >/dev/null 2>&1 && break
+		sleep 1
+	done
 done
 
 PAIR_BENCH="bench_link"
 
+# The tests of this boot's kind: on the cable PAIR_TESTS (named: any of
+# the two machines'), on the switch PAIR_GROUP_TESTS.
 tests=$PAIR_TESTS
+known="$PAIR_TESTS $PAIR_REL_ONE_BY_ONE $PAIR_BENCH"
+if [ "$RECEIVERS" != rx ]; then
+	tests=$PAIR_GROUP_TESTS
+	known=$PAIR_GROUP_TESTS
+fi
 if [ -n "$ONLY" ]; then
-	tests=$(for t in $PAIR_TESTS $PAIR_REL_ONE_BY_ONE $PAIR_BENCH; do
+	tests=$(for t in $known; do
 		case " $ONLY " in *" $t "*) echo $t ;; esac
 	done)
 fi
@@ -762,28 +1021,44 @@ KUDP_TMP=$(mktemp -d)
 export KUDP_TMP
 TMP=$KUDP_TMP
 echo "KTAP version 1"
-echo "# two machines: $TX_ADDR ($(uname -r)) sends, $RX_ADDR ($(remote "uname -r")) receives"
+if [ "$RECEIVERS" = rx ]; then
+	echo "# two machines: $TX_ADDR ($(uname -r)) sends, $RX_ADDR ($(remote "uname -r")) receives"
+else
+	echo "# three machines on one switch: $TX_ADDR ($(uname -r)) sends, $RX_ADDR ($(remote "uname -r")) and $RX2_ADDR ($(remote --on rx2 "uname -r")) receive"
+fi
 echo "1..$(echo $tests | wc -w)"
 n=0
 passed=0
 failed=0
+declare -A rseq
 for t in $tests; do
 	n=$((n + 1))
 	seq=$($KMSG last)
-	rseq=$(remote '$KMSG last')
+	for m in $RECEIVERS; do
+		rseq[$m]=$(remote --on $m '$KMSG last')
+	done
 	t0=$(date +%s)
 	run_test "$t" 1200
 	rc=$?
 	unload_all || { diag "FAIL: modules left loaded"; rc=1; }
-	remote unload_all || { diag "FAIL: modules left loaded on the receiving machine"; rc=1; }
-	# Nothing on the cable outlives a test, nor a second address.
+	for m in $RECEIVERS; do
+		remote --on $m unload_all || { diag "FAIL: modules left loaded on ${MACHINE_ADDR[$m]}"; rc=1; }
+	done
+	# Nothing on the cable outlives a test, nor a second address; every
+	# link up, with its multicast route.
 	cable_reset
-	ip link set dev "$(iface)" up && remote 'ip link set dev $(iface) up'
-	bad=$(scan_log "$seq")
-	rbad=$(remote "scan_log $rseq")
-	if [ -n "$bad$rbad" ]; then
+	link_back
+	for m in $RECEIVERS; do
+		remote --on $m link_back
+	done
+	# The receiving machines' lines named by role (receiver, receiver2).
+	bad=$(scan_log "$seq"
+		for m in $RECEIVERS; do
+			remote --on $m "scan_log ${rseq[$m]}" | sed "s/^/${m/rx/receiver}: /"
+		done)
+	if [ -n "$bad" ]; then
 		diag "FAIL: the kernel logs have:"
-		{ echo "$bad"; echo "$rbad" | sed 's/^/receiver: /'; } | grep . | head -n 40 | sed 's/^/#   /'
+		echo "$bad" | grep . | head -n 40 | sed 's/^/#   /'
 		rc=1
 	fi
 	if [ $rc -eq 0 ]; then
@@ -795,6 +1070,8 @@ for t in $tests; do
 	fi
 	rm -rf "${TMP:?}" && mkdir "$TMP"
 done
-touch "$SHARED/done"
+for m in $RECEIVERS; do
+	touch "${MACHINE_DIR[$m]}/done"
+done
 echo "$passed $failed" >"$SHARED/result"
 echo "# pair: $passed passed, $failed failed"

@@ -44,7 +44,7 @@ and UDP headers).
       too).
   reliable.py receive OUT [--port P] [--buffer N] [--bind ADDR]
                       [--linger S] [--hold S] [--flip] [--noise] [--lose F]
-                      [--ready FILE] [--key-file K]
+                      [--ready FILE] [--key-file K] [--group G [--group-if A]]
       receive one message into OUT; print its length and CRC-32, exit 0 once
       it is complete, 1 if it was discarded or refused; either line ends
       with the receiver's counts. After the ACK it answers repeated CLOSEs
@@ -56,7 +56,8 @@ and UDP headers).
       refused first); an older id of its instance from the origin's
       address, or one not newer than the last complete message's from
       that message's address, is dropped ("stale"). Answers go to the origin
-      only, from the address the datagram came to, and only while the
+      only, from the address the datagram came to (for one sent to a
+      group, the address the route to the origin picks), and only while the
       bytes answered for the message stay within the bytes the origin sent
       for it ("budget": an answer held back, or a NACK batch cut short);
       more than one NACK only when DATA arrived since the last answer. An
@@ -75,6 +76,15 @@ and UDP headers).
       counts), nothing else done; HELLOs are answered with a CHALLENGE
       (counted: "hellos"); a line, once a second at most, for the
       unauthentic ones.
+      --group G: a receiver of a group (protocol.rst, "One sender, many
+      receivers: a group"): the socket joins G, an IPv4 multicast address
+      (else a usage error, exit 2), on the interface whose address is
+      --group-if A, else the route to G's (IP_ADD_MEMBERSHIP), and takes
+      G's datagrams to P beside those sent to this host (--bind 0.0.0.0,
+      the default); the origin is still the sender's address and port,
+      answered by unicast. A group that cannot be joined: a message, exit
+      1. Not with --key-file (exit 2): the modules refuse a key with a
+      group in this version.
   reliable.py forge ADDR CASE... [--port P] [--id ID] [--buffer N]
                     [--bind ADDR] [--repeat R] [--wait S]
                     [--counter FILE [--show FILE]...] [--key-file K]
@@ -141,8 +151,9 @@ and UDP headers).
       key): a tag's known value and place, a keyed transfer, datagrams of
       a wrong key or none dropped unanswered, replays after completion and
       after a reload, a replayed HELLO, a challenge changed while CLOSING,
-      forge with a key, --key-file's checks. Prints what each case
-      measured, then "selftest: ok" or the cases that failed.
+      forge with a key, --key-file's checks; then a receiver of a group,
+      joined on lo (G1). Prints what each case measured, then "selftest:
+      ok" or the cases that failed.
 
 KEY FILES: 64 hex digits (32 bytes), an optional newline after them; the
 file must be readable and writable by its owner alone (mode & 0o077 zero,
@@ -608,7 +619,8 @@ def selftest():
     (one NACK back), a receiver that never answers and one that never
     makes progress (the hold). Then the receiver's rules: the origin, a
     new id from another host, a stale id, the answers' byte budget, the
-    hold, and (as root) reflect."""
+    hold, and (as root) reflect; version 2 (selftest_v2); a receiver of a
+    group (selftest_group)."""
     port = 18808
     rx = Receiver(port=port, buffer=8 << 20, bind="127.0.0.1")
     got = []
@@ -904,10 +916,13 @@ def selftest():
     else:
         out.append("reflect: not run (not root)")
     keyed = selftest_v2(port, rx, out, fails)
+    grp = selftest_group(port, out, fails)
     print("\n".join("# " + line for line in out))
     print("# receiver:", rx.counts)
     print("# rules' receiver:", rules.counts)
     print("# keyed receiver:", keyed.counts)
+    if grp:
+        print("# group's receiver:", grp.counts)
     print("selftest:", "ok" if not fails else "FAILED " + ", ".join(fails))
     return 0 if not fails else 1
 
@@ -1373,6 +1388,109 @@ def selftest_v2(port, plain, out, fails):
     return rxk
 
 
+def selftest_group(port, out, fails):
+    """G1: a receiver of a group (receive --group), joined on lo: lo lacks
+    the MULTICAST flag, but a membership on it and a sender whose
+    IP_MULTICAST_IF is 127.0.0.1 need no root and no change to the host
+    (the datagrams loop back; none leaves it). A message's DATA and CLOSEs
+    to the group, one segment by unicast from the same socket: the
+    receiver takes both, and answers by unicast from 127.0.0.1, never
+    from the group (a NACK, then the ACK). Then --group's refusals on the
+    command line: exit 2. The receiver used, for its counts."""
+    import tempfile     # (here: tests/pyserve.py preloads what the commands import)
+    group, seg, nseg = "239.1.2.3", SEGMENT_MIN, 10
+    try:
+        grp = Receiver(port=port + 9, buffer=8 << 20, group=group, group_if="127.0.0.1")
+    except OSError as e:
+        out.append("G1 group: %s" % e)
+        fails.append("G1")
+        return None
+    got = []
+    threading.Thread(target=lambda: got.append(grp.receive()), daemon=True).start()
+    m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    m.bind(("127.0.0.1", 0))
+    m.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+    gid, data = 13 << 32 | 1, os.urandom(nseg * seg)
+    to_group, to_host = (group, port + 9), ("127.0.0.1", port + 9)
+
+    def dat(i, to):
+        m.sendto(DATA_HDR.pack(MAGIC, VERSION, DATA, seg, gid, i * seg, len(data))
+                 + data[i * seg:(i + 1) * seg], to)
+
+    def close():
+        """A CLOSE to the group: [(answer type, its missing figure or CRC-32,
+        where it came from)] until 0.5 s of silence."""
+        m.sendto(CLOSE_HDR.pack(MAGIC, VERSION, CLOSE, seg, gid, len(data), crc32(data), 0),
+                 to_group)
+        back = []
+        m.settimeout(0.5)
+        with contextlib.suppress(socket.timeout):
+            while True:
+                body, src = m.recvfrom(65535)
+                kind = body[5] if len(body) > 5 else None
+                fig = NACK_HDR.unpack_from(body)[7] if kind == NACK else \
+                    "%08x" % ACK_HDR.unpack_from(body)[6] if kind == ACK else None
+                back.append((NAMES.get(kind, kind), fig, "%s:%d" % src))
+        return back
+
+    for i in range(nseg):
+        if i != 4:
+            dat(i, to_group)
+    first = close()
+    dat(4, to_host)
+    second = close()
+    ok = got and got[0] is not None and got[0][0] == data
+    here = "127.0.0.1:%d" % (port + 9)
+    out.append("G1 group %s on lo: 9 DATA to the group, CLOSE: %s; the 10th by unicast, CLOSE:"
+               " %s; message whole: %s; unsent %d"
+               % (group, first, second, bool(ok), grp.counts["unsent"]))
+    if first != [("NACK", 1, here)] or second != [("ACK", "%08x" % crc32(data), here)] or not ok \
+            or grp.counts["unsent"]:
+        fails.append("G1")
+    m.close()
+    # The command line: a usage error (exit 2) before anything is bound.
+    bad = []
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "key")
+        with open(path, "w") as fp:
+            fp.write(os.urandom(KEY_SIZE).hex() + "\n")
+        os.chmod(path, 0o600)
+        for extra, say in ((["--group", "192.0.2.1"], "not a multicast address"),
+                           (["--group", "abc"], "not an IPv4 address"),
+                           (["--group-if", "127.0.0.1"], "--group-if without --group"),
+                           (["--group", group, "--key-file", path], "--key-file with --group")):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                try:
+                    rc = main(["receive", os.path.join(d, "out"), "--port", str(port + 9)]
+                              + extra)
+                except SystemExit as e:
+                    rc = e.code
+            if rc != 2 or say not in err.getvalue():
+                bad.append("%s: exit %s, %r" % (" ".join(extra), rc, err.getvalue()))
+    out.append("G1 --group's refusals, exit 2: %s" % ("; ".join(bad) or "right"))
+    if bad:
+        fails.append("G1 refusals")
+    return grp
+
+
+def ipv4(text):
+    """argparse's type of an IPv4 address, a.b.c.d (inet_pton: strictly)."""
+    try:
+        socket.inet_pton(socket.AF_INET, text)
+    except OSError:
+        raise argparse.ArgumentTypeError("%r is not an IPv4 address (a.b.c.d)" % text) from None
+    return text
+
+
+def multicast(text):
+    """argparse's type of --group: an IPv4 multicast address, 224.0.0.0/4."""
+    if socket.inet_aton(ipv4(text))[0] >> 4 != 14:
+        raise argparse.ArgumentTypeError("%s is not a multicast address (224.0.0.0 to"
+                                         " 239.255.255.255)" % text)
+    return text
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1400,6 +1518,8 @@ def main(argv=None):
     r.add_argument("--lose", type=float, default=0.0)
     r.add_argument("--ready")
     r.add_argument("--key-file")
+    r.add_argument("--group", type=multicast)
+    r.add_argument("--group-if", type=ipv4)
     f = sub.add_parser("forge")
     f.add_argument("addr")
     f.add_argument("cases", nargs="+", choices=sorted(dict(FORGE, **FORGE_KEYED)))
@@ -1426,6 +1546,13 @@ def main(argv=None):
     w.add_argument("--ready")
     sub.add_parser("selftest")
     a = ap.parse_args(argv)
+    if a.cmd == "receive" and a.group_if and not a.group:
+        r.error("--group-if without --group")
+    if a.cmd == "receive" and a.group and a.key_file:
+        # As receive_udp refuses key with group: the challenge is each
+        # receiver's own, and DATA to a group carries one tag.
+        r.error("--key-file with --group: a key authenticates a transfer to one receiver"
+                " in this version")
     key = None
     if getattr(a, "key_file", None):
         try:
@@ -1459,8 +1586,15 @@ def main(argv=None):
         if ret:
             print("send: %s" % errno.errorcode.get(-ret, ret))
         return 0 if ret == 0 else 1
-    rx = Receiver(a.port, a.buffer, a.bind, a.flip, a.noise, a.lose, verbose=True,
-                  hold=a.hold, key=key)
+    try:
+        rx = Receiver(a.port, a.buffer, a.bind, a.flip, a.noise, a.lose, verbose=True,
+                      hold=a.hold, key=key, group=a.group, group_if=a.group_if)
+    except OSError as e:
+        if not a.group:
+            raise
+        # The group not joined (no route to it, --group-if not this host's).
+        print("reliable.py receive: %s" % e, file=sys.stderr)
+        return 1
     if a.ready:
         open(a.ready, "w").close()
     got = rx.receive(a.linger)

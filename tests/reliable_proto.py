@@ -561,7 +561,7 @@ class Message:
         self.have = bytearray(nseg)     # one byte per segment: arrived
         self.missing = nseg
         self.origin = origin            # (address, port) that started it
-        self.local = local              # the address its datagrams came to
+        self.local = local              # the address its datagrams came to (None: a group)
         self.got = 0                    # bytes from the origin for it
         self.sent = 0                   # bytes answered for it
         self.last = time.monotonic()    # its last datagram from the origin
@@ -575,17 +575,39 @@ class Receiver:
     rules of a LAN: a message's origin, the answers' byte budget, the
     hold. With @key (32 bytes), version 2: every datagram's tag checked
     first (one that does not verify: dropped, counted "unauthentic",
-    nothing else), HELLOs answered with a CHALLENGE, answers tagged."""
+    nothing else), HELLOs answered with a CHALLENGE, answers tagged. With
+    @group (an IPv4 multicast address), a receiver of that group
+    (protocol.rst, "One sender, many receivers: a group"): the socket
+    joins it, on the interface whose address is @group_if or the route
+    to the group's, and takes its datagrams to @port beside those sent to
+    this host (with @bind 0.0.0.0); nothing else changes. Not with a key
+    (ValueError), as the modules refuse the pair."""
 
     def __init__(self, port=8808, buffer=1 << 30, bind="0.0.0.0", flip=False, noise=False,
-                 lose=0.0, verbose=False, hold=HOLD, key=None):
+                 lose=0.0, verbose=False, hold=HOLD, key=None, group=None, group_if=None):
         self.key = check_key(key)
+        if self.key and group:
+            raise ValueError("a key with a group: not in this version")
         self.version = VERSION2 if self.key else VERSION
         self.nack_ranges = NACK_RANGES_V2 if self.key else NACK_RANGES
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         big_rcvbuf(self.sock)
         self.sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         self.sock.bind((bind, port))
+        if group:
+            # IP_ADD_MEMBERSHIP (struct ip_mreq): the interface reports the
+            # membership (IGMP), so that a switch that snoops it forwards
+            # the group's datagrams here.
+            mreq = socket.inet_aton(group) + socket.inet_aton(group_if or "0.0.0.0")
+            try:
+                self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            except OSError as e:
+                self.sock.close()
+                why = e.strerror
+                if e.errno == errno.ENODEV and not group_if:
+                    why += " (no route to it chooses an interface: name one, --group-if)"
+                raise OSError(e.errno, "cannot join %s%s: %s"
+                              % (group, " on " + group_if if group_if else "", why)) from None
         self.buffer = buffer
         self.flip = flip
         self.noise = noise
@@ -639,10 +661,10 @@ class Receiver:
         return done
 
     def _recv(self, timeout):
-        """(payload, source, the local address it came to) of the next
-        datagram within @timeout (None: no limit), or None. The socket
-        stays blocking, so that the answers can never block (a socket with a
-        timeout waits for room)."""
+        """(payload, source, the local address it came to: None if to a
+        group) of the next datagram within @timeout (None: no limit), or
+        None. The socket stays blocking, so that the answers can never
+        block (a socket with a timeout waits for room)."""
         r, _, _ = select.select([self.sock], [], [], timeout)
         if not r:
             return None
@@ -653,8 +675,12 @@ class Receiver:
             return None
         local = None
         for level, kind, data in anc:
-            if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= 12:
-                local = socket.inet_ntoa(data[8:12])    # struct in_pktinfo's ipi_addr
+            # struct in_pktinfo's ipi_addr; but a datagram to a group names
+            # no address of this host's, and a multicast source is no
+            # source (EINVAL): None, the route to the sender picks it.
+            if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= 12 \
+                    and data[8] >> 4 != 14:
+                local = socket.inet_ntoa(data[8:12])
         return body, src, local
 
     def _send(self, body, dst, local):

@@ -1349,7 +1349,7 @@ static int send_override(int dev, const struct send_params *p)
 	if (errno == EINVAL && (p->o.flags & KUDP_OVERRIDE_ADDR)) {
 		/* kudpctl checked the rest; send_udp checks addresses as ip's. */
 		fprintf(stderr,
-			"%s: send: send_udp refused --to '%s': not one host's address (multicast, broadcast or 0.0.0.0)\n",
+			"%s: send: send_udp refused --to '%s': not one host's address, nor a group's (broadcast or 0.0.0.0)\n",
 			prog, p->ip);
 		return KUDPCTL_USAGE;
 	}

@@ -24,9 +24,9 @@ t_modinfo() {
 			ok=1
 		fi
 	done
-	expect "send_udp parameters" "buffer_size crc32_impl data debug gso hold ip key last_error mode payload port rate state zerocopy" \
+	expect "send_udp parameters" "buffer_size crc32_impl data debug gso hold ip key last_error last_receivers mode payload port rate receivers state ttl zerocopy" \
 		"$(modinfo -p "$MOD/send_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
-	expect "receive_udp parameters" "buffer_size crc32_impl data debug dev drops gro hold idle key mode overflow peer port rcvbuf state" \
+	expect "receive_udp parameters" "buffer_size crc32_impl data debug dev drops gro group hold idle key mode overflow peer port rcvbuf state" \
 		"$(modinfo -p "$MOD/receive_udp.ko" | cut -d: -f1 | sort | xargs)" || ok=1
 	return $ok
 }

@@ -14,16 +14,16 @@ t_bad_ip() {
 	local seq=$($KMSG last)
 	echo 10.1.2.3 >$S/ip || return 1
 	# The plumbing: a value that is no address and one that is no host's
-	# are refused (one process writes them all, one write(2) each), and
-	# neither changed ip: neither could set it back. Which texts are
-	# addresses is kudp_parse_host()'s, every case in the unit tier
-	# (tests/unit/parse.c).
-	expect "ip=abc 224.0.0.1 '1.2.3.4\n\n'" "EINVAL EINVAL EINVAL" \
-		"$(write $S/ip abc 224.0.0.1 "1.2.3.4\n\n")" || return 1
+	# or group's are refused (one process writes them all, one write(2)
+	# each), and neither changed ip: neither could set it back. Which
+	# texts are addresses is kudp_parse_dest()'s, every case in the unit
+	# tier (tests/unit/parse.c).
+	expect "ip=abc 255.255.255.255 '1.2.3.4\n\n'" "EINVAL EINVAL EINVAL" \
+		"$(write $S/ip abc 255.255.255.255 "1.2.3.4\n\n")" || return 1
 	expect "ip after them" "10.1.2.3" "$(<$S/ip)" || return 1
 	expect "log lines" "3" "$(log_since "$seq" | grep -c 'send_udp: ip: ')" || return 1
 	log_since "$seq" | grep -q "ip: 'abc' is not an IPv4 address" || fail "no clear log line" || return 1
-	log_since "$seq" | grep -q "ip: 224.0.0.1 is a multicast, broadcast" || fail "no log line for 224.0.0.1" || return 1
+	log_since "$seq" | grep -q "ip: 255.255.255.255 is the broadcast" || fail "no log line for 255.255.255.255" || return 1
 	expect "ip without newline" "ok" "$(write $S/ip 127.0.0.1)" || return 1
 	expect "ip" "127.0.0.1" "$(<$S/ip)"
 }

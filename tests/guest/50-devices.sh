@@ -339,11 +339,10 @@ t_dev_send_override() {
 		"$($IOCTL override /dev/send_udp 2 127.0.0.1 9909 0 0 0 2>&1)" || return 1
 	exec 5>/dev/send_udp || return 1
 	for a in "16 127.0.0.1 8808 0 0 0" "2 127.0.0.1 8808 0 0 1" "2 127.0.0.1 0 0 0 0" \
-		 "1 224.0.0.1 8808 0 0 0" "1 255.255.255.255 8808 0 0 0" "1 0.0.0.0 8808 0 0 0" \
-		 "8 127.0.0.1 8808 0 2 0"; do
+		 "1 255.255.255.255 8808 0 0 0" "1 0.0.0.0 8808 0 0 0" "8 127.0.0.1 8808 0 2 0"; do
 		got="$got $($IOCTL override -5 $a 2>&1 | sed 's/.*: //')"
 	done
-	expect "bad values" "EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL" "$(echo $got)" || return 1
+	expect "bad values" "EINVAL EINVAL EINVAL EINVAL EINVAL EINVAL" "$(echo $got)" || return 1
 	# Port 9909 (nothing there), then the address alone: the second call
 	# replaces the first, and the port is the parameter's again.
 	$IOCTL override -5 2 127.0.0.1 9909 0 0 0 && $IOCTL override -5 1 127.0.0.1 0 0 0 0 || return 1

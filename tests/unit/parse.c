@@ -236,27 +236,27 @@ TEST(parse_hold_rejects)
 	}
 }
 
-TEST(parse_host_valid)
+TEST(parse_dest_valid)
 {
 	__be32 a = UNTOUCHED;
 
-	CHECK_EQ(kudp_parse_host("192.168.1.2", &a), 0);
+	CHECK_EQ(kudp_parse_dest("192.168.1.2", &a), 0);
 	CHECK_EQ(a, ip(192, 168, 1, 2));
 	/* In network order: the first octet first in memory. */
 	CHECK_EQ(((u8 *)&a)[0], 192);
 	CHECK_EQ(((u8 *)&a)[3], 2);
-	CHECK_EQ(kudp_parse_host("127.0.0.1\n", &a), 0);
+	CHECK_EQ(kudp_parse_dest("127.0.0.1\n", &a), 0);
 	CHECK_EQ(a, ip(127, 0, 0, 1));
-	CHECK_EQ(kudp_parse_host("223.255.255.255", &a), 0);
+	CHECK_EQ(kudp_parse_dest("223.255.255.255", &a), 0);
 	CHECK_EQ(a, ip(223, 255, 255, 255));
-	CHECK_EQ(kudp_parse_host("255.255.255.254", &a), 0);
+	CHECK_EQ(kudp_parse_dest("255.255.255.254", &a), 0);
 	CHECK_EQ(a, ip(255, 255, 255, 254));
 	/* in4_pton(): decimal octets, leading zeros allowed. */
-	CHECK_EQ(kudp_parse_host("010.001.0.09", &a), 0);
+	CHECK_EQ(kudp_parse_dest("010.001.0.09", &a), 0);
 	CHECK_EQ(a, ip(10, 1, 0, 9));
 }
 
-TEST(parse_host_rejects_what_is_no_address)
+TEST(parse_dest_rejects_what_is_no_address)
 {
 	static const char *const bad[] = {
 		"10.0.0.1\n\n", "10.0.0.1x", "10.0.0.1 ", " 10.0.0.1", "10.0.0.1a",
@@ -270,16 +270,27 @@ TEST(parse_host_rejects_what_is_no_address)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		unit_case(bad[i]);
 		a = UNTOUCHED;
-		CHECK_EQ(kudp_parse_host(bad[i], &a), -EINVAL);
+		CHECK_EQ(kudp_parse_dest(bad[i], &a), -EINVAL);
 		CHECK_EQ(a, UNTOUCHED);
 	}
 }
 
-TEST(parse_host_rejects_addresses_of_no_one_host)
+TEST(parse_dest_takes_groups)
+{
+	__be32 a = UNTOUCHED;
+
+	CHECK_EQ(kudp_parse_dest("239.1.2.3", &a), 0);
+	CHECK_EQ(a, ip(239, 1, 2, 3));
+	CHECK_EQ(kudp_parse_dest("224.0.0.1\n", &a), 0);
+	CHECK_EQ(a, ip(224, 0, 0, 1));
+	CHECK_EQ(kudp_parse_dest("239.255.255.255", &a), 0);
+	CHECK_EQ(a, ip(239, 255, 255, 255));
+}
+
+TEST(parse_dest_rejects_addresses_of_no_host_or_group)
 {
 	static const char *const none[] = {
-		"224.0.0.1", "239.255.255.255", "230.1.2.3\n", "255.255.255.255", "0.0.0.0",
-		"0.0.0.0\n",
+		"255.255.255.255", "255.255.255.255\n", "0.0.0.0", "0.0.0.0\n",
 	};
 	unsigned int i;
 	__be32 a;
@@ -287,12 +298,50 @@ TEST(parse_host_rejects_addresses_of_no_one_host)
 	for (i = 0; i < ARRAY_SIZE(none); i++) {
 		unit_case(none[i]);
 		a = UNTOUCHED;
-		CHECK_EQ(kudp_parse_host(none[i], &a), -EADDRNOTAVAIL);
+		CHECK_EQ(kudp_parse_dest(none[i], &a), -EADDRNOTAVAIL);
 		CHECK_EQ(a, UNTOUCHED);
 	}
 }
 
-TEST(parse_host_zeronet_is_0_0_0_0_alone)
+TEST(parse_group)
+{
+	static const char *const bad[] = {
+		"239.1.2.3x", "239.1.2", " 239.1.2.3", "239.1.2.3\n\n", "group", "\n\n",
+	};
+	static const char *const hosts[] = {
+		"192.0.2.1", "223.255.255.255", "240.0.0.1", "255.255.255.255",
+	};
+	unsigned int i;
+	__be32 g = UNTOUCHED;
+
+	CHECK_EQ(kudp_parse_group("239.1.2.3\n", &g), 0);
+	CHECK_EQ(g, ip(239, 1, 2, 3));
+	CHECK_EQ(kudp_parse_group("224.0.0.0", &g), 0);
+	CHECK_EQ(g, ip(224, 0, 0, 0));
+	/* None: empty, or 0.0.0.0 (what reading the parameter shows). */
+	CHECK_EQ(kudp_parse_group("", &g), 0);
+	CHECK_EQ(g, 0);
+	g = UNTOUCHED;
+	CHECK_EQ(kudp_parse_group("\n", &g), 0);
+	CHECK_EQ(g, 0);
+	g = UNTOUCHED;
+	CHECK_EQ(kudp_parse_group("0.0.0.0", &g), 0);
+	CHECK_EQ(g, 0);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		unit_case(bad[i]);
+		g = UNTOUCHED;
+		CHECK_EQ(kudp_parse_group(bad[i], &g), -EINVAL);
+		CHECK_EQ(g, UNTOUCHED);
+	}
+	for (i = 0; i < ARRAY_SIZE(hosts); i++) {
+		unit_case(hosts[i]);
+		g = UNTOUCHED;
+		CHECK_EQ(kudp_parse_group(hosts[i], &g), -EADDRNOTAVAIL);
+		CHECK_EQ(g, UNTOUCHED);
+	}
+}
+
+TEST(parse_dest_zeronet_is_0_0_0_0_alone)
 {
 	__be32 a = UNTOUCHED;
 
@@ -300,9 +349,9 @@ TEST(parse_host_zeronet_is_0_0_0_0_alone)
 	 * ipv4_is_zeronet() is 0.0.0.0 alone in the 6.1 and 6.12 kernels: the
 	 * rest of 0/8 is taken (as a route may make it a unicast address).
 	 */
-	CHECK_EQ(kudp_parse_host("0.1.2.3", &a), 0);
+	CHECK_EQ(kudp_parse_dest("0.1.2.3", &a), 0);
 	CHECK_EQ(a, ip(0, 1, 2, 3));
-	CHECK_EQ(kudp_parse_host("0.0.0.1", &a), 0);
+	CHECK_EQ(kudp_parse_dest("0.0.0.1", &a), 0);
 	CHECK_EQ(a, ip(0, 0, 0, 1));
 }
 
@@ -412,15 +461,15 @@ TEST(parse_prefix_bits_outside_the_prefix_are_erange)
 	CHECK_EQ(m, ip(128, 0, 0, 0));
 }
 
-TEST(check_host)
+TEST(check_dest)
 {
-	CHECK_EQ(kudp_check_host(ip(192, 0, 2, 2)), 0);
-	CHECK_EQ(kudp_check_host(ip(127, 0, 0, 1)), 0);
-	CHECK_EQ(kudp_check_host(ip(0, 0, 0, 1)), 0);
-	CHECK_EQ(kudp_check_host(ip(224, 0, 0, 1)), -EADDRNOTAVAIL);
-	CHECK_EQ(kudp_check_host(ip(239, 255, 255, 255)), -EADDRNOTAVAIL);
-	CHECK_EQ(kudp_check_host(ip(255, 255, 255, 255)), -EADDRNOTAVAIL);
-	CHECK_EQ(kudp_check_host(0), -EADDRNOTAVAIL);
+	CHECK_EQ(kudp_check_dest(ip(192, 0, 2, 2)), 0);
+	CHECK_EQ(kudp_check_dest(ip(127, 0, 0, 1)), 0);
+	CHECK_EQ(kudp_check_dest(ip(0, 0, 0, 1)), 0);
+	CHECK_EQ(kudp_check_dest(ip(224, 0, 0, 1)), 0);
+	CHECK_EQ(kudp_check_dest(ip(239, 255, 255, 255)), 0);
+	CHECK_EQ(kudp_check_dest(ip(255, 255, 255, 255)), -EADDRNOTAVAIL);
+	CHECK_EQ(kudp_check_dest(0), -EADDRNOTAVAIL);
 }
 
 /* kudp_parse_port() of @val: its return, and the port or 0xa5a5 if unset. */
