@@ -30,6 +30,9 @@
 #                   virtual Ethernet cable, 256 MiB with gso/gro on and off,
 #                   iperf3 between them, and how close rate keeps to what
 #                   it is asked
+# make check-group  the three-guest tests all (tests/pair-guest.sh's
+#                   group_*: make check runs the reliable ones), the newest
+#                   kernel sending to two guests of the oldest on a switch
 # make check-slow   the long forms of tests that make check runs short, on
 #                   every Debian kernel: 100 rounds of load and unload,
 #                   4 GiB through the devices (the big suite) and 256 MiB
@@ -257,6 +260,10 @@ check:
 quick:
 	scripts/check.sh --quick
 
+check-group:
+	scripts/setup.sh
+	KUDP_SUITES=pair KUDP_TESTS="group_link group_raw group_rel group_rel_missing" tests/run.sh
+
 check-slow:
 	scripts/setup.sh
 	KUDP_SUITES=main,big,pair KUDP_TESTS="load_unload big_4g pair_message" \
@@ -304,5 +311,5 @@ demo:
 	tests/run.sh --demo
 
 .PHONY: all modules tools install clean setup sparse checkpatch kernel-doc coccicheck \
-	cppcheck lint static dkms-check cross check-arm deb deb-check check check-slow check-reliable check-debug fuzz stress bench demo \
+	cppcheck lint static dkms-check cross check-arm deb deb-check check check-slow check-group check-reliable check-debug fuzz stress bench demo \
 	unit quick
