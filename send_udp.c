@@ -270,6 +270,9 @@ static void send_udp_work(struct work_struct *work)
 	else if (ret == -EHOSTUNREACH)
 		pr_err("%pI4: no host answers ARP for it: the %llu bytes sent were dropped\n",
 		       &tx->dest, tx->cur.bytes);
+	else if (ret == -ETIMEDOUT && to_group)
+		pr_err("%pI4: fewer than %u receivers confirmed the message (last_receivers names them)\n",
+		       &tx->dest, tx->receivers);
 	else if (ret == -ETIMEDOUT && tx->mode == KUDP_MODE_RELIABLE)
 		pr_err("%pI4: the receiver did not confirm the message (%zu bytes, %llu datagrams sent): no answer, or no progress, for %u s (hold)\n",
 		       &tx->dest, tx->len, tx->cur.datagrams, tx->hold);
@@ -483,7 +486,7 @@ static const struct kernel_param_ops ip_ops = {
 
 module_param_cb(ip, &ip_ops, NULL, 0644);
 MODULE_PARM_DESC(ip,
-		 "Destination IPv4 address, dotted quad: one host, or a multicast group (224.0.0.0/4, mode=raw); not broadcast (default 127.0.0.1); used by the next send");
+		 "Destination IPv4 address, dotted quad: one host, or a multicast group (224.0.0.0/4); not broadcast (default 127.0.0.1); used by the next send");
 
 static int payload_set(const char *val, const struct kernel_param *kp)
 {

@@ -133,7 +133,8 @@ t_group_loopback_reliable() {
 	# mode=reliable to a group over loopback: receivers=1, the one
 	# receiver confirms (last_receivers names it); receivers=2, the one
 	# confirms, and the send fails (ETIMEDOUT) once the hold passed
-	# without a second, which last_receivers counts as never answered.
+	# without a second, which last_receivers counts as never answered. A
+	# key written to a receiver in a group is refused (EINVAL).
 	local rc
 	group_lo on || return 1
 	group_loopback_reliable
@@ -145,6 +146,7 @@ t_group_loopback_reliable() {
 group_loopback_reliable() {
 	local size=$((1 << 20)) seed=$RANDOM t0
 	load_rx buffer_size=$size group=$GROUP mode=reliable || return 1
+	expect "a key written to a member of a group" "EINVAL" "$(write $R/key $KEY1)" || return 1
 	load_tx buffer_size=$size ip=$GROUP mode=reliable hold=2 || return 1
 	pseudo_random $seed $size >/dev/send_udp || return 1
 	wait_for 60 tx_idle || fail "the send never ended" || return 1
