@@ -515,18 +515,26 @@ module_param_cb(payload, &payload_ops, &payload, 0644);
 MODULE_PARM_DESC(payload,
 		 "Bytes per datagram: 0 = the route's MTU less 28, never fragmented (default); 1-65507 = fixed, IP may fragment");
 
-/* ttl: how many routers a datagram to a group may cross; 1 stays on the subnet. */
-static int ttl_set(const char *val, const struct kernel_param *kp)
+/* An unsigned int parameter of decimal digits, from @min to @max. */
+static int send_udp_set_uint(const char *val, const struct kernel_param *kp,
+			     unsigned int min, unsigned int max)
 {
 	unsigned int n;
 
-	kudp_enter("val=%s", val);
-	if (kstrtouint(val, 10, &n) || !n || n > 255) {
-		pr_err("ttl: '%.*s' is not a number from 1 to 255\n", (int)strcspn(val, "\n"), val);
+	kudp_enter("%s=%s", kp->name, val);
+	if (kstrtouint(val, 10, &n) || n < min || n > max) {
+		pr_err("%s: '%.*s' is not a number from %u to %u\n", kp->name,
+		       (int)strcspn(val, "\n"), val, min, max);
 		return kudp_ret(-EINVAL);
 	}
-	ttl = n;
+	*(unsigned int *)kp->arg = n;
 	return 0;
+}
+
+/* ttl: how many routers a datagram to a group may cross; 1 stays on the subnet. */
+static int ttl_set(const char *val, const struct kernel_param *kp)
+{
+	return send_udp_set_uint(val, kp, 1, 255);
 }
 
 static const struct kernel_param_ops ttl_ops = {
@@ -541,16 +549,7 @@ MODULE_PARM_DESC(ttl,
 /* receivers: how many receivers of a group must confirm a reliable send. */
 static int receivers_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int n;
-
-	kudp_enter("val=%s", val);
-	if (kstrtouint(val, 10, &n) || n > KUDP_RECEIVERS_MAX) {
-		pr_err("receivers: '%.*s' is not a number from 0 to %u\n", (int)strcspn(val, "\n"),
-		       val, KUDP_RECEIVERS_MAX);
-		return kudp_ret(-EINVAL);
-	}
-	receivers = n;
-	return 0;
+	return send_udp_set_uint(val, kp, 0, KUDP_RECEIVERS_MAX);
 }
 
 static const struct kernel_param_ops receivers_ops = {

@@ -24,6 +24,17 @@ group_lo() {
 	fi
 }
 
+# on_lo FUNC: FUNC, with loopback as the way to the groups (group_lo),
+# which it is not after; FUNC's status.
+on_lo() {
+	local rc
+	group_lo on || return 1
+	"$1"
+	rc=$?
+	group_lo off
+	return $rc
+}
+
 # suites: main
 t_group_params() {
 	# A group that is no multicast address, or no address, a group with a
@@ -100,13 +111,8 @@ t_group_loopback() {
 	# receive_udp joined to a group, send_udp sending to it, over
 	# loopback: the message whole, the membership in /proc/net/igmp while
 	# loaded and gone after, and datagrams to this host still taken.
-	local rc
-	group_lo on || return 1
-	group_loopback
-	rc=$?
-	group_lo off
-	[ $rc -eq 0 ] && joined $GROUP && fail "$GROUP is still joined after unload" && rc=1
-	return $rc
+	on_lo group_loopback || return 1
+	! joined $GROUP || fail "$GROUP is still joined after unload"
 }
 
 group_loopback() {
@@ -135,12 +141,7 @@ t_group_loopback_reliable() {
 	# confirms, and the send fails (ETIMEDOUT) once the hold passed
 	# without a second, which last_receivers counts as never answered. A
 	# key written to a receiver in a group is refused (EINVAL).
-	local rc
-	group_lo on || return 1
-	group_loopback_reliable
-	rc=$?
-	group_lo off
-	return $rc
+	on_lo group_loopback_reliable
 }
 
 group_loopback_reliable() {
